@@ -1,0 +1,173 @@
+/* vkernel_model/vk.h - the virtual kernel: regions, frames, the page cache, reflected-fault
+ * handling, invalidations, prefault policies and dirty strategies (model.md sections 1, 2,
+ * 6, 7, 8), plus the real kernel's fault handler per scheme (section 5).  Builds on mmu/.
+ *
+ * One struct vk_model is one configuration (scheme x policy x dirty strategy x options) over
+ * one address space.  A struct vk_set fans every event out to several models. */
+#ifndef VKMMU_VK_H
+#define VKMMU_VK_H
+
+#include "mmu.h"
+
+/* ---- schemes (model.md section 5) ---- */
+enum vk_scheme_id { VK_SCHEME_VPT110, VK_SCHEME_VPT, VK_SCHEME_NATIVE, VK_SCHEME_LINUX };
+struct vk_scheme {
+    const char *name;
+    const char *desc;
+    enum vk_scheme_id id;
+    bool vkernel; /* a vkernel is present (vk.* counters, reflections) */
+};
+extern const struct vk_scheme *const vk_schemes[]; /* NULL-terminated */
+const struct vk_scheme *vk_scheme_find(const char *name);
+
+/* ---- dirty-bit strategies (model.md section 8) ---- */
+enum vk_dirty_id { VK_DIRTY_STRICT, VK_DIRTY_HINT, VK_DIRTY_EAGER };
+struct vk_dirty {
+    const char *name;
+    const char *desc;
+    enum vk_dirty_id id;
+};
+extern const struct vk_dirty *const vk_dirties[]; /* NULL-terminated */
+const struct vk_dirty *vk_dirty_find(const char *name);
+
+/* ---- prefault policies (model.md section 7): one file each, registry in vk_policy.c ---- */
+struct vk_pf;
+struct vk_policy_spec;
+struct vk_policy {
+    const char *name;  /* "window" */
+    const char *usage; /* "window:N[:fwd|sym|aligned]" */
+    const char *desc;  /* one line */
+    /* Parses the text after "name:" (NULL when there is none); 0 or -1 with err filled. */
+    int (*parse)(const char *args, struct vk_policy_spec *out, char *err, size_t errlen);
+    /* Runs after a reflection (vkernel schemes) or a resolved fault (native schemes). */
+    void (*run)(struct vk_pf *pf);
+    size_t state_size; /* per-model state, zeroed at start */
+};
+extern const struct vk_policy *const vk_policies[]; /* NULL-terminated */
+
+enum vk_window_mode { VK_WIN_FWD, VK_WIN_SYM, VK_WIN_ALIGNED };
+struct vk_policy_spec {
+    const struct vk_policy *pol;
+    unsigned n;                 /* window size (window:N) */
+    enum vk_window_mode mode;   /* window mode */
+    char text[48];              /* canonical name, e.g. "window:16:sym" */
+};
+/* Parses "dfly", "window:16:sym", ...; 0 or -1 with a message naming the bad part. */
+int vk_policy_parse(const char *text, struct vk_policy_spec *out, char *err, size_t errlen);
+
+/* ---- options ---- */
+struct vk_options {
+    unsigned real_prefault;  /* --real-prefault N (vpt schemes) */
+    uint64_t vk_mem_pages;   /* --vk-mem in pages; 0 = unlimited */
+    bool file_cache_cold;    /* --file-cache cold */
+    bool inval_every_enter;  /* --inval-every-enter (release 1.8) */
+};
+
+struct vk_config {
+    const struct vk_scheme *scheme;
+    struct vk_policy_spec policy;
+    const struct vk_dirty *dirty;
+    struct vk_options opt;
+};
+/* "vpt-1.10/none/strict" into buf. */
+const char *vk_config_name(const struct vk_config *c, char *buf, size_t len);
+
+/* ---- regions (model.md section 1) ---- */
+#define VK_PROT_R 1u
+#define VK_PROT_W 2u
+#define VK_PROT_X 4u
+enum vk_region_kind { VK_ANON, VK_FILE };
+struct vk_region {
+    uint64_t start, end;   /* page-aligned, [start, end) */
+    unsigned prot;         /* VK_PROT_* */
+    enum vk_region_kind kind;
+    uint32_t file_id;      /* VK_FILE: which file (same id = same page cache) */
+    uint64_t file_pgoff;   /* VK_FILE: file page at start */
+};
+
+/* ---- the model ---- */
+struct vk_model;
+
+enum vk_status {
+    VK_OK = 0,
+    VK_SEGV = 1,    /* a page access was a genuine segmentation fault (counted, skipped) */
+    VK_EFAULT = 2,  /* a kernel access failed (counts nothing) */
+    VK_ERROR = 3,   /* the model cannot go on (vkernel out of memory, ...): vk_error() says */
+};
+
+/* Creates a model; NULL when out of memory. */
+struct vk_model *vk_model_new(const struct vk_config *cfg, enum mmu_arch arch,
+                              const struct mmu_costs *costs);
+void vk_model_free(struct vk_model *m);
+const struct vk_config *vk_model_config(const struct vk_model *m);
+const char *vk_error(const struct vk_model *m);
+
+/* Region changes.  Bounds must be page-aligned, start < end, end <= user limit (the caller
+ * validates input; these return VK_ERROR on violation). */
+int vk_map(struct vk_model *m, uint64_t start, uint64_t end, unsigned prot,
+           enum vk_region_kind kind, uint32_t file_id, uint64_t file_pgoff);
+int vk_unmap(struct vk_model *m, uint64_t start, uint64_t end);
+int vk_protect(struct vk_model *m, uint64_t start, uint64_t end, unsigned prot);
+/* The region holding addr, or NULL. */
+const struct vk_region *vk_region_find(const struct vk_model *m, uint64_t addr);
+/* All regions, sorted by address. */
+const struct vk_region *vk_regions(const struct vk_model *m, size_t *n);
+
+/* A user access of size bytes (>= 1); a page-crossing access is two page accesses.  Returns
+ * VK_OK, VK_SEGV (fault_addr set) or VK_ERROR. */
+int vk_access(struct vk_model *m, uint64_t addr, uint64_t size, enum mmu_kind kind,
+              uint64_t *fault_addr);
+/* A kernel access on behalf of a system call (model.md 6.6): VK_OK, VK_EFAULT or VK_ERROR. */
+int vk_kernel_access(struct vk_model *m, uint64_t addr, uint64_t size, bool write);
+void vk_insns(struct vk_model *m, uint64_t n);
+void vk_syscall(struct vk_model *m, unsigned nr);
+
+/* One real fault at page vpn as the real kernel takes it: for an engine whose hardware checks
+ * the real PTEs itself (Unicorn paging).  The caller retries the access afterwards. */
+enum vk_fault_outcome { VK_FO_RESOLVED, VK_FO_REFLECTED, VK_FO_SEGV, VK_FO_ERROR };
+enum vk_fault_outcome vk_real_fault(struct vk_model *m, uint64_t vpn, enum mmu_kind kind);
+
+/* Observer of the real PTEs, for an engine that mirrors them in hardware page tables.
+ * changed() is called after every change of a page's REAL_P/REAL_W bits; read_ad(), when set,
+ * returns the hardware's REAL_A|REAL_D for a page (the model's own bits are used otherwise). */
+struct vk_real_observer {
+    void (*changed)(void *ctx, uint64_t vpn, uint8_t old_bits, uint8_t new_bits);
+    uint8_t (*read_ad)(void *ctx, uint64_t vpn);
+    void *ctx;
+};
+void vk_set_real_observer(struct vk_model *m, const struct vk_real_observer *obs);
+/* The model's real PTE bits for vpn (REAL_*). */
+uint8_t vk_real_bits(struct vk_model *m, uint64_t vpn);
+
+/* Ends the run: settles prefault.used/wasted and vk.spurious_dirty, fills the cycles.*.
+ * Further events are an error. */
+void vk_finish(struct vk_model *m);
+const struct mmu_counters *vk_counters(const struct vk_model *m);
+/* The page-state space (tests and engines inspect vptes and real bits through it). */
+struct mmu_space *vk_space(struct vk_model *m);
+
+/* ---- a set of models fed by the same events ---- */
+struct vk_set {
+    struct vk_model **m;
+    size_t n, cap;
+    enum mmu_arch arch;
+};
+void vk_set_init(struct vk_set *s, enum mmu_arch arch);
+void vk_set_fini(struct vk_set *s);
+/* Adds a model for cfg; returns its index or -1 when out of memory. */
+int vk_set_add(struct vk_set *s, const struct vk_config *cfg, const struct mmu_costs *costs);
+/* Each returns the worst status over the models (VK_ERROR > VK_EFAULT/VK_SEGV > VK_OK). */
+int vk_set_map(struct vk_set *s, uint64_t start, uint64_t end, unsigned prot,
+               enum vk_region_kind kind, uint32_t file_id, uint64_t file_pgoff);
+int vk_set_unmap(struct vk_set *s, uint64_t start, uint64_t end);
+int vk_set_protect(struct vk_set *s, uint64_t start, uint64_t end, unsigned prot);
+int vk_set_access(struct vk_set *s, uint64_t addr, uint64_t size, enum mmu_kind kind);
+int vk_set_kernel_access(struct vk_set *s, uint64_t addr, uint64_t size, bool write);
+void vk_set_insns(struct vk_set *s, uint64_t n);
+void vk_set_syscall(struct vk_set *s, unsigned nr);
+void vk_set_finish(struct vk_set *s);
+
+/* Parses a size such as 64M, 1G, 4096, 16k (binary units); -1 on error. */
+int vk_parse_size(const char *s, uint64_t *out);
+
+#endif

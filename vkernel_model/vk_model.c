@@ -1,0 +1,832 @@
+/* vkernel_model/vk_model.c - one configuration's model: the real kernel's fault handler per
+ * scheme (model.md section 5), the vkernel's reflection handling (section 6), region changes
+ * with their invalidations, kernel accesses (6.6) and the end-of-run accounting (section 9). */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vk_internal.h"
+
+#define C(id) MMU_CTR(&m->c, id)
+
+void vk_fail(struct vk_model *m, const char *fmt, ...)
+{
+    if (m->error[0])
+        return; /* keep the first cause */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->error, sizeof m->error, fmt, ap);
+    va_end(ap);
+}
+
+const char *vk_error(const struct vk_model *m)
+{
+    return m->error[0] ? m->error : NULL;
+}
+
+const struct vk_config *vk_model_config(const struct vk_model *m)
+{
+    return &m->cfg;
+}
+
+const struct mmu_counters *vk_counters(const struct vk_model *m)
+{
+    return &m->c;
+}
+
+struct mmu_space *vk_space(struct vk_model *m)
+{
+    return &m->sp;
+}
+
+struct vk_model *vk_model_new(const struct vk_config *cfg, enum mmu_arch arch,
+                              const struct mmu_costs *costs)
+{
+    struct vk_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->cfg = *cfg;
+    m->arch = arch;
+    m->costs = *costs;
+    m->vkernel = cfg->scheme->vkernel;
+    m->native_like = !cfg->scheme->vkernel;
+    m->user_limit_vpn = mmu_arch_user_limit(arch) >> MMU_PAGE_SHIFT;
+    m->busy_vpn = VK_NO_VPN;
+    m->last_rg = SIZE_MAX;
+    mmu_hmap_init(&m->cache);
+    if (mmu_space_init(&m->sp, arch) < 0)
+        goto fail;
+    if (cfg->policy.pol->state_size) {
+        m->pstate = calloc(1, cfg->policy.pol->state_size);
+        if (!m->pstate)
+            goto fail;
+    }
+    return m;
+fail:
+    vk_model_free(m);
+    return NULL;
+}
+
+void vk_model_free(struct vk_model *m)
+{
+    if (!m)
+        return;
+    mmu_space_fini(&m->sp);
+    for (uint64_t f = 1; f <= m->nfr; f++)
+        free(m->fr[f].pv);
+    free(m->fr);
+    free(m->freelist);
+    free(m->rg);
+    free(m->pstate);
+    vk_cache_fini(m);
+    free(m);
+}
+
+void vk_set_real_observer(struct vk_model *m, const struct vk_real_observer *obs)
+{
+    if (obs) {
+        m->obs = *obs;
+        m->has_obs = true;
+    } else {
+        memset(&m->obs, 0, sizeof m->obs);
+        m->has_obs = false;
+    }
+}
+
+uint8_t vk_real_bits(struct vk_model *m, uint64_t vpn)
+{
+    struct mmu_leaf *l = mmu_space_leaf(&m->sp, vpn, false);
+    return l ? l->pg[vpn & (m->sp.leaf_pages - 1)].real : 0;
+}
+
+/* ---- real PTEs and tracking ---- */
+
+void vk_set_real(struct vk_model *m, uint64_t vpn, struct mmu_page *p, uint8_t bits)
+{
+    uint8_t old = p->real;
+    p->real = bits;
+    if (bits & REAL_P) {
+        struct mmu_leaf *l = mmu_space_leaf(&m->sp, vpn, true);
+        l->real_pt = true;
+    }
+    if (m->has_obs && m->obs.changed && ((old ^ bits) & (REAL_P | REAL_W)))
+        m->obs.changed(m->obs.ctx, vpn, old, bits);
+}
+
+/* Brings the hardware's A/D bits of a present real PTE into the model. */
+static void sync_ad(struct vk_model *m, uint64_t vpn, struct mmu_page *p)
+{
+    if (m->has_obs && m->obs.read_ad && (p->real & REAL_P))
+        p->real = (uint8_t)((p->real & ~(REAL_A | REAL_D)) |
+                            (m->obs.read_ad(m->obs.ctx, vpn) & (REAL_A | REAL_D)));
+}
+
+void vk_settle(struct vk_model *m, uint64_t vpn, struct mmu_page *p)
+{
+    sync_ad(m, vpn, p);
+    if ((p->real & (REAL_P | REAL_D)) == (REAL_P | REAL_D)) {
+        p->fl &= (uint8_t)~FL_M_PENDING; /* a write reached it through the real PTE */
+        p->st |= PG_DIRTY;
+    }
+    if (p->fl & FL_PF_PENDING) {
+        /* native schemes: a prefaulted real PTE is used when an access set its A bit; vkernel
+         * schemes: only a successful walk uses a prefaulted vpte (counted there). */
+        if (m->native_like && (p->real & (REAL_P | REAL_A)) == (REAL_P | REAL_A))
+            C(prefault_used)++;
+        else
+            C(prefault_wasted)++;
+        p->fl &= (uint8_t)~FL_PF_PENDING;
+    }
+    if (p->fl & FL_M_PENDING) {
+        C(vk_spurious_dirty)++;
+        p->fl &= (uint8_t)~FL_M_PENDING;
+    }
+}
+
+void vk_invalidate(struct vk_model *m, uint64_t vpn, struct mmu_page *p)
+{
+    C(vk_inval)++; /* madvise(MADV_INVAL) for this page */
+    vk_settle(m, vpn, p);
+    vk_set_real(m, vpn, p, 0);
+    if (p->vpte & VPTE_M)
+        p->st |= PG_DIRTY;
+    if (p->fl & FL_CACHE_MAP) {
+        vk_pv_remove(m, (uint32_t)((p->vpte & VPTE_FRAME) >> MMU_PAGE_SHIFT), vpn);
+        p->fl &= (uint8_t)~FL_CACHE_MAP;
+    }
+    p->vpte = 0;
+}
+
+/* ---- the vkernel's page table ---- */
+
+/* pmap_enter's page-table page allocation: PDE (and upper levels on x86-64) written
+ * V|R|W|A|M.  Returns -1 on error. */
+static int ensure_pt(struct vk_model *m, uint64_t vpn)
+{
+    const uint64_t dir = VPTE_V | VPTE_R | VPTE_W | VPTE_A | VPTE_M;
+    for (unsigned level = m->sp.levels; level > 2; level--) {
+        if (mmu_space_upper_get(&m->sp, level, vpn) & VPTE_V)
+            continue;
+        uint32_t f = vk_frame_alloc(m, FR_PT, 0);
+        if (!f)
+            return -1;
+        C(vk_pt_alloc)++;
+        if (mmu_space_upper_set(&m->sp, level, vpn, ((uint64_t)f << MMU_PAGE_SHIFT) | dir) < 0) {
+            vk_fail(m, "out of memory");
+            return -1;
+        }
+    }
+    struct mmu_leaf *l = mmu_space_leaf(&m->sp, vpn, true);
+    if (!l) {
+        vk_fail(m, "out of memory");
+        return -1;
+    }
+    if (!(l->pde & VPTE_V)) {
+        uint32_t f = vk_frame_alloc(m, FR_PT, 0);
+        if (!f)
+            return -1;
+        C(vk_pt_alloc)++;
+        l->pde = ((uint64_t)f << MMU_PAGE_SHIFT) | dir;
+    }
+    return 0;
+}
+
+/* pmap_enter (model.md 6 step 3): a valid old vpte is invalidated first; release 1.8 paid an
+ * invalidation on every new entry too (--inval-every-enter). */
+static int enter_vpte(struct vk_model *m, uint64_t vpn, uint64_t bits, uint32_t frame,
+                      bool cache_frame, bool prefault)
+{
+    if (ensure_pt(m, vpn) < 0)
+        return -1;
+    struct mmu_page *p = mmu_space_page(&m->sp, vpn);
+    if (p->vpte & VPTE_V)
+        vk_invalidate(m, vpn, p);
+    else if (m->cfg.opt.inval_every_enter)
+        C(vk_inval)++;
+    p->vpte = bits | ((uint64_t)frame << MMU_PAGE_SHIFT);
+    if (cache_frame) { /* p->frame stays the private frame (none): the vpte names it */
+        if (vk_pv_add(m, frame, vpn) < 0)
+            return -1;
+        p->fl |= FL_CACHE_MAP;
+    }
+    if (prefault) {
+        p->fl |= FL_PF_PENDING;
+        C(prefault_issued)++;
+    }
+    if (bits & VPTE_M)
+        p->fl |= FL_M_PENDING;
+    return 0;
+}
+
+int vk_enter_prefault(struct vk_model *m, uint64_t vpn, uint64_t bits, uint32_t frame, bool cache)
+{
+    return enter_vpte(m, vpn, bits, frame, cache, true);
+}
+
+/* ---- page work (model.md 6 step 2; the real kernel's in native schemes) ---- */
+
+static int zero_fill(struct vk_model *m, uint64_t vpn, struct mmu_page *p)
+{
+    uint32_t f = vk_frame_alloc(m, FR_PRIVATE, vpn);
+    if (!f)
+        return -1;
+    C(page_zero_fill)++;
+    p->frame = f;
+    p->st = (uint8_t)((p->st & ~PG_ZEROPAGE) | PG_PRIVATE);
+    return 0;
+}
+
+static int swap_in(struct vk_model *m, uint64_t vpn, struct mmu_page *p)
+{
+    uint32_t f = vk_frame_alloc(m, FR_PRIVATE, vpn);
+    if (!f)
+        return -1;
+    C(page_swap_in)++;
+    p->frame = f;
+    p->st &= (uint8_t)~PG_SWAPPED;
+    return 0;
+}
+
+/* Copy-on-write of a file page into a private frame (the source is read if not cached). */
+static int cow(struct vk_model *m, const struct vk_region *r, uint64_t vpn, struct mmu_page *p)
+{
+    uint32_t src = vk_cache_get(m, r, vpn);
+    if (!src)
+        return -1;
+    m->pin_frame = src;
+    uint32_t f = vk_frame_alloc(m, FR_PRIVATE, vpn);
+    m->pin_frame = 0;
+    if (!f)
+        return -1;
+    C(page_cow)++;
+    p->frame = f;
+    p->st |= PG_PRIVATE;
+    return 0;
+}
+
+/* Makes the page's data available.  *frame: the frame to map; *cache: it is a page-cache
+ * frame (not private).  A write makes file pages private. */
+static int get_page(struct vk_model *m, const struct vk_region *r, uint64_t vpn,
+                    struct mmu_page *p, bool write, uint32_t *frame, bool *cache)
+{
+    *cache = false;
+    if (r->kind == VK_ANON || (p->st & PG_PRIVATE)) {
+        if (p->st & PG_SWAPPED) {
+            if (swap_in(m, vpn, p) < 0)
+                return -1;
+        } else if (!(p->st & PG_PRIVATE)) {
+            if (zero_fill(m, vpn, p) < 0)
+                return -1;
+        }
+        *frame = p->frame;
+        return 0;
+    }
+    if (write) {
+        if (cow(m, r, vpn, p) < 0)
+            return -1;
+        *frame = p->frame;
+        return 0;
+    }
+    uint32_t f = vk_cache_get(m, r, vpn);
+    if (!f)
+        return -1;
+    *frame = f;
+    *cache = true;
+    return 0;
+}
+
+static uint64_t step3_bits(struct vk_model *m, const struct vk_region *r, bool private_page,
+                           bool hint_m)
+{
+    uint64_t bits = VPTE_V | VPTE_R | VPTE_U | VPTE_MANAGED | VPTE_A;
+    if ((r->prot & VK_PROT_W) && private_page)
+        bits |= VPTE_W;
+    if (m->cfg.dirty->id == VK_DIRTY_HINT && hint_m)
+        bits |= VPTE_M;
+    if (m->cfg.dirty->id == VK_DIRTY_EAGER && (bits & VPTE_W))
+        bits |= VPTE_M;
+    return bits;
+}
+
+static bool region_allows(const struct vk_region *r, bool write)
+{
+    return r && (r->prot & VK_PROT_R) && (!write || (r->prot & VK_PROT_W));
+}
+
+static void run_policy(struct vk_model *m, const struct vk_region *r, uint64_t vpn,
+                       enum mmu_kind kind)
+{
+    struct vk_pf pf = {
+        .m = m,
+        .vpn = vpn,
+        .kind = kind,
+        .r = r,
+        .lo = r->start >> MMU_PAGE_SHIFT,
+        .hi = r->end >> MMU_PAGE_SHIFT,
+        .state = m->pstate,
+        .spec = &m->cfg.policy,
+    };
+    if (m->cfg.scheme->id == VK_SCHEME_LINUX)
+        vk_fault_around(&pf); /* built into Linux; --policy adds its own after it */
+    m->cfg.policy.pol->run(&pf);
+}
+
+/* ---- vkernel schemes: the reflection (model.md section 6) ---- */
+
+static enum vk_fault_outcome reflect(struct vk_model *m, uint64_t vpn, enum mmu_kind kind)
+{
+    bool write = kind == MMU_WRITE;
+    const struct vk_region *r = vk_region_find_vpn(m, vpn);
+    if (!region_allows(r, write)) {
+        C(fault_segv)++;
+        return VK_FO_SEGV;
+    }
+    struct mmu_page *p = mmu_space_page(&m->sp, vpn);
+    if (!p) {
+        vk_fail(m, "out of memory");
+        return VK_FO_ERROR;
+    }
+    m->busy_vpn = vpn;
+    uint32_t frame;
+    bool cache;
+    enum vk_fault_outcome out = VK_FO_ERROR;
+    if (get_page(m, r, vpn, p, write, &frame, &cache) < 0)
+        goto done;
+    uint64_t bits = step3_bits(m, r, !cache, write);
+    if (enter_vpte(m, vpn, bits, frame, cache, false) < 0)
+        goto done;
+    run_policy(m, r, vpn, kind);
+    out = m->error[0] ? VK_FO_ERROR : VK_FO_REFLECTED;
+done:
+    m->busy_vpn = VK_NO_VPN;
+    return out;
+}
+
+/* --real-prefault N: the real kernel installs read-only real PTEs for up to N neighbours
+ * (order -1,+1,-2,+2,...) in the faulting page's region whose vptes are valid and readable;
+ * each candidate without a real PTE costs a walk. */
+static void real_prefault(struct vk_model *m, uint64_t vpn)
+{
+    const struct vk_region *r = vk_region_find_vpn(m, vpn);
+    if (!r)
+        return;
+    uint64_t lo = r->start >> MMU_PAGE_SHIFT, hi = r->end >> MMU_PAGE_SHIFT;
+    for (unsigned k = 0; k < m->cfg.opt.real_prefault; k++) {
+        int64_t off = vk_pf_sym_offset(k);
+        if ((off < 0 && (uint64_t)-off > vpn - lo) || (off > 0 && vpn + (uint64_t)off >= hi))
+            continue;
+        uint64_t c = vpn + (uint64_t)off;
+        struct mmu_page *p = mmu_space_page(&m->sp, c);
+        if (p->real & REAL_P)
+            continue;
+        struct mmu_walk w = mmu_vpte_walk(&m->sp, c, false);
+        C(walk_refs) += w.refs;
+        if (!w.ok)
+            continue;
+        if (p->fl & FL_PF_PENDING) {
+            p->fl &= (uint8_t)~FL_PF_PENDING;
+            C(prefault_used)++;
+        }
+        vk_set_real(m, c, p, REAL_P);
+    }
+}
+
+static enum vk_fault_outcome vpt_fault(struct vk_model *m, uint64_t vpn, enum mmu_kind kind)
+{
+    bool write = kind == MMU_WRITE;
+    C(fault_real)++;
+    struct mmu_walk w = mmu_vpte_walk(&m->sp, vpn, write);
+    C(walk_refs) += w.refs;
+    if (!w.ok) {
+        C(fault_reflected)++;
+        return reflect(m, vpn, kind);
+    }
+    C(fault_resolved_real)++;
+    struct mmu_page *p = mmu_space_page(&m->sp, vpn);
+    if (write && (p->real & REAL_P) && !(p->real & REAL_W))
+        C(fault_dirty_trap)++; /* exists only to set M */
+    if (p->fl & FL_PF_PENDING) {
+        p->fl &= (uint8_t)~FL_PF_PENDING;
+        C(prefault_used)++; /* a successful walk reached a prefaulted vpte */
+    }
+    if (write) {
+        p->fl &= (uint8_t)~FL_M_PENDING;
+        p->st |= PG_DIRTY;
+    }
+    uint8_t bits = REAL_P;
+    if (write)
+        bits |= REAL_W;
+    else if (m->cfg.scheme->id == VK_SCHEME_VPT && (w.vpte & VPTE_W) && (w.vpte & VPTE_M))
+        bits |= REAL_W; /* c50e690bc7 (2017): read faults on W|M vptes map writable */
+    if (p->real & REAL_P)
+        bits |= p->real & (REAL_A | REAL_D);
+    vk_set_real(m, vpn, p, bits);
+    if (m->cfg.opt.real_prefault)
+        real_prefault(m, vpn);
+    return VK_FO_RESOLVED;
+}
+
+/* ---- native schemes (model.md section 5: native and linux) ---- */
+
+static enum vk_fault_outcome native_fault(struct vk_model *m, uint64_t vpn, enum mmu_kind kind)
+{
+    bool write = kind == MMU_WRITE;
+    bool linux_k = m->cfg.scheme->id == VK_SCHEME_LINUX;
+    C(fault_real)++;
+    const struct vk_region *r = vk_region_find_vpn(m, vpn);
+    if (!region_allows(r, write)) {
+        C(fault_segv)++;
+        return VK_FO_SEGV;
+    }
+    C(fault_native)++;
+    struct mmu_page *p = mmu_space_page(&m->sp, vpn);
+    if (!p) {
+        vk_fail(m, "out of memory");
+        return VK_FO_ERROR;
+    }
+    if (p->real & REAL_P)
+        vk_settle(m, vpn, p); /* the present entry is replaced */
+    bool rw = (r->prot & VK_PROT_W) != 0;
+    uint8_t bits = REAL_P;
+    if (r->kind == VK_ANON || (p->st & PG_PRIVATE)) {
+        if (!(p->st & PG_PRIVATE)) {
+            if (linux_k && !write) {
+                p->st |= PG_ZEROPAGE; /* the shared zero page, read-only */
+            } else if (zero_fill(m, vpn, p) < 0) {
+                return VK_FO_ERROR;
+            }
+        }
+        if ((p->st & PG_PRIVATE) && rw)
+            bits |= REAL_W;
+    } else if (write) {
+        if (cow(m, r, vpn, p) < 0)
+            return VK_FO_ERROR;
+        bits |= REAL_W;
+    } else if (!vk_cache_get(m, r, vpn)) {
+        return VK_FO_ERROR;
+    }
+    vk_set_real(m, vpn, p, bits);
+    run_policy(m, r, vpn, kind);
+    return m->error[0] ? VK_FO_ERROR : VK_FO_RESOLVED;
+}
+
+enum vk_fault_outcome vk_real_fault(struct vk_model *m, uint64_t vpn, enum mmu_kind kind)
+{
+    if (m->finished) {
+        vk_fail(m, "event after the end of the run");
+        return VK_FO_ERROR;
+    }
+    return m->vkernel ? vpt_fault(m, vpn, kind) : native_fault(m, vpn, kind);
+}
+
+/* One page access: the real PTE check (the "hardware", model.md section 4), then faults until
+ * the access completes or is a segmentation fault. */
+static int page_access(struct vk_model *m, uint64_t vpn, enum mmu_kind kind)
+{
+    bool write = kind == MMU_WRITE;
+    if (vpn >= m->user_limit_vpn) {
+        /* beyond user space: no region can hold it */
+        C(fault_real)++;
+        if (m->vkernel) {
+            C(fault_reflected)++;
+        }
+        C(fault_segv)++;
+        return VK_SEGV;
+    }
+    for (int tries = 0; tries < 8; tries++) {
+        struct mmu_page *p = mmu_space_page(&m->sp, vpn);
+        if (!p) {
+            vk_fail(m, "out of memory");
+            return VK_ERROR;
+        }
+        uint8_t r = p->real;
+        if ((r & REAL_P) && (!write || (r & REAL_W))) {
+            p->real = (uint8_t)(r | REAL_A | (write ? REAL_D : 0));
+            return VK_OK;
+        }
+        switch (vk_real_fault(m, vpn, kind)) {
+        case VK_FO_SEGV:
+            return VK_SEGV;
+        case VK_FO_ERROR:
+            return VK_ERROR;
+        default:
+            break;
+        }
+    }
+    vk_fail(m, "page 0x%llx: the access did not complete after 8 faults (model bug)",
+            (unsigned long long)(vpn << MMU_PAGE_SHIFT));
+    return VK_ERROR;
+}
+
+int vk_access(struct vk_model *m, uint64_t addr, uint64_t size, enum mmu_kind kind,
+              uint64_t *fault_addr)
+{
+    if (m->finished) {
+        vk_fail(m, "event after the end of the run");
+        return VK_ERROR;
+    }
+    if (kind == MMU_WRITE)
+        C(access_write)++;
+    else if (kind == MMU_FETCH)
+        C(access_fetch)++;
+    else
+        C(access_read)++;
+    if (size == 0)
+        size = 1;
+    uint64_t first = addr >> MMU_PAGE_SHIFT;
+    uint64_t last = (addr + size - 1) >> MMU_PAGE_SHIFT;
+    if (addr + size - 1 < addr)
+        last = UINT64_MAX >> MMU_PAGE_SHIFT;
+    int worst = VK_OK;
+    for (uint64_t vpn = first; vpn <= last; vpn++) {
+        int st = page_access(m, vpn, kind);
+        if (st == VK_ERROR)
+            return VK_ERROR;
+        if (st == VK_SEGV && worst == VK_OK) {
+            worst = VK_SEGV;
+            if (fault_addr)
+                *fault_addr = vpn == first ? addr : vpn << MMU_PAGE_SHIFT;
+        }
+        if (vpn == last)
+            break;
+    }
+    return worst;
+}
+
+/* ---- kernel accesses on behalf of system calls (model.md 6.6) ---- */
+
+static int kernel_page_vpt(struct vk_model *m, uint64_t vpn, bool write)
+{
+    const struct vk_region *r = vk_region_find_vpn(m, vpn);
+    struct mmu_page *p = mmu_space_page(&m->sp, vpn);
+    if (!p) {
+        vk_fail(m, "out of memory");
+        return VK_ERROR;
+    }
+    m->busy_vpn = vpn;
+    int rc = VK_ERROR;
+    if (r->kind == VK_ANON || (p->st & PG_PRIVATE)) {
+        if ((p->st & PG_SWAPPED) ? swap_in(m, vpn, p) < 0
+                                 : (!(p->st & PG_PRIVATE) && zero_fill(m, vpn, p) < 0))
+            goto done;
+    } else if (write) {
+        if (cow(m, r, vpn, p) < 0)
+            goto done;
+        /* a valid vpte mapping the old (cache) page is replaced with the 6 step 3 bits */
+        if ((p->vpte & VPTE_V) &&
+            enter_vpte(m, vpn, step3_bits(m, r, true, false), p->frame, false, false) < 0)
+            goto done;
+    } else if (!vk_cache_get(m, r, vpn)) {
+        goto done;
+    }
+    if (write) {
+        p->fl &= (uint8_t)~FL_M_PENDING;
+        p->st |= PG_DIRTY;
+    }
+    rc = VK_OK;
+done:
+    m->busy_vpn = VK_NO_VPN;
+    return rc;
+}
+
+int vk_kernel_access(struct vk_model *m, uint64_t addr, uint64_t size, bool write)
+{
+    if (m->finished) {
+        vk_fail(m, "event after the end of the run");
+        return VK_ERROR;
+    }
+    C(access_kernel)++;
+    if (size == 0)
+        size = 1;
+    if (addr + size - 1 < addr)
+        return VK_EFAULT;
+    uint64_t first = addr >> MMU_PAGE_SHIFT, last = (addr + size - 1) >> MMU_PAGE_SHIFT;
+    /* The system call fails with EFAULT and counts nothing when any page has no region, or
+     * is written without w (or read without r: copyin of PROT_NONE memory fails too). */
+    for (uint64_t vpn = first; vpn <= last; vpn++) {
+        if (vpn >= m->user_limit_vpn || !region_allows(vk_region_find_vpn(m, vpn), write))
+            return VK_EFAULT;
+    }
+    for (uint64_t vpn = first; vpn <= last; vpn++) {
+        int st = m->vkernel ? kernel_page_vpt(m, vpn, write)
+                            : page_access(m, vpn, write ? MMU_WRITE : MMU_READ);
+        if (st != VK_OK)
+            return st == VK_SEGV ? VK_EFAULT : st;
+    }
+    return VK_OK;
+}
+
+/* ---- region changes ---- */
+
+/* Discards the pages of [lo, hi): removes entries (invalidating valid vptes), frees frames. */
+static void discard_pages(struct vk_model *m, uint64_t lo, uint64_t hi)
+{
+    uint64_t vpn = lo;
+    while (vpn < hi) {
+        struct mmu_leaf *l = mmu_space_leaf(&m->sp, vpn, false);
+        uint64_t leaf_end = ((vpn >> m->sp.level_bits) + 1) << m->sp.level_bits;
+        uint64_t end = leaf_end < hi ? leaf_end : hi;
+        if (!l) {
+            /* x86-64 spaces are sparse: jump to the next leaf that exists */
+            vpn = end;
+            continue;
+        }
+        for (; vpn < end; vpn++) {
+            struct mmu_page *p = &l->pg[vpn & (m->sp.leaf_pages - 1)];
+            if (!p->vpte && !p->real && !p->st && !p->frame)
+                continue;
+            if (p->vpte & VPTE_V)
+                vk_invalidate(m, vpn, p);
+            if (p->real & REAL_P) {
+                vk_settle(m, vpn, p);
+                vk_set_real(m, vpn, p, 0);
+            }
+            if ((p->st & PG_PRIVATE) && !(p->st & PG_SWAPPED) && p->frame)
+                vk_frame_free(m, p->frame);
+            p->vpte = 0;
+            p->frame = 0;
+            p->st = 0;
+            p->fl = 0;
+            p->real = 0;
+        }
+    }
+}
+
+static bool range_ok(struct vk_model *m, uint64_t start, uint64_t end)
+{
+    if ((start | end) & (MMU_PAGE_SIZE - 1) || start >= end ||
+        end > mmu_arch_user_limit(m->arch)) {
+        vk_fail(m, "bad range [0x%llx, 0x%llx)", (unsigned long long)start,
+                (unsigned long long)end);
+        return false;
+    }
+    if (m->finished) {
+        vk_fail(m, "event after the end of the run");
+        return false;
+    }
+    return true;
+}
+
+/* Iterates only the leaves that exist inside [lo, hi) for large sparse ranges. */
+static void unmap_range(struct vk_model *m, uint64_t start, uint64_t end)
+{
+    uint64_t lo = start >> MMU_PAGE_SHIFT, hi = end >> MMU_PAGE_SHIFT;
+    if (m->sp.dir || hi - lo <= 4 * m->sp.leaf_pages) {
+        discard_pages(m, lo, hi);
+        return;
+    }
+    /* x86-64 and a large range: visit existing leaves only */
+    struct {
+        uint64_t *idx;
+        size_t n, cap;
+    } v = {0};
+    for (size_t i = 0; i < m->sp.leaves.cap; i++) {
+        if (!m->sp.leaves.keys[i])
+            continue;
+        uint64_t li = m->sp.leaves.keys[i] - 1;
+        if (((li + 1) << m->sp.level_bits) <= lo || (li << m->sp.level_bits) >= hi)
+            continue;
+        if (v.n == v.cap) {
+            v.cap = v.cap ? v.cap * 2 : 64;
+            uint64_t *n = realloc(v.idx, v.cap * sizeof *n);
+            if (!n) {
+                free(v.idx);
+                vk_fail(m, "out of memory");
+                return;
+            }
+            v.idx = n;
+        }
+        v.idx[v.n++] = li;
+    }
+    for (size_t i = 0; i < v.n; i++) {
+        uint64_t a = v.idx[i] << m->sp.level_bits, b = a + m->sp.leaf_pages;
+        discard_pages(m, a < lo ? lo : a, b > hi ? hi : b);
+    }
+    free(v.idx);
+}
+
+int vk_unmap(struct vk_model *m, uint64_t start, uint64_t end)
+{
+    if (!range_ok(m, start, end))
+        return VK_ERROR;
+    size_t i, j;
+    if (vk_region_cut(m, start, end, &i, &j) < 0) {
+        vk_fail(m, "out of memory");
+        return VK_ERROR;
+    }
+    for (size_t k = i; k < j; k++)
+        unmap_range(m, m->rg[k].start, m->rg[k].end);
+    vk_region_remove(m, i, j);
+    return m->error[0] ? VK_ERROR : VK_OK;
+}
+
+int vk_map(struct vk_model *m, uint64_t start, uint64_t end, unsigned prot,
+           enum vk_region_kind kind, uint32_t file_id, uint64_t file_pgoff)
+{
+    if (vk_unmap(m, start, end) != VK_OK) /* MAP_FIXED: the covered part is unmapped first */
+        return VK_ERROR;
+    struct vk_region r = {start, end, prot & 7u, kind, file_id, file_pgoff};
+    if (vk_region_insert(m, &r) < 0) {
+        vk_fail(m, "out of memory");
+        return VK_ERROR;
+    }
+    return VK_OK;
+}
+
+/* mprotect: vptes whose rights shrink are rewritten (w removed: W and M dropped) or removed
+ * (r removed), one invalidation each; native schemes shrink the real PTEs the same way. */
+static void protect_pages(struct vk_model *m, uint64_t lo, uint64_t hi, unsigned prot)
+{
+    for (uint64_t vpn = lo; vpn < hi; vpn++) {
+        struct mmu_leaf *l = mmu_space_leaf(&m->sp, vpn, false);
+        if (!l) {
+            vpn = (((vpn >> m->sp.level_bits) + 1) << m->sp.level_bits) - 1;
+            continue;
+        }
+        struct mmu_page *p = &l->pg[vpn & (m->sp.leaf_pages - 1)];
+        if (m->vkernel) {
+            if (!(p->vpte & VPTE_V))
+                continue;
+            if (!(prot & VK_PROT_R) && (p->vpte & (VPTE_R | VPTE_W))) {
+                vk_invalidate(m, vpn, p);
+            } else if (!(prot & VK_PROT_W) && (p->vpte & VPTE_W)) {
+                C(vk_inval)++;
+                vk_settle(m, vpn, p);
+                vk_set_real(m, vpn, p, 0);
+                if (p->vpte & VPTE_M)
+                    p->st |= PG_DIRTY; /* M moves to the page's dirty state */
+                p->vpte &= ~(VPTE_W | VPTE_M);
+            }
+        } else if (p->real & REAL_P) {
+            if (!(prot & VK_PROT_R)) {
+                vk_settle(m, vpn, p);
+                vk_set_real(m, vpn, p, 0);
+            } else if (!(prot & VK_PROT_W) && (p->real & REAL_W)) {
+                sync_ad(m, vpn, p);
+                vk_set_real(m, vpn, p, (uint8_t)(p->real & ~REAL_W));
+            }
+        }
+    }
+}
+
+int vk_protect(struct vk_model *m, uint64_t start, uint64_t end, unsigned prot)
+{
+    if (!range_ok(m, start, end))
+        return VK_ERROR;
+    size_t i, j;
+    if (vk_region_cut(m, start, end, &i, &j) < 0) {
+        vk_fail(m, "out of memory");
+        return VK_ERROR;
+    }
+    for (size_t k = i; k < j; k++) {
+        unsigned old = m->rg[k].prot;
+        m->rg[k].prot = prot & 7u;
+        if ((old & ~prot) & (VK_PROT_R | VK_PROT_W))
+            protect_pages(m, m->rg[k].start >> MMU_PAGE_SHIFT, m->rg[k].end >> MMU_PAGE_SHIFT,
+                          prot);
+    }
+    return m->error[0] ? VK_ERROR : VK_OK;
+}
+
+void vk_insns(struct vk_model *m, uint64_t n)
+{
+    C(insns) += n;
+}
+
+void vk_syscall(struct vk_model *m, unsigned nr)
+{
+    (void)nr;
+    m->guest_syscalls++;
+    if (m->vkernel)
+        C(vk_syscall)++;
+}
+
+/* ---- end of run ---- */
+
+static void finish_leaf(struct mmu_leaf *l, void *ctx)
+{
+    struct vk_model *m = ctx;
+    for (uint64_t i = 0; i < m->sp.leaf_pages; i++) {
+        struct mmu_page *p = &l->pg[i];
+        if (p->fl & (FL_PF_PENDING | FL_M_PENDING))
+            vk_settle(m, (l->index << m->sp.level_bits) | i, p);
+    }
+}
+
+void vk_finish(struct vk_model *m)
+{
+    if (m->finished)
+        return;
+    mmu_space_each_leaf(&m->sp, finish_leaf, m);
+    m->finished = true;
+    mmu_costs_apply(&m->costs, &m->c, m->native_like, m->guest_syscalls);
+#ifdef VKMMU_CHECK_IDENTITIES
+    const char *bad = mmu_counters_check(&m->c, m->vkernel);
+    if (bad) {
+        char name[128];
+        fprintf(stderr, "vkmmu: internal error: identity violated for %s: %s\n",
+                vk_config_name(&m->cfg, name, sizeof name), bad);
+        abort();
+    }
+#endif
+}
