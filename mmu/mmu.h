@@ -208,7 +208,8 @@ struct mmu_walk mmu_vpte_walk(struct mmu_space *s, uint64_t vpn, bool write);
     X(evict, "evicting a page (write-back queued)")                                              \
     X(pt_alloc, "allocating and zeroing a page-table page")                                      \
     X(prefault, "entering one prefaulted entry")                                                 \
-    X(inval, "one madvise(MADV_INVAL) system call")
+    X(inval, "one madvise(MADV_INVAL) system call")                                              \
+    X(ept_violation, "an EPT violation: VM exit, host fault on the vkernel's memory, re-entry")
 
 enum mmu_cost_id {
 #define MMU_X_ENUM(id, desc) MMU_COST_##id,
@@ -244,8 +245,11 @@ int mmu_costs_resolve(struct mmu_costs *out, const char *name_or_file, char *err
 /* Writes the costs as a costs file (loadable by mmu_costs_load). */
 void mmu_costs_write(const struct mmu_costs *c, FILE *f);
 
-/* Fills the cycles.* counters from the event counters.  native_like: scheme native/linux. */
-void mmu_costs_apply(const struct mmu_costs *k, struct mmu_counters *c, bool native_like,
+/* How a scheme's events are charged: a vkernel with software walks (vpt-1.10, vpt), the
+ * hardware-walked vkernel (ept), or a native kernel (native, linux). */
+enum mmu_cost_class { MMU_CLASS_VPT, MMU_CLASS_EPT, MMU_CLASS_NATIVE };
+/* Fills the cycles.* counters from the event counters. */
+void mmu_costs_apply(const struct mmu_costs *k, struct mmu_counters *c, enum mmu_cost_class cls,
                      uint64_t guest_syscalls);
 
 #endif

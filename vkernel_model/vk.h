@@ -10,7 +10,7 @@
 #include "mmu.h"
 
 /* ---- schemes (model.md section 5) ---- */
-enum vk_scheme_id { VK_SCHEME_VPT110, VK_SCHEME_VPT, VK_SCHEME_NATIVE, VK_SCHEME_LINUX };
+enum vk_scheme_id { VK_SCHEME_VPT110, VK_SCHEME_VPT, VK_SCHEME_EPT, VK_SCHEME_NATIVE, VK_SCHEME_LINUX };
 struct vk_scheme {
     const char *name;
     const char *desc;

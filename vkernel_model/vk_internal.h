@@ -32,6 +32,9 @@ struct vk_model {
     struct mmu_costs costs;
     bool vkernel;      /* vpt-1.10 / vpt */
     bool native_like;  /* native / linux */
+    bool ept;          /* ept: hardware walks, EPT violations */
+    uint8_t *ept_map;  /* ept: frames with an EPT entry (one byte each) */
+    uint64_t ept_cap;
     struct mmu_space sp;
     struct mmu_counters c;
     uint64_t guest_syscalls;

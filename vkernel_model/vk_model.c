@@ -50,6 +50,7 @@ struct vk_model *vk_model_new(const struct vk_config *cfg, enum mmu_arch arch,
     m->costs = *costs;
     m->vkernel = cfg->scheme->vkernel;
     m->native_like = !cfg->scheme->vkernel;
+    m->ept = cfg->scheme->id == VK_SCHEME_EPT;
     m->user_limit_vpn = mmu_arch_user_limit(arch) >> MMU_PAGE_SHIFT;
     m->busy_vpn = VK_NO_VPN;
     m->last_rg = SIZE_MAX;
@@ -78,6 +79,7 @@ void vk_model_free(struct vk_model *m)
     free(m->freelist);
     free(m->rg);
     free(m->pstate);
+    free(m->ept_map);
     vk_cache_fini(m);
     free(m);
 }
@@ -426,6 +428,75 @@ static enum vk_fault_outcome vpt_fault(struct vk_model *m, uint64_t vpn, enum mm
     return VK_FO_RESOLVED;
 }
 
+/* ---- scheme ept (model.md section 5): hardware walks the vptes, the host keeps an EPT ---- */
+
+/* The first guest touch of a vkernel-physical frame is an EPT violation the host resolves
+ * alone.  Frames keep their EPT entry when the vkernel reuses them (host memory stays). */
+static int ept_touch(struct vk_model *m, uint64_t frame)
+{
+    if (frame >= m->ept_cap) {
+        uint64_t ncap = m->ept_cap ? m->ept_cap : 4096;
+        while (ncap <= frame)
+            ncap *= 2;
+        uint8_t *n = realloc(m->ept_map, ncap);
+        if (!n) {
+            vk_fail(m, "out of memory");
+            return -1;
+        }
+        memset(n + m->ept_cap, 0, ncap - m->ept_cap);
+        m->ept_map = n;
+        m->ept_cap = ncap;
+    }
+    if (!m->ept_map[frame]) {
+        m->ept_map[frame] = 1;
+        C(fault_real)++;
+        C(fault_resolved_real)++;
+        C(fault_ept_violation)++;
+    }
+    return 0;
+}
+
+static enum vk_fault_outcome ept_fault(struct vk_model *m, uint64_t vpn, enum mmu_kind kind)
+{
+    bool write = kind == MMU_WRITE;
+    /* the hardware walk sets A and M like the software one; its references are TLB costs */
+    struct mmu_walk w = mmu_vpte_walk(&m->sp, vpn, write);
+    if (!w.ok) {
+        C(fault_real)++; /* guest #PF: exits to the host, passed to the vkernel */
+        C(fault_reflected)++;
+        return reflect(m, vpn, kind);
+    }
+    struct mmu_page *p = mmu_space_page(&m->sp, vpn);
+    if (p->fl & FL_PF_PENDING) {
+        p->fl &= (uint8_t)~FL_PF_PENDING;
+        C(prefault_used)++;
+    }
+    if (write) {
+        p->fl &= (uint8_t)~FL_M_PENDING;
+        p->st |= PG_DIRTY;
+    }
+    /* table pages the walk read, then the data frame */
+    for (unsigned level = m->sp.levels; level > 2; level--)
+        if (ept_touch(m, mmu_space_upper_get(&m->sp, level, vpn) >> MMU_PAGE_SHIFT) < 0)
+            return VK_FO_ERROR;
+    if (!(w.vpte & VPTE_PS) || m->sp.levels > 2) {
+        struct mmu_leaf *l = mmu_space_leaf(&m->sp, vpn, false);
+        if (l && (l->pde & VPTE_V) && !(l->pde & VPTE_PS) &&
+            ept_touch(m, (l->pde & VPTE_FRAME) >> MMU_PAGE_SHIFT) < 0)
+            return VK_FO_ERROR;
+    }
+    if (ept_touch(m, (w.vpte & VPTE_FRAME) >> MMU_PAGE_SHIFT) < 0)
+        return VK_FO_ERROR;
+    /* the translation is now usable; writes stay on the fault path until M is set */
+    uint8_t bits = REAL_P;
+    if (write || ((w.vpte & VPTE_W) && (w.vpte & VPTE_M)))
+        bits |= REAL_W;
+    if (p->real & REAL_P)
+        bits |= p->real & (REAL_A | REAL_D);
+    vk_set_real(m, vpn, p, bits);
+    return VK_FO_RESOLVED;
+}
+
 /* ---- native schemes (model.md section 5: native and linux) ---- */
 
 static enum vk_fault_outcome native_fault(struct vk_model *m, uint64_t vpn, enum mmu_kind kind)
@@ -476,6 +547,8 @@ enum vk_fault_outcome vk_real_fault(struct vk_model *m, uint64_t vpn, enum mmu_k
         vk_fail(m, "event after the end of the run");
         return VK_FO_ERROR;
     }
+    if (m->ept)
+        return ept_fault(m, vpn, kind);
     return m->vkernel ? vpt_fault(m, vpn, kind) : native_fault(m, vpn, kind);
 }
 
@@ -819,7 +892,9 @@ void vk_finish(struct vk_model *m)
         return;
     mmu_space_each_leaf(&m->sp, finish_leaf, m);
     m->finished = true;
-    mmu_costs_apply(&m->costs, &m->c, m->native_like, m->guest_syscalls);
+    mmu_costs_apply(&m->costs, &m->c,
+                    m->native_like ? MMU_CLASS_NATIVE : m->ept ? MMU_CLASS_EPT : MMU_CLASS_VPT,
+                    m->guest_syscalls);
 #ifdef VKMMU_CHECK_IDENTITIES
     const char *bad = mmu_counters_check(&m->c, m->vkernel);
     if (bad) {

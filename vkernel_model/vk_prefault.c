@@ -90,8 +90,8 @@ enum vk_pf_res vk_pf_try(struct vk_pf *pf, int64_t off, unsigned flags)
         /* pmap_enter_quick: pa|V|U|MANAGED, no A, no M, never W; R only since the 2010
          * prefault rework (scheme vpt) */
         bits = VPTE_V | VPTE_U | VPTE_MANAGED;
-        if (m->cfg.scheme->id == VK_SCHEME_VPT)
-            bits |= VPTE_R;
+        if (m->cfg.scheme->id != VK_SCHEME_VPT110)
+            bits |= VPTE_R; /* vpt and ept: readable since 2010 (VPTE_R gone in 2013) */
     } else {
         bits = VPTE_V | VPTE_R | VPTE_U | VPTE_MANAGED | VPTE_A;
         if ((r->prot & VK_PROT_W) && !cache && !(flags & VK_PFF_READONLY))

@@ -13,6 +13,9 @@ static const struct vk_scheme scheme_vpt110 = {
 static const struct vk_scheme scheme_vpt = {
     "vpt", "vpagetable with the 2017 fixes: read faults on W|M vptes map writable",
     VK_SCHEME_VPT, true};
+static const struct vk_scheme scheme_ept = {
+    "ept", "2013 VMX mode: hardware walks the vptes and an EPT; no dirty-bit traps",
+    VK_SCHEME_EPT, true};
 static const struct vk_scheme scheme_native = {
     "native", "baseline: the same program on a real BSD kernel, no vkernel", VK_SCHEME_NATIVE,
     false};
@@ -20,8 +23,8 @@ static const struct vk_scheme scheme_linux = {
     "linux", "the program on Linux: zero page on read, built-in 16-page fault-around",
     VK_SCHEME_LINUX, false};
 
-const struct vk_scheme *const vk_schemes[] = {&scheme_vpt110, &scheme_vpt, &scheme_native,
-                                              &scheme_linux, NULL};
+const struct vk_scheme *const vk_schemes[] = {&scheme_vpt110, &scheme_vpt,   &scheme_ept,
+                                              &scheme_native, &scheme_linux, NULL};
 
 const struct vk_scheme *vk_scheme_find(const char *name)
 {
