@@ -268,7 +268,7 @@ void mmu_costs_apply(const struct mmu_costs *k, struct mmu_counters *c, enum mmu
     const double *v = k->v;
 #define N(id) ((double)MMU_CTR(c, id))
     MMU_CTR(c, cycles_insn) = cyc(N(insns) * v[MMU_COST_insn]);
-    MMU_CTR(c, cycles_tlb) = 0;
+    /* cycles.tlb is accumulated by the TLB model itself (mmu_tlb_access) */
     /* Faults the kernel resolves, with the page work they caused (zero-fill, COW, reads,
      * evictions, page-table pages) and the walk's vpte reads.  Dirty traps are apart. */
     double page_work = N(page_zero_fill) * v[MMU_COST_zero_fill] + N(page_cow) * v[MMU_COST_cow] +

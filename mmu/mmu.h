@@ -76,6 +76,14 @@ enum mmu_kind { MMU_READ = 0, MMU_WRITE = 1, MMU_FETCH = 2 };
     X(prefault_issued, "prefault.issued")                                                        \
     X(prefault_used, "prefault.used")                                                            \
     X(prefault_wasted, "prefault.wasted")                                                        \
+    X(tlb_itlb_hit, "tlb.itlb.hit")                                                              \
+    X(tlb_itlb_miss, "tlb.itlb.miss")                                                            \
+    X(tlb_dtlb_hit, "tlb.dtlb.hit")                                                              \
+    X(tlb_dtlb_miss, "tlb.dtlb.miss")                                                            \
+    X(tlb_stlb_hit, "tlb.stlb.hit")                                                              \
+    X(tlb_stlb_miss, "tlb.stlb.miss")                                                            \
+    X(tlb_walk_refs, "tlb.walk.refs")                                                            \
+    X(tlb_flush, "tlb.flush")                                                                    \
     X(cycles_insn, "cycles.insn")                                                                \
     X(cycles_tlb, "cycles.tlb")                                                                  \
     X(cycles_fault, "cycles.fault")                                                              \
@@ -190,6 +198,58 @@ struct mmu_walk {
 /* Walks for a read (write = false) or write; sets A (read) or A|M (write) on every level whose
  * check passed, before descending.  A failing check leaves its entry untouched. */
 struct mmu_walk mmu_vpte_walk(struct mmu_space *s, uint64_t vpn, bool write);
+
+/* ---- TLB (cycle-approximate): ITLB and DTLB, a shared second level, LRU ---- */
+struct mmu_tlb_level_cfg {
+    unsigned entries; /* 0 = level absent */
+    unsigned ways;    /* entries = fully associative */
+};
+struct mmu_tlb_cfg {
+    char name[32];
+    struct mmu_tlb_level_cfg itlb, dtlb, stlb;
+    unsigned stlb_hit_cycles; /* extra latency of a first-level miss that hits the STLB */
+    unsigned walk_ref_cycles; /* one page-walk memory reference */
+    unsigned pwc_entries;     /* page-walk cache of upper-level entries (0 = none) */
+};
+struct mmu_tlb_preset {
+    const char *name;
+    const char *desc;
+    const struct mmu_tlb_cfg *cfg;
+};
+extern const struct mmu_tlb_preset *const mmu_tlb_presets[]; /* NULL-terminated */
+/* Parses a preset name or "itlb=E:W,dtlb=E:W,stlb=E:W,stlb_hit=C,walk_ref=C,pwc=N" (keys
+ * optional, starting from preset "none" = all absent); 0 or -1 with err filled. */
+int mmu_tlb_parse(const char *spec, struct mmu_tlb_cfg *out, char *err, size_t errlen);
+
+struct mmu_tlb_level {
+    unsigned sets, ways;
+    uint64_t *tag;   /* (vpn + 1) per entry, 0 = empty */
+    uint64_t *stamp; /* LRU time stamp; entries from an older generation are empty */
+    uint64_t *gen;
+};
+struct mmu_tlb {
+    struct mmu_tlb_cfg cfg;
+    struct mmu_tlb_level itlb, dtlb, stlb, pwc;
+    uint64_t now, generation;
+    unsigned walk_refs, walk_refs_pwc; /* references of a full walk, and with a PWC hit */
+    unsigned pwc_shift;                /* vpn >> pwc_shift names the upper-level entry */
+};
+/* walk_refs: references of a full walk (2 for i386 paging, 4 for x86-64, (n+1)(m+1)-1 for
+ * two-dimensional walks); walk_refs_pwc: with the upper levels in the page-walk cache. */
+int mmu_tlb_init(struct mmu_tlb *t, const struct mmu_tlb_cfg *cfg, unsigned walk_refs,
+                 unsigned walk_refs_pwc, unsigned pwc_shift);
+void mmu_tlb_fini(struct mmu_tlb *t);
+/* One translation of vpn (fetch: ITLB, else DTLB); counts into c. */
+void mmu_tlb_access(struct mmu_tlb *t, uint64_t vpn, bool fetch, struct mmu_counters *c);
+/* invlpg: drops vpn from every level. */
+void mmu_tlb_invalidate(struct mmu_tlb *t, uint64_t vpn);
+/* CR3 switch without global pages: drops everything. */
+void mmu_tlb_flush(struct mmu_tlb *t, struct mmu_counters *c);
+/* References of a two-dimensional walk with n guest and m nested levels: (n+1)(m+1)-1. */
+static inline unsigned mmu_walk_refs_2d(unsigned n, unsigned m)
+{
+    return (n + 1) * (m + 1) - 1;
+}
 
 /* ---- cost model (model.md section 10) ---- */
 #define MMU_COSTS(X)                                                                             \

@@ -61,6 +61,8 @@ struct vk_options {
     uint64_t vk_mem_pages;   /* --vk-mem in pages; 0 = unlimited */
     bool file_cache_cold;    /* --file-cache cold */
     bool inval_every_enter;  /* --inval-every-enter (release 1.8) */
+    bool tlb_on;             /* --tlb given: model the TLB on every access */
+    struct mmu_tlb_cfg tlb;
 };
 
 struct vk_config {

@@ -56,6 +56,9 @@ struct vk_model {
     uint64_t busy_vpn;     /* page being handled: never evicted meanwhile */
     uint32_t pin_frame;    /* page-cache frame being copied: never evicted meanwhile */
 
+    struct mmu_tlb tlb;
+    bool tlb_on;
+
     struct vk_real_observer obs;
     bool has_obs;
     bool finished;

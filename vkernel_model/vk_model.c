@@ -57,6 +57,18 @@ struct vk_model *vk_model_new(const struct vk_config *cfg, enum mmu_arch arch,
     mmu_hmap_init(&m->cache);
     if (mmu_space_init(&m->sp, arch) < 0)
         goto fail;
+    if (cfg->opt.tlb_on) {
+        /* The hardware walks the real page tables (2 levels on i386, 4 on x86-64; a PWC hit
+         * leaves the leaf reference), or in ept the vptes nested in a 4-level EPT. */
+        unsigned n = mmu_arch_levels(arch), full = n, pwc = 1;
+        if (m->ept) {
+            full = mmu_walk_refs_2d(n, 4);
+            pwc = 2 * 4 + 1; /* the guest leaf through the EPT, then the data frame */
+        }
+        if (mmu_tlb_init(&m->tlb, &cfg->opt.tlb, full, pwc, m->sp.level_bits) < 0)
+            goto fail;
+        m->tlb_on = true;
+    }
     if (cfg->policy.pol->state_size) {
         m->pstate = calloc(1, cfg->policy.pol->state_size);
         if (!m->pstate)
@@ -80,6 +92,8 @@ void vk_model_free(struct vk_model *m)
     free(m->rg);
     free(m->pstate);
     free(m->ept_map);
+    if (m->tlb_on)
+        mmu_tlb_fini(&m->tlb);
     vk_cache_fini(m);
     free(m);
 }
@@ -111,6 +125,8 @@ void vk_set_real(struct vk_model *m, uint64_t vpn, struct mmu_page *p, uint8_t b
         struct mmu_leaf *l = mmu_space_leaf(&m->sp, vpn, true);
         l->real_pt = true;
     }
+    if (m->tlb_on && (old & ~bits & (REAL_P | REAL_W)))
+        mmu_tlb_invalidate(&m->tlb, vpn); /* a downgrade: invlpg */
     if (m->has_obs && m->obs.changed && ((old ^ bits) & (REAL_P | REAL_W)))
         m->obs.changed(m->obs.ctx, vpn, old, bits);
 }
@@ -358,6 +374,9 @@ static enum vk_fault_outcome reflect(struct vk_model *m, uint64_t vpn, enum mmu_
     if (enter_vpte(m, vpn, bits, frame, cache, false) < 0)
         goto done;
     run_policy(m, r, vpn, kind);
+    /* vmspace_ctl(RUN) switches CR3 back to the guest: a full TLB flush on i386 (ept: VPID) */
+    if (m->tlb_on && !m->ept)
+        mmu_tlb_flush(&m->tlb, &m->c);
     out = m->error[0] ? VK_FO_ERROR : VK_FO_REFLECTED;
 done:
     m->busy_vpn = VK_NO_VPN;
@@ -575,6 +594,8 @@ static int page_access(struct vk_model *m, uint64_t vpn, enum mmu_kind kind)
         uint8_t r = p->real;
         if ((r & REAL_P) && (!write || (r & REAL_W))) {
             p->real = (uint8_t)(r | REAL_A | (write ? REAL_D : 0));
+            if (m->tlb_on)
+                mmu_tlb_access(&m->tlb, vpn, kind == MMU_FETCH, &m->c);
             return VK_OK;
         }
         switch (vk_real_fault(m, vpn, kind)) {
@@ -870,8 +891,11 @@ void vk_syscall(struct vk_model *m, unsigned nr)
 {
     (void)nr;
     m->guest_syscalls++;
-    if (m->vkernel)
+    if (m->vkernel) {
         C(vk_syscall)++;
+        if (m->tlb_on && !m->ept)
+            mmu_tlb_flush(&m->tlb, &m->c); /* the trip through the vkernel switches CR3 twice */
+    }
 }
 
 /* ---- end of run ---- */
