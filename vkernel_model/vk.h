@@ -153,6 +153,13 @@ struct vk_set {
     struct vk_model **m;
     size_t n, cap;
     enum mmu_arch arch;
+    /* Shared fast path: filter[vpn & mask] = (vpn + 1) << 2 | 1 (every model: present with A)
+     * | 2 (every model: writable with A and D).  Such an access changes no model state, so it
+     * only counts; models drop the entry when they change that page's real PTE. */
+    uint64_t *filter;
+    uint64_t mask;
+    bool filter_off;       /* some model needs every access (TLB) */
+    uint64_t pending[3];   /* access records counted by the fast path: read, write, fetch */
 };
 void vk_set_init(struct vk_set *s, enum mmu_arch arch);
 void vk_set_fini(struct vk_set *s);
@@ -167,6 +174,8 @@ int vk_set_access(struct vk_set *s, uint64_t addr, uint64_t size, enum mmu_kind 
 int vk_set_kernel_access(struct vk_set *s, uint64_t addr, uint64_t size, bool write);
 void vk_set_insns(struct vk_set *s, uint64_t n);
 void vk_set_syscall(struct vk_set *s, unsigned nr);
+/* Adds the fast path's pending access counts to every model (before reading counters). */
+void vk_set_sync(struct vk_set *s);
 void vk_set_finish(struct vk_set *s);
 
 /* Parses a size such as 64M, 1G, 4096, 16k (binary units); -1 on error. */

@@ -58,6 +58,8 @@ struct vk_model {
 
     struct mmu_tlb tlb;
     bool tlb_on;
+    uint64_t *hit_filter;  /* the owning set's fast-path filter (vk_set.c), or NULL */
+    uint64_t hit_mask;
 
     struct vk_real_observer obs;
     bool has_obs;

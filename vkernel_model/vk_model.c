@@ -121,6 +121,8 @@ void vk_set_real(struct vk_model *m, uint64_t vpn, struct mmu_page *p, uint8_t b
 {
     uint8_t old = p->real;
     p->real = bits;
+    if (m->hit_filter && (m->hit_filter[vpn & m->hit_mask] >> 2) == vpn + 1)
+        m->hit_filter[vpn & m->hit_mask] = 0;
     if (bits & REAL_P) {
         struct mmu_leaf *l = mmu_space_leaf(&m->sp, vpn, true);
         l->real_pt = true;

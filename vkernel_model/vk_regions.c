@@ -104,7 +104,8 @@ int vk_region_insert(struct vk_model *m, const struct vk_region *r)
     if (rg_reserve(m, 1) < 0)
         return -1;
     size_t i = rg_search(m, r->start);
-    memmove(&m->rg[i + 1], &m->rg[i], (m->nrg - i) * sizeof *m->rg);
+    if (i < m->nrg)
+        memmove(&m->rg[i + 1], &m->rg[i], (m->nrg - i) * sizeof *m->rg);
     m->rg[i] = *r;
     m->nrg++;
     m->last_rg = SIZE_MAX;
@@ -113,6 +114,8 @@ int vk_region_insert(struct vk_model *m, const struct vk_region *r)
 
 void vk_region_remove(struct vk_model *m, size_t i, size_t j)
 {
+    if (i == j)
+        return;
     memmove(&m->rg[i], &m->rg[j], (m->nrg - j) * sizeof *m->rg);
     m->nrg -= j - i;
     m->last_rg = SIZE_MAX;

@@ -1,13 +1,16 @@
 /* vkernel_model/vk_set.c - several configurations fed by the same events, in one pass. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "vk_internal.h"
 
+#define FILTER_BITS 16
+
 void vk_set_init(struct vk_set *s, enum mmu_arch arch)
 {
-    s->m = NULL;
-    s->n = s->cap = 0;
+    memset(s, 0, sizeof *s);
     s->arch = arch;
+    s->mask = (1ull << FILTER_BITS) - 1;
 }
 
 void vk_set_fini(struct vk_set *s)
@@ -15,8 +18,8 @@ void vk_set_fini(struct vk_set *s)
     for (size_t i = 0; i < s->n; i++)
         vk_model_free(s->m[i]);
     free(s->m);
-    s->m = NULL;
-    s->n = s->cap = 0;
+    free(s->filter);
+    memset(s, 0, sizeof *s);
 }
 
 int vk_set_add(struct vk_set *s, const struct vk_config *cfg, const struct mmu_costs *costs)
@@ -32,7 +35,24 @@ int vk_set_add(struct vk_set *s, const struct vk_config *cfg, const struct mmu_c
     struct vk_model *m = vk_model_new(cfg, s->arch, costs);
     if (!m)
         return -1;
+    if (cfg->opt.tlb_on)
+        s->filter_off = true; /* the TLB must see every access */
+    if (!s->filter && !s->filter_off) {
+        s->filter = calloc(s->mask + 1, sizeof *s->filter);
+        if (!s->filter) {
+            vk_model_free(m);
+            return -1;
+        }
+    }
     s->m[s->n] = m;
+    for (size_t i = 0; i <= s->n; i++) {
+        s->m[i]->hit_filter = s->filter_off ? NULL : s->filter;
+        s->m[i]->hit_mask = s->mask;
+    }
+    if (s->filter_off && s->filter) {
+        free(s->filter);
+        s->filter = NULL;
+    }
     return (int)s->n++;
 }
 
@@ -66,12 +86,50 @@ int vk_set_protect(struct vk_set *s, uint64_t start, uint64_t end, unsigned prot
     return st;
 }
 
+/* The permission every model grants vpn without any state change (see struct vk_set). */
+static uint64_t filter_perm(struct vk_set *s, uint64_t vpn)
+{
+    uint64_t perm = 3;
+    for (size_t i = 0; i < s->n && perm; i++) {
+        struct mmu_leaf *l = mmu_space_leaf(&s->m[i]->sp, vpn, false);
+        uint8_t r = l ? l->pg[vpn & (s->m[i]->sp.leaf_pages - 1)].real : 0;
+        if ((r & (REAL_P | REAL_A)) != (REAL_P | REAL_A) || s->m[i]->has_obs)
+            perm = 0;
+        else if ((r & (REAL_W | REAL_D)) != (REAL_W | REAL_D))
+            perm &= 1;
+    }
+    return perm;
+}
+
 int vk_set_access(struct vk_set *s, uint64_t addr, uint64_t size, enum mmu_kind kind)
 {
+    uint64_t vpn = addr >> MMU_PAGE_SHIFT;
+    bool one_page = size && size <= MMU_PAGE_SIZE - (addr & (MMU_PAGE_SIZE - 1));
+    if (s->filter && one_page) {
+        uint64_t e = s->filter[vpn & s->mask];
+        if ((e >> 2) == vpn + 1 && (e & (kind == MMU_WRITE ? 2 : 1))) {
+            s->pending[kind]++;
+            return VK_OK;
+        }
+    }
     int st = VK_OK;
     for (size_t i = 0; i < s->n; i++)
         st = worst(st, vk_access(s->m[i], addr, size, kind, NULL));
+    if (st == VK_OK && s->filter && one_page) {
+        uint64_t perm = filter_perm(s, vpn);
+        s->filter[vpn & s->mask] = perm ? ((vpn + 1) << 2) | perm : 0;
+    }
     return st;
+}
+
+void vk_set_sync(struct vk_set *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        MMU_CTR(&s->m[i]->c, access_read) += s->pending[MMU_READ];
+        MMU_CTR(&s->m[i]->c, access_write) += s->pending[MMU_WRITE];
+        MMU_CTR(&s->m[i]->c, access_fetch) += s->pending[MMU_FETCH];
+    }
+    memset(s->pending, 0, sizeof s->pending);
 }
 
 int vk_set_kernel_access(struct vk_set *s, uint64_t addr, uint64_t size, bool write)
@@ -96,6 +154,7 @@ void vk_set_syscall(struct vk_set *s, unsigned nr)
 
 void vk_set_finish(struct vk_set *s)
 {
+    vk_set_sync(s);
     for (size_t i = 0; i < s->n; i++)
         vk_finish(s->m[i]);
 }
