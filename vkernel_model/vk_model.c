@@ -385,22 +385,25 @@ done:
     return out;
 }
 
-/* --real-prefault N: the real kernel installs read-only real PTEs for up to N neighbours
- * (order -1,+1,-2,+2,...) in the faulting page's region whose vptes are valid and readable;
- * each candidate without a real PTE costs a walk. */
+/* --real-prefault N: the real kernel installs read-only real PTEs for up to N neighbours in the
+ * faulting page's region, in the dfly order (-1,+1,-2,+2,...; 8 candidates, or 2N when N > 4),
+ * whose vptes are already valid and readable and that have no real PTE yet; each one installed
+ * costs a walk. */
 static void real_prefault(struct vk_model *m, uint64_t vpn)
 {
     const struct vk_region *r = vk_region_find_vpn(m, vpn);
     if (!r)
         return;
     uint64_t lo = r->start >> MMU_PAGE_SHIFT, hi = r->end >> MMU_PAGE_SHIFT;
-    for (unsigned k = 0; k < m->cfg.opt.real_prefault; k++) {
+    unsigned n = m->cfg.opt.real_prefault, ncand = n > 4 ? 2 * n : 8, done = 0;
+    for (unsigned k = 0; k < ncand && done < n; k++) {
         int64_t off = vk_pf_sym_offset(k);
         if ((off < 0 && (uint64_t)-off > vpn - lo) || (off > 0 && vpn + (uint64_t)off >= hi))
             continue;
         uint64_t c = vpn + (uint64_t)off;
-        struct mmu_page *p = mmu_space_page(&m->sp, c);
-        if (p->real & REAL_P)
+        struct mmu_leaf *l = mmu_space_leaf(&m->sp, c, false);
+        struct mmu_page *p = l ? &l->pg[c & (m->sp.leaf_pages - 1)] : NULL;
+        if (!p || (p->real & REAL_P) || (p->vpte & (VPTE_V | VPTE_R)) != (VPTE_V | VPTE_R))
             continue;
         struct mmu_walk w = mmu_vpte_walk(&m->sp, c, false);
         C(walk_refs) += w.refs;
@@ -411,6 +414,7 @@ static void real_prefault(struct vk_model *m, uint64_t vpn)
             C(prefault_used)++;
         }
         vk_set_real(m, c, p, REAL_P);
+        done++;
     }
 }
 
@@ -691,7 +695,6 @@ int vk_kernel_access(struct vk_model *m, uint64_t addr, uint64_t size, bool writ
         vk_fail(m, "event after the end of the run");
         return VK_ERROR;
     }
-    C(access_kernel)++;
     if (size == 0)
         size = 1;
     if (addr + size - 1 < addr)
@@ -703,6 +706,7 @@ int vk_kernel_access(struct vk_model *m, uint64_t addr, uint64_t size, bool writ
         if (vpn >= m->user_limit_vpn || !region_allows(vk_region_find_vpn(m, vpn), write))
             return VK_EFAULT;
     }
+    C(access_kernel)++;
     for (uint64_t vpn = first; vpn <= last; vpn++) {
         int st = m->vkernel ? kernel_page_vpt(m, vpn, write)
                             : page_access(m, vpn, write ? MMU_WRITE : MMU_READ);
