@@ -1,0 +1,107 @@
+/* cli/cli.h - what the vkmmu subcommands share: the model options common to `replay` and `run`,
+ * building the set of configurations, and reporting (table, JSON, CSV).
+ *
+ * Exit statuses of every subcommand: 0 success, 1 failed run, 2 bad usage or bad input. */
+#ifndef VKMMU_CLI_H
+#define VKMMU_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "mmu.h"
+#include "vk.h"
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAILED 1 /* the run failed (model error, cannot write a result file) */
+#define CLI_EXIT_USAGE 2  /* bad usage or bad input (option, trace, costs file) */
+
+/* The whole command line ("vkmmu", "replay", ...), set by main() before dispatching: the one
+ * to echo in cli_report.argc/argv. */
+extern int cli_argc;
+extern char **cli_argv;
+
+/* ---- subcommands ----
+ * main() calls them with the arguments after "vkmmu": argv[0] is the subcommand's name
+ * ("replay"), its options start at argv[1].  Each returns the exit status. */
+int cmd_replay(int argc, char **argv);
+int cmd_run(int argc, char **argv); /* cli/cmd_run.c */
+int cmd_list(int argc, char **argv);
+
+/* ---- model options shared by replay and run ---- */
+struct cli_model_opts {
+    /* Comma-separated lists, validated when parsed; they point into argv or at literals. */
+    const char *schemes;  /* --scheme LIST, default "vpt-1.10" */
+    const char *policies; /* --policy LIST, default "none" */
+    const char *dirties;  /* --dirty LIST, default "strict" */
+    struct mmu_costs costs; /* --costs NAME|FILE, resolved when parsed; default "modern" */
+    struct vk_options vk;   /* --real-prefault N, --vk-mem SIZE, --file-cache warm|cold,
+                               --inval-every-enter; applied to every configuration */
+    const char *json_path;  /* --json FILE, or NULL */
+    const char *csv_path;   /* --csv FILE, or NULL */
+};
+
+/* Sets the defaults (resolves the "modern" cost profile).  0, or -1 with err filled. */
+int cli_model_opts_init(struct cli_model_opts *o, char *err, size_t errlen);
+
+/* If argv[*i] is one of the options above, consumes it and its value (as `--opt VALUE` or
+ * `--opt=VALUE`; *i is left on the last argument consumed) and returns 1.  Returns 0 when
+ * argv[*i] is not one of them, and -1 with "what was expected" in err when its value is bad
+ * or missing (unknown scheme/policy/dirty strategy, bad costs file "FILE:LINE: ...", bad
+ * size): the caller then prints "vkmmu CMD: ERR" and exits CLI_EXIT_USAGE. */
+int cli_model_opt(struct cli_model_opts *o, int argc, char **argv, int *i, char *err,
+                  size_t errlen);
+
+/* Prints the help lines of the options above (two-space indented), for `CMD --help`. */
+void cli_model_opts_usage(FILE *out);
+
+/* Initializes *set for arch and adds one model per combination scheme x policy x dirty, in
+ * that nesting order (scheme outermost), duplicates dropped.  The baseline native/none/strict
+ * is always computed: if it is not among those combinations it is appended and marked
+ * baseline-only (computed for the overhead, not reported).  On success returns 0; the caller
+ * owns *set (vk_set_fini) and *baseline_only (free; one bool per model); *native_index is
+ * the baseline's index.  On failure returns -1 with err filled and nothing to free. */
+int cli_build_set(struct cli_model_opts *o, struct vk_set *set, enum mmu_arch arch,
+                  int *native_index, bool **baseline_only, char *err, size_t errlen);
+
+/* In builds with VKMMU_CHECK_IDENTITIES (Debug, sanitizer), checks the model.md section 9
+ * identities of every finished model; prints the first failure to stderr and returns -1.
+ * Otherwise (and when all hold) returns 0. */
+int cli_check_identities(const struct vk_set *set);
+
+/* ---- reporting ---- */
+struct cli_report {
+    int argc;                        /* the whole command line, echoed in the JSON meta */
+    char **argv;
+    const struct mmu_costs *costs;   /* the cost profile in force */
+    const char *workload_kind;       /* "text-trace", "program", ... */
+    const char *workload_name;       /* the trace path or the program */
+    /* The "workload" object always holds "kind", "name" and "arch" (of the set); these are
+     * extra members as JSON text: zero or more `"key": value` separated by commas, without
+     * braces (e.g. `"records": 12, "lines": 20`), or NULL. */
+    const char *workload_extra_json;
+    const struct vk_set *set;        /* finished models (vk_set_finish called) */
+    int native_index;                /* the native/none/strict model */
+    const bool *baseline_only;       /* per model: not reported */
+};
+
+/* Overhead of model i against the baseline: cycles.total / cycles.total(native) - 1; 0 when
+ * both are 0, NaN when only the baseline's is 0. */
+double cli_overhead(const struct cli_report *r, size_t i);
+
+/* Table on out: one row per reported configuration.  0, or -1 on an output error. */
+int cli_report_table(const struct cli_report *r, FILE *out);
+/* JSON / CSV result files, written atomically (PATH.tmp, fsync, rename) and deterministically
+ * (same input, same bytes).  0, or -1 after printing "vkmmu: PATH: reason" on stderr (the
+ * caller exits CLI_EXIT_FAILED). */
+int cli_report_json(const struct cli_report *r, const char *path);
+int cli_report_csv(const struct cli_report *r, const char *path);
+/* Writes every requested output: the table on stdout, then --json and --csv.  0 or -1. */
+int cli_report_all(const struct cli_report *r, const struct cli_model_opts *o);
+
+/* Writes s as a JSON string (quoted, escaped) to f. */
+void cli_json_string(FILE *f, const char *s);
+/* Writes a double as a JSON number, shortest form that reads back exactly; null if not finite. */
+void cli_json_double(FILE *f, double v);
+
+#endif

@@ -1,0 +1,74 @@
+/* cli/cmd_list.c - `vkmmu list`: the schemes, policies, dirty strategies and cost profiles,
+ * generated from the same registries that parse the options (style.md: policies are tables). */
+#include <string.h>
+
+#include "cli.h"
+
+/* Updates *w to the width of name, for aligned descriptions. */
+static void widen(int *w, const char *name)
+{
+    if ((int)strlen(name) > *w)
+        *w = (int)strlen(name);
+}
+
+int cmd_list(int argc, char **argv)
+{
+    if (argc > 1) {
+        if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+            puts("usage: vkmmu list\n"
+                 "Lists the schemes, prefault policies, dirty-bit strategies and cost profiles\n"
+                 "accepted by --scheme, --policy, --dirty and --costs.");
+            return CLI_EXIT_OK;
+        }
+        fprintf(stderr, "vkmmu list: unexpected argument '%s'\n", argv[1]);
+        return CLI_EXIT_USAGE;
+    }
+    int w;
+
+    puts("schemes (--scheme):");
+    w = 0;
+    for (size_t i = 0; vk_schemes[i]; i++)
+        widen(&w, vk_schemes[i]->name);
+    for (size_t i = 0; vk_schemes[i]; i++)
+        printf("  %-*s  %s\n", w, vk_schemes[i]->name, vk_schemes[i]->desc);
+
+    puts("\nprefault policies (--policy):");
+    w = 0;
+    for (size_t i = 0; vk_policies[i]; i++)
+        widen(&w, vk_policies[i]->usage);
+    for (size_t i = 0; vk_policies[i]; i++)
+        printf("  %-*s  %s\n", w, vk_policies[i]->usage, vk_policies[i]->desc);
+
+    puts("\ndirty-bit strategies (--dirty):");
+    w = 0;
+    for (size_t i = 0; vk_dirties[i]; i++)
+        widen(&w, vk_dirties[i]->name);
+    for (size_t i = 0; vk_dirties[i]; i++)
+        printf("  %-*s  %s\n", w, vk_dirties[i]->name, vk_dirties[i]->desc);
+
+    puts("\ncost profiles (--costs NAME):");
+    w = 0;
+    for (size_t i = 0; mmu_cost_profiles[i]; i++)
+        widen(&w, mmu_cost_profiles[i]->name);
+    for (size_t i = 0; mmu_cost_profiles[i]; i++)
+        printf("  %-*s  %s (clock %g GHz)\n", w, mmu_cost_profiles[i]->name,
+               mmu_cost_profiles[i]->desc, mmu_cost_profiles[i]->costs->clock_ghz);
+
+    /* The keys of a costs file, with each profile's value in cycles. */
+    puts("\ncost keys (--costs FILE: `key = value` lines; also `base = PROFILE`, `clock_ghz`):");
+    int kw = 3;
+    for (size_t k = 0; k < MMU_NCOSTS; k++)
+        widen(&kw, mmu_cost_names[k]);
+    printf("  %-*s", kw, "key");
+    for (size_t i = 0; mmu_cost_profiles[i]; i++)
+        printf("  %10s", mmu_cost_profiles[i]->name);
+    puts("  meaning");
+    for (size_t k = 0; k < MMU_NCOSTS; k++) {
+        printf("  %-*s", kw, mmu_cost_names[k]);
+        for (size_t i = 0; mmu_cost_profiles[i]; i++)
+            printf("  %10.10g", mmu_cost_profiles[i]->costs->v[k]);
+        printf("  %s\n", mmu_cost_descs[k]);
+    }
+    fflush(stdout);
+    return ferror(stdout) ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+}

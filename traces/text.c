@@ -1,0 +1,564 @@
+/* traces/text.c - streaming reader of the vkmmu text trace (trace-formats.md section 1).
+ * Reads blocks with read(2) into a line buffer; fields and numbers are parsed by hand (a trace
+ * of millions of accesses must not pay sscanf per line). */
+#include "trc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TRC_BLOCK (256u * 1024u) /* initial buffer, and the size of one read */
+
+/* A distinct file NAME and its id (open addressing, FNV-1a). */
+struct trc_name {
+    char *s;
+    uint32_t id;
+};
+
+struct trc_reader {
+    int fd;               /* -1 for a memory source */
+    bool own_fd;
+    const char *mem;      /* memory source */
+    size_t mem_len, mem_pos;
+    char *buf;            /* unparsed bytes are buf[beg, end) */
+    size_t cap, beg, end;
+    bool eof;             /* the source has no more bytes */
+    char *name;           /* for messages */
+    unsigned long line;
+    uint64_t nrec;
+    enum mmu_arch arch;
+    bool failed;
+    char err[512];
+    struct trc_name *names;
+    size_t names_cap, names_len;
+    uint32_t last_file_id;
+};
+
+uint64_t trc_access_limit(enum mmu_arch a)
+{
+    return a == MMU_ARCH_X86_64 ? 0x800000000000ull : 0x100000000ull;
+}
+
+uint64_t trc_region_limit(enum mmu_arch a)
+{
+    return a == MMU_ARCH_X86_64 ? 0x800000000000ull : 0xC0000000ull;
+}
+
+static const char *arch_str(enum mmu_arch a)
+{
+    return a == MMU_ARCH_X86_64 ? "x86_64" : "i386";
+}
+
+static int reader_new(struct trc_reader **out, const char *name, char *err, size_t errlen)
+{
+    struct trc_reader *r = calloc(1, sizeof(*r));
+    if (r) {
+        r->name = strdup(name);
+        r->buf = malloc(TRC_BLOCK + 1); /* + 1: see parse_map */
+        r->cap = TRC_BLOCK;
+    }
+    if (!r || !r->name || !r->buf) {
+        if (r) {
+            free(r->name);
+            free(r->buf);
+            free(r);
+        }
+        snprintf(err, errlen, "%s: out of memory", name);
+        return -1;
+    }
+    r->fd = -1;
+    r->arch = MMU_ARCH_I386;
+    *out = r;
+    return 0;
+}
+
+int trc_open(struct trc_reader **r, const char *path, char *err, size_t errlen)
+{
+    bool is_stdin = strcmp(path, "-") == 0;
+    int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    if (reader_new(r, is_stdin ? "<stdin>" : path, err, errlen) < 0) {
+        if (!is_stdin)
+            close(fd);
+        return -1;
+    }
+    (*r)->fd = fd;
+    (*r)->own_fd = !is_stdin;
+    return 0;
+}
+
+int trc_open_mem(struct trc_reader **r, const char *name, const char *data, size_t len,
+                 char *err, size_t errlen)
+{
+    if (reader_new(r, name, err, errlen) < 0)
+        return -1;
+    (*r)->mem = data;
+    (*r)->mem_len = len;
+    return 0;
+}
+
+void trc_close(struct trc_reader *r)
+{
+    if (!r)
+        return;
+    if (r->own_fd)
+        close(r->fd);
+    for (size_t i = 0; i < r->names_cap; i++)
+        free(r->names[i].s);
+    free(r->names);
+    free(r->buf);
+    free(r->name);
+    free(r);
+}
+
+const char *trc_error(const struct trc_reader *r) { return r->err; }
+enum mmu_arch trc_arch(const struct trc_reader *r) { return r->arch; }
+const char *trc_name(const struct trc_reader *r) { return r->name; }
+unsigned long trc_line(const struct trc_reader *r) { return r->line; }
+uint64_t trc_records(const struct trc_reader *r) { return r->nrec; }
+
+/* Records "NAME:LINE: message" and puts the reader in the failed state; returns -1. */
+__attribute__((format(printf, 2, 3))) static int fail(struct trc_reader *r, const char *fmt, ...)
+{
+    int n = snprintf(r->err, sizeof(r->err), "%s:%lu: ", r->name, r->line);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < sizeof(r->err))
+        vsnprintf(r->err + n, sizeof(r->err) - (size_t)n, fmt, ap);
+    va_end(ap);
+    r->failed = true;
+    return -1;
+}
+
+/* ---- line input ---- */
+
+/* Appends up to the free space at buf[end] from the source; 0, or -1 on a read error. */
+static int fill(struct trc_reader *r)
+{
+    size_t room = r->cap - r->end;
+    if (r->fd < 0) {
+        size_t n = r->mem_len - r->mem_pos;
+        if (n > room)
+            n = room;
+        memcpy(r->buf + r->end, r->mem + r->mem_pos, n);
+        r->mem_pos += n;
+        r->end += n;
+        if (r->mem_pos == r->mem_len)
+            r->eof = true;
+        return 0;
+    }
+    for (;;) {
+        ssize_t n = read(r->fd, r->buf + r->end, room);
+        if (n > 0) {
+            r->end += (size_t)n;
+            return 0;
+        }
+        if (n == 0) {
+            r->eof = true;
+            return 0;
+        }
+        if (errno != EINTR) {
+            snprintf(r->err, sizeof(r->err), "%s: read error: %s", r->name, strerror(errno));
+            r->failed = true;
+            return -1;
+        }
+    }
+}
+
+/* Sets [*ls, *le) to the next line without its newline.  1, 0 at the end, -1 on an error. */
+static int next_line(struct trc_reader *r, char **ls, char **le)
+{
+    size_t scanned = r->beg;
+    for (;;) {
+        char *nl = memchr(r->buf + scanned, '\n', r->end - scanned);
+        if (nl) {
+            *ls = r->buf + r->beg;
+            *le = nl;
+            r->beg = (size_t)(nl - r->buf) + 1;
+            r->line++;
+            return 1;
+        }
+        if (r->eof) {
+            if (r->beg == r->end)
+                return 0;
+            *ls = r->buf + r->beg; /* a last line without a newline */
+            *le = r->buf + r->end;
+            r->beg = r->end;
+            r->line++;
+            return 1;
+        }
+        /* Need more bytes: slide the partial line to the front, grow if it fills the buffer. */
+        if (r->beg > 0) {
+            memmove(r->buf, r->buf + r->beg, r->end - r->beg);
+            r->end -= r->beg;
+            r->beg = 0;
+        }
+        scanned = r->end;
+        if (r->end == r->cap) {
+            if (r->cap >= TRC_MAX_LINE) {
+                r->line++;
+                return fail(r, "line longer than %u bytes", TRC_MAX_LINE);
+            }
+            char *nb = realloc(r->buf, r->cap * 2 + 1);
+            if (!nb) {
+                r->line++;
+                return fail(r, "out of memory");
+            }
+            r->buf = nb;
+            r->cap *= 2;
+        }
+        if (fill(r) < 0)
+            return -1;
+    }
+}
+
+/* ---- fields ---- */
+
+struct tok {
+    const char *s;
+    size_t n;
+};
+
+static inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+/* The next field of [*p, e) into t; false when there is none. */
+static inline bool next_tok(const char **p, const char *e, struct tok *t)
+{
+    const char *q = *p;
+    while (q < e && is_space(*q))
+        q++;
+    if (q == e) {
+        *p = q;
+        return false;
+    }
+    t->s = q;
+    while (q < e && !is_space(*q))
+        q++;
+    t->n = (size_t)(q - t->s);
+    *p = q;
+    return true;
+}
+
+static inline bool tok_is(const struct tok *t, const char *lit, size_t n)
+{
+    return t->n == n && memcmp(t->s, lit, n) == 0;
+}
+
+/* Quoted field text for messages (at most 40 characters). */
+#define TOKF "'%.*s%s'"
+#define TOKA(t) (int)((t).n > 40 ? 40 : (t).n), (t).s, ((t).n > 40 ? "..." : "")
+
+/* Decimal, or hexadecimal with 0x/0X; no sign, no suffix.  0, or -1 (bad) / -2 (overflow). */
+static inline int parse_u64(const struct tok *t, uint64_t *out)
+{
+    const unsigned char *s = (const unsigned char *)t->s, *e = s + t->n;
+    uint64_t v = 0;
+    if (t->n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        s += 2;
+        for (; s < e; s++) {
+            unsigned c = *s, d;
+            if (c - '0' < 10)
+                d = c - '0';
+            else if ((c | 0x20) - 'a' < 6)
+                d = (c | 0x20) - 'a' + 10;
+            else
+                return -1;
+            if (v >> 60)
+                return -2;
+            v = v << 4 | d;
+        }
+    } else {
+        if (t->n == 0)
+            return -1;
+        for (; s < e; s++) {
+            unsigned d = (unsigned)*s - '0';
+            if (d >= 10)
+                return -1;
+            if (v > (UINT64_MAX - d) / 10)
+                return -2;
+            v = v * 10 + d;
+        }
+    }
+    *out = v;
+    return 0;
+}
+
+/* Parser state for one line: the record's keyword and its usage, for messages. */
+struct line_ctx {
+    struct trc_reader *r;
+    const char *p, *e;
+    const char *kw;    /* "map" */
+    const char *usage; /* "map START END PROT KIND [NAME]" */
+};
+
+static int missing(struct line_ctx *c, const char *field)
+{
+    return fail(c->r, "%s: missing %s (expected `%s`)", c->kw, field, c->usage);
+}
+
+/* The next field, which must exist. */
+static int need_tok(struct line_ctx *c, const char *field, struct tok *t)
+{
+    return next_tok(&c->p, c->e, t) ? 0 : missing(c, field);
+}
+
+static int need_num(struct line_ctx *c, const char *field, uint64_t *v)
+{
+    struct tok t;
+    if (need_tok(c, field, &t) < 0)
+        return -1;
+    int rc = parse_u64(&t, v);
+    if (rc == -1)
+        return fail(c->r, "%s: bad number " TOKF " for %s (expected decimal or 0x hexadecimal)",
+                    c->kw, TOKA(t), field);
+    if (rc == -2)
+        return fail(c->r, "%s: number " TOKF " for %s does not fit in 64 bits", c->kw, TOKA(t),
+                    field);
+    return 0;
+}
+
+/* No field may follow the last one. */
+static int need_end(struct line_ctx *c, const char *last)
+{
+    struct tok t;
+    if (next_tok(&c->p, c->e, &t))
+        return fail(c->r, "%s: unexpected " TOKF " after %s (expected `%s`)", c->kw, TOKA(t),
+                    last, c->usage);
+    return 0;
+}
+
+static int need_prot(struct line_ctx *c, unsigned *prot)
+{
+    struct tok t;
+    if (need_tok(c, "PROT", &t) < 0)
+        return -1;
+    if (t.n == 3 && (t.s[0] == 'r' || t.s[0] == '-') && (t.s[1] == 'w' || t.s[1] == '-') &&
+        (t.s[2] == 'x' || t.s[2] == '-')) {
+        *prot = (t.s[0] == 'r' ? TRC_PROT_R : 0) | (t.s[1] == 'w' ? TRC_PROT_W : 0) |
+                (t.s[2] == 'x' ? TRC_PROT_X : 0);
+        return 0;
+    }
+    return fail(c->r, "%s: bad PROT " TOKF " (expected three characters from r-, w-, x-, "
+                      "such as rw- or r-x)", c->kw, TOKA(t));
+}
+
+/* START END: page-aligned, START < END <= the arch's region limit. */
+static int need_range(struct line_ctx *c, struct trc_record *rec)
+{
+    if (need_num(c, "START", &rec->addr) < 0 || need_num(c, "END", &rec->end) < 0)
+        return -1;
+    if (rec->addr & (MMU_PAGE_SIZE - 1))
+        return fail(c->r, "%s: START 0x%llx is not page-aligned (expected a multiple of 0x%x)",
+                    c->kw, (unsigned long long)rec->addr, MMU_PAGE_SIZE);
+    if (rec->end & (MMU_PAGE_SIZE - 1))
+        return fail(c->r, "%s: END 0x%llx is not page-aligned (expected a multiple of 0x%x)",
+                    c->kw, (unsigned long long)rec->end, MMU_PAGE_SIZE);
+    if (rec->end <= rec->addr)
+        return fail(c->r, "%s: END 0x%llx is not above START 0x%llx (expected START < END)",
+                    c->kw, (unsigned long long)rec->end, (unsigned long long)rec->addr);
+    uint64_t lim = trc_region_limit(c->r->arch);
+    if (rec->end > lim)
+        return fail(c->r, "%s: END 0x%llx does not fit arch %s (expected at most 0x%llx)",
+                    c->kw, (unsigned long long)rec->end, arch_str(c->r->arch),
+                    (unsigned long long)lim);
+    return 0;
+}
+
+/* ADDR [SIZE] (size_required: KR/KW); the bytes [ADDR, ADDR+SIZE) must fit the arch. */
+static int need_access(struct line_ctx *c, struct trc_record *rec, bool size_required)
+{
+    if (need_num(c, "ADDR", &rec->addr) < 0)
+        return -1;
+    rec->size = 1;
+    bool have_size = size_required;
+    if (!have_size) {
+        struct tok t;
+        const char *save = c->p;
+        have_size = next_tok(&c->p, c->e, &t);
+        c->p = save;
+    }
+    if (have_size) {
+        if (need_num(c, "SIZE", &rec->size) < 0)
+            return -1;
+        if (rec->size == 0)
+            return fail(c->r, "%s: SIZE is 0 (expected at least 1 byte)", c->kw);
+    }
+    uint64_t lim = trc_access_limit(c->r->arch);
+    if (rec->addr >= lim || rec->size > lim - rec->addr)
+        return fail(c->r, "%s: access 0x%llx+%llu does not fit arch %s (expected addresses "
+                          "below 0x%llx)", c->kw, (unsigned long long)rec->addr,
+                    (unsigned long long)rec->size, arch_str(c->r->arch),
+                    (unsigned long long)lim);
+    return need_end(c, have_size ? "SIZE" : "ADDR");
+}
+
+static uint64_t name_hash(const char *s, size_t n) /* FNV-1a */
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+/* The id of file NAME: the one it got at its first map, else the next free id. */
+static int file_id_of(struct trc_reader *r, const struct tok *t, uint32_t *id)
+{
+    if (r->names_len * 2 >= r->names_cap) {
+        size_t ncap = r->names_cap ? r->names_cap * 2 : 64;
+        struct trc_name *nn = calloc(ncap, sizeof(*nn));
+        if (!nn)
+            return fail(r, "out of memory");
+        for (size_t i = 0; i < r->names_cap; i++) {
+            if (!r->names[i].s)
+                continue;
+            const char *q = r->names[i].s;
+            size_t j = (size_t)name_hash(q, strlen(q)) & (ncap - 1);
+            while (nn[j].s)
+                j = (j + 1) & (ncap - 1);
+            nn[j] = r->names[i];
+        }
+        free(r->names);
+        r->names = nn;
+        r->names_cap = ncap;
+    }
+    size_t j = (size_t)name_hash(t->s, t->n) & (r->names_cap - 1);
+    while (r->names[j].s) {
+        if (strlen(r->names[j].s) == t->n && memcmp(r->names[j].s, t->s, t->n) == 0) {
+            *id = r->names[j].id;
+            return 0;
+        }
+        j = (j + 1) & (r->names_cap - 1);
+    }
+    char *s = strndup(t->s, t->n);
+    if (!s)
+        return fail(r, "out of memory");
+    r->names[j].s = s;
+    r->names[j].id = *id = ++r->last_file_id;
+    r->names_len++;
+    return 0;
+}
+
+static int parse_map(struct line_ctx *c, struct trc_record *rec)
+{
+    struct tok t;
+    c->kw = "map";
+    c->usage = "map START END PROT KIND [NAME]";
+    rec->type = TRC_MAP;
+    if (need_range(c, rec) < 0 || need_prot(c, &rec->prot) < 0 || need_tok(c, "KIND", &t) < 0)
+        return -1;
+    if (tok_is(&t, "anon", 4))
+        rec->kind = TRC_ANON;
+    else if (tok_is(&t, "file", 4))
+        rec->kind = TRC_FILE;
+    else
+        return fail(c->r, "map: bad KIND " TOKF " (expected anon or file)", TOKA(t));
+    if (next_tok(&c->p, c->e, &t)) {
+        if (need_end(c, "NAME") < 0)
+            return -1;
+        /* NUL-terminated in place (the buffer keeps a spare byte past its end): the line is
+         * not looked at again. */
+        ((char *)t.s)[t.n] = '\0';
+        rec->name = t.s;
+        if (rec->kind == TRC_FILE && file_id_of(c->r, &t, &rec->file_id) < 0)
+            return -1;
+    } else if (rec->kind == TRC_FILE) {
+        rec->file_id = ++c->r->last_file_id;
+    }
+    return 0;
+}
+
+int trc_next(struct trc_reader *r, struct trc_record *rec)
+{
+    if (r->failed)
+        return -1;
+    for (;;) {
+        char *ls, *le;
+        int rc = next_line(r, &ls, &le);
+        if (rc <= 0)
+            return rc;
+        char *hash = memchr(ls, '#', (size_t)(le - ls));
+        if (hash)
+            le = hash;
+        struct line_ctx c = {.r = r, .p = ls, .e = le};
+        struct tok kw;
+        if (!next_tok(&c.p, c.e, &kw))
+            continue; /* blank or comment */
+
+        memset(rec, 0, sizeof(*rec));
+        rec->line = r->line;
+        rec->arch = r->arch;
+        rc = -2;
+        /* The access records first: they are almost every line of a real trace. */
+        if (kw.n == 1) {
+            switch (kw.s[0]) {
+            case 'R':
+                c.kw = "R", c.usage = "R ADDR [SIZE]", rec->type = TRC_READ;
+                rc = need_access(&c, rec, false);
+                break;
+            case 'W':
+                c.kw = "W", c.usage = "W ADDR [SIZE]", rec->type = TRC_WRITE;
+                rc = need_access(&c, rec, false);
+                break;
+            case 'X':
+                c.kw = "X", c.usage = "X ADDR [SIZE]", rec->type = TRC_FETCH;
+                rc = need_access(&c, rec, false);
+                break;
+            case 'I':
+                c.kw = "I", c.usage = "I COUNT", rec->type = TRC_INSNS;
+                rc = need_num(&c, "COUNT", &rec->count) < 0 ? -1 : need_end(&c, "COUNT");
+                break;
+            case 'S':
+                c.kw = "S", c.usage = "S NUMBER", rec->type = TRC_SYSCALL;
+                rc = need_num(&c, "NUMBER", &rec->count) < 0 ? -1 : need_end(&c, "NUMBER");
+                if (rc == 0 && rec->count > UINT32_MAX)
+                    rc = fail(r, "S: system call NUMBER %llu too large (expected below 2^32)",
+                              (unsigned long long)rec->count);
+                break;
+            }
+        } else if (tok_is(&kw, "KR", 2) || tok_is(&kw, "KW", 2)) {
+            bool w = kw.s[1] == 'W';
+            c.kw = w ? "KW" : "KR";
+            c.usage = w ? "KW ADDR SIZE" : "KR ADDR SIZE";
+            rec->type = w ? TRC_KWRITE : TRC_KREAD;
+            rc = need_access(&c, rec, true);
+        } else if (tok_is(&kw, "map", 3)) {
+            rc = parse_map(&c, rec);
+        } else if (tok_is(&kw, "unmap", 5)) {
+            c.kw = "unmap", c.usage = "unmap START END", rec->type = TRC_UNMAP;
+            rc = need_range(&c, rec) < 0 ? -1 : need_end(&c, "END");
+        } else if (tok_is(&kw, "protect", 7)) {
+            c.kw = "protect", c.usage = "protect START END PROT", rec->type = TRC_PROTECT;
+            rc = need_range(&c, rec) < 0 || need_prot(&c, &rec->prot) < 0
+                     ? -1
+                     : need_end(&c, "PROT");
+        } else if (tok_is(&kw, "arch", 4)) {
+            struct tok t;
+            c.kw = "arch", c.usage = "arch i386|x86_64", rec->type = TRC_ARCH;
+            if (r->nrec > 0)
+                rc = fail(r, "arch: must come before any other record (and only once)");
+            else if (need_tok(&c, "NAME", &t) < 0)
+                rc = -1;
+            else if (!tok_is(&t, "i386", 4) && !tok_is(&t, "x86_64", 6))
+                rc = fail(r, "arch: unknown architecture " TOKF " (expected i386 or x86_64)",
+                          TOKA(t));
+            else {
+                r->arch = rec->arch = t.n == 4 ? MMU_ARCH_I386 : MMU_ARCH_X86_64;
+                rc = need_end(&c, "NAME");
+            }
+        }
+        if (rc == -2)
+            return fail(r, "unknown record " TOKF " (expected arch, map, unmap, protect, R, W, "
+                           "X, KR, KW, I or S)", TOKA(kw));
+        if (rc < 0)
+            return -1;
+        r->nrec++;
+        return 1;
+    }
+}
