@@ -149,7 +149,23 @@ const struct mmu_counters *vk_counters(const struct vk_model *m);
 struct mmu_space *vk_space(struct vk_model *m);
 
 /* ---- a set of models fed by the same events ---- */
+
+/* A tap sees every event given to a set, in order, before the models do (a trace recorder).
+ * Any member may be NULL. */
+struct vk_tap {
+    void (*map)(void *ctx, uint64_t start, uint64_t end, unsigned prot, enum vk_region_kind kind,
+                uint32_t file_id, uint64_t file_pgoff);
+    void (*unmap)(void *ctx, uint64_t start, uint64_t end);
+    void (*protect)(void *ctx, uint64_t start, uint64_t end, unsigned prot);
+    void (*access)(void *ctx, uint64_t addr, uint64_t size, enum mmu_kind kind);
+    void (*kernel_access)(void *ctx, uint64_t addr, uint64_t size, bool write);
+    void (*insns)(void *ctx, uint64_t n);
+    void (*syscall)(void *ctx, unsigned nr);
+    void *ctx;
+};
+
 struct vk_set {
+    const struct vk_tap *tap; /* or NULL */
     struct vk_model **m;
     size_t n, cap;
     enum mmu_arch arch;

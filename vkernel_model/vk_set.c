@@ -61,9 +61,16 @@ static int worst(int a, int b)
     return a > b ? a : b; /* VK_ERROR > VK_EFAULT > VK_SEGV > VK_OK */
 }
 
+#define TAP(s, fn, ...)                                                                           \
+    do {                                                                                       \
+        if ((s)->tap && (s)->tap->fn)                                                          \
+            (s)->tap->fn((s)->tap->ctx, __VA_ARGS__);                                          \
+    } while (0)
+
 int vk_set_map(struct vk_set *s, uint64_t start, uint64_t end, unsigned prot,
                enum vk_region_kind kind, uint32_t file_id, uint64_t file_pgoff)
 {
+    TAP(s, map, start, end, prot, kind, file_id, file_pgoff);
     int st = VK_OK;
     for (size_t i = 0; i < s->n; i++)
         st = worst(st, vk_map(s->m[i], start, end, prot, kind, file_id, file_pgoff));
@@ -72,6 +79,7 @@ int vk_set_map(struct vk_set *s, uint64_t start, uint64_t end, unsigned prot,
 
 int vk_set_unmap(struct vk_set *s, uint64_t start, uint64_t end)
 {
+    TAP(s, unmap, start, end);
     int st = VK_OK;
     for (size_t i = 0; i < s->n; i++)
         st = worst(st, vk_unmap(s->m[i], start, end));
@@ -80,6 +88,7 @@ int vk_set_unmap(struct vk_set *s, uint64_t start, uint64_t end)
 
 int vk_set_protect(struct vk_set *s, uint64_t start, uint64_t end, unsigned prot)
 {
+    TAP(s, protect, start, end, prot);
     int st = VK_OK;
     for (size_t i = 0; i < s->n; i++)
         st = worst(st, vk_protect(s->m[i], start, end, prot));
@@ -103,6 +112,7 @@ static uint64_t filter_perm(struct vk_set *s, uint64_t vpn)
 
 int vk_set_access(struct vk_set *s, uint64_t addr, uint64_t size, enum mmu_kind kind)
 {
+    TAP(s, access, addr, size, kind);
     uint64_t vpn = addr >> MMU_PAGE_SHIFT;
     bool one_page = size && size <= MMU_PAGE_SIZE - (addr & (MMU_PAGE_SIZE - 1));
     if (s->filter && one_page) {
@@ -134,6 +144,7 @@ void vk_set_sync(struct vk_set *s)
 
 int vk_set_kernel_access(struct vk_set *s, uint64_t addr, uint64_t size, bool write)
 {
+    TAP(s, kernel_access, addr, size, write);
     int st = VK_OK;
     for (size_t i = 0; i < s->n; i++)
         st = worst(st, vk_kernel_access(s->m[i], addr, size, write));
@@ -142,12 +153,14 @@ int vk_set_kernel_access(struct vk_set *s, uint64_t addr, uint64_t size, bool wr
 
 void vk_set_insns(struct vk_set *s, uint64_t n)
 {
+    TAP(s, insns, n);
     for (size_t i = 0; i < s->n; i++)
         vk_insns(s->m[i], n);
 }
 
 void vk_set_syscall(struct vk_set *s, unsigned nr)
 {
+    TAP(s, syscall, nr);
     for (size_t i = 0; i < s->n; i++)
         vk_syscall(s->m[i], nr);
 }
