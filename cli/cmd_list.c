@@ -46,6 +46,13 @@ int cmd_list(int argc, char **argv)
     for (size_t i = 0; vk_dirties[i]; i++)
         printf("  %-*s  %s\n", w, vk_dirties[i]->name, vk_dirties[i]->desc);
 
+    puts("\nTLB presets (--tlb NAME):");
+    w = 0;
+    for (size_t i = 0; mmu_tlb_presets[i]; i++)
+        widen(&w, mmu_tlb_presets[i]->name);
+    for (size_t i = 0; mmu_tlb_presets[i]; i++)
+        printf("  %-*s  %s\n", w, mmu_tlb_presets[i]->name, mmu_tlb_presets[i]->desc);
+
     puts("\ncost profiles (--costs NAME):");
     w = 0;
     for (size_t i = 0; mmu_cost_profiles[i]; i++)

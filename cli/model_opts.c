@@ -30,6 +30,8 @@ void cli_model_opts_usage(FILE *out)
           "  --file-cache warm|cold  file pages resident at start, or read on first touch\n"
           "                       (default warm)\n"
           "  --inval-every-enter  release 1.8: one MADV_INVAL on every pmap_enter\n"
+          "  --tlb SPEC           model the TLB on every access: a preset (core2, modern) or\n"
+          "                       itlb=E:W,dtlb=E:W,stlb=E:W,stlb_hit=C,walk_ref=C,pwc=N\n"
           "  --json FILE          write the results as JSON\n"
           "  --csv FILE           write the results as CSV (one row per configuration)\n",
           out);
@@ -166,7 +168,7 @@ int cli_model_opt(struct cli_model_opts *o, int argc, char **argv, int *i, char 
 {
     static const char *const with_value[] = {"--scheme", "--policy", "--dirty",
                                              "--costs", "--real-prefault", "--vk-mem",
-                                             "--file-cache", "--json", "--csv", NULL};
+                                             "--file-cache", "--json", "--csv", "--tlb", NULL};
     const char *arg = argv[*i];
     if (strncmp(arg, "--", 2) != 0)
         return 0;
@@ -236,6 +238,13 @@ int cli_model_opt(struct cli_model_opts *o, int argc, char **argv, int *i, char 
             snprintf(err, errlen, "--file-cache: bad value '%s' (expected warm or cold)", val);
             return -1;
         }
+    } else if (!strcmp(name, "--tlb")) {
+        char terr[256];
+        if (mmu_tlb_parse(val, &o->vk.tlb, terr, sizeof terr) < 0) {
+            snprintf(err, errlen, "%s", terr);
+            return -1;
+        }
+        o->vk.tlb_on = true;
     } else if (!strcmp(name, "--json") || !strcmp(name, "--csv")) {
         if (!*val) {
             snprintf(err, errlen, "%s: empty file name", name);

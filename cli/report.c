@@ -244,10 +244,21 @@ int cli_report_json(const struct cli_report *r, const char *path)
         cli_json_string(f, cfg->dirty->name);
         fprintf(f,
                 ",\n      \"options\": {\"real_prefault\": %u, \"vk_mem_pages\": %" PRIu64
-                ", \"file_cache\": \"%s\", \"inval_every_enter\": %s},\n      \"counters\": ",
+                ", \"file_cache\": \"%s\", \"inval_every_enter\": %s",
                 cfg->opt.real_prefault, cfg->opt.vk_mem_pages,
                 cfg->opt.file_cache_cold ? "cold" : "warm",
                 cfg->opt.inval_every_enter ? "true" : "false");
+        if (cfg->opt.tlb_on) {
+            const struct mmu_tlb_cfg *t = &cfg->opt.tlb;
+            fputs(", \"tlb\": {\"name\": ", f);
+            cli_json_string(f, t->name);
+            fprintf(f,
+                    ", \"itlb\": [%u, %u], \"dtlb\": [%u, %u], \"stlb\": [%u, %u], "
+                    "\"stlb_hit_cycles\": %u, \"walk_ref_cycles\": %u, \"pwc_entries\": %u}",
+                    t->itlb.entries, t->itlb.ways, t->dtlb.entries, t->dtlb.ways, t->stlb.entries,
+                    t->stlb.ways, t->stlb_hit_cycles, t->walk_ref_cycles, t->pwc_entries);
+        }
+        fputs("},\n      \"counters\": ", f);
         json_counters(f, vk_counters(r->set->m[i]));
         fputs(",\n      \"overhead\": ", f);
         cli_json_double(f, cli_overhead(r, i));
