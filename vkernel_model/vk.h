@@ -63,6 +63,19 @@ struct vk_options {
     bool inval_every_enter;  /* --inval-every-enter (release 1.8) */
     bool tlb_on;             /* --tlb given: model the TLB on every access */
     struct mmu_tlb_cfg tlb;
+    bool record_reflections; /* keep the list of reflections (pass 1 of oracle:N) */
+    const struct vk_reflections *oracle; /* oracle:N: the reflections of policy none */
+};
+
+/* The reflections of a run, in order: the access record (1-based sequence number of the
+ * user access during which it happened) and the page.  oracle:N reads those of policy none. */
+struct vk_reflection {
+    uint64_t seq;
+    uint64_t vpn;
+};
+struct vk_reflections {
+    struct vk_reflection *v;
+    size_t n, cap;
 };
 
 struct vk_config {
@@ -141,6 +154,13 @@ void vk_set_real_observer(struct vk_model *m, const struct vk_real_observer *obs
 /* The model's real PTE bits for vpn (REAL_*). */
 uint8_t vk_real_bits(struct vk_model *m, uint64_t vpn);
 
+/* The reflections recorded with opt.record_reflections (valid until vk_model_free). */
+const struct vk_reflections *vk_model_reflections(const struct vk_model *m);
+
+/* The counters so far with the cycles.* filled in, without ending the run (a timeline
+ * point; prefaults and spurious M not yet settled). */
+void vk_snapshot(const struct vk_model *m, struct mmu_counters *out);
+
 /* Ends the run: settles prefault.used/wasted and vk.spurious_dirty, fills the cycles.*.
  * Further events are an error. */
 void vk_finish(struct vk_model *m);
@@ -176,6 +196,7 @@ struct vk_set {
     uint64_t mask;
     bool filter_off;       /* some model needs every access (TLB) */
     uint64_t pending[3];   /* access records counted by the fast path: read, write, fetch */
+    uint64_t seq;          /* user access records so far (oracle:N aligns on it) */
 };
 void vk_set_init(struct vk_set *s, enum mmu_arch arch);
 void vk_set_fini(struct vk_set *s);

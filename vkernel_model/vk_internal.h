@@ -58,6 +58,9 @@ struct vk_model {
 
     struct mmu_tlb tlb;
     bool tlb_on;
+    uint64_t own_seq;        /* user access records, when not in a set */
+    const uint64_t *seqp;    /* &own_seq, or the owning set's counter */
+    struct vk_reflections refl; /* opt.record_reflections */
     uint64_t *hit_filter;  /* the owning set's fast-path filter (vk_set.c), or NULL */
     uint64_t hit_mask;
 
@@ -95,6 +98,8 @@ enum vk_pf_res {
 
 /* Tries candidate page pf->vpn + off with the given flags. */
 enum vk_pf_res vk_pf_try(struct vk_pf *pf, int64_t off, unsigned flags);
+/* Tries any page vpn with the given flags, inside its own region (oracle:N). */
+enum vk_pf_res vk_pf_try_page(struct vk_model *m, uint64_t vpn, unsigned flags);
 /* The k-th offset (k = 0, 1, ...) of the order -1, +1, -2, +2, ... */
 static inline int64_t vk_pf_sym_offset(unsigned k)
 {

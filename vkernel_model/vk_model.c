@@ -54,6 +54,7 @@ struct vk_model *vk_model_new(const struct vk_config *cfg, enum mmu_arch arch,
     m->user_limit_vpn = mmu_arch_user_limit(arch) >> MMU_PAGE_SHIFT;
     m->busy_vpn = VK_NO_VPN;
     m->last_rg = SIZE_MAX;
+    m->seqp = &m->own_seq;
     mmu_hmap_init(&m->cache);
     if (mmu_space_init(&m->sp, arch) < 0)
         goto fail;
@@ -92,6 +93,7 @@ void vk_model_free(struct vk_model *m)
     free(m->rg);
     free(m->pstate);
     free(m->ept_map);
+    free(m->refl.v);
     if (m->tlb_on)
         mmu_tlb_fini(&m->tlb);
     vk_cache_fini(m);
@@ -370,6 +372,19 @@ static enum vk_fault_outcome reflect(struct vk_model *m, uint64_t vpn, enum mmu_
     uint32_t frame;
     bool cache;
     enum vk_fault_outcome out = VK_FO_ERROR;
+    if (m->cfg.opt.record_reflections) {
+        if (m->refl.n == m->refl.cap) {
+            size_t ncap = m->refl.cap ? m->refl.cap * 2 : 1024;
+            struct vk_reflection *n = realloc(m->refl.v, ncap * sizeof *n);
+            if (!n) {
+                vk_fail(m, "out of memory");
+                goto done;
+            }
+            m->refl.v = n;
+            m->refl.cap = ncap;
+        }
+        m->refl.v[m->refl.n++] = (struct vk_reflection){*m->seqp, vpn};
+    }
     if (get_page(m, r, vpn, p, write, &frame, &cache) < 0)
         goto done;
     uint64_t bits = step3_bits(m, r, !cache, write);
@@ -625,6 +640,8 @@ int vk_access(struct vk_model *m, uint64_t addr, uint64_t size, enum mmu_kind ki
         vk_fail(m, "event after the end of the run");
         return VK_ERROR;
     }
+    if (m->seqp == &m->own_seq)
+        m->own_seq++;
     if (kind == MMU_WRITE)
         C(access_write)++;
     else if (kind == MMU_FETCH)
@@ -902,6 +919,20 @@ void vk_syscall(struct vk_model *m, unsigned nr)
         if (m->tlb_on && !m->ept)
             mmu_tlb_flush(&m->tlb, &m->c); /* the trip through the vkernel switches CR3 twice */
     }
+}
+
+const struct vk_reflections *vk_model_reflections(const struct vk_model *m)
+{
+    return &m->refl;
+}
+
+void vk_snapshot(const struct vk_model *m, struct mmu_counters *out)
+{
+    *out = m->c;
+    if (!m->finished)
+        mmu_costs_apply(&m->costs, out,
+                        m->native_like ? MMU_CLASS_NATIVE : m->ept ? MMU_CLASS_EPT : MMU_CLASS_VPT,
+                        m->guest_syscalls);
 }
 
 /* ---- end of run ---- */

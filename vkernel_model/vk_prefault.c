@@ -38,13 +38,28 @@ static bool pf_resident(struct vk_model *m, const struct vk_region *r, uint64_t 
     return *frame != 0;
 }
 
+static enum vk_pf_res pf_try_abs(struct vk_model *m, uint64_t vpn, const struct vk_region *r,
+                                 unsigned flags);
+
 enum vk_pf_res vk_pf_try(struct vk_pf *pf, int64_t off, unsigned flags)
 {
-    struct vk_model *m = pf->m;
     if ((off < 0 && (uint64_t)-off > pf->vpn - pf->lo) ||
         (off > 0 && pf->vpn + (uint64_t)off >= pf->hi) || off == 0)
         return VK_PF_OUTSIDE;
-    uint64_t vpn = pf->vpn + (uint64_t)off;
+    return pf_try_abs(pf->m, pf->vpn + (uint64_t)off, pf->r, flags);
+}
+
+enum vk_pf_res vk_pf_try_page(struct vk_model *m, uint64_t vpn, unsigned flags)
+{
+    const struct vk_region *r = vk_region_find_vpn(m, vpn);
+    if (!r || !(r->prot & VK_PROT_R))
+        return VK_PF_OUTSIDE;
+    return pf_try_abs(m, vpn, r, flags);
+}
+
+static enum vk_pf_res pf_try_abs(struct vk_model *m, uint64_t vpn, const struct vk_region *r,
+                                 unsigned flags)
+{
     struct mmu_leaf *l = mmu_space_leaf(&m->sp, vpn, true);
     if (!l) {
         vk_fail(m, "out of memory");
@@ -52,7 +67,6 @@ enum vk_pf_res vk_pf_try(struct vk_pf *pf, int64_t off, unsigned flags)
     }
     struct mmu_page *p = &l->pg[vpn & (m->sp.leaf_pages - 1)];
     bool dfly = flags & VK_PFF_DFLY;
-    const struct vk_region *r = pf->r;
     uint32_t frame = 0;
     bool cache = false;
 
@@ -122,11 +136,11 @@ void vk_fault_around(struct vk_pf *pf)
 
 /* ---- registry ---- */
 extern const struct vk_policy vk_policy_none, vk_policy_dfly, vk_policy_dfly2010,
-    vk_policy_linux_fa, vk_policy_window, vk_policy_seq, vk_policy_ptpage;
+    vk_policy_linux_fa, vk_policy_window, vk_policy_seq, vk_policy_ptpage, vk_policy_oracle;
 
 const struct vk_policy *const vk_policies[] = {
-    &vk_policy_none,   &vk_policy_dfly, &vk_policy_dfly2010, &vk_policy_linux_fa,
-    &vk_policy_window, &vk_policy_seq,  &vk_policy_ptpage,   NULL,
+    &vk_policy_none, &vk_policy_dfly, &vk_policy_dfly2010, &vk_policy_linux_fa,
+    &vk_policy_window, &vk_policy_seq, &vk_policy_ptpage, &vk_policy_oracle, NULL,
 };
 
 int vk_policy_parse(const char *text, struct vk_policy_spec *out, char *err, size_t errlen)

@@ -45,6 +45,7 @@ int vk_set_add(struct vk_set *s, const struct vk_config *cfg, const struct mmu_c
         }
     }
     s->m[s->n] = m;
+    m->seqp = &s->seq;
     for (size_t i = 0; i <= s->n; i++) {
         s->m[i]->hit_filter = s->filter_off ? NULL : s->filter;
         s->m[i]->hit_mask = s->mask;
@@ -113,6 +114,7 @@ static uint64_t filter_perm(struct vk_set *s, uint64_t vpn)
 int vk_set_access(struct vk_set *s, uint64_t addr, uint64_t size, enum mmu_kind kind)
 {
     TAP(s, access, addr, size, kind);
+    s->seq++;
     uint64_t vpn = addr >> MMU_PAGE_SHIFT;
     bool one_page = size && size <= MMU_PAGE_SIZE - (addr & (MMU_PAGE_SIZE - 1));
     if (s->filter && one_page) {
