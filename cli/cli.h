@@ -27,6 +27,12 @@ extern char **cli_argv;
 int cmd_replay(int argc, char **argv);
 int cmd_run(int argc, char **argv); /* cli/cmd_run.c */
 int cmd_list(int argc, char **argv);
+int cmd_convert(int argc, char **argv);   /* cli/cmd_convert.c */
+int cmd_plot(int argc, char **argv);      /* cli/cmd_plot.c */
+int cmd_sweep(int argc, char **argv);     /* cli/cmd_sweep.c */
+int cmd_merge(int argc, char **argv);     /* cli/cmd_sweep.c */
+int cmd_calibrate(int argc, char **argv); /* cli/cmd_calibrate.c */
+int cmd_demo(int argc, char **argv);      /* cli/cmd_demo.c */
 
 /* ---- model options shared by replay and run ---- */
 struct cli_model_opts {

@@ -6,18 +6,37 @@
 int cli_argc;
 char **cli_argv;
 
+/* The subcommands: one table drives dispatch and the usage text. */
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *args;
+    const char *desc;
+} commands[] = {
+    {"replay", cmd_replay, "[OPTIONS] TRACE", "replay a trace through every configuration"},
+    {"run", cmd_run, "[OPTIONS] -- PROGRAM [ARGS]", "run an i386 program under the emulator and the model"},
+    {"convert", cmd_convert, "IN [--format F] -o OUT.vkt", "convert a trace to vkmmu's binary format"},
+    {"list", cmd_list, "", "list schemes, policies, dirty strategies, TLB presets, cost profiles"},
+    {"plot", cmd_plot, "RESULTS... -o FIG --kind KIND", "draw a figure from result files (gnuplot)"},
+    {"sweep", cmd_sweep, "SPEC", "run a sweep of workloads x configurations"},
+    {"merge", cmd_merge, "DIR -o TABLE.csv", "merge a sweep's result files into one CSV"},
+    {"calibrate", cmd_calibrate, "-o HOST.costs", "measure this host's costs into a costs file"},
+    {"demo", cmd_demo, "[-o DIR]", "the headline comparison on the bundled workloads"},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
 static void usage(FILE *out)
 {
     fputs("usage: vkmmu COMMAND [OPTIONS] [ARGS]\n"
           "vkmmu models the two-stage VPAGETABLE MMU of the DragonFly BSD virtual kernel and\n"
           "counts its faults, reflections, dirty-bit traps and invalidations.\n"
           "\n"
-          "commands:\n"
-          "  replay [OPTIONS] TRACE   replay a vkmmu text trace through every configuration\n"
-          "  run [OPTIONS] PROGRAM    run an i386 program under the emulator and the model\n"
-          "  list                     list schemes, policies, dirty strategies, cost profiles\n"
-          "  --help                   this text\n"
-          "  --version                the version and git commit\n"
+          "commands:\n",
+          out);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-10s %-30s %s\n", commands[i].name, commands[i].args, commands[i].desc);
+    fputs("  --help     this text\n"
+          "  --version  the version and git commit\n"
           "\n"
           "`vkmmu COMMAND --help` describes a command's options.\n"
           "exit status: 0 success, 1 failed run, 2 bad usage or bad input\n",
@@ -33,12 +52,9 @@ int main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "replay"))
-        return cmd_replay(argc - 1, argv + 1);
-    if (!strcmp(cmd, "run"))
-        return cmd_run(argc - 1, argv + 1);
-    if (!strcmp(cmd, "list"))
-        return cmd_list(argc - 1, argv + 1);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(cmd, commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         usage(stdout);
         return CLI_EXIT_OK;
@@ -47,7 +63,6 @@ int main(int argc, char **argv)
         printf("vkmmu %s (git %s)\n", VKMMU_VERSION, VKMMU_GIT_COMMIT);
         return CLI_EXIT_OK;
     }
-    fprintf(stderr, "vkmmu: unknown command '%s' (expected replay, run, list, --help or "
-                    "--version)\n", cmd);
+    fprintf(stderr, "vkmmu: unknown command '%s' (see 'vkmmu --help')\n", cmd);
     return CLI_EXIT_USAGE;
 }
