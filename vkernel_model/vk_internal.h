@@ -126,9 +126,10 @@ void vk_fail(struct vk_model *m, const char *fmt, ...) __attribute__((format(pri
 void vk_invalidate(struct vk_model *m, uint64_t vpn, struct mmu_page *p);
 /* Writes the real PTE bits, telling the observer when P or W changed. */
 void vk_set_real(struct vk_model *m, uint64_t vpn, struct mmu_page *p, uint8_t bits);
-/* pmap_enter of a prefaulted entry (the same path as a reflection's). */
+/* pmap_enter of a prefaulted entry (the same path as a reflection's); quick: through
+ * pmap_enter_quick (dfly), which never invalidates. */
 int vk_enter_prefault(struct vk_model *m, uint64_t vpn, uint64_t bits, uint32_t frame,
-                      bool cache);
+                      bool cache, bool quick);
 /* Settles the tracking of the entry at p before it is replaced or removed. */
 void vk_settle(struct vk_model *m, uint64_t vpn, struct mmu_page *p);
 

@@ -151,9 +151,10 @@ void vk_settle(struct vk_model *m, uint64_t vpn, struct mmu_page *p)
         p->st |= PG_DIRTY;
     }
     if (p->fl & FL_PF_PENDING) {
-        /* native schemes: a prefaulted real PTE is used when an access set its A bit; vkernel
-         * schemes: only a successful walk uses a prefaulted vpte (counted there). */
-        if (m->native_like && (p->real & (REAL_P | REAL_A)) == (REAL_P | REAL_A))
+        /* A prefaulted entry is used when an access set the A bit of the real PTE made from it
+         * (native schemes; --real-prefault in vkernel schemes, whose walk is not an access);
+         * otherwise a successful walk used it already (counted there). */
+        if ((p->real & (REAL_P | REAL_A)) == (REAL_P | REAL_A))
             C(prefault_used)++;
         else
             C(prefault_wasted)++;
@@ -216,15 +217,15 @@ static int ensure_pt(struct vk_model *m, uint64_t vpn)
 /* pmap_enter (model.md 6 step 3): a valid old vpte is invalidated first; release 1.8 paid an
  * invalidation on every new entry too (--inval-every-enter). */
 static int enter_vpte(struct vk_model *m, uint64_t vpn, uint64_t bits, uint32_t frame,
-                      bool cache_frame, bool prefault)
+                      bool cache_frame, bool prefault, bool quick)
 {
     if (ensure_pt(m, vpn) < 0)
         return -1;
     struct mmu_page *p = mmu_space_page(&m->sp, vpn);
     if (p->vpte & VPTE_V)
         vk_invalidate(m, vpn, p);
-    else if (m->cfg.opt.inval_every_enter)
-        C(vk_inval)++;
+    else if (m->cfg.opt.inval_every_enter && !quick)
+        C(vk_inval)++; /* 1.8: pmap_enter, not pmap_enter_quick, invalidated new entries */
     p->vpte = bits | ((uint64_t)frame << MMU_PAGE_SHIFT);
     if (cache_frame) { /* p->frame stays the private frame (none): the vpte names it */
         if (vk_pv_add(m, frame, vpn) < 0)
@@ -240,9 +241,10 @@ static int enter_vpte(struct vk_model *m, uint64_t vpn, uint64_t bits, uint32_t 
     return 0;
 }
 
-int vk_enter_prefault(struct vk_model *m, uint64_t vpn, uint64_t bits, uint32_t frame, bool cache)
+int vk_enter_prefault(struct vk_model *m, uint64_t vpn, uint64_t bits, uint32_t frame, bool cache,
+                      bool quick)
 {
-    return enter_vpte(m, vpn, bits, frame, cache, true);
+    return enter_vpte(m, vpn, bits, frame, cache, true, quick);
 }
 
 /* ---- page work (model.md 6 step 2; the real kernel's in native schemes) ---- */
@@ -388,7 +390,7 @@ static enum vk_fault_outcome reflect(struct vk_model *m, uint64_t vpn, enum mmu_
     if (get_page(m, r, vpn, p, write, &frame, &cache) < 0)
         goto done;
     uint64_t bits = step3_bits(m, r, !cache, write);
-    if (enter_vpte(m, vpn, bits, frame, cache, false) < 0)
+    if (enter_vpte(m, vpn, bits, frame, cache, false, false) < 0)
         goto done;
     run_policy(m, r, vpn, kind);
     /* vmspace_ctl(RUN) switches CR3 back to the guest: a full TLB flush on i386 (ept: VPID) */
@@ -424,10 +426,7 @@ static void real_prefault(struct vk_model *m, uint64_t vpn)
         C(walk_refs) += w.refs;
         if (!w.ok)
             continue;
-        if (p->fl & FL_PF_PENDING) {
-            p->fl &= (uint8_t)~FL_PF_PENDING;
-            C(prefault_used)++;
-        }
+        /* a prefaulted vpte stays pending: an access that sets A on this real PTE uses it */
         vk_set_real(m, c, p, REAL_P);
         done++;
     }
@@ -691,7 +690,7 @@ static int kernel_page_vpt(struct vk_model *m, uint64_t vpn, bool write)
             goto done;
         /* a valid vpte mapping the old (cache) page is replaced with the 6 step 3 bits */
         if ((p->vpte & VPTE_V) &&
-            enter_vpte(m, vpn, step3_bits(m, r, true, false), p->frame, false, false) < 0)
+            enter_vpte(m, vpn, step3_bits(m, r, true, false), p->frame, false, false, false) < 0)
             goto done;
     } else if (!vk_cache_get(m, r, vpn)) {
         goto done;

@@ -113,7 +113,7 @@ static enum vk_pf_res pf_try_abs(struct vk_model *m, uint64_t vpn, const struct 
         if (m->cfg.dirty->id == VK_DIRTY_EAGER && (bits & VPTE_W))
             bits |= VPTE_M; /* eager: prefaulted writable private pages too; hint: never */
     }
-    if (vk_enter_prefault(m, vpn, bits, frame, cache) < 0)
+    if (vk_enter_prefault(m, vpn, bits, frame, cache, dfly) < 0)
         return VK_PF_ERROR;
     return VK_PF_ENTERED;
 }
