@@ -1,0 +1,248 @@
+/* vkernel_model/gos_log.c - recording a run's system calls and replaying them in a later pass.
+ *
+ * An engine that runs the same guest once per configuration (Unicorn paging) must give every
+ * pass the same system-call results, or the passes stop being the same run: a --writable guest
+ * would append to its files twice, a later pass would read what the first one wrote, and an
+ * output sink of another kind would change what fstat and ioctl answer.  The first pass
+ * records, per call, every event that is not pure computation: region changes and kernel
+ * accesses reported to the models, bytes written into guest memory, and the result.  A later
+ * pass replays them: it re-issues the model events to its own models (so each configuration
+ * counts them), rewrites the same guest bytes and returns the same results, without touching
+ * the host.  A guest whose calls differ from the log (number or arguments) is an error.
+ *
+ * The log lives in an unlinked temporary file: a guest may read gigabytes. */
+#include "gos_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    LOG_CALL = 'S',    /* struct gos_regs at entry */
+    LOG_MAP = 'M',     /* struct log_map */
+    LOG_UNMAP = 'U',   /* start, end */
+    LOG_PROTECT = 'P', /* start, end, prot */
+    LOG_KACCESS = 'K', /* addr, len, write */
+    LOG_WRITE = 'W',   /* addr, len, then len bytes */
+    LOG_ZERO = 'Z',    /* addr, len */
+    LOG_RESULT = 'R',  /* eax, exiting, status, signal */
+};
+
+struct log_map {
+    uint32_t start, end, prot, kind, file_id;
+    uint64_t file_pgoff;
+};
+
+struct gos_log {
+    FILE *f;
+    bool failed;     /* a write to the log failed: replay refuses it */
+    uint64_t ncalls; /* calls recorded */
+};
+
+struct gos_log *gos_log_new(void)
+{
+    struct gos_log *l = calloc(1, sizeof *l);
+    if (!l)
+        return NULL;
+    l->f = tmpfile();
+    if (!l->f) {
+        free(l);
+        return NULL;
+    }
+    return l;
+}
+
+void gos_log_free(struct gos_log *l)
+{
+    if (!l)
+        return;
+    fclose(l->f);
+    free(l);
+}
+
+void gos_record(struct gos *g, struct gos_log *log)
+{
+    g->rec = log;
+    g->rep = NULL;
+}
+
+void gos_replay(struct gos *g, struct gos_log *log)
+{
+    g->rep = log;
+    g->rec = NULL;
+    g->rep_call = 0;
+    if (fflush(log->f) != 0 || fseek(log->f, 0, SEEK_SET) != 0)
+        log->failed = true;
+}
+
+/* ---- recording ----------------------------------------------------------------------------- */
+
+static void put(struct gos *g, int type, const void *hdr, size_t hlen, const void *data,
+                size_t dlen)
+{
+    struct gos_log *l = g->rec;
+    if (fputc(type, l->f) == EOF || fwrite(hdr, 1, hlen, l->f) != hlen ||
+        (dlen && fwrite(data, 1, dlen, l->f) != dlen))
+        l->failed = true;
+}
+
+void gos_log_call(struct gos *g, const struct gos_regs *r)
+{
+    put(g, LOG_CALL, r, sizeof *r, NULL, 0);
+    g->rec->ncalls++;
+}
+
+void gos_log_map(struct gos *g, const struct gos_region *r)
+{
+    struct log_map m = {r->start, r->end, r->prot, (uint32_t)r->kind, r->file_id, r->file_pgoff};
+    put(g, LOG_MAP, &m, sizeof m, NULL, 0);
+}
+
+void gos_log_unmap(struct gos *g, uint32_t start, uint32_t end)
+{
+    uint32_t a[2] = {start, end};
+    put(g, LOG_UNMAP, a, sizeof a, NULL, 0);
+}
+
+void gos_log_protect(struct gos *g, uint32_t start, uint32_t end, unsigned prot)
+{
+    uint32_t a[3] = {start, end, prot};
+    put(g, LOG_PROTECT, a, sizeof a, NULL, 0);
+}
+
+void gos_log_kaccess(struct gos *g, uint32_t addr, size_t len, bool write)
+{
+    uint32_t a[3] = {addr, (uint32_t)len, write};
+    put(g, LOG_KACCESS, a, sizeof a, NULL, 0);
+}
+
+void gos_log_write(struct gos *g, uint32_t addr, const void *buf, size_t len)
+{
+    uint32_t a[2] = {addr, (uint32_t)len};
+    put(g, LOG_WRITE, a, sizeof a, buf, len);
+}
+
+void gos_log_zero(struct gos *g, uint32_t addr, size_t len)
+{
+    uint32_t a[2] = {addr, (uint32_t)len};
+    put(g, LOG_ZERO, a, sizeof a, NULL, 0);
+}
+
+void gos_log_result(struct gos *g, int32_t eax)
+{
+    int32_t a[4] = {eax, g->exiting, g->exit_status, g->exit_signal};
+    put(g, LOG_RESULT, a, sizeof a, NULL, 0);
+}
+
+/* ---- replaying ----------------------------------------------------------------------------- */
+
+static bool get(struct gos *g, void *buf, size_t len)
+{
+    if (fread(buf, 1, len, g->rep->f) == len)
+        return true;
+    gos_fail(g, "replay: the log of the first pass ends inside call %llu",
+             (unsigned long long)g->rep_call);
+    return false;
+}
+
+/* Replays one call: the guest's registers must match the log's; the call's events go to this
+ * pass's models and memory.  Returns the recorded eax (and the exit fields); g->fatal on a
+ * mismatch or a broken log. */
+int32_t gos_log_replay_call(struct gos *g, const struct gos_regs *regs)
+{
+    struct gos_log *l = g->rep;
+    if (l->failed) {
+        gos_fail(g, "replay: the log of the first pass could not be written or read");
+        return -ENOSYS;
+    }
+    g->rep_call++;
+    int type = fgetc(l->f);
+    struct gos_regs want;
+    if (type != LOG_CALL) {
+        gos_fail(g, "replay: call %llu (%s) is past the end of the first pass's calls",
+                 (unsigned long long)g->rep_call, gos_syscall_name(regs->eax));
+        return -ENOSYS;
+    }
+    if (!get(g, &want, sizeof want))
+        return -ENOSYS;
+    if (memcmp(&want, regs, sizeof want) != 0) {
+        gos_fail(g,
+                 "replay: call %llu differs from the first pass: %s(0x%x, 0x%x, 0x%x, ...) "
+                 "where the first pass made %s(0x%x, 0x%x, 0x%x, ...)",
+                 (unsigned long long)g->rep_call, gos_syscall_name(regs->eax), regs->ebx,
+                 regs->ecx, regs->edx, gos_syscall_name(want.eax), want.ebx, want.ecx,
+                 want.edx);
+        return -ENOSYS;
+    }
+    for (;;) {
+        type = fgetc(l->f);
+        switch (type) {
+        case LOG_MAP: {
+            struct log_map m;
+            if (!get(g, &m, sizeof m))
+                return -ENOSYS;
+            struct gos_region r = {m.start, m.end, m.prot, (enum vk_region_kind)m.kind,
+                                   m.file_id, m.file_pgoff};
+            if (gos_region_map(g, &r))
+                return -ENOSYS;
+            break;
+        }
+        case LOG_UNMAP: {
+            uint32_t a[2];
+            if (!get(g, a, sizeof a) || gos_region_unmap(g, a[0], a[1]))
+                return -ENOSYS;
+            break;
+        }
+        case LOG_PROTECT: {
+            uint32_t a[3];
+            if (!get(g, a, sizeof a) || gos_region_protect(g, a[0], a[1], a[2]))
+                return -ENOSYS;
+            break;
+        }
+        case LOG_KACCESS: {
+            uint32_t a[3];
+            if (!get(g, a, sizeof a))
+                return -ENOSYS;
+            (void)gos_kernel_access(g, a[0], a[1], a[2] != 0);
+            if (g->fatal)
+                return -ENOSYS;
+            break;
+        }
+        case LOG_WRITE: {
+            uint32_t a[2];
+            if (!get(g, a, sizeof a))
+                return -ENOSYS;
+            for (uint32_t done = 0; done < a[1];) {
+                uint32_t c = a[1] - done < 65536 ? a[1] - done : 65536;
+                uint8_t *s = gos_scratch(g, c);
+                if (!s || !get(g, s, c))
+                    return -ENOSYS;
+                /* A failed write failed in the first pass too: its result says so. */
+                (void)g->mem.write(g->mem.ctx, a[0] + done, s, c);
+                done += c;
+            }
+            break;
+        }
+        case LOG_ZERO: {
+            uint32_t a[2];
+            if (!get(g, a, sizeof a) || gos_zero_guest(g, a[0], a[1]))
+                return -ENOSYS;
+            break;
+        }
+        case LOG_RESULT: {
+            int32_t a[4];
+            if (!get(g, a, sizeof a))
+                return -ENOSYS;
+            g->exiting = a[1] != 0;
+            g->exit_status = a[2];
+            g->exit_signal = a[3];
+            return a[0];
+        }
+        default:
+            gos_fail(g, "replay: the log of the first pass is damaged at call %llu",
+                     (unsigned long long)g->rep_call);
+            return -ENOSYS;
+        }
+    }
+}
