@@ -110,4 +110,18 @@ void cli_json_string(FILE *f, const char *s);
 /* Writes a double as a JSON number, shortest form that reads back exactly; null if not finite. */
 void cli_json_double(FILE *f, double v);
 
+/* ---- traces: options, conversion, recording (cli/cmd_convert.c, cli/record.c) ---- */
+#include "trc.h"
+
+/* If argv[*i] is --format F or --regions FILE (also as --opt=VALUE), consumes it (*i left on
+ * the last argument consumed) and returns 1; 0 when it is neither; -1 with err filled when
+ * the value is missing or unknown. */
+int cli_trace_opt(int argc, char **argv, int *i, enum trc_format *fmt, const char **regions,
+                  char *err, size_t errlen);
+
+/* A tap that writes every event it sees to w (for `run --record FILE.vkt`): install it as
+ * set->tap before the first event.  Write errors stick in w and are reported by
+ * trc_writer_close.  The returned tap holds w as its ctx. */
+struct vk_tap cli_record_tap(struct trc_writer *w);
+
 #endif

@@ -1,223 +1,14 @@
-/* traces/text.c - streaming reader of the vkmmu text trace (trace-formats.md section 1).
- * Reads blocks with read(2) into a line buffer; fields and numbers are parsed by hand (a trace
- * of millions of accesses must not pay sscanf per line). */
-#include "trc.h"
+/* traces/text.c - streaming reader of the vkmmu text trace (trace-formats.md section 1) and of
+ * regions files (`--regions`: text `map` lines and /proc/PID/maps lines).  Fields and numbers
+ * are parsed by hand (a trace of millions of accesses must not pay sscanf per line). */
+#include "trc_internal.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#define TRC_BLOCK (256u * 1024u) /* initial buffer, and the size of one read */
-
-/* A distinct file NAME and its id (open addressing, FNV-1a). */
-struct trc_name {
-    char *s;
-    uint32_t id;
-};
-
-struct trc_reader {
-    int fd;               /* -1 for a memory source */
-    bool own_fd;
-    const char *mem;      /* memory source */
-    size_t mem_len, mem_pos;
-    char *buf;            /* unparsed bytes are buf[beg, end) */
-    size_t cap, beg, end;
-    bool eof;             /* the source has no more bytes */
-    char *name;           /* for messages */
-    unsigned long line;
-    uint64_t nrec;
-    enum mmu_arch arch;
-    bool failed;
-    char err[512];
-    struct trc_name *names;
-    size_t names_cap, names_len;
-    uint32_t last_file_id;
-};
-
-uint64_t trc_access_limit(enum mmu_arch a)
-{
-    return a == MMU_ARCH_X86_64 ? 0x800000000000ull : 0x100000000ull;
-}
-
-uint64_t trc_region_limit(enum mmu_arch a)
-{
-    return a == MMU_ARCH_X86_64 ? 0x800000000000ull : 0xC0000000ull;
-}
-
-static const char *arch_str(enum mmu_arch a)
-{
-    return a == MMU_ARCH_X86_64 ? "x86_64" : "i386";
-}
-
-static int reader_new(struct trc_reader **out, const char *name, char *err, size_t errlen)
-{
-    struct trc_reader *r = calloc(1, sizeof(*r));
-    if (r) {
-        r->name = strdup(name);
-        r->buf = malloc(TRC_BLOCK + 1); /* + 1: see parse_map */
-        r->cap = TRC_BLOCK;
-    }
-    if (!r || !r->name || !r->buf) {
-        if (r) {
-            free(r->name);
-            free(r->buf);
-            free(r);
-        }
-        snprintf(err, errlen, "%s: out of memory", name);
-        return -1;
-    }
-    r->fd = -1;
-    r->arch = MMU_ARCH_I386;
-    *out = r;
-    return 0;
-}
-
-int trc_open(struct trc_reader **r, const char *path, char *err, size_t errlen)
-{
-    bool is_stdin = strcmp(path, "-") == 0;
-    int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    if (reader_new(r, is_stdin ? "<stdin>" : path, err, errlen) < 0) {
-        if (!is_stdin)
-            close(fd);
-        return -1;
-    }
-    (*r)->fd = fd;
-    (*r)->own_fd = !is_stdin;
-    return 0;
-}
-
-int trc_open_mem(struct trc_reader **r, const char *name, const char *data, size_t len,
-                 char *err, size_t errlen)
-{
-    if (reader_new(r, name, err, errlen) < 0)
-        return -1;
-    (*r)->mem = data;
-    (*r)->mem_len = len;
-    return 0;
-}
-
-void trc_close(struct trc_reader *r)
-{
-    if (!r)
-        return;
-    if (r->own_fd)
-        close(r->fd);
-    for (size_t i = 0; i < r->names_cap; i++)
-        free(r->names[i].s);
-    free(r->names);
-    free(r->buf);
-    free(r->name);
-    free(r);
-}
-
-const char *trc_error(const struct trc_reader *r) { return r->err; }
-enum mmu_arch trc_arch(const struct trc_reader *r) { return r->arch; }
-const char *trc_name(const struct trc_reader *r) { return r->name; }
-unsigned long trc_line(const struct trc_reader *r) { return r->line; }
-uint64_t trc_records(const struct trc_reader *r) { return r->nrec; }
-
-/* Records "NAME:LINE: message" and puts the reader in the failed state; returns -1. */
-__attribute__((format(printf, 2, 3))) static int fail(struct trc_reader *r, const char *fmt, ...)
-{
-    int n = snprintf(r->err, sizeof(r->err), "%s:%lu: ", r->name, r->line);
-    va_list ap;
-    va_start(ap, fmt);
-    if (n >= 0 && (size_t)n < sizeof(r->err))
-        vsnprintf(r->err + n, sizeof(r->err) - (size_t)n, fmt, ap);
-    va_end(ap);
-    r->failed = true;
-    return -1;
-}
-
-/* ---- line input ---- */
-
-/* Appends up to the free space at buf[end] from the source; 0, or -1 on a read error. */
-static int fill(struct trc_reader *r)
-{
-    size_t room = r->cap - r->end;
-    if (r->fd < 0) {
-        size_t n = r->mem_len - r->mem_pos;
-        if (n > room)
-            n = room;
-        memcpy(r->buf + r->end, r->mem + r->mem_pos, n);
-        r->mem_pos += n;
-        r->end += n;
-        if (r->mem_pos == r->mem_len)
-            r->eof = true;
-        return 0;
-    }
-    for (;;) {
-        ssize_t n = read(r->fd, r->buf + r->end, room);
-        if (n > 0) {
-            r->end += (size_t)n;
-            return 0;
-        }
-        if (n == 0) {
-            r->eof = true;
-            return 0;
-        }
-        if (errno != EINTR) {
-            snprintf(r->err, sizeof(r->err), "%s: read error: %s", r->name, strerror(errno));
-            r->failed = true;
-            return -1;
-        }
-    }
-}
-
-/* Sets [*ls, *le) to the next line without its newline.  1, 0 at the end, -1 on an error. */
-static int next_line(struct trc_reader *r, char **ls, char **le)
-{
-    size_t scanned = r->beg;
-    for (;;) {
-        char *nl = memchr(r->buf + scanned, '\n', r->end - scanned);
-        if (nl) {
-            *ls = r->buf + r->beg;
-            *le = nl;
-            r->beg = (size_t)(nl - r->buf) + 1;
-            r->line++;
-            return 1;
-        }
-        if (r->eof) {
-            if (r->beg == r->end)
-                return 0;
-            *ls = r->buf + r->beg; /* a last line without a newline */
-            *le = r->buf + r->end;
-            r->beg = r->end;
-            r->line++;
-            return 1;
-        }
-        /* Need more bytes: slide the partial line to the front, grow if it fills the buffer. */
-        if (r->beg > 0) {
-            memmove(r->buf, r->buf + r->beg, r->end - r->beg);
-            r->end -= r->beg;
-            r->beg = 0;
-        }
-        scanned = r->end;
-        if (r->end == r->cap) {
-            if (r->cap >= TRC_MAX_LINE) {
-                r->line++;
-                return fail(r, "line longer than %u bytes", TRC_MAX_LINE);
-            }
-            char *nb = realloc(r->buf, r->cap * 2 + 1);
-            if (!nb) {
-                r->line++;
-                return fail(r, "out of memory");
-            }
-            r->buf = nb;
-            r->cap *= 2;
-        }
-        if (fill(r) < 0)
-            return -1;
-    }
-}
+#define fail(...) (trc_fail(__VA_ARGS__), -1) /* -1 visible to the optimizer */
+#define arch_str trc_arch_str
 
 /* ---- fields ---- */
 
@@ -471,16 +262,121 @@ static int parse_map(struct line_ctx *c, struct trc_record *rec)
     } else if (rec->kind == TRC_FILE) {
         rec->file_id = ++c->r->last_file_id;
     }
+    if (rec->kind == TRC_FILE)
+        rec->file_pgoff = rec->addr >> MMU_PAGE_SHIFT; /* see trc.h */
     return 0;
 }
 
-int trc_next(struct trc_reader *r, struct trc_record *rec)
+/* Hexadecimal digits without 0x (as /proc/PID/maps writes them); false if bad or too long. */
+static bool parse_hex(const char *s, size_t n, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (n == 0 || n > 16)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = (unsigned char)s[i], d;
+        if (c - '0' < 10)
+            d = c - '0';
+        else if ((c | 0x20) - 'a' < 6)
+            d = (c | 0x20) - 'a' + 10;
+        else
+            return false;
+        v = v << 4 | d;
+    }
+    *out = v;
+    return true;
+}
+
+/* A /proc/PID/maps line `START-END PERMS OFFSET DEV INODE [PATHNAME]` (first field in range):
+ * a file region when INODE is not 0 (file page OFFSET >> 12, one id per PATHNAME), else anon.
+ * Returns 0, 1 for a region in the upper half of the 64-bit space (kernel addresses: the
+ * [vsyscall] page of an x86-64 process; skipped), or -1. */
+static int parse_procmaps(struct line_ctx *c, struct trc_record *rec, const struct tok *range)
+{
+    struct tok t;
+    c->kw = "/proc maps";
+    c->usage = "START-END PERMS OFFSET DEV INODE [PATHNAME]";
+    rec->type = TRC_MAP;
+    const char *dash = memchr(range->s, '-', range->n);
+    if (!dash || !parse_hex(range->s, (size_t)(dash - range->s), &rec->addr) ||
+        !parse_hex(dash + 1, range->n - (size_t)(dash + 1 - range->s), &rec->end))
+        return fail(c->r, "%s: bad range " TOKF " (expected hexadecimal START-END)", c->kw,
+                    TOKA(*range));
+    if (need_tok(c, "PERMS", &t) < 0)
+        return -1;
+    if (t.n != 4 || (t.s[0] != 'r' && t.s[0] != '-') || (t.s[1] != 'w' && t.s[1] != '-') ||
+        (t.s[2] != 'x' && t.s[2] != '-') || (t.s[3] != 'p' && t.s[3] != 's'))
+        return fail(c->r, "%s: bad PERMS " TOKF " (expected four characters such as r-xp)",
+                    c->kw, TOKA(t));
+    rec->prot = (t.s[0] == 'r' ? TRC_PROT_R : 0) | (t.s[1] == 'w' ? TRC_PROT_W : 0) |
+                (t.s[2] == 'x' ? TRC_PROT_X : 0);
+    uint64_t off, inode;
+    if (need_tok(c, "OFFSET", &t) < 0)
+        return -1;
+    if (!parse_hex(t.s, t.n, &off))
+        return fail(c->r, "%s: bad OFFSET " TOKF " (expected hexadecimal)", c->kw, TOKA(t));
+    if (need_tok(c, "DEV", &t) < 0)
+        return -1;
+    if (need_tok(c, "INODE", &t) < 0)
+        return -1;
+    if (parse_u64(&t, &inode) != 0)
+        return fail(c->r, "%s: bad INODE " TOKF " (expected a decimal number)", c->kw, TOKA(t));
+    /* PATHNAME: the rest of the line, which may hold spaces. */
+    const char *p = c->p, *e = c->e;
+    while (p < e && is_space(*p))
+        p++;
+    while (e > p && is_space(e[-1]))
+        e--;
+    struct tok path = {p, (size_t)(e - p)};
+    uint64_t lim = trc_region_limit(c->r->arch);
+    if (rec->addr >= 0x800000000000ull)
+        return 1;
+    if ((rec->addr | rec->end) & (MMU_PAGE_SIZE - 1))
+        return fail(c->r, "%s: range 0x%llx-0x%llx is not page-aligned", c->kw,
+                    (unsigned long long)rec->addr, (unsigned long long)rec->end);
+    if (rec->end <= rec->addr)
+        return fail(c->r, "%s: END 0x%llx is not above START 0x%llx (expected START < END)",
+                    c->kw, (unsigned long long)rec->end, (unsigned long long)rec->addr);
+    if (rec->end > lim)
+        return fail(c->r, "%s: END 0x%llx does not fit arch %s (expected at most 0x%llx)",
+                    c->kw, (unsigned long long)rec->end, arch_str(c->r->arch),
+                    (unsigned long long)lim);
+    rec->kind = inode != 0 ? TRC_FILE : TRC_ANON;
+    if (path.n > 0) {
+        ((char *)path.s)[path.n] = '\0'; /* in place, as parse_map does */
+        rec->name = path.s;
+    }
+    if (rec->kind == TRC_FILE) {
+        if (path.n > 0) {
+            if (file_id_of(c->r, &path, &rec->file_id) < 0)
+                return -1;
+        } else {
+            rec->file_id = ++c->r->last_file_id;
+        }
+        rec->file_pgoff = off >> MMU_PAGE_SHIFT;
+    }
+    return 0;
+}
+
+/* A regions file: `map` lines and /proc/PID/maps lines. */
+static int regions_line(struct line_ctx *c, struct trc_record *rec, const struct tok *kw)
+{
+    if (tok_is(kw, "map", 3))
+        return parse_map(c, rec);
+    if (memchr(kw->s, '-', kw->n))
+        return parse_procmaps(c, rec, kw);
+    return fail(c->r, "unknown region line " TOKF " (expected `map START END PROT KIND [NAME]` "
+                      "or a /proc/PID/maps line START-END PERMS OFFSET DEV INODE [PATHNAME])",
+                TOKA(*kw));
+}
+
+static int text_next(struct trc_reader *r, struct trc_record *rec)
 {
     if (r->failed)
         return -1;
     for (;;) {
         char *ls, *le;
-        int rc = next_line(r, &ls, &le);
+        int rc = trc_next_line(r, &ls, &le);
         if (rc <= 0)
             return rc;
         char *hash = memchr(ls, '#', (size_t)(le - ls));
@@ -494,6 +390,15 @@ int trc_next(struct trc_reader *r, struct trc_record *rec)
         memset(rec, 0, sizeof(*rec));
         rec->line = r->line;
         rec->arch = r->arch;
+        if (r->fmt == TRC_FMT_REGIONS) {
+            rc = regions_line(&c, rec, &kw);
+            if (rc < 0)
+                return -1;
+            if (rc > 0)
+                continue;
+            r->nrec++;
+            return 1;
+        }
         rc = -2;
         /* The access records first: they are almost every line of a real trace. */
         if (kw.n == 1) {
@@ -561,4 +466,10 @@ int trc_next(struct trc_reader *r, struct trc_record *rec)
         r->nrec++;
         return 1;
     }
+}
+
+int trc_text_init(struct trc_reader *r)
+{
+    r->next = text_next;
+    return 0;
 }

@@ -364,8 +364,10 @@ static int resolve(struct gos *g, int32_t gdirfd, const char *path, bool follow,
                 rc = -ENAMETOOLONG;
                 goto fail;
             }
-            snprintf(tmp, sizeof tmp, "%s%s", target, rest + pos);
-            strcpy(rest, tmp);
+            size_t rl = strlen(rest + pos); /* tl + rl < GOS_PATH_MAX, checked above */
+            memcpy(tmp, target, (size_t)tl);
+            memcpy(tmp + tl, rest + pos, rl + 1);
+            memcpy(rest, tmp, (size_t)tl + rl + 1);
             pos = 0;
             if (target[0] == '/') { /* absolute: from the guest's root */
                 cur[0] = 0;

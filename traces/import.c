@@ -1,0 +1,216 @@
+/* traces/import.c - importers of other tools' traces (trace-formats.md sections 3 and 4):
+ * Valgrind Lackey text and ChampSim input_instr / cloudsuite_instr records.  Both are x86-64
+ * and carry no region records (the consumer maps the default region, model.md section 1).
+ *
+ * Records yielded:
+ * - Lackey: `I  ADDR,SIZE` is an instruction: X ADDR SIZE, and `I 1` once its data accesses
+ *   are over (before the next `I` line, or at the end); ` L` R, ` S` W, ` M` R then W of the
+ *   same bytes.  `==PID==` / `--PID--` lines and blank lines are skipped.
+ * - ChampSim: per record (one instruction): X ip with size 1 (the record has no instruction
+ *   length; size 1 never invents a touch of the next page), then R of every non-zero source
+ *   memory slot, W of every non-zero destination slot (size 1 each, in slot order), then
+ *   `I 1`. */
+#include "trc_internal.h"
+
+#include <string.h>
+
+static int queue_out(struct trc_reader *r, struct trc_record *rec)
+{
+    *rec = r->q[0];
+    r->qhead = 1;
+    r->nrec++;
+    return 1;
+}
+
+static inline int queued(struct trc_reader *r, struct trc_record *rec)
+{
+    if (r->qhead < r->qlen) {
+        *rec = r->q[r->qhead++];
+        r->nrec++;
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- Lackey ---- */
+
+static bool is_tool_line(const char *ls, const char *le, char c)
+{
+    if (le - ls < 4 || ls[0] != c || ls[1] != c)
+        return false;
+    const char *p = ls + 2;
+    while (p < le && *p >= '0' && *p <= '9')
+        p++;
+    return p > ls + 2 && le - p >= 2 && p[0] == c && p[1] == c;
+}
+
+static int lackey_next(struct trc_reader *r, struct trc_record *rec)
+{
+    if (queued(r, rec))
+        return 1;
+    if (r->failed)
+        return -1;
+    for (;;) {
+        char *ls, *le;
+        int rc = trc_next_line(r, &ls, &le);
+        if (rc < 0)
+            return -1;
+        if (rc == 0) {
+            if (!r->insn_open)
+                return 0;
+            r->insn_open = false;
+            r->q[0] = (struct trc_record){.type = TRC_INSNS, .count = 1, .line = r->line};
+            r->qlen = 1;
+            return queue_out(r, rec);
+        }
+        while (le > ls && (le[-1] == '\r' || le[-1] == ' '))
+            le--;
+        if (le == ls || is_tool_line(ls, le, '=') || is_tool_line(ls, le, '-'))
+            continue;
+        enum trc_type type;
+        bool modify = false;
+        const char *p;
+        if (le - ls >= 2 && ls[0] == 'I' && ls[1] == ' ') {
+            type = TRC_FETCH;
+            p = ls + 2;
+        } else if (le - ls >= 3 && ls[0] == ' ' && ls[2] == ' ' &&
+                   (ls[1] == 'L' || ls[1] == 'S' || ls[1] == 'M')) {
+            type = ls[1] == 'S' ? TRC_WRITE : TRC_READ;
+            modify = ls[1] == 'M';
+            p = ls + 3;
+        } else {
+            return trc_fail(r, "not a Lackey line '%.*s%s' (expected `I  ADDR,SIZE`, "
+                               "` L ADDR,SIZE`, ` S ADDR,SIZE`, ` M ADDR,SIZE` or a ==PID== "
+                               "line)", (int)(le - ls > 40 ? 40 : le - ls), ls,
+                            le - ls > 40 ? "..." : "");
+        }
+        while (p < le && *p == ' ')
+            p++;
+        uint64_t addr = 0, size = 0;
+        const char *q = p;
+        for (; q < le && *q != ','; q++) {
+            unsigned c = (unsigned char)*q, d;
+            if (c - '0' < 10)
+                d = c - '0';
+            else if ((c | 0x20) - 'a' < 6)
+                d = (c | 0x20) - 'a' + 10;
+            else
+                return trc_fail(r, "bad hexadecimal address '%.*s' (expected ADDR,SIZE with "
+                                   "ADDR in hexadecimal)", (int)(le - p > 40 ? 40 : le - p), p);
+            if (addr >> 60)
+                return trc_fail(r, "address does not fit in 64 bits");
+            addr = addr << 4 | d;
+        }
+        if (q == p || q == le)
+            return trc_fail(r, "missing %s (expected ADDR,SIZE such as 04010ab7,3)",
+                            q == p ? "ADDR" : "',SIZE'");
+        const char *s = ++q;
+        for (; q < le; q++) {
+            unsigned d = (unsigned)(unsigned char)*q - '0';
+            if (d >= 10 || size > (UINT64_MAX - d) / 10)
+                return trc_fail(r, "bad SIZE '%.*s' (expected a decimal number)",
+                                (int)(le - s > 40 ? 40 : le - s), s);
+            size = size * 10 + d;
+        }
+        if (q == s || size == 0)
+            return trc_fail(r, "SIZE is %s (expected at least 1 byte)", q == s ? "missing" : "0");
+        if (addr >= r->lim_access || size > r->lim_access - addr)
+            return trc_fail(r, "access 0x%llx+%llu does not fit arch x86_64 (expected addresses "
+                               "below 0x%llx)", (unsigned long long)addr,
+                            (unsigned long long)size, (unsigned long long)r->lim_access);
+        struct trc_record a = {.type = type, .addr = addr, .size = size, .line = r->line};
+        unsigned n = 0;
+        if (type == TRC_FETCH) {
+            if (r->insn_open)
+                r->q[n++] = (struct trc_record){.type = TRC_INSNS, .count = 1, .line = r->line};
+            r->insn_open = true;
+        }
+        r->q[n++] = a;
+        if (modify) {
+            a.type = TRC_WRITE;
+            r->q[n++] = a;
+        }
+        r->qlen = n;
+        return queue_out(r, rec);
+    }
+}
+
+int trc_lackey_init(struct trc_reader *r)
+{
+    r->next = lackey_next;
+    r->arch = MMU_ARCH_X86_64;
+    r->lim_access = trc_access_limit(r->arch);
+    r->lim_region = trc_region_limit(r->arch);
+    return 0;
+}
+
+/* ---- ChampSim ---- */
+
+static inline uint64_t le64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+static int champsim_next(struct trc_reader *r, struct trc_record *rec)
+{
+    if (queued(r, rec))
+        return 1;
+    if (r->failed)
+        return -1;
+    size_t rs = r->rec_size;
+    if (r->end - r->beg < rs && !r->eof && trc_ensure(r, rs) < 0)
+        return -1;
+    uint64_t off = r->base + r->beg;
+    if (r->beg == r->end)
+        return 0;
+    if (r->end - r->beg < rs)
+        return trc_fail_at(r, off, "the input ends %zu bytes into a record (truncated?; the "
+                                   "length %llu is not a multiple of the %zu-byte %s record)",
+                           r->end - r->beg, (unsigned long long)(off + (r->end - r->beg)), rs,
+                           rs == 64 ? "input_instr" : "cloudsuite_instr");
+    const unsigned char *p = (const unsigned char *)r->buf + r->beg;
+    /* input_instr: dst mem 2 at 16, src mem 4 at 32; cloudsuite: dst 4 at 24, src 4 at 56. */
+    unsigned ndst = rs == 64 ? 2 : 4, dst_at = rs == 64 ? 16 : 24, src_at = rs == 64 ? 32 : 56;
+    unsigned n = 0;
+    uint64_t ip = le64(p);
+    if (ip >= r->lim_access)
+        return trc_fail_at(r, off, "ip 0x%llx does not fit arch x86_64 (corrupt file?; "
+                                   "expected below 0x%llx)", (unsigned long long)ip,
+                           (unsigned long long)r->lim_access);
+    r->q[n++] = (struct trc_record){.type = TRC_FETCH, .addr = ip, .size = 1, .offset = off};
+    for (unsigned pass = 0; pass < 2; pass++) {
+        unsigned at = pass == 0 ? src_at : dst_at, cnt = pass == 0 ? 4 : ndst;
+        for (unsigned i = 0; i < cnt; i++) {
+            uint64_t a = le64(p + at + 8 * i);
+            if (a == 0)
+                continue;
+            if (a >= r->lim_access)
+                return trc_fail_at(r, off + at + 8 * i,
+                                   "%s memory address 0x%llx does not fit arch x86_64 (corrupt "
+                                   "file? expected below 0x%llx)",
+                                   pass == 0 ? "source" : "destination", (unsigned long long)a,
+                                   (unsigned long long)r->lim_access);
+            r->q[n++] = (struct trc_record){.type = pass == 0 ? TRC_READ : TRC_WRITE,
+                                            .addr = a, .size = 1, .offset = off};
+        }
+    }
+    r->q[n++] = (struct trc_record){.type = TRC_INSNS, .count = 1, .offset = off};
+    r->qlen = n;
+    r->beg += rs;
+    return queue_out(r, rec);
+}
+
+int trc_champsim_init(struct trc_reader *r)
+{
+    r->next = champsim_next;
+    r->rec_size = r->fmt == TRC_FMT_CLOUDSUITE ? 96 : 64;
+    r->arch = MMU_ARCH_X86_64;
+    r->lim_access = trc_access_limit(r->arch);
+    r->lim_region = trc_region_limit(r->arch);
+    return 0;
+}
