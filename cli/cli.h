@@ -43,6 +43,8 @@ struct cli_model_opts {
     struct mmu_costs costs; /* --costs NAME|FILE, resolved when parsed; default "modern" */
     struct vk_options vk;   /* --real-prefault N, --vk-mem SIZE, --file-cache warm|cold,
                                --inval-every-enter; applied to every configuration */
+    uint64_t interval;      /* --interval N: timeline points every N instructions (or
+                               accesses, for traces without instruction counts); 0 = none */
     const char *json_path;  /* --json FILE, or NULL */
     const char *csv_path;   /* --csv FILE, or NULL */
 };
@@ -75,6 +77,43 @@ int cli_build_set(struct cli_model_opts *o, struct vk_set *set, enum mmu_arch ar
  * Otherwise (and when all hold) returns 0. */
 int cli_check_identities(const struct vk_set *set);
 
+/* ---- timelines (--interval N; cli/timeline.c) ----
+ * Cumulative counters of every model at every N instructions and, apart, every N user
+ * accesses; the run's end decides which unit is reported (instructions when there were any).
+ * At most CLI_TIMELINE_MAX points per unit: past that the interval doubles and every other
+ * point is dropped, so memory stays bounded on any trace. */
+#define CLI_TIMELINE_MAX 4096
+struct cli_tl_series {
+    uint64_t interval, next;   /* current interval and the next boundary */
+    size_t n, cap;
+    uint64_t *ends;            /* n points: the instruction or access count at each */
+    struct mmu_counters *c;    /* n x nmodels cumulative counters */
+};
+struct cli_timeline {
+    size_t nmodels;
+    uint64_t insns, accesses;  /* so far */
+    struct cli_tl_series by_insn, by_access;
+    bool use_insns;            /* set by cli_timeline_finish */
+};
+int cli_timeline_init(struct cli_timeline *t, uint64_t interval, size_t nmodels);
+void cli_timeline_fini(struct cli_timeline *t);
+/* Call after each event with the instructions and accesses it added; takes points as due.
+ * Returns -1 when out of memory. */
+int cli_timeline_slow(struct cli_timeline *t, struct vk_set *set);
+static inline int cli_timeline_tick(struct cli_timeline *t, struct vk_set *set, uint64_t insns,
+                                    uint64_t accesses)
+{
+    t->insns += insns;
+    t->accesses += accesses;
+    if (t->insns >= t->by_insn.next || t->accesses >= t->by_access.next)
+        return cli_timeline_slow(t, set);
+    return 0;
+}
+/* Adds the final point (the models' finished counters) and picks the unit. */
+int cli_timeline_finish(struct cli_timeline *t, struct vk_set *set);
+/* The series reported, and its unit ("instructions" or "accesses"). */
+const struct cli_tl_series *cli_timeline_series(const struct cli_timeline *t, const char **unit);
+
 /* ---- reporting ---- */
 struct cli_report {
     int argc;                        /* the whole command line, echoed in the JSON meta */
@@ -89,6 +128,7 @@ struct cli_report {
     const struct vk_set *set;        /* finished models (vk_set_finish called) */
     int native_index;                /* the native/none/strict model */
     const bool *baseline_only;       /* per model: not reported */
+    const struct cli_timeline *timeline; /* --interval points, or NULL */
 };
 
 /* Overhead of model i against the baseline: cycles.total / cycles.total(native) - 1; 0 when
@@ -102,6 +142,9 @@ int cli_report_table(const struct cli_report *r, FILE *out);
  * caller exits CLI_EXIT_FAILED). */
 int cli_report_json(const struct cli_report *r, const char *path);
 int cli_report_csv(const struct cli_report *r, const char *path);
+/* The timeline as CSV: scheme,policy,dirty,unit,end,<counters>, one row per point and
+ * reported configuration (written next to --csv X.csv as X.timeline.csv). */
+int cli_report_timeline_csv(const struct cli_report *r, const char *path);
 /* Writes every requested output: the table on stdout, then --json and --csv.  0 or -1. */
 int cli_report_all(const struct cli_report *r, const struct cli_model_opts *o);
 

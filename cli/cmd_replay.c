@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "trc.h"
@@ -102,6 +103,170 @@ static int feed(struct vk_set *set, const struct trc_record *rec, bool *mapped,
     }
 }
 
+/* Streams the rest of a trace (rec: the first record, already read; more: trc_next's answer
+ * for it) into set, after the regions file if any.  spool: when not NULL, every record is also
+ * written to it.  Returns an exit status; the error is printed. */
+static int stream(struct trc_reader *r, struct trc_record *rec, int more, struct vk_set *set,
+                  const char *regions_path, struct cli_timeline *tl, struct trc_writer *spool)
+{
+    char err[1024], where[600];
+    bool mapped = false;
+    uint32_t shift = 0;
+    if (regions_path) {
+        struct trc_regions g;
+        if (trc_regions_load(regions_path, trc_arch(r), &g, err, sizeof(err)) < 0) {
+            fprintf(stderr, "vkmmu: %s\n", err);
+            return CLI_EXIT_USAGE;
+        }
+        for (size_t k = 0; k < g.n; k++) {
+            if (feed(set, &g.rec[k], &mapped, 0) == VK_ERROR) {
+                snprintf(where, sizeof(where), "%s:%lu", regions_path, g.rec[k].line);
+                model_error(set, where);
+                trc_regions_free(&g);
+                return CLI_EXIT_FAILED;
+            }
+        }
+        shift = g.max_file_id;
+        mapped = true; /* even an empty regions file replaces the default region */
+        trc_regions_free(&g);
+    }
+    static struct trc_record batch[256];
+    size_t k = 0;
+    if (more == 1) {
+        batch[0] = *rec;
+        k = 1;
+    }
+    while (k) {
+        for (size_t j = 0; j < k; j++) {
+            const struct trc_record *x = &batch[j];
+            if (spool && trc_writer_put(spool, x) < 0)
+                spool = NULL; /* the error sticks in the writer: trc_writer_close reports it */
+            if (feed(set, x, &mapped, shift) == VK_ERROR) {
+                model_error(set, trc_where(r, x, where, sizeof(where)));
+                return CLI_EXIT_FAILED;
+            }
+            if (tl) {
+                bool acc = x->type == TRC_READ || x->type == TRC_WRITE || x->type == TRC_FETCH;
+                if (cli_timeline_tick(tl, set, x->type == TRC_INSNS ? x->count : 0, acc) < 0) {
+                    fprintf(stderr, "vkmmu: out of memory for the timeline\n");
+                    return CLI_EXIT_FAILED;
+                }
+            }
+        }
+        if (more != 1)
+            break;
+        k = trc_next_batch(r, batch, sizeof(batch) / sizeof(batch[0]), &more);
+    }
+    if (more < 0) {
+        fprintf(stderr, "vkmmu: %s\n", trc_error(r));
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* ---- oracle:N: a first pass with policy none records the reflections ---- */
+struct oracle_pass {
+    struct vk_set set;     /* one none model per scheme x dirty of the oracle configurations */
+    bool have_set;
+    char *spool_path;      /* standard input spooled for the second pass, or NULL */
+};
+
+static bool oracle_wanted(const struct cli_model_opts *o)
+{
+    const char *p = o->policies;
+    while ((p = strstr(p, "oracle")) != NULL) {
+        if (p == o->policies || p[-1] == ',')
+            return true;
+        p++;
+    }
+    return false;
+}
+
+static int oracle_first_pass(struct cli_model_opts *o, const char *trace, enum trc_format fmt,
+                             const char *regions_path, struct oracle_pass *op)
+{
+    char err[1024];
+    struct trc_reader *r;
+    if (trc_open_as(&r, trace, fmt, err, sizeof(err)) < 0) {
+        fprintf(stderr, "vkmmu: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
+    struct trc_record rec;
+    int more = trc_next(r, &rec);
+    if (more < 0) {
+        fprintf(stderr, "vkmmu: %s\n", trc_error(r));
+        trc_close(r);
+        return CLI_EXIT_USAGE;
+    }
+    /* the same configurations with policy none, recording their reflections */
+    struct cli_model_opts o1 = *o;
+    o1.policies = "none";
+    o1.vk.record_reflections = true;
+    int native;
+    bool *bl;
+    if (cli_build_set(&o1, &op->set, trc_arch(r), &native, &bl, err, sizeof(err)) < 0) {
+        fprintf(stderr, "vkmmu replay: %s\n", err);
+        trc_close(r);
+        return CLI_EXIT_FAILED;
+    }
+    free(bl);
+    op->have_set = true;
+    struct trc_writer *w = NULL;
+    if (!strcmp(trace, "-")) {
+        const char *dir = getenv("TMPDIR");
+        size_t len = strlen(dir ? dir : "/tmp") + 32;
+        op->spool_path = malloc(len);
+        if (!op->spool_path) {
+            trc_close(r);
+            return CLI_EXIT_FAILED;
+        }
+        snprintf(op->spool_path, len, "%s/vkmmu-spool-%ld.vkt", dir ? dir : "/tmp",
+                 (long)getpid());
+        if (trc_writer_open(&w, op->spool_path, trc_arch(r), err, sizeof(err)) < 0) {
+            fprintf(stderr, "vkmmu replay: cannot spool standard input for oracle: %s\n", err);
+            free(op->spool_path);
+            op->spool_path = NULL;
+            trc_close(r);
+            return CLI_EXIT_FAILED;
+        }
+    }
+    int st = stream(r, &rec, more, &op->set, regions_path, NULL, w);
+    trc_close(r);
+    if (w && trc_writer_close(w, st != CLI_EXIT_OK, err, sizeof(err)) < 0 && st == CLI_EXIT_OK) {
+        fprintf(stderr, "vkmmu replay: cannot spool standard input for oracle: %s\n", err);
+        st = CLI_EXIT_FAILED;
+    }
+    return st;
+}
+
+/* Gives every oracle model the reflections of its scheme and dirty strategy under none. */
+static void oracle_attach(struct oracle_pass *op, struct vk_set *set)
+{
+    if (!op->have_set)
+        return;
+    for (size_t i = 0; i < set->n; i++) {
+        const struct vk_config *c = vk_model_config(set->m[i]);
+        if (strcmp(c->policy.pol->name, "oracle") != 0)
+            continue;
+        for (size_t j = 0; j < op->set.n; j++) {
+            const struct vk_config *n = vk_model_config(op->set.m[j]);
+            if (n->scheme == c->scheme && n->dirty == c->dirty)
+                vk_model_set_oracle(set->m[i], vk_model_reflections(op->set.m[j]));
+        }
+    }
+}
+
+static void oracle_pass_free(struct oracle_pass *op)
+{
+    if (op->have_set)
+        vk_set_fini(&op->set);
+    if (op->spool_path) {
+        unlink(op->spool_path);
+        free(op->spool_path);
+    }
+    memset(op, 0, sizeof *op);
+}
+
 int cmd_replay(int argc, char **argv)
 {
     struct cli_model_opts o;
@@ -156,9 +321,27 @@ int cmd_replay(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
 
+    /* oracle:N needs the reflections of policy none first (same scheme and dirty strategy):
+     * a first pass records them.  Standard input is spooled to a temporary .vkt meanwhile. */
+    struct oracle_pass op = {0};
+    const char *input = trace;
+    enum trc_format input_fmt = fmt;
+    if (oracle_wanted(&o)) {
+        int st = oracle_first_pass(&o, trace, fmt, regions_path, &op);
+        if (st != CLI_EXIT_OK) {
+            oracle_pass_free(&op);
+            return st;
+        }
+        if (op.spool_path) {
+            input = op.spool_path;
+            input_fmt = TRC_FMT_VKT;
+        }
+    }
+
     struct trc_reader *r;
-    if (trc_open_as(&r, trace, fmt, err, sizeof(err)) < 0) {
+    if (trc_open_as(&r, input, input_fmt, err, sizeof(err)) < 0) {
         fprintf(stderr, "vkmmu: %s\n", err);
+        oracle_pass_free(&op);
         return CLI_EXIT_USAGE;
     }
     /* The first record may set the architecture, which the models need from the start. */
@@ -167,6 +350,7 @@ int cmd_replay(int argc, char **argv)
     if (more < 0) {
         fprintf(stderr, "vkmmu: %s\n", trc_error(r));
         trc_close(r);
+        oracle_pass_free(&op);
         return CLI_EXIT_USAGE;
     }
 
@@ -176,59 +360,25 @@ int cmd_replay(int argc, char **argv)
     if (cli_build_set(&o, &set, trc_arch(r), &native, &baseline_only, err, sizeof(err)) < 0) {
         fprintf(stderr, "vkmmu replay: %s\n", err);
         trc_close(r);
+        oracle_pass_free(&op);
         return CLI_EXIT_FAILED;
     }
+    oracle_attach(&op, &set);
+    struct cli_timeline tl, *tlp = NULL;
+    if (o.interval) {
+        cli_timeline_init(&tl, o.interval, set.n);
+        tlp = &tl;
+    }
 
-    int status = CLI_EXIT_OK;
-    bool mapped = false;
-    uint32_t shift = 0;
-    char where[600];
-    if (regions_path) {
-        struct trc_regions g;
-        if (trc_regions_load(regions_path, trc_arch(r), &g, err, sizeof(err)) < 0) {
-            fprintf(stderr, "vkmmu: %s\n", err);
-            status = CLI_EXIT_USAGE;
-            more = 0;
-        } else {
-            for (size_t k = 0; status == CLI_EXIT_OK && k < g.n; k++) {
-                if (feed(&set, &g.rec[k], &mapped, 0) == VK_ERROR) {
-                    snprintf(where, sizeof(where), "%s:%lu", regions_path, g.rec[k].line);
-                    model_error(&set, where);
-                    status = CLI_EXIT_FAILED;
-                    more = 0;
-                }
-            }
-            shift = g.max_file_id;
-            mapped = true; /* even an empty regions file replaces the default region */
-            trc_regions_free(&g);
-        }
-    }
-    /* The first record, then batches (less overhead per record than trc_next). */
-    if (more == 1 && feed(&set, &rec, &mapped, shift) == VK_ERROR) {
-        model_error(&set, trc_where(r, &rec, where, sizeof(where)));
-        status = CLI_EXIT_FAILED;
-        more = 0;
-    }
-    static struct trc_record batch[256];
-    while (more == 1) {
-        size_t k = trc_next_batch(r, batch, sizeof(batch) / sizeof(batch[0]), &more);
-        for (size_t j = 0; j < k; j++) {
-            if (feed(&set, &batch[j], &mapped, shift) == VK_ERROR) {
-                model_error(&set, trc_where(r, &batch[j], where, sizeof(where)));
-                status = CLI_EXIT_FAILED;
-                more = 0;
-                break;
-            }
-        }
-    }
-    if (more < 0) {
-        fprintf(stderr, "vkmmu: %s\n", trc_error(r));
-        status = CLI_EXIT_USAGE;
-    }
+    int status = stream(r, &rec, more, &set, regions_path, tlp, NULL);
     if (status == CLI_EXIT_OK) {
         vk_set_finish(&set);
         if (cli_check_identities(&set) < 0)
             status = CLI_EXIT_FAILED;
+        if (tlp && cli_timeline_finish(tlp, &set) < 0) {
+            fprintf(stderr, "vkmmu replay: out of memory for the timeline\n");
+            status = CLI_EXIT_FAILED;
+        }
     }
     if (status == CLI_EXIT_OK) {
         char extra[256];
@@ -257,10 +407,14 @@ int cmd_replay(int argc, char **argv)
             .set = &set,
             .native_index = native,
             .baseline_only = baseline_only,
+            .timeline = tlp,
         };
         if (cli_report_all(&rep, &o) < 0)
             status = CLI_EXIT_FAILED;
     }
+    if (tlp)
+        cli_timeline_fini(tlp);
+    oracle_pass_free(&op);
     free(baseline_only);
     vk_set_fini(&set);
     trc_close(r);

@@ -32,6 +32,9 @@ void cli_model_opts_usage(FILE *out)
           "  --inval-every-enter  release 1.8: one MADV_INVAL on every pmap_enter\n"
           "  --tlb SPEC           model the TLB on every access: a preset (core2, modern) or\n"
           "                       itlb=E:W,dtlb=E:W,stlb=E:W,stlb_hit=C,walk_ref=C,pwc=N\n"
+          "  --interval N         also report the counters every N instructions (every N\n"
+          "                       accesses when the input has no instruction counts): JSON\n"
+          "                       \"timeline\", and X.timeline.csv next to --csv X.csv\n"
           "  --json FILE          write the results as JSON\n"
           "  --csv FILE           write the results as CSV (one row per configuration)\n",
           out);
@@ -168,7 +171,7 @@ int cli_model_opt(struct cli_model_opts *o, int argc, char **argv, int *i, char 
 {
     static const char *const with_value[] = {"--scheme", "--policy", "--dirty",
                                              "--costs", "--real-prefault", "--vk-mem",
-                                             "--file-cache", "--json", "--csv", "--tlb", NULL};
+                                             "--file-cache", "--json", "--csv", "--tlb", "--interval", NULL};
     const char *arg = argv[*i];
     if (strncmp(arg, "--", 2) != 0)
         return 0;
@@ -238,6 +241,13 @@ int cli_model_opt(struct cli_model_opts *o, int argc, char **argv, int *i, char 
             snprintf(err, errlen, "--file-cache: bad value '%s' (expected warm or cold)", val);
             return -1;
         }
+    } else if (!strcmp(name, "--interval")) {
+        uint64_t n;
+        if (parse_uint(val, 1000000000000000ull, &n) < 0 || n == 0) {
+            snprintf(err, errlen, "--interval: bad count '%s' (expected a positive number)", val);
+            return -1;
+        }
+        o->interval = n;
     } else if (!strcmp(name, "--tlb")) {
         char terr[256];
         if (mmu_tlb_parse(val, &o->vk.tlb, terr, sizeof terr) < 0) {

@@ -215,7 +215,15 @@ int cli_report_json(const struct cli_report *r, const char *path)
         fputs(": ", f);
         cli_json_double(f, r->costs->v[k]);
     }
-    fputs("\n      }\n    },\n    \"baseline\": ", f);
+    fputs("\n      }\n    },\n", f);
+    if (r->timeline) {
+        const char *unit;
+        const struct cli_tl_series *s = cli_timeline_series(r->timeline, &unit);
+        fputs("    \"timeline_unit\": ", f);
+        cli_json_string(f, unit);
+        fprintf(f, ",\n    \"timeline_interval\": %" PRIu64 ",\n", s->interval);
+    }
+    fputs("    \"baseline\": ", f);
     cli_json_string(f, vk_config_name(vk_model_config(r->set->m[r->native_index]), name,
                                       sizeof(name)));
     fputs("\n  },\n  \"workload\": {\n    \"kind\": ", f);
@@ -262,6 +270,18 @@ int cli_report_json(const struct cli_report *r, const char *path)
         json_counters(f, vk_counters(r->set->m[i]));
         fputs(",\n      \"overhead\": ", f);
         cli_json_double(f, cli_overhead(r, i));
+        if (r->timeline) {
+            const char *unit;
+            const struct cli_tl_series *s = cli_timeline_series(r->timeline, &unit);
+            fputs(",\n      \"timeline\": [", f);
+            for (size_t p = 0; p < s->n; p++) {
+                fprintf(f, "%s\n        {\"end\": %" PRIu64 ", \"counters\": ", p ? "," : "",
+                        s->ends[p]);
+                json_counters(f, &s->c[p * r->set->n + i]);
+                fputs("}", f);
+            }
+            fputs(s->n ? "\n      ]" : "]", f);
+        }
         fputs("\n    }", f);
     }
     fputs(first ? "]\n}\n" : "\n  ]\n}\n", f);
@@ -296,6 +316,34 @@ int cli_report_csv(const struct cli_report *r, const char *path)
     return atomic_close(f, tmp, path);
 }
 
+int cli_report_timeline_csv(const struct cli_report *r, const char *path)
+{
+    char *tmp;
+    FILE *f = atomic_open(path, &tmp);
+    if (!f)
+        return -1;
+    const char *unit;
+    const struct cli_tl_series *s = cli_timeline_series(r->timeline, &unit);
+    fputs("scheme,policy,dirty,unit,end", f);
+    for (size_t k = 0; k < MMU_NCOUNTERS; k++)
+        fprintf(f, ",%s", mmu_counter_names[k]);
+    fputs("\n", f);
+    for (size_t i = 0; i < r->set->n; i++) {
+        if (r->baseline_only[i])
+            continue;
+        const struct vk_config *cfg = vk_model_config(r->set->m[i]);
+        for (size_t p = 0; p < s->n; p++) {
+            const struct mmu_counters *c = &s->c[p * r->set->n + i];
+            fprintf(f, "%s,%s,%s,%s,%" PRIu64, cfg->scheme->name, cfg->policy.text,
+                    cfg->dirty->name, unit, s->ends[p]);
+            for (size_t k = 0; k < MMU_NCOUNTERS; k++)
+                fprintf(f, ",%" PRIu64, c->c[k]);
+            fputs("\n", f);
+        }
+    }
+    return atomic_close(f, tmp, path);
+}
+
 int cli_report_all(const struct cli_report *r, const struct cli_model_opts *o)
 {
     if (cli_report_table(r, stdout) < 0) {
@@ -306,5 +354,19 @@ int cli_report_all(const struct cli_report *r, const struct cli_model_opts *o)
         return -1;
     if (o->csv_path && cli_report_csv(r, o->csv_path) < 0)
         return -1;
+    if (o->csv_path && r->timeline) {
+        /* X.csv -> X.timeline.csv */
+        size_t len = strlen(o->csv_path);
+        size_t stem = len >= 4 && !strcmp(o->csv_path + len - 4, ".csv") ? len - 4 : len;
+        char *tl = malloc(stem + sizeof ".timeline.csv");
+        if (!tl)
+            return -1;
+        memcpy(tl, o->csv_path, stem);
+        memcpy(tl + stem, ".timeline.csv", sizeof ".timeline.csv");
+        int rc = cli_report_timeline_csv(r, tl);
+        free(tl);
+        if (rc < 0)
+            return -1;
+    }
     return 0;
 }

@@ -2,7 +2,8 @@
  * the pages that the next N reflections of policy none would touch (same scheme and dirty
  * strategy, recorded in a first pass over the trace), each in its own region, with the 6 step 3
  * bits, anonymous pages zero-filled first.  "Next" is aligned on the user access record: the
- * none reflections of later access records.  It bounds what any prefault can save. */
+ * none reflections of later access records.  It bounds what any prefault can save.  In native
+ * schemes the faults of native/none play the part of the reflections. */
 #include <stdlib.h>
 
 #include "vk_internal.h"

@@ -154,6 +154,8 @@ void vk_set_real_observer(struct vk_model *m, const struct vk_real_observer *obs
 /* The model's real PTE bits for vpn (REAL_*). */
 uint8_t vk_real_bits(struct vk_model *m, uint64_t vpn);
 
+/* Sets the reflections an oracle:N model prefaults from (kept by the caller). */
+void vk_model_set_oracle(struct vk_model *m, const struct vk_reflections *r);
 /* The reflections recorded with opt.record_reflections (valid until vk_model_free). */
 const struct vk_reflections *vk_model_reflections(const struct vk_model *m);
 

@@ -355,6 +355,26 @@ static void run_policy(struct vk_model *m, const struct vk_region *r, uint64_t v
     m->cfg.policy.pol->run(&pf);
 }
 
+/* opt.record_reflections: appends (access record, page) for oracle:N.  In native schemes the
+ * faults the kernel resolves play the part of reflections. */
+static int record_reflection(struct vk_model *m, uint64_t vpn)
+{
+    if (!m->cfg.opt.record_reflections)
+        return 0;
+    if (m->refl.n == m->refl.cap) {
+        size_t ncap = m->refl.cap ? m->refl.cap * 2 : 1024;
+        struct vk_reflection *n = realloc(m->refl.v, ncap * sizeof *n);
+        if (!n) {
+            vk_fail(m, "out of memory");
+            return -1;
+        }
+        m->refl.v = n;
+        m->refl.cap = ncap;
+    }
+    m->refl.v[m->refl.n++] = (struct vk_reflection){*m->seqp, vpn};
+    return 0;
+}
+
 /* ---- vkernel schemes: the reflection (model.md section 6) ---- */
 
 static enum vk_fault_outcome reflect(struct vk_model *m, uint64_t vpn, enum mmu_kind kind)
@@ -374,19 +394,8 @@ static enum vk_fault_outcome reflect(struct vk_model *m, uint64_t vpn, enum mmu_
     uint32_t frame;
     bool cache;
     enum vk_fault_outcome out = VK_FO_ERROR;
-    if (m->cfg.opt.record_reflections) {
-        if (m->refl.n == m->refl.cap) {
-            size_t ncap = m->refl.cap ? m->refl.cap * 2 : 1024;
-            struct vk_reflection *n = realloc(m->refl.v, ncap * sizeof *n);
-            if (!n) {
-                vk_fail(m, "out of memory");
-                goto done;
-            }
-            m->refl.v = n;
-            m->refl.cap = ncap;
-        }
-        m->refl.v[m->refl.n++] = (struct vk_reflection){*m->seqp, vpn};
-    }
+    if (record_reflection(m, vpn) < 0)
+        goto done;
     if (get_page(m, r, vpn, p, write, &frame, &cache) < 0)
         goto done;
     uint64_t bits = step3_bits(m, r, !cache, write);
@@ -554,6 +563,8 @@ static enum vk_fault_outcome native_fault(struct vk_model *m, uint64_t vpn, enum
         vk_fail(m, "out of memory");
         return VK_FO_ERROR;
     }
+    if (record_reflection(m, vpn) < 0)
+        return VK_FO_ERROR;
     if (p->real & REAL_P)
         vk_settle(m, vpn, p); /* the present entry is replaced */
     bool rw = (r->prot & VK_PROT_W) != 0;
@@ -918,6 +929,11 @@ void vk_syscall(struct vk_model *m, unsigned nr)
         if (m->tlb_on && !m->ept)
             mmu_tlb_flush(&m->tlb, &m->c); /* the trip through the vkernel switches CR3 twice */
     }
+}
+
+void vk_model_set_oracle(struct vk_model *m, const struct vk_reflections *r)
+{
+    m->cfg.opt.oracle = r;
 }
 
 const struct vk_reflections *vk_model_reflections(const struct vk_model *m)

@@ -1,0 +1,112 @@
+/* cli/timeline.c - counters over the run (--interval N), for phase plots. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void series_init(struct cli_tl_series *s, uint64_t interval)
+{
+    memset(s, 0, sizeof *s);
+    s->interval = interval;
+    s->next = interval;
+}
+
+static void series_fini(struct cli_tl_series *s)
+{
+    free(s->ends);
+    free(s->c);
+    memset(s, 0, sizeof *s);
+}
+
+int cli_timeline_init(struct cli_timeline *t, uint64_t interval, size_t nmodels)
+{
+    memset(t, 0, sizeof *t);
+    t->nmodels = nmodels;
+    series_init(&t->by_insn, interval);
+    series_init(&t->by_access, interval);
+    return 0;
+}
+
+void cli_timeline_fini(struct cli_timeline *t)
+{
+    series_fini(&t->by_insn);
+    series_fini(&t->by_access);
+}
+
+/* Halves the series: keeps the points at multiples of the doubled interval. */
+static void series_thin(struct cli_tl_series *s, size_t nmodels)
+{
+    size_t k = 0;
+    s->interval *= 2;
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->ends[i] % s->interval)
+            continue;
+        s->ends[k] = s->ends[i];
+        memmove(&s->c[k * nmodels], &s->c[i * nmodels], nmodels * sizeof *s->c);
+        k++;
+    }
+    s->n = k;
+}
+
+static int series_add(struct cli_tl_series *s, uint64_t end, struct vk_set *set)
+{
+    if (s->n == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 64;
+        uint64_t *e = realloc(s->ends, ncap * sizeof *e);
+        if (!e)
+            return -1;
+        s->ends = e;
+        struct mmu_counters *c = realloc(s->c, ncap * set->n * sizeof *c);
+        if (!c)
+            return -1;
+        s->c = c;
+        s->cap = ncap;
+    }
+    s->ends[s->n] = end;
+    for (size_t i = 0; i < set->n; i++)
+        vk_snapshot(set->m[i], &s->c[s->n * set->n + i]);
+    s->n++;
+    return 0;
+}
+
+/* Takes the point due in one series: one per event, labelled with the last boundary crossed
+ * (an event that crosses several boundaries, such as a large `I` record, gives one point). */
+static int series_due(struct cli_tl_series *s, uint64_t now, struct vk_set *set)
+{
+    if (now < s->next)
+        return 0;
+    if (series_add(s, now / s->interval * s->interval, set) < 0)
+        return -1;
+    if (s->n >= CLI_TIMELINE_MAX)
+        series_thin(s, set->n);
+    s->next = (now / s->interval + 1) * s->interval;
+    return 0;
+}
+
+int cli_timeline_slow(struct cli_timeline *t, struct vk_set *set)
+{
+    vk_set_sync(set); /* the fast path's pending access counts */
+    if (series_due(&t->by_insn, t->insns, set) < 0 ||
+        series_due(&t->by_access, t->accesses, set) < 0)
+        return -1;
+    return 0;
+}
+
+int cli_timeline_finish(struct cli_timeline *t, struct vk_set *set)
+{
+    t->use_insns = t->insns > 0;
+    struct cli_tl_series *s = t->use_insns ? &t->by_insn : &t->by_access;
+    uint64_t end = t->use_insns ? t->insns : t->accesses;
+    if (!s->n || s->ends[s->n - 1] != end)
+        return series_add(s, end, set);
+    /* the last boundary was the end: refresh it with the finished counters */
+    for (size_t i = 0; i < set->n; i++)
+        vk_snapshot(set->m[i], &s->c[(s->n - 1) * set->n + i]);
+    return 0;
+}
+
+const struct cli_tl_series *cli_timeline_series(const struct cli_timeline *t, const char **unit)
+{
+    *unit = t->use_insns ? "instructions" : "accesses";
+    return t->use_insns ? &t->by_insn : &t->by_access;
+}
