@@ -7,7 +7,7 @@ pkgs=(cmake make gcc pkg-config libunicorn-dev libcapstone-dev libcriterion-dev
       liblzma-dev zlib1g-dev gcc-multilib clang libclang-rt-14-dev python3)
 i386_pkgs=(busybox-static:i386)
 if [ "${1:-}" = "--all" ]; then
-    pkgs+=(gnuplot-nox parallel valgrind)
+    pkgs+=(gnuplot-nox parallel valgrind slurm-wlm munge)
 fi
 
 missing=()

@@ -259,8 +259,8 @@ int trc_fill(struct trc_reader *r)
 static void slide(struct trc_reader *r)
 {
     if (r->crc_on) {
-        r->crc = (uint32_t)crc32(r->crc, (const Bytef *)r->buf + r->crc_done,
-                                 (uInt)(r->beg - r->crc_done));
+        r->crc = trc_crc32(r->crc, r->buf + r->crc_done,
+                                 (size_t)(r->beg - r->crc_done));
         r->crc_done = 0;
     }
     if (r->beg > 0) {

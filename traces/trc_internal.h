@@ -6,6 +6,9 @@
 
 #include "trc.h"
 
+/* CRC-32 as zlib computes it (traces/crc32.c); crc 0 to start. */
+uint32_t trc_crc32(uint32_t crc, const void *data, size_t len);
+
 #define TRC_BLOCK (256u * 1024u) /* initial buffer, and the size of one read */
 
 /* A distinct file NAME and its id (open addressing, FNV-1a): text and regions formats. */

@@ -208,8 +208,8 @@ static int vkt_slow(struct trc_reader *r, struct trc_record *rec, unsigned op, u
             for (int i = 11; i >= 8; i--)
                 crc = crc << 8 | p[i];
             p += 12;
-            uint32_t sum = (uint32_t)crc32(r->crc, b + r->crc_done,
-                                           (uInt)(r->beg - r->crc_done));
+            uint32_t sum = trc_crc32(r->crc, b + r->crc_done,
+                                           (size_t)(r->beg - r->crc_done));
             if (n != r->nrec)
                 return trc_fail_at(r, off, "end record counts %llu records but %llu were read "
                                            "(corrupt file?)", (unsigned long long)n,
@@ -528,7 +528,7 @@ int trc_vkt_init(struct trc_reader *r)
     if (trc_ensure(r, TRC_VKT_HEADER) < 0)
         return -1;
     r->crc_on = true;
-    r->crc = (uint32_t)crc32(0, NULL, 0);
+    r->crc = 0u;
     r->crc_done = r->beg;
     const uint8_t *h = (const uint8_t *)r->buf + r->beg;
     size_t n = r->end - r->beg;
@@ -591,7 +591,7 @@ __attribute__((format(printf, 2, 3))) static int wfail(struct trc_writer *w, con
 static int wflush(struct trc_writer *w)
 {
     size_t done = 0;
-    w->crc = (uint32_t)crc32(w->crc, w->buf, (uInt)w->len);
+    w->crc = trc_crc32(w->crc, w->buf, w->len);
     while (done < w->len) {
         ssize_t n = write(w->fd, w->buf + done, w->len - done);
         if (n < 0) {
@@ -658,7 +658,7 @@ int trc_writer_open(struct trc_writer **out, const char *path, enum mmu_arch arc
     w->buf[8] = TRC_VKT_VERSION;
     w->buf[9] = arch == MMU_ARCH_X86_64 ? 1 : 0;
     w->len = TRC_VKT_HEADER;
-    w->crc = (uint32_t)crc32(0, NULL, 0);
+    w->crc = 0u;
     *out = w;
     return 0;
 }
@@ -863,7 +863,7 @@ int trc_writer_close(struct trc_writer *w, bool abandon, char *err, size_t errle
     int rc = 0;
     if (!abandon && !w->failed && wroom(w, 16) == 0) {
         flush_i1(w);
-        uint32_t crc = (uint32_t)crc32(w->crc, w->buf, (uInt)w->len);
+        uint32_t crc = trc_crc32(w->crc, w->buf, w->len);
         w->buf[w->len++] = 0xff;
         for (int i = 0; i < 8; i++)
             w->buf[w->len++] = (uint8_t)(w->nrec >> (8 * i));
