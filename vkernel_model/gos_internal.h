@@ -127,6 +127,8 @@ enum gos_nr {
 #define GOS_PATH_MAX 4096
 #define GOS_NFDS 1024           /* RLIMIT_NOFILE soft limit the guest sees */
 #define GOS_PID 1000            /* the guest's pid and tid (virtual, fixed) */
+#define GOS_UID 1000            /* the guest's user and group ids (as emu's AT_UID/AT_GID) */
+#define GOS_GID 1000
 #define GOS_IO_MAX (16u << 20)  /* largest single host read/write (a short count beyond) */
 
 /* One region as gos made it (its shadow of the models' map, kept for placement, mprotect

@@ -290,19 +290,20 @@ int32_t gos_sys_getppid(struct gos *g, const struct gos_regs *r)
     return GOS_PID - 1;
 }
 
-/* The host user's ids: files in the root carry them, so `ls -l` and access checks agree. */
+/* Fixed ids, the same as the aux vector's AT_UID/AT_GID (emu), so that a run's output does not
+ * depend on who runs vkmmu (root under CI).  Access checks are the host's (gos_fs.c). */
 int32_t gos_sys_getuid(struct gos *g, const struct gos_regs *r)
 {
     (void)g;
     (void)r;
-    return (int32_t)getuid();
+    return GOS_UID;
 }
 
 int32_t gos_sys_getgid(struct gos *g, const struct gos_regs *r)
 {
     (void)g;
     (void)r;
-    return (int32_t)getgid();
+    return GOS_GID;
 }
 
 int32_t gos_sys_getgroups32(struct gos *g, const struct gos_regs *r)
@@ -310,19 +311,11 @@ int32_t gos_sys_getgroups32(struct gos *g, const struct gos_regs *r)
     int32_t size = (int32_t)r->ebx;
     if (size < 0)
         return -EINVAL;
-    gid_t host[256];
-    int n = getgroups(256, host);
-    if (n < 0)
-        return -errno;
     if (size == 0)
-        return n;
-    if (size < n)
-        return -EINVAL;
-    uint32_t gl[256];
-    for (int i = 0; i < n; i++)
-        gl[i] = (uint32_t)host[i];
-    int rc = gos_copy_out(g, r->ecx, gl, (size_t)n * 4);
-    return rc ? rc : n;
+        return 1;
+    uint32_t gid = GOS_GID; /* one supplementary group: the guest's own */
+    int rc = gos_copy_out(g, r->ecx, &gid, 4);
+    return rc ? rc : 1;
 }
 
 /* set_tid_address only stores the pointer (the kernel writes it at thread exit, which a

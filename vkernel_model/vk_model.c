@@ -135,12 +135,13 @@ void vk_set_real(struct vk_model *m, uint64_t vpn, struct mmu_page *p, uint8_t b
         m->obs.changed(m->obs.ctx, vpn, old, bits);
 }
 
-/* Brings the hardware's A/D bits of a present real PTE into the model. */
+/* Brings the hardware's A/D bits of a present real PTE into the model: the union with the
+ * model's own (set by the accesses the model sees, such as kernel accesses); both start clear
+ * when the PTE is written. */
 static void sync_ad(struct vk_model *m, uint64_t vpn, struct mmu_page *p)
 {
     if (m->has_obs && m->obs.read_ad && (p->real & REAL_P))
-        p->real = (uint8_t)((p->real & ~(REAL_A | REAL_D)) |
-                            (m->obs.read_ad(m->obs.ctx, vpn) & (REAL_A | REAL_D)));
+        p->real |= (uint8_t)(m->obs.read_ad(m->obs.ctx, vpn) & (REAL_A | REAL_D));
 }
 
 void vk_settle(struct vk_model *m, uint64_t vpn, struct mmu_page *p)

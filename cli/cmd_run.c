@@ -1,0 +1,490 @@
+/* cli/cmd_run.c - `vkmmu run [OPTIONS] [--] PROGRAM [ARGS...]`: runs a static i386 program
+ * under Unicorn with the models in the loop (issue 4) and reports on stderr (and --json/--csv
+ * files), so the report never mixes with the guest's own output on stdout.
+ *
+ * Engines: `hooks` runs the guest once and feeds every configuration through memory hooks;
+ * `paging` makes one configuration's real PTEs the hardware's page tables, so it runs the
+ * guest once per configuration (the native baseline included): the first pass is the one
+ * whose output and exit status the user sees, later passes run with output discarded and the
+ * same input (a pipe on stdin is kept in memory for them; a terminal is not: they read
+ * /dev/null).  Default: paging when one
+ * configuration is reported (the native baseline then costs a second pass), hooks otherwise.
+ *
+ * Exit status: the guest's (128+N when it dies of signal N); 1 when --max-insns stops it or
+ * the run fails; 2 for bad usage or a bad program. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "emu.h"
+
+static void run_usage(FILE *out)
+{
+    fputs("usage: vkmmu run [OPTIONS] [--] PROGRAM [ARGS...]\n"
+          "Runs a static i386 Linux program (ELF ET_EXEC) under Unicorn with every configuration\n"
+          "in the loop.  The guest's stdin/stdout/stderr are vkmmu's; the report goes to stderr.\n"
+          "\n"
+          "options:\n",
+          out);
+    cli_model_opts_usage(out);
+    fputs("  --engine paging|hooks  paging: the model's real PTEs are Unicorn's page tables (one\n"
+          "                       pass per configuration); hooks: one pass, every access hooked\n"
+          "                       (default: paging with one reported configuration and no\n"
+          "                       --tlb, else hooks)\n"
+          "  --root DIR           the only directory tree the guest sees (default .)\n"
+          "  --writable           let the guest create, write, rename and remove files there\n"
+          "  --seed N             seed of the guest's virtual clock and getrandom (default 1)\n"
+          "  --stdin FILE         the guest's standard input (default: vkmmu's)\n"
+          "  --stdout FILE        the guest's standard output (default: vkmmu's)\n"
+          "  --max-insns N        stop the guest after N instructions (exit status 1)\n"
+          "  --top N              list the N instructions causing the most reflections and\n"
+          "                       dirty-bit traps (first configuration)\n"
+          "  -h, --help           this text\n"
+          "\n"
+          "exit status: the guest's (128+N when it dies of signal N), 1 failed run or\n"
+          "--max-insns reached, 2 bad usage or bad program\n",
+          out);
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (!s || !*s || *s == '-')
+        return -1;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Takes the value of --opt VALUE or --opt=VALUE; NULL when it is missing. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0)
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (a[n] == '\0' && *i + 1 < argc)
+        return argv[++*i];
+    return NULL;
+}
+
+static bool is_opt(const char *a, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(a, name, n) == 0 && (a[n] == '\0' || a[n] == '=');
+}
+
+static const char *signal_name(int sig)
+{
+    switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGILL: return "SIGILL";
+    case SIGFPE: return "SIGFPE";
+    case SIGTRAP: return "SIGTRAP";
+    case SIGBUS: return "SIGBUS";
+    case SIGPIPE: return "SIGPIPE";
+    default: return "signal";
+    }
+}
+
+/* A copy of a non-seekable stdin, so every paging pass reads the same input. */
+static int spool_stdin(void)
+{
+    int fd = memfd_create("vkmmu-stdin", MFD_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = read(0, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            close(fd);
+            return -1;
+        }
+        if (n == 0)
+            break;
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(fd, buf + off, (size_t)(n - off));
+            if (w < 0) {
+                close(fd);
+                return -1;
+            }
+            off += w;
+        }
+    }
+    return fd;
+}
+
+/* Output of later paging passes goes to a sink of the same kind as the first pass's fd (glibc
+ * takes a different stdio path for a character device than for a pipe or a file), so every
+ * pass runs the same instructions.  A pipe sink is drained by a thread. */
+struct sink {
+    int fd;        /* what the guest gets */
+    int drain_fd;  /* read end of a pipe sink, or -1 */
+    pthread_t thread;
+    bool thread_on;
+};
+
+static void *drain(void *arg)
+{
+    struct sink *s = arg;
+    char buf[65536];
+    while (read(s->drain_fd, buf, sizeof buf) > 0)
+        ;
+    return NULL;
+}
+
+static int sink_open(struct sink *s, int like_fd, int null_fd)
+{
+    struct stat st;
+    s->fd = -1;
+    s->drain_fd = -1;
+    s->thread_on = false;
+    if (fstat(like_fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        s->fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    } else if (fstat(like_fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) == 0) {
+            s->fd = p[1];
+            s->drain_fd = p[0];
+            if (pthread_create(&s->thread, NULL, drain, s) == 0) {
+                s->thread_on = true;
+            } else {
+                close(p[0]);
+                close(p[1]);
+                s->fd = s->drain_fd = -1;
+            }
+        }
+    }
+    if (s->fd < 0)
+        s->fd = dup(null_fd);
+    return s->fd < 0 ? -1 : 0;
+}
+
+static void sink_close(struct sink *s)
+{
+    if (s->fd >= 0)
+        close(s->fd);
+    if (s->thread_on)
+        pthread_join(s->thread, NULL);
+    if (s->drain_fd >= 0)
+        close(s->drain_fd);
+    s->fd = s->drain_fd = -1;
+}
+
+static void print_guest_end(const char *prog, const struct emu_result *res)
+{
+    if (res->end == EMU_END_SIGNAL) {
+        fprintf(stderr, "vkmmu run: %s killed by %s (signal %d): %s\n", prog,
+                signal_name(res->signal), res->signal, res->what);
+        fprintf(stderr, "  eip 0x%08" PRIx32 "%s%s%s: %s\n", res->eip, res->sym[0] ? " <" : "",
+                res->sym, res->sym[0] ? ">" : "", res->insn);
+        fprintf(stderr, "  faulting address 0x%08" PRIx32 "\n", res->fault_addr);
+    } else if (res->end == EMU_END_MAX_INSNS) {
+        fprintf(stderr, "vkmmu run: %s stopped by --max-insns after %" PRIu64
+                        " instructions (eip 0x%08" PRIx32 ")\n",
+                prog, res->insns, res->eip);
+    }
+}
+
+int cmd_run(int argc, char **argv)
+{
+    /* A guest writing to a closed pipe must see EPIPE (and die of its own SIGPIPE, reported
+     * by gos), not take vkmmu down with it. */
+    signal(SIGPIPE, SIG_IGN);
+    struct cli_model_opts mo;
+    char err[1024];
+    if (cli_model_opts_init(&mo, err, sizeof err) < 0) {
+        fprintf(stderr, "vkmmu run: %s\n", err);
+        return CLI_EXIT_FAILED;
+    }
+    struct emu_options eo = {0};
+    bool engine_set = false;
+    const char *stdin_path = NULL, *stdout_path = NULL;
+    uint64_t seed = 1, top = 0;
+    eo.gos.root = ".";
+    int i = 1;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) {
+            i++;
+            break;
+        }
+        if (a[0] != '-' || !a[1])
+            break;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            run_usage(stdout);
+            return CLI_EXIT_OK;
+        }
+        int rc = cli_model_opt(&mo, argc, argv, &i, err, sizeof err);
+        if (rc < 0) {
+            fprintf(stderr, "vkmmu run: %s\n", err);
+            return CLI_EXIT_USAGE;
+        }
+        if (rc > 0)
+            continue;
+        const char *v;
+        if (is_opt(a, "--engine")) {
+            v = opt_value(argc, argv, &i, "--engine");
+            if (!v || emu_engine_parse(v, &eo.engine) != 0 || eo.engine == EMU_ENGINE_BARE) {
+                fprintf(stderr, "vkmmu run: --engine: expected paging or hooks, got '%s'\n",
+                        v ? v : "");
+                return CLI_EXIT_USAGE;
+            }
+            engine_set = true;
+        } else if (is_opt(a, "--root")) {
+            if (!(eo.gos.root = opt_value(argc, argv, &i, "--root"))) {
+                fprintf(stderr, "vkmmu run: --root: expected a directory\n");
+                return CLI_EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--writable")) {
+            eo.gos.writable = true;
+        } else if (is_opt(a, "--seed") || is_opt(a, "--max-insns") || is_opt(a, "--top")) {
+            const char *name = is_opt(a, "--seed") ? "--seed" : is_opt(a, "--top") ? "--top"
+                                                                                   : "--max-insns";
+            v = opt_value(argc, argv, &i, name);
+            uint64_t n;
+            if (!v || parse_u64(v, &n) != 0 || (!strcmp(name, "--top") && n > 100000)) {
+                fprintf(stderr, "vkmmu run: %s: expected a non-negative integer, got '%s'\n",
+                        name, v ? v : "");
+                return CLI_EXIT_USAGE;
+            }
+            if (!strcmp(name, "--seed"))
+                seed = n;
+            else if (!strcmp(name, "--top"))
+                top = n;
+            else
+                eo.max_insns = n;
+        } else if (is_opt(a, "--stdin")) {
+            if (!(stdin_path = opt_value(argc, argv, &i, "--stdin"))) {
+                fprintf(stderr, "vkmmu run: --stdin: expected a file\n");
+                return CLI_EXIT_USAGE;
+            }
+        } else if (is_opt(a, "--stdout")) {
+            if (!(stdout_path = opt_value(argc, argv, &i, "--stdout"))) {
+                fprintf(stderr, "vkmmu run: --stdout: expected a file\n");
+                return CLI_EXIT_USAGE;
+            }
+        } else {
+            fprintf(stderr, "vkmmu run: unknown option '%s' (see vkmmu run --help)\n", a);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (i >= argc) {
+        fprintf(stderr, "vkmmu run: missing PROGRAM (see vkmmu run --help)\n");
+        return CLI_EXIT_USAGE;
+    }
+    eo.program = argv[i];
+    eo.argc = argc - i;
+    eo.argv = argv + i;
+    eo.top = (unsigned)top;
+    eo.gos.seed = seed;
+    const char *base = strrchr(eo.program, '/');
+    char exe[512];
+    snprintf(exe, sizeof exe, "/%s", base ? base + 1 : eo.program);
+    eo.gos.exe_path = exe;
+    struct stat st;
+    if (stat(eo.gos.root, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "vkmmu run: --root %s: not a directory\n", eo.gos.root);
+        return CLI_EXIT_USAGE;
+    }
+
+    struct vk_set set;
+    int native;
+    bool *baseline_only;
+    if (cli_build_set(&mo, &set, MMU_ARCH_I386, &native, &baseline_only, err, sizeof err) < 0) {
+        fprintf(stderr, "vkmmu run: %s\n", err);
+        return CLI_EXIT_FAILED;
+    }
+    size_t reported = 0;
+    for (size_t k = 0; k < set.n; k++)
+        reported += !baseline_only[k];
+    if (!engine_set)
+        eo.engine = reported == 1 && !mo.vk.tlb_on ? EMU_ENGINE_PAGING : EMU_ENGINE_HOOKS;
+    size_t passes = eo.engine == EMU_ENGINE_PAGING ? set.n : 1;
+
+    /* Guest file descriptors; later paging passes get the same input and no output. */
+    int status = CLI_EXIT_OK;
+    int in_fd = 0, out_fd = 1, null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    off_t in_start = -1;
+    if (stdin_path && (in_fd = open(stdin_path, O_RDONLY | O_CLOEXEC)) < 0) {
+        fprintf(stderr, "vkmmu run: --stdin %s: %s\n", stdin_path, strerror(errno));
+        status = CLI_EXIT_USAGE;
+        goto out;
+    }
+    if (stdout_path &&
+        (out_fd = open(stdout_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+        fprintf(stderr, "vkmmu run: --stdout %s: %s\n", stdout_path, strerror(errno));
+        status = CLI_EXIT_USAGE;
+        goto out;
+    }
+    bool in_tty = false;
+    if (passes > 1) {
+        in_start = lseek(in_fd, 0, SEEK_CUR);
+        /* A terminal is not spooled (that would wait for end-of-file before the guest
+         * starts): later passes read /dev/null instead, a character device as well. */
+        in_tty = in_start < 0 && isatty(in_fd);
+        if (in_start < 0 && !in_tty) {
+            int fd = spool_stdin();
+            if (fd < 0) {
+                fprintf(stderr, "vkmmu run: cannot keep a copy of standard input: %s\n",
+                        strerror(errno));
+                status = CLI_EXIT_FAILED;
+                goto out;
+            }
+            if (in_fd != 0)
+                close(in_fd);
+            in_fd = fd;
+            in_start = 0;
+        }
+    }
+
+    struct emu_result first = {0};
+    double seconds = 0;
+    uint64_t page_faults = 0;
+    struct gos_log *glog = NULL;
+    if (passes > 1) {
+        glog = gos_log_new();
+        if (!glog) {
+            fprintf(stderr, "vkmmu run: cannot create the system-call log: %s\n",
+                    strerror(errno));
+            status = CLI_EXIT_FAILED;
+            goto out;
+        }
+    }
+    eo.gos_log = glog;
+    for (size_t p = 0; p < passes; p++) {
+        eo.gos_replay = p > 0;
+        struct vk_set one = set;
+        if (eo.engine == EMU_ENGINE_PAGING) {
+            one.m = &set.m[p];
+            one.n = one.cap = 1;
+        }
+        if (in_start >= 0 && lseek(in_fd, in_start, SEEK_SET) < 0) {
+            fprintf(stderr, "vkmmu run: cannot rewind standard input: %s\n", strerror(errno));
+            status = CLI_EXIT_FAILED;
+            break;
+        }
+        eo.gos.stdin_fd = p > 0 && in_tty ? null_fd : in_fd;
+        eo.gos.stdout_fd = out_fd;
+        eo.gos.stderr_fd = 2;
+        struct sink so = {.fd = -1, .drain_fd = -1}, se = {.fd = -1, .drain_fd = -1};
+        if (p > 0) {
+            if (sink_open(&so, out_fd, null_fd) != 0 || sink_open(&se, 2, null_fd) != 0) {
+                fprintf(stderr, "vkmmu run: cannot open an output sink: %s\n", strerror(errno));
+                sink_close(&so);
+                sink_close(&se);
+                status = CLI_EXIT_FAILED;
+                break;
+            }
+            eo.gos.stdout_fd = so.fd;
+            eo.gos.stderr_fd = se.fd;
+        }
+        struct emu_result res;
+        int rc = emu_run(&eo, &one, &res, err, sizeof err);
+        sink_close(&so);
+        sink_close(&se);
+        if (rc != EMU_OK) {
+            fprintf(stderr, "vkmmu run: %s\n", err);
+            status = rc == EMU_EINPUT ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+            emu_result_fini(&res);
+            break;
+        }
+        seconds += res.seconds;
+        page_faults += res.page_faults;
+        if (p == 0) {
+            first = res;
+        } else {
+            /* Later passes write to /dev/null, and glibc's stdio may take a slightly
+             * different path for it (a few instructions); a different ending is worth
+             * saying. */
+            if (res.exit_status != first.exit_status)
+                fprintf(stderr, "vkmmu run: warning: pass %zu ended with status %d, the first "
+                                "with %d\n",
+                        p + 1, res.exit_status, first.exit_status);
+            emu_result_fini(&res);
+        }
+    }
+    if (glog)
+        gos_log_free(glog);
+    if (status != CLI_EXIT_OK) {
+        emu_result_fini(&first);
+        goto out;
+    }
+
+    print_guest_end(eo.program, &first);
+    if (first.unknown_calls[0])
+        fprintf(stderr, "vkmmu run: system calls answered ENOSYS: %s\n", first.unknown_calls);
+    status = first.exit_status;
+    if (cli_check_identities(&set) < 0)
+        status = CLI_EXIT_FAILED;
+    fprintf(stderr,
+            "vkmmu run: %s, engine %s (%zu pass%s), %" PRIu64 " instructions, %" PRIu64
+            " system calls, %" PRIu64 " page faults taken, %.3f s emulated (%.1f M "
+            "instructions/s)\n",
+            eo.program, emu_engine_name(eo.engine), passes, passes == 1 ? "" : "es", first.insns,
+            first.syscalls, page_faults, seconds,
+            seconds > 0 ? (double)first.insns * (double)passes / seconds / 1e6 : 0.0);
+    if (first.nsites) {
+        fprintf(stderr, "top %zu fault sites (reflections + dirty-bit traps, %s):\n",
+                first.nsites, "first configuration");
+        fprintf(stderr, "  %-10s %10s %10s  %-32s %s\n", "eip", "reflected", "dirty", "symbol",
+                "instruction");
+        for (size_t k = 0; k < first.nsites; k++)
+            fprintf(stderr, "  0x%08" PRIx32 " %10" PRIu64 " %10" PRIu64 "  %-32s %s\n",
+                    first.sites[k].eip, first.sites[k].reflected, first.sites[k].dirty_traps,
+                    first.sites[k].sym[0] ? first.sites[k].sym : "?", first.sites[k].insn);
+    }
+    char extra[1024];
+    snprintf(extra, sizeof extra,
+             "\"engine\": \"%s\",\n    \"passes\": %zu,\n    \"insns\": %" PRIu64
+             ",\n    \"syscalls\": %" PRIu64 ",\n    \"exit_status\": %d,\n    \"signal\": %d,\n"
+             "    \"max_insns_reached\": %s,\n    \"seed\": %" PRIu64
+             ",\n    \"end\": \"%s\",\n    \"eip\": %" PRIu32,
+             emu_engine_name(eo.engine), passes, first.insns, first.syscalls, first.exit_status,
+             first.end == EMU_END_SIGNAL ? first.signal : 0,
+             first.end == EMU_END_MAX_INSNS ? "true" : "false", seed,
+             first.end == EMU_END_EXIT ? "exit" : first.end == EMU_END_SIGNAL ? "signal"
+                                                                             : "max-insns",
+             first.end == EMU_END_EXIT ? 0 : first.eip);
+    struct cli_report rep = {
+        .argc = cli_argc,
+        .argv = cli_argv,
+        .costs = &mo.costs,
+        .workload_kind = "program",
+        .workload_name = eo.program,
+        .workload_extra_json = extra,
+        .set = &set,
+        .native_index = native,
+        .baseline_only = baseline_only,
+    };
+    if (cli_report_table(&rep, stderr) < 0 ||
+        (mo.json_path && cli_report_json(&rep, mo.json_path) < 0) ||
+        (mo.csv_path && cli_report_csv(&rep, mo.csv_path) < 0))
+        status = CLI_EXIT_FAILED;
+    emu_result_fini(&first);
+out:
+    if (in_fd > 0)
+        close(in_fd);
+    if (out_fd > 1)
+        close(out_fd);
+    if (null_fd >= 0)
+        close(null_fd);
+    free(baseline_only);
+    vk_set_fini(&set);
+    return status;
+}

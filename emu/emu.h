@@ -1,0 +1,145 @@
+/* emu/emu.h - runs a static i386 Linux program under Unicorn with the MMU models in the loop
+ * (issue 4).  The only folder that sees Unicorn and Capstone; this header exposes neither.
+ *
+ * Engines (docs: ../shared/docs/unicorn-2.0.1.md):
+ *   paging  the model's real PTEs are real i386 PTEs; Unicorn's walker checks them and every
+ *           #PF goes to vk_real_fault().  Exactly one configuration.
+ *   hooks   every user page is present; every read and write reaches all models through a
+ *           memory hook, fetches through the block hook (one fetch access per executed block).
+ *   bare    no model, every user page present, only `int 0x80` hooked (the bench baseline).
+ * Counts that both paging and hooks produce are the same (see emu_engine_counter_shared()).
+ *
+ * Guest memory layout: the ELF image where its PT_LOADs say; the stack region
+ * [EMU_STACK_TOP - EMU_STACK_SIZE, EMU_STACK_TOP); mmap grows down from EMU_MMAP_TOP (a guard
+ * gap below the stack); everything from 0xC0000000 up is the engine's (page tables, GDT, the
+ * ring-0 stub) and unreachable from ring 3. */
+#ifndef VKMMU_EMU_H
+#define VKMMU_EMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest_os.h"
+#include "vk.h"
+
+#define EMU_USER_LIMIT 0xC0000000u
+#define EMU_STACK_TOP 0xC0000000u
+#define EMU_STACK_SIZE (8u << 20)
+#define EMU_MMAP_TOP (EMU_STACK_TOP - EMU_STACK_SIZE - (1u << 20)) /* 1 MiB guard gap */
+/* Identity reported in the aux vector (AT_UID, AT_EUID, AT_GID, AT_EGID). */
+#define EMU_GUEST_UID 1000u
+#define EMU_GUEST_GID 1000u
+
+/* ---- status codes of host errors (guest faults are data: struct emu_result) ---- */
+enum emu_status {
+    EMU_OK = 0,
+    EMU_EINPUT = 2, /* bad program: not an ELF, truncated, dynamic, not i386 (exit 2) */
+    EMU_EHOST = 1,  /* the run could not go on: Unicorn error, self-test failed, model error */
+};
+
+/* ---- the ELF image (emu_elf.c) ---- */
+struct emu_segment {
+    uint32_t vaddr, filesz, memsz, offset;
+    unsigned prot; /* VK_PROT_* from p_flags */
+};
+struct emu_symbol {
+    uint32_t addr, size;
+    const char *name; /* into the image's string table copy */
+};
+struct emu_elf {
+    char *path;
+    uint8_t *data; /* the whole file */
+    size_t size;
+    uint32_t entry;
+    uint32_t phdr_vaddr; /* where the program headers are in guest memory (AT_PHDR), 0 if not */
+    uint16_t phent, phnum;
+    struct emu_segment *seg;
+    size_t nseg;
+    uint32_t brk_base; /* page-rounded end of the highest segment */
+    struct emu_symbol *sym; /* sorted by address; from .symtab when present */
+    size_t nsym;
+};
+/* Reads and validates a static i386 ET_EXEC.  On error returns EMU_EINPUT (or EMU_EHOST when
+ * out of memory) with "PATH: what is wrong (expected ...)" in err. */
+int emu_elf_load(struct emu_elf *e, const char *path, char *err, size_t errlen);
+void emu_elf_fini(struct emu_elf *e);
+/* "name+0x12" for addr, or "" when no symbol covers it (buf is returned). */
+const char *emu_elf_symbolize(const struct emu_elf *e, uint32_t addr, char *buf, size_t len);
+
+/* ---- running a program (emu_run.c) ---- */
+enum emu_engine { EMU_ENGINE_PAGING, EMU_ENGINE_HOOKS, EMU_ENGINE_BARE };
+const char *emu_engine_name(enum emu_engine e);
+/* "paging", "hooks", "bare" -> 0 and *out; -1 otherwise. */
+int emu_engine_parse(const char *s, enum emu_engine *out);
+
+struct emu_options {
+    enum emu_engine engine;
+    const char *program;     /* host path of the ELF */
+    int argc;                /* guest argv (argv[0] is what the guest sees as its name) */
+    char **argv;
+    uint64_t max_insns;      /* 0 = no limit (not enforced by the bare engine) */
+    unsigned top;            /* how many fault sites to keep (0 = none) */
+    struct gos_options gos;  /* root, writable, seed, fds, exe_path */
+    /* Multi-pass runs: the first pass records every system call's results into gos_log, later
+     * passes (gos_replay) replay them, so files change once and input is read once. */
+    struct gos_log *gos_log;
+    bool gos_replay;
+};
+
+enum emu_end {
+    EMU_END_EXIT,      /* the guest called exit/exit_group */
+    EMU_END_SIGNAL,    /* the guest died of a signal (segfault, invalid insn, divide error) */
+    EMU_END_MAX_INSNS, /* --max-insns reached */
+};
+
+/* One fault site of --top: the instruction and how many reflections and dirty-bit traps it
+ * caused (in the first configuration). */
+struct emu_site {
+    uint32_t eip;
+    uint64_t reflected, dirty_traps;
+    char sym[96];
+    char insn[96];
+};
+
+struct emu_result {
+    enum emu_end end;
+    int exit_status;    /* the guest's status; 128+signal for EMU_END_SIGNAL; 1 for max-insns */
+    int signal;         /* 11 SIGSEGV, 4 SIGILL, 8 SIGFPE, 5 SIGTRAP (EMU_END_SIGNAL) */
+    uint32_t eip;       /* the faulting instruction (EMU_END_SIGNAL) */
+    uint32_t fault_addr;/* the faulting address (SIGSEGV), else eip */
+    char insn[96];      /* the instruction at eip, disassembled, or "(not readable)" */
+    char sym[96];       /* symbol+offset of eip, or "" */
+    char what[128];     /* "segmentation fault (write to 0x0: no region)", ... */
+    uint64_t insns;     /* guest instructions (0 for the bare engine) */
+    uint64_t blocks;    /* executed translation blocks (hooks and paging) */
+    uint64_t page_faults;  /* #PF taken by the paging engine */
+    uint64_t syscalls;     /* int 0x80 calls */
+    double seconds;        /* wall time inside the emulator */
+    struct emu_site *sites; /* --top: sorted, most reflections + dirty traps first (free()) */
+    size_t nsites;
+    char unknown_calls[512];   /* "nr name, ..." of the system calls gos did not know */
+    long old_exception_offset; /* found by the self-test, -1 when no fix-up was needed */
+    long error_code_offset;
+};
+
+/* Loads the program, runs the self-test, runs the guest to its end, calls vk_set_finish()
+ * on models.  models may be empty only for EMU_ENGINE_BARE; EMU_ENGINE_PAGING needs exactly
+ * one model.  Returns EMU_OK when the guest ran (exit, signal or max-insns: see *res),
+ * EMU_EINPUT for a bad program or options, EMU_EHOST when the run could not go on; err says
+ * why.  *res is filled in every case (free res->sites with emu_result_fini). */
+int emu_run(const struct emu_options *o, struct vk_set *models, struct emu_result *res,
+            char *err, size_t errlen);
+void emu_result_fini(struct emu_result *res);
+
+/* Whether a counter is produced by both the paging and the hooks engine (the ones a test
+ * compares): everything but access.* (only the hooks engine sees every access) and the
+ * cycles that depend on them. */
+bool emu_engine_counter_shared(int counter_id);
+
+/* Runs only the start-up self-test (finds the old_exception and error_code offsets).
+ * Returns 0, or -1 with err filled. */
+int emu_selftest(long *old_exception_offset, long *error_code_offset, char *err,
+                 size_t errlen);
+
+#endif

@@ -1,0 +1,121 @@
+/* emu/emu_internal.h - the Unicorn machine behind emu.h: memory layout, i386 page tables,
+ * GDT, the ring-0 entry stub, the TLB flush, the old_exception fix-up, and the Capstone
+ * per-block cache.  Facts about Unicorn 2.0.1: ../shared/docs/unicorn-2.0.1.md. */
+#ifndef VKMMU_EMU_INTERNAL_H
+#define VKMMU_EMU_INTERNAL_H
+
+#include <capstone/capstone.h>
+#include <unicorn/unicorn.h>
+
+#include "emu.h"
+
+/* Reports a failed uc_* call with the call's text, file and line (style.md: wrap every call). */
+#define EMU_UC(mc, call)                                                                         \
+    emu_uc_check((mc), (call), #call, __FILE__, __LINE__)
+
+/* ---- the engine's reserved range above the user limit (host memory, uc_mem_map_ptr) ---- */
+#define EMU_KBASE 0xC0000000u
+#define EMU_KSIZE (8u << 20)
+#define EMU_PD_ADDR (EMU_KBASE + 0x0000u)    /* page directory */
+#define EMU_GDT_ADDR (EMU_KBASE + 0x1000u)   /* GDT: 15 entries, TLS at 12..14 */
+#define EMU_STUB_ADDR (EMU_KBASE + 0x2000u)  /* CPL0 code: the ring-3 entry stub */
+#define EMU_KSTACK_TOP (EMU_KBASE + 0x4000u) /* CPL0 stack page below it */
+#define EMU_KPT_ADDR (EMU_KBASE + 0x4000u)   /* page table of PDE 768 (the pages above) */
+#define EMU_UPT_ADDR (EMU_KBASE + 0x400000u) /* 768 user page tables: PTE of vpn at +4*vpn */
+#define EMU_KPAGES 5u                        /* pages mapped by the kernel page table */
+#define EMU_FLUSH_PAGE 0xFFFFF000u           /* toggled with uc_mem_protect to flush the TLB */
+#define EMU_USER_VPNS (EMU_USER_LIMIT >> 12)
+#define EMU_GDT_ENTRIES 15u
+#define EMU_TLS_FIRST 12u
+#define EMU_TLS_LAST 14u
+
+/* i386 page-table entry bits (Intel SDM vol. 3A, 4.3, table 4-6). */
+#define EMU_PG_P 0x001u
+#define EMU_PG_W 0x002u
+#define EMU_PG_U 0x004u
+#define EMU_PG_A 0x020u
+#define EMU_PG_D 0x040u
+
+/* Selectors (GDT index << 3 | RPL). */
+#define EMU_SEL_KCODE 0x08u
+#define EMU_SEL_KDATA 0x10u
+#define EMU_SEL_UCODE 0x1Bu
+#define EMU_SEL_UDATA 0x23u
+
+/* ---- Capstone per-block cache (emu_blocks.c) ---- */
+struct emu_block {
+    uint32_t addr, size;
+    uint32_t ninsns;
+    uint32_t off;       /* first instruction offset in emu_blocks.offs */
+    uint32_t rep_addr;  /* the block ends with a rep-prefixed string instruction here, or 0 */
+};
+#define EMU_BLOCKS_DM 8192u /* direct-mapped front cache of the table (by address) */
+struct emu_blocks {
+    const struct emu_block *dm[EMU_BLOCKS_DM]; /* cleared when the table grows */
+    struct emu_block *tab; /* open addressing, key (addr, size); size 0 = empty */
+    size_t cap, len;
+    uint16_t *offs;        /* instruction start offsets within each block */
+    size_t noffs, offs_cap;
+    uint64_t undecoded;    /* blocks Capstone could not decode to their end */
+    csh cs;
+    uint8_t *buf;
+    size_t buf_cap;
+};
+int emu_blocks_init(struct emu_blocks *b);
+void emu_blocks_fini(struct emu_blocks *b);
+/* The block at (addr, size), decoded on first use; NULL when out of memory.  The pointer is
+ * valid until the next call. */
+const struct emu_block *emu_blocks_get_slow(struct emu_blocks *b, uc_engine *uc, uint32_t addr,
+                                            uint32_t size);
+static inline const struct emu_block *emu_blocks_get(struct emu_blocks *b, uc_engine *uc,
+                                                     uint32_t addr, uint32_t size)
+{
+    const struct emu_block *e = b->dm[(addr ^ (addr >> 13)) & (EMU_BLOCKS_DM - 1)];
+    if (e && e->addr == addr && e->size == size)
+        return e;
+    return emu_blocks_get_slow(b, uc, addr, size);
+}
+/* Instructions of b that start at or after eip (the part a fault at eip did not execute). */
+uint32_t emu_blocks_tail(const struct emu_blocks *b, const struct emu_block *blk, uint32_t eip);
+/* Disassembles the instruction at eip into out ("mov dword ptr [eax], 1"); returns its length
+ * or 0 when it cannot be decoded ("(bad)"). */
+unsigned emu_disasm(csh cs, uc_engine *uc, uint32_t eip, char *out, size_t len);
+
+/* ---- the machine (emu_machine.c) ---- */
+struct emu_machine {
+    uc_engine *uc;
+    uint8_t *kmem;       /* host memory of [EMU_KBASE, EMU_KBASE + EMU_KSIZE) */
+    uint32_t *pd;        /* into kmem */
+    uint32_t *upt;       /* the 768 user page tables, indexed by vpn */
+    uint64_t *gdt;
+    uc_context *ctx;     /* for the old_exception fix-up */
+    size_t ctx_size;
+    long old_exc_off;    /* byte offset in the context blob; -1 = no fix-up needed */
+    long err_code_off;   /* byte offset of env->error_code in the context blob */
+    bool flush_pending;
+    uint64_t flushes;
+    char *err;           /* first host error */
+    size_t errlen;
+    bool failed;
+};
+/* Opens Unicorn, maps memory, writes the page directory, GDT and stub.  all_present: every
+ * user PTE present, writable and user (hooks, bare) except page 0; otherwise every user PTE
+ * starts empty (paging: the model's observer fills them).  0 or -1 with err filled. */
+int emu_machine_open(struct emu_machine *mc, bool all_present, char *err, size_t errlen);
+void emu_machine_close(struct emu_machine *mc);
+/* Sets the registers for the ring-0 stub that enters ring 3 at eip with esp; run with
+ * emu_machine_start. */
+int emu_machine_start(struct emu_machine *mc, uint32_t eip, uint32_t esp, uint64_t timeout_us);
+/* The old_exception fix-up (unicorn-2.0.1.md section 3): call first in every exception
+ * hook.  Returns env->error_code as saved in the context (0 when its offset is unknown). */
+uint32_t emu_machine_fixup(struct emu_machine *mc);
+/* Drops Unicorn's softmmu TLB if a downgrade is pending (section 4). */
+void emu_machine_flush(struct emu_machine *mc);
+void emu_machine_flush_now(struct emu_machine *mc);
+/* Records a failed uc call (first one wins); returns true when err != UC_ERR_OK. */
+bool emu_uc_check(struct emu_machine *mc, uc_err e, const char *call, const char *file, int line);
+/* Writes GDT entry idx as a DPL3 data/code segment per Linux's fill_ldt (user_desc fields). */
+void emu_machine_set_tls(struct emu_machine *mc, unsigned idx, uint32_t base, uint32_t limit,
+                         uint32_t flags);
+
+#endif

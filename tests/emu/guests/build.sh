@@ -1,0 +1,22 @@
+#!/bin/bash
+# tests/emu/guests/build.sh OUTDIR - builds the small i386 test guests of tests/emu into OUTDIR
+# (not part of the CMake build: tests/CMakeLists.txt runs tests/emu/*.sh, which call this).
+#   exit42    freestanding (-nostdlib): writes "hi", exits 42 through int 0x80
+#   crash     static glibc: segv | ro | ud | div | spin | ok (see crash.c)
+#   hello-dyn the same program linked dynamically (vkmmu must refuse it)
+set -eu
+out=${1:?usage: build.sh OUTDIR}
+src=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$out"
+cc=${VKMMU_GUEST_CC:-gcc}
+build() { # TARGET SOURCE FLAGS...: rebuilt when the source is newer
+    local target=$1 source=$src/$2
+    shift 2
+    if [ ! -e "$out/$target" ] || [ "$source" -nt "$out/$target" ]; then
+        "$cc" "$@" -o "$out/$target.tmp" "$source"
+        mv "$out/$target.tmp" "$out/$target"
+    fi
+}
+build exit42 exit42.c -m32 -static -nostdlib -ffreestanding -fno-pie -no-pie -O2
+build crash crash.c -m32 -static -O2 -g
+build hello-dyn crash.c -m32 -O2
