@@ -45,6 +45,8 @@ static void run_usage(FILE *out)
           "  --stdin FILE         the guest's standard input (default: vkmmu's)\n"
           "  --stdout FILE        the guest's standard output (default: vkmmu's)\n"
           "  --max-insns N        stop the guest after N instructions (exit status 1)\n"
+          "  --record FILE.vkt    record every event of the run (implies --engine hooks);\n"
+          "                       `vkmmu replay FILE.vkt` reproduces the run's counts\n"
           "  --top N              list the N instructions causing the most reflections and\n"
           "                       dirty-bit traps (first configuration)\n"
           "  -h, --help           this text\n"
@@ -201,6 +203,86 @@ static void print_guest_end(const char *prog, const struct emu_result *res)
     }
 }
 
+/* The set's tap during a run: the recorder (--record) and the timeline (--interval). */
+struct run_tap {
+    struct vk_set *set;
+    struct trc_writer *writer;
+    struct vk_tap rec;
+    struct cli_timeline tl;
+    bool tl_on, failed;
+};
+
+static void rt_map(void *c, uint64_t s, uint64_t e, unsigned p, enum vk_region_kind k, uint32_t f,
+                   uint64_t o)
+{
+    struct run_tap *t = c;
+    if (t->writer)
+        t->rec.map(t->rec.ctx, s, e, p, k, f, o);
+}
+static void rt_unmap(void *c, uint64_t s, uint64_t e)
+{
+    struct run_tap *t = c;
+    if (t->writer)
+        t->rec.unmap(t->rec.ctx, s, e);
+}
+static void rt_protect(void *c, uint64_t s, uint64_t e, unsigned p)
+{
+    struct run_tap *t = c;
+    if (t->writer)
+        t->rec.protect(t->rec.ctx, s, e, p);
+}
+/* A timeline point is due before this event reaches the models: the point holds the counters
+ * up to the event before it. */
+static void rt_access(void *c, uint64_t a, uint64_t n, enum mmu_kind k)
+{
+    struct run_tap *t = c;
+    if (t->writer)
+        t->rec.access(t->rec.ctx, a, n, k);
+    if (t->tl_on && cli_timeline_tick(&t->tl, t->set, 0, 1) < 0)
+        t->failed = true;
+}
+static void rt_kaccess(void *c, uint64_t a, uint64_t n, bool w)
+{
+    struct run_tap *t = c;
+    if (t->writer)
+        t->rec.kernel_access(t->rec.ctx, a, n, w);
+}
+static void rt_insns(void *c, uint64_t n)
+{
+    struct run_tap *t = c;
+    if (t->writer)
+        t->rec.insns(t->rec.ctx, n);
+    if (t->tl_on && cli_timeline_tick(&t->tl, t->set, n, 0) < 0)
+        t->failed = true;
+}
+static void rt_syscall(void *c, unsigned nr)
+{
+    struct run_tap *t = c;
+    if (t->writer)
+        t->rec.syscall(t->rec.ctx, nr);
+}
+
+static struct vk_tap run_tap_make(struct run_tap *t)
+{
+    return (struct vk_tap){rt_map, rt_unmap, rt_protect, rt_access, rt_kaccess, rt_insns,
+                           rt_syscall, t};
+}
+
+/* X.csv -> X.timeline.csv */
+static int write_timeline_csv(const struct cli_report *rep, const char *csv)
+{
+    size_t len = strlen(csv);
+    size_t stem = len >= 4 && !strcmp(csv + len - 4, ".csv") ? len - 4 : len;
+    char *p = malloc(stem + sizeof ".timeline.csv");
+    if (!p)
+        return -1;
+    memcpy(p, csv, stem);
+    memcpy(p + stem, ".timeline.csv", sizeof ".timeline.csv");
+    int rc = cli_report_timeline_csv(rep, p);
+    free(p);
+    return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
     /* A guest writing to a closed pipe must see EPIPE (and die of its own SIGPIPE, reported
@@ -214,7 +296,7 @@ int cmd_run(int argc, char **argv)
     }
     struct emu_options eo = {0};
     bool engine_set = false;
-    const char *stdin_path = NULL, *stdout_path = NULL;
+    const char *stdin_path = NULL, *stdout_path = NULL, *record_path = NULL;
     uint64_t seed = 1, top = 0;
     eo.gos.root = ".";
     int i = 1;
@@ -269,6 +351,11 @@ int cmd_run(int argc, char **argv)
                 top = n;
             else
                 eo.max_insns = n;
+        } else if (is_opt(a, "--record")) {
+            if (!(record_path = opt_value(argc, argv, &i, "--record"))) {
+                fprintf(stderr, "vkmmu run: --record: expected a file\n");
+                return CLI_EXIT_USAGE;
+            }
         } else if (is_opt(a, "--stdin")) {
             if (!(stdin_path = opt_value(argc, argv, &i, "--stdin"))) {
                 fprintf(stderr, "vkmmu run: --stdin: expected a file\n");
@@ -303,6 +390,19 @@ int cmd_run(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
 
+    if (strstr(mo.policies, "oracle")) {
+        fprintf(stderr, "vkmmu run: policy oracle:N needs the whole run in advance: record the run "
+                        "(--record FILE.vkt) and replay it with `vkmmu replay`\n");
+        return CLI_EXIT_USAGE;
+    }
+    /* Recording and timelines need every access: the hooks engine. */
+    bool need_hooks = record_path || mo.interval;
+    if (need_hooks && engine_set && eo.engine == EMU_ENGINE_PAGING) {
+        fprintf(stderr, "vkmmu run: --record and --interval need --engine hooks (the paging "
+                        "engine sees faults, not accesses)\n");
+        return CLI_EXIT_USAGE;
+    }
+
     struct vk_set set;
     int native;
     bool *baseline_only;
@@ -314,7 +414,25 @@ int cmd_run(int argc, char **argv)
     for (size_t k = 0; k < set.n; k++)
         reported += !baseline_only[k];
     if (!engine_set)
-        eo.engine = reported == 1 && !mo.vk.tlb_on ? EMU_ENGINE_PAGING : EMU_ENGINE_HOOKS;
+        eo.engine = reported == 1 && !mo.vk.tlb_on && !need_hooks ? EMU_ENGINE_PAGING
+                                                                   : EMU_ENGINE_HOOKS;
+    struct run_tap rt = {.set = &set};
+    struct vk_tap tap = run_tap_make(&rt);
+    if (record_path) {
+        if (trc_writer_open(&rt.writer, record_path, MMU_ARCH_I386, err, sizeof err) < 0) {
+            fprintf(stderr, "vkmmu run: --record: %s\n", err);
+            free(baseline_only);
+            vk_set_fini(&set);
+            return CLI_EXIT_USAGE;
+        }
+        rt.rec = cli_record_tap(rt.writer);
+    }
+    if (mo.interval) {
+        cli_timeline_init(&rt.tl, mo.interval, set.n);
+        rt.tl_on = true;
+    }
+    if (need_hooks)
+        set.tap = &tap;
     size_t passes = eo.engine == EMU_ENGINE_PAGING ? set.n : 1;
 
     /* Guest file descriptors; later paging passes get the same input and no output. */
@@ -421,6 +539,19 @@ int cmd_run(int argc, char **argv)
     }
     if (glog)
         gos_log_free(glog);
+    if (rt.writer) {
+        char werr[512];
+        bool failed = status != CLI_EXIT_OK;
+        if (trc_writer_close(rt.writer, failed, werr, sizeof werr) < 0 && !failed) {
+            fprintf(stderr, "vkmmu run: --record: %s\n", werr);
+            status = CLI_EXIT_FAILED;
+        }
+        rt.writer = NULL;
+    }
+    if (status == CLI_EXIT_OK && (rt.failed || (rt.tl_on && cli_timeline_finish(&rt.tl, &set) < 0))) {
+        fprintf(stderr, "vkmmu run: out of memory for the timeline\n");
+        status = CLI_EXIT_FAILED;
+    }
     if (status != CLI_EXIT_OK) {
         emu_result_fini(&first);
         goto out;
@@ -471,11 +602,20 @@ int cmd_run(int argc, char **argv)
         .set = &set,
         .native_index = native,
         .baseline_only = baseline_only,
+        .timeline = rt.tl_on ? &rt.tl : NULL,
     };
-    if (cli_report_table(&rep, stderr) < 0 ||
-        (mo.json_path && cli_report_json(&rep, mo.json_path) < 0) ||
-        (mo.csv_path && cli_report_csv(&rep, mo.csv_path) < 0))
+    /* the table goes to stderr: stdout is the guest's */
+    if (cli_report_table(&rep, stderr) < 0) {
         status = CLI_EXIT_FAILED;
+    } else {
+        struct cli_model_opts files = mo;
+        if ((files.json_path && cli_report_json(&rep, files.json_path) < 0) ||
+            (files.csv_path && cli_report_csv(&rep, files.csv_path) < 0))
+            status = CLI_EXIT_FAILED;
+        if (status != CLI_EXIT_FAILED && files.csv_path && rep.timeline &&
+            write_timeline_csv(&rep, files.csv_path) < 0)
+            status = CLI_EXIT_FAILED;
+    }
     emu_result_fini(&first);
 out:
     if (in_fd > 0)
@@ -484,6 +624,10 @@ out:
         close(out_fd);
     if (null_fd >= 0)
         close(null_fd);
+    if (rt.writer)
+        trc_writer_close(rt.writer, true, err, sizeof err);
+    if (rt.tl_on)
+        cli_timeline_fini(&rt.tl);
     free(baseline_only);
     vk_set_fini(&set);
     return status;
