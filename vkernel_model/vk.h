@@ -198,6 +198,7 @@ struct vk_set {
     uint64_t mask;
     bool filter_off;       /* some model needs every access (TLB) */
     uint64_t pending[3];   /* access records counted by the fast path: read, write, fetch */
+    uint64_t pending_insns; /* instructions not yet added to the models (vk_set_sync) */
     uint64_t seq;          /* user access records so far (oracle:N aligns on it) */
 };
 void vk_set_init(struct vk_set *s, enum mmu_arch arch);
@@ -213,7 +214,7 @@ int vk_set_access(struct vk_set *s, uint64_t addr, uint64_t size, enum mmu_kind 
 int vk_set_kernel_access(struct vk_set *s, uint64_t addr, uint64_t size, bool write);
 void vk_set_insns(struct vk_set *s, uint64_t n);
 void vk_set_syscall(struct vk_set *s, unsigned nr);
-/* Adds the fast path's pending access counts to every model (before reading counters). */
+/* Adds the pending access and instruction counts to every model (before reading counters). */
 void vk_set_sync(struct vk_set *s);
 void vk_set_finish(struct vk_set *s);
 
