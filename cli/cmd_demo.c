@@ -185,7 +185,7 @@ static int write_words(const char *path)
 /* The directory of this binary's build: /proc/self/exe is BUILD/cli/vkmmu. */
 static int default_guests(char *out, size_t len)
 {
-    char exe[PATH_MAX];
+    char exe[PATH_MAX - 16];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0)
         return -1;
@@ -205,7 +205,7 @@ static int default_guests(char *out, size_t len)
 /* Writes DIR/demo.sweep; returns the number of workloads. */
 static int write_spec(const char *dir, const char *guests, const char *busybox, const char *root)
 {
-    char path[PATH_MAX], wl[PATH_MAX];
+    char path[PATH_MAX + 32], wl[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/demo.sweep", dir);
     snprintf(wl, sizeof wl, "%s/workloads.txt", guests);
     FILE *in = fopen(wl, "r");
@@ -259,7 +259,7 @@ static int write_spec(const char *dir, const char *guests, const char *busybox, 
 /* results.json: every cell's JSON in one array, in cell order. */
 static int collect_json(const char *dir)
 {
-    char out[PATH_MAX], tmp[PATH_MAX + 8];
+    char out[PATH_MAX + 32], tmp[PATH_MAX + 40];
     snprintf(out, sizeof out, "%s/results.json", dir);
     snprintf(tmp, sizeof tmp, "%s.tmp", out);
     struct strlist cells = {0};
