@@ -31,7 +31,12 @@ static void replay_usage(FILE *out)
     cli_model_opts_usage(out);
     fputs("  -h, --help           this text\n"
           "\n"
-          "exit status: 0 success, 1 failed run, 2 bad usage or bad input\n",
+          "A progress line is drawn on stderr when it is a terminal.  SIGINT (Ctrl-C) or\n"
+          "SIGTERM stops the replay after the current records and writes the results so far,\n"
+          "marked partial; a second Ctrl-C quits at once.\n"
+          "\n"
+          "exit status: 0 success, 1 failed run, 2 bad usage or bad input, 130 (SIGINT) or\n"
+          "143 (SIGTERM) interrupted, partial results written\n",
           out);
 }
 
@@ -52,9 +57,14 @@ static void model_error(const struct vk_set *set, const char *where)
 
 /* Feeds one record to the set; returns the worst model status.  file_id_shift: added to the
  * trace's file ids when a regions file numbers its own files (trc_regions). */
-static int feed(struct vk_set *set, const struct trc_record *rec, bool *mapped,
-                uint32_t file_id_shift)
+static inline int feed(struct vk_set *set, const struct trc_record *rec, bool *mapped,
+                       uint32_t file_id_shift)
 {
+    /* the common case first: a user access once the regions are there */
+    _Static_assert(TRC_WRITE == TRC_READ + MMU_WRITE && TRC_FETCH == TRC_READ + MMU_FETCH,
+                   "access records map onto enum mmu_kind");
+    if (rec->type >= TRC_READ && rec->type <= TRC_FETCH && *mapped)
+        return vk_set_access(set, rec->addr, rec->size, (enum mmu_kind)(rec->type - TRC_READ));
     switch (rec->type) {
     case TRC_ARCH:
         return VK_OK;
@@ -107,7 +117,8 @@ static int feed(struct vk_set *set, const struct trc_record *rec, bool *mapped,
  * for it) into set, after the regions file if any.  spool: when not NULL, every record is also
  * written to it.  Returns an exit status; the error is printed. */
 static int stream(struct trc_reader *r, struct trc_record *rec, int more, struct vk_set *set,
-                  const char *regions_path, struct cli_timeline *tl, struct trc_writer *spool)
+                  const char *regions_path, struct cli_timeline *tl, struct trc_writer *spool,
+                  struct cli_progress *pg)
 {
     char err[1024], where[600];
     bool mapped = false;
@@ -132,6 +143,9 @@ static int stream(struct trc_reader *r, struct trc_record *rec, int more, struct
     }
     static struct trc_record batch[256];
     size_t k = 0;
+    /* Progress and the stop flag cost one test per batch; the clock is read every 64K
+     * records. */
+    uint64_t nrec = 0, pnext = 1u << 16;
     if (more == 1) {
         batch[0] = *rec;
         k = 1;
@@ -155,6 +169,16 @@ static int stream(struct trc_reader *r, struct trc_record *rec, int more, struct
         }
         if (more != 1)
             break;
+        nrec += k;
+        if (cli_stop_signal)
+            return CLI_EXIT_OK; /* stopped between two records: the caller reports partial */
+        if (pg && pg->on && nrec >= pnext) {
+            pnext = nrec + (1u << 16);
+            vk_set_sync(set); /* the fast path's pending access counts */
+            const struct mmu_counters *c = vk_counters(set->m[0]);
+            cli_progress_replay(pg, nrec, MMU_CTR(c, access_read) + MMU_CTR(c, access_write) +
+                                              MMU_CTR(c, access_fetch));
+        }
         k = trc_next_batch(r, batch, sizeof(batch) / sizeof(batch[0]), &more);
     }
     if (more < 0) {
@@ -230,7 +254,11 @@ static int oracle_first_pass(struct cli_model_opts *o, const char *trace, enum t
             return CLI_EXIT_FAILED;
         }
     }
-    int st = stream(r, &rec, more, &op->set, regions_path, NULL, w);
+    struct cli_progress pg;
+    cli_progress_start(&pg, "vkmmu replay (oracle: first pass)");
+    cli_progress_file(&pg, trace);
+    int st = stream(r, &rec, more, &op->set, regions_path, NULL, w, &pg);
+    cli_progress_end(&pg);
     trc_close(r);
     if (w && trc_writer_close(w, st != CLI_EXIT_OK, err, sizeof(err)) < 0 && st == CLI_EXIT_OK) {
         fprintf(stderr, "vkmmu replay: cannot spool standard input for oracle: %s\n", err);
@@ -321,6 +349,7 @@ int cmd_replay(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
 
+    cli_stop_install();
     /* oracle:N needs the reflections of policy none first (same scheme and dirty strategy):
      * a first pass records them.  Standard input is spooled to a temporary .vkt meanwhile. */
     struct oracle_pass op = {0};
@@ -328,6 +357,11 @@ int cmd_replay(int argc, char **argv)
     enum trc_format input_fmt = fmt;
     if (oracle_wanted(&o)) {
         int st = oracle_first_pass(&o, trace, fmt, regions_path, &op);
+        if (st == CLI_EXIT_OK && cli_stop_signal) {
+            fprintf(stderr, "vkmmu replay: %s during the oracle's first pass: no results\n",
+                    cli_stop_reason());
+            st = 128 + cli_stop_signal;
+        }
         if (st != CLI_EXIT_OK) {
             oracle_pass_free(&op);
             return st;
@@ -370,7 +404,14 @@ int cmd_replay(int argc, char **argv)
         tlp = &tl;
     }
 
-    int status = stream(r, &rec, more, &set, regions_path, tlp, NULL);
+    struct cli_progress pg;
+    cli_progress_start(&pg, "vkmmu replay");
+    cli_progress_file(&pg, input);
+    int status = stream(r, &rec, more, &set, regions_path, tlp, NULL, &pg);
+    cli_progress_end(&pg);
+    /* Interrupted: the models are finished on what they saw, so the identities hold for the
+     * partial counts, and the results so far are reported, marked partial. */
+    const char *partial = status == CLI_EXIT_OK ? cli_stop_reason() : NULL;
     if (status == CLI_EXIT_OK) {
         vk_set_finish(&set);
         if (cli_check_identities(&set) < 0)
@@ -381,17 +422,21 @@ int cmd_replay(int argc, char **argv)
         }
     }
     if (status == CLI_EXIT_OK) {
-        char extra[256];
+        char extra[384];
         enum trc_format f = trc_format(r);
+        int n;
         if (f == TRC_FMT_TEXT)
-            snprintf(extra, sizeof(extra), "\"records\": %" PRIu64 ",\n    \"lines\": %lu",
-                     trc_records(r), trc_line(r));
+            n = snprintf(extra, sizeof(extra), "\"records\": %" PRIu64 ",\n    \"lines\": %lu",
+                         trc_records(r), trc_line(r));
         else
-            snprintf(extra, sizeof(extra),
+            n = snprintf(extra, sizeof(extra),
                      "\"format\": \"%s\",\n    \"records\": %" PRIu64 ",\n    "
                      "\"%s\": %" PRIu64, trc_format_name(f), trc_records(r),
                      f == TRC_FMT_LACKEY ? "lines" : "bytes",
                      f == TRC_FMT_LACKEY ? (uint64_t)trc_line(r) : trc_bytes(r));
+        if (partial && n > 0 && (size_t)n < sizeof(extra))
+            snprintf(extra + n, sizeof(extra) - (size_t)n,
+                     ",\n    \"partial\": true,\n    \"partial_reason\": \"%s\"", partial);
         static const char *const kinds[] = {
             [TRC_FMT_TEXT] = "text-trace",         [TRC_FMT_VKT] = "vkt-trace",
             [TRC_FMT_LACKEY] = "lackey-trace",     [TRC_FMT_CHAMPSIM] = "champsim-trace",
@@ -411,6 +456,15 @@ int cmd_replay(int argc, char **argv)
         };
         if (cli_report_all(&rep, &o) < 0)
             status = CLI_EXIT_FAILED;
+        if (partial) {
+            printf("partial results: %s after %" PRIu64 " records\n", partial, trc_records(r));
+            fflush(stdout);
+            fprintf(stderr, "vkmmu replay: %s after %" PRIu64 " records: the results are "
+                            "partial%s\n", partial, trc_records(r),
+                    o.csv_path ? " (the CSV rows carry no mark)" : "");
+            if (status == CLI_EXIT_OK)
+                status = 128 + cli_stop_signal;
+        }
     }
     if (tlp)
         cli_timeline_fini(tlp);

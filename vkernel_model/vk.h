@@ -210,7 +210,21 @@ int vk_set_map(struct vk_set *s, uint64_t start, uint64_t end, unsigned prot,
                enum vk_region_kind kind, uint32_t file_id, uint64_t file_pgoff);
 int vk_set_unmap(struct vk_set *s, uint64_t start, uint64_t end);
 int vk_set_protect(struct vk_set *s, uint64_t start, uint64_t end, unsigned prot);
-int vk_set_access(struct vk_set *s, uint64_t addr, uint64_t size, enum mmu_kind kind);
+int vk_set_access_slow(struct vk_set *s, uint64_t addr, uint64_t size, enum mmu_kind kind);
+/* A user access: the shared fast path inline (no tap, one page, every model already grants
+ * it), else every model. */
+static inline int vk_set_access(struct vk_set *s, uint64_t addr, uint64_t size, enum mmu_kind kind)
+{
+    if (!s->tap && s->filter && size && size <= MMU_PAGE_SIZE - (addr & (MMU_PAGE_SIZE - 1))) {
+        uint64_t vpn = addr >> MMU_PAGE_SHIFT, e = s->filter[vpn & s->mask];
+        if ((e >> 2) == vpn + 1 && (e & (kind == MMU_WRITE ? 2u : 1u))) {
+            s->seq++;
+            s->pending[kind]++;
+            return VK_OK;
+        }
+    }
+    return vk_set_access_slow(s, addr, size, kind);
+}
 int vk_set_kernel_access(struct vk_set *s, uint64_t addr, uint64_t size, bool write);
 void vk_set_insns(struct vk_set *s, uint64_t n);
 void vk_set_syscall(struct vk_set *s, unsigned nr);

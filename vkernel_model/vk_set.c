@@ -111,7 +111,7 @@ static uint64_t filter_perm(struct vk_set *s, uint64_t vpn)
     return perm;
 }
 
-int vk_set_access(struct vk_set *s, uint64_t addr, uint64_t size, enum mmu_kind kind)
+int vk_set_access_slow(struct vk_set *s, uint64_t addr, uint64_t size, enum mmu_kind kind)
 {
     TAP(s, access, addr, size, kind);
     s->seq++;
