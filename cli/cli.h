@@ -148,6 +148,13 @@ int cli_report_timeline_csv(const struct cli_report *r, const char *path);
 /* Writes every requested output: the table on stdout, then --json and --csv.  0 or -1. */
 int cli_report_all(const struct cli_report *r, const struct cli_model_opts *o);
 
+/* Atomic result files: cli_atomic_open opens PATH.tmp.PID (*tmp gets the allocated name; NULL
+ * after printing the reason); cli_atomic_close flushes, fsyncs and closes it, then renames it
+ * to PATH: a reader sees the old file or the whole new one.  On any failure it prints the
+ * reason, removes the temporary file and returns -1.  Either way it frees tmp. */
+FILE *cli_atomic_open(const char *path, char **tmp);
+int cli_atomic_close(FILE *f, char *tmp, const char *path);
+
 /* Writes s as a JSON string (quoted, escaped) to f. */
 void cli_json_string(FILE *f, const char *s);
 /* Writes a double as a JSON number, shortest form that reads back exactly; null if not finite. */
@@ -166,5 +173,37 @@ int cli_trace_opt(int argc, char **argv, int *i, enum trc_format *fmt, const cha
  * set->tap before the first event.  Write errors stick in w and are reported by
  * trc_writer_close.  The returned tap holds w as its ctx. */
 struct vk_tap cli_record_tap(struct trc_writer *w);
+
+/* ---- progress and interruption of long runs (cli/progress.c) ----
+ * SIGINT and SIGTERM during `replay` and `run` ask the run to stop at its next safe point:
+ * the results so far are written, marked partial, and the command exits 128 + the signal
+ * (130, 143).  The handler is one-shot (SA_RESETHAND): a second signal takes the default
+ * action and ends vkmmu at once. */
+#define CLI_EXIT_TIMEOUT 124 /* `run --timeout` reached (as timeout(1)) */
+extern volatile int cli_stop_signal; /* the first SIGINT/SIGTERM received, or 0 */
+void cli_stop_install(void);
+/* "interrupted by SIGINT" (or SIGTERM); NULL when no signal arrived. */
+const char *cli_stop_reason(void);
+
+/* A progress line on stderr, redrawn in place at most 4 times a second, only when stderr is
+ * a terminal (nothing at all otherwise).  Callers call the update functions often (every 64K
+ * records, every 64K blocks); they read the clock and draw only when a redraw is due. */
+struct cli_progress {
+    bool on;            /* stderr is a terminal */
+    bool drawn;         /* a line is on the screen */
+    double t0, next;    /* start time, next redraw (CLOCK_MONOTONIC seconds) */
+    int fd;             /* the input's descriptor, for its position (replay), or -1 */
+    uint64_t size;      /* the input's size in bytes (regular file), 0 when unknown */
+    uint64_t max;       /* run: --max-insns, 0 when none */
+    char what[64];      /* "vkmmu replay", "vkmmu run (pass 1/2)" */
+};
+void cli_progress_start(struct cli_progress *p, const char *what);
+/* replay: the trace TRACE (not "-") is a regular file opened by this process: its size and
+ * read position give a percentage and an ETA (compressed files: compressed bytes). */
+void cli_progress_file(struct cli_progress *p, const char *trace);
+void cli_progress_replay(struct cli_progress *p, uint64_t records, uint64_t accesses);
+void cli_progress_run(struct cli_progress *p, uint64_t insns);
+/* Clears the line (if one was drawn). */
+void cli_progress_end(struct cli_progress *p);
 
 #endif

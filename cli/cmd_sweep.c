@@ -177,35 +177,16 @@ static int mkdir_p(const char *path)
     return rc;
 }
 
-/* Writes text to path atomically (PATH.tmp.PID, fsync, rename): concurrent writers of the
- * same content (parallel jobs writing a derived costs file) cannot see a half file. */
+/* Writes text to path atomically: concurrent writers of the same content (parallel jobs
+ * writing a derived costs file) cannot see a half file. */
 static int write_atomic(const char *path, const char *text)
 {
-    char *tmp = xfmt("%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    int rc = -1;
-    if (!f) {
-        fprintf(stderr, "vkmmu: %s: cannot write: %s\n", tmp, strerror(errno));
-        free(tmp);
+    char *tmp;
+    FILE *f = cli_atomic_open(path, &tmp);
+    if (!f)
         return -1;
-    }
     fputs(text, f);
-    if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0)
-        fprintf(stderr, "vkmmu: %s: write error: %s\n", tmp, strerror(errno));
-    else
-        rc = 0;
-    if (fclose(f) != 0 && rc == 0) {
-        fprintf(stderr, "vkmmu: %s: write error: %s\n", tmp, strerror(errno));
-        rc = -1;
-    }
-    if (rc == 0 && rename(tmp, path) != 0) {
-        fprintf(stderr, "vkmmu: %s: cannot rename to %s: %s\n", tmp, path, strerror(errno));
-        rc = -1;
-    }
-    if (rc < 0)
-        unlink(tmp);
-    free(tmp);
-    return rc;
+    return cli_atomic_close(f, tmp, path);
 }
 
 /* Shell single-quoting for the emitted job lists. */

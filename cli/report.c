@@ -133,16 +133,15 @@ int cli_report_table(const struct cli_report *r, FILE *out)
 
 /* ---- result files ---- */
 
-/* Opens PATH.tmp for writing; *tmp receives the allocated name. */
-static FILE *atomic_open(const char *path, char **tmp)
+FILE *cli_atomic_open(const char *path, char **tmp)
 {
-    size_t n = strlen(path) + 5;
+    size_t n = strlen(path) + 32;
     *tmp = malloc(n);
     if (!*tmp) {
         fprintf(stderr, "vkmmu: %s: out of memory\n", path);
         return NULL;
     }
-    snprintf(*tmp, n, "%s.tmp", path);
+    snprintf(*tmp, n, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(*tmp, "w");
     if (!f) {
         fprintf(stderr, "vkmmu: %s: cannot write: %s\n", *tmp, strerror(errno));
@@ -152,9 +151,7 @@ static FILE *atomic_open(const char *path, char **tmp)
     return f;
 }
 
-/* Flushes, syncs and closes f, then renames PATH.tmp to PATH; on any failure removes the
- * temporary file and returns -1. */
-static int atomic_close(FILE *f, char *tmp, const char *path)
+int cli_atomic_close(FILE *f, char *tmp, const char *path)
 {
     int rc = 0;
     if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0) {
@@ -189,7 +186,7 @@ static void json_counters(FILE *f, const struct mmu_counters *c)
 int cli_report_json(const struct cli_report *r, const char *path)
 {
     char *tmp;
-    FILE *f = atomic_open(path, &tmp);
+    FILE *f = cli_atomic_open(path, &tmp);
     if (!f)
         return -1;
     char name[160];
@@ -285,13 +282,13 @@ int cli_report_json(const struct cli_report *r, const char *path)
         fputs("\n    }", f);
     }
     fputs(first ? "]\n}\n" : "\n  ]\n}\n", f);
-    return atomic_close(f, tmp, path);
+    return cli_atomic_close(f, tmp, path);
 }
 
 int cli_report_csv(const struct cli_report *r, const char *path)
 {
     char *tmp;
-    FILE *f = atomic_open(path, &tmp);
+    FILE *f = cli_atomic_open(path, &tmp);
     if (!f)
         return -1;
     fputs("scheme,policy,dirty", f);
@@ -313,13 +310,13 @@ int cli_report_csv(const struct cli_report *r, const char *path)
             fmt_double(buf, sizeof(buf), ov);
         fprintf(f, ",%s\n", buf);
     }
-    return atomic_close(f, tmp, path);
+    return cli_atomic_close(f, tmp, path);
 }
 
 int cli_report_timeline_csv(const struct cli_report *r, const char *path)
 {
     char *tmp;
-    FILE *f = atomic_open(path, &tmp);
+    FILE *f = cli_atomic_open(path, &tmp);
     if (!f)
         return -1;
     const char *unit;
@@ -341,7 +338,7 @@ int cli_report_timeline_csv(const struct cli_report *r, const char *path)
             fputs("\n", f);
         }
     }
-    return atomic_close(f, tmp, path);
+    return cli_atomic_close(f, tmp, path);
 }
 
 int cli_report_all(const struct cli_report *r, const struct cli_model_opts *o)
