@@ -433,8 +433,10 @@ static int spec_parse(struct sw_spec *sp, const char *path)
             if (strcmp(key, "trace") && strcmp(key, "program"))
                 SPEC_ERR("unknown workload kind '%s' (expected trace or program)", key);
             struct strv words = {0};
-            if (split_words(val, &words) < 0)
+            if (split_words(val, &words) < 0) {
+                strv_free(&words);
                 SPEC_ERR("unterminated quote");
+            }
             bool prog = !strcmp(key, "program");
             if (words.n < 2 || (!prog && words.n != 2)) {
                 strv_free(&words);
@@ -529,8 +531,10 @@ static int spec_parse(struct sw_spec *sp, const char *path)
                     SPEC_ERR("%s (see `vkmmu list`)", err);
                 }
                 if (strv_has(dst, v)) {
+                    char twice[256]; /* v lives in vals */
+                    snprintf(twice, sizeof twice, "%s", v);
                     strv_free(&vals);
-                    SPEC_ERR("%s '%s' listed twice", key, v);
+                    SPEC_ERR("%s '%s' listed twice", key, twice);
                 }
                 strv_push(dst, v);
             }

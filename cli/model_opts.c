@@ -132,7 +132,8 @@ static int policy_item(const char *item, void *ctx, char *err, size_t errlen)
     struct vk_policy_spec spec;
     char perr[256];
     if (vk_policy_parse(item, &spec, perr, sizeof(perr)) < 0) {
-        snprintf(err, errlen, "--policy: %s (see `vkmmu list`)", perr);
+        snprintf(err, errlen, "--policy: %s%s", perr,
+                 strstr(perr, "vkmmu list") ? "" : " (see `vkmmu list`)");
         return -1;
     }
     return acc_push(ctx, &spec, err, errlen);

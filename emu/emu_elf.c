@@ -43,7 +43,9 @@ static void load_symbols(struct emu_elf *e, const Elf32_Ehdr *eh)
 {
     if (eh->e_shoff == 0 || eh->e_shentsize != sizeof(Elf32_Shdr) || eh->e_shnum == 0)
         return;
-    if (!range_ok(e->size, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf32_Shdr)))
+    /* tables are read in place: a misaligned one is treated as malformed */
+    if ((eh->e_shoff & 3) ||
+        !range_ok(e->size, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf32_Shdr)))
         return;
     const Elf32_Shdr *sh = (const Elf32_Shdr *)(e->data + eh->e_shoff);
     for (unsigned i = 0; i < eh->e_shnum; i++) {
@@ -52,7 +54,7 @@ static void load_symbols(struct emu_elf *e, const Elf32_Ehdr *eh)
         if (sh[i].sh_link >= eh->e_shnum)
             return;
         const Elf32_Shdr *str = &sh[sh[i].sh_link];
-        if (!range_ok(e->size, sh[i].sh_offset, sh[i].sh_size) ||
+        if ((sh[i].sh_offset & 3) || !range_ok(e->size, sh[i].sh_offset, sh[i].sh_size) ||
             !range_ok(e->size, str->sh_offset, str->sh_size) || str->sh_size == 0)
             return;
         const char *strtab = (const char *)(e->data + str->sh_offset);
@@ -132,10 +134,11 @@ int emu_elf_load(struct emu_elf *e, const char *path, char *err, size_t errlen)
         elf_fail(err, errlen, path, "machine %u (expected i386, EM_386 = 3)", eh->e_machine);
         goto fail;
     }
-    if (eh->e_phentsize != sizeof(Elf32_Phdr) || eh->e_phnum == 0 ||
+    if (eh->e_phentsize != sizeof(Elf32_Phdr) || eh->e_phnum == 0 || (eh->e_phoff & 3) ||
         !range_ok(e->size, eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf32_Phdr))) {
         elf_fail(err, errlen, path,
-                 "program headers at offset %u (%u x %u bytes) lie outside the %zu-byte file",
+                 "program headers at offset %u (%u x %u bytes) are not a 4-byte aligned table "
+                 "inside the %zu-byte file",
                  eh->e_phoff, eh->e_phnum, eh->e_phentsize, e->size);
         goto fail;
     }

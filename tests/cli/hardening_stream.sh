@@ -1,0 +1,104 @@
+#!/bin/bash
+# tests/cli/hardening_stream.sh VKMMU_BIN BUILD_DIR - replay runs in constant memory whatever
+# the trace's length (issue 7, item 4): a text trace generated on the fly by a small C program
+# is piped into `vkmmu replay -` and vkmmu's peak resident set must stay under 100 MiB.
+#
+# The trace cycles over a bounded set of pages (64 MiB of address space, mapped, protected,
+# unmapped and mapped again; every record type), so the model's own state is bounded and only
+# the reader could grow with the length.  Size: VKMMU_STREAM_BYTES (default 512 MiB, about
+# 10 s in a Debug build); bench/stream_rss.sh runs the multi-GB version.  Peak RSS: GNU time's
+# "Maximum resident set size" when /usr/bin/time exists, else VmHWM polled from /proc.
+set -u
+vkmmu=${1:?usage: hardening_stream.sh VKMMU_BIN BUILD_DIR}
+build=${2:?usage: hardening_stream.sh VKMMU_BIN BUILD_DIR}
+bytes=${VKMMU_STREAM_BYTES:-536870912}
+limit_kib=$((100 * 1024))
+work=$(mktemp -d "$build/test-cli-stream.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+cat >"$work/gen.c" <<'GEN'
+/* gen BYTES: a text trace of at least BYTES bytes on stdout, cycling over 64 MiB. */
+#include <stdio.h>
+#include <stdlib.h>
+int main(int argc, char **argv)
+{
+    unsigned long long want = argc > 1 ? strtoull(argv[1], NULL, 0) : 0, out = 0, n = 0;
+    static char buf[1 << 16];
+    setvbuf(stdout, buf, _IOFBF, sizeof buf);
+    const unsigned base = 0x10000000u, span = 64u << 20;
+    unsigned x = 12345;
+    out += (unsigned long long)printf("arch i386\nmap 0x%08x 0x%08x rw- anon\n"
+                                      "map 0x08048000 0x08060000 r-x file /prog\n", base, base + span);
+    while (out < want) {
+        x = x * 1103515245u + 12345u;
+        unsigned a = base + ((x >> 8) % span);
+        int k;
+        switch ((x >> 3) & 15) {
+        case 0: case 1: case 2: case 3: case 4: case 5:
+            k = printf("R 0x%08x 4\n", a); break;
+        case 6: case 7: case 8: case 9:
+            k = printf("W 0x%08x 8\n", a & ~7u); break;
+        case 10: case 11:
+            k = printf("X 0x%08x 2\n", 0x08048000u + ((x >> 8) & 0xFFFFu)); break;
+        case 12:
+            k = printf("I %u\n", (x >> 20) & 1023); break;
+        case 13:
+            k = printf("KR 0x%08x 64\n", a & ~63u); break;
+        case 14:
+            k = printf("S %u\n", (x >> 24) & 255); break;
+        default:
+            k = printf("KW 0x%08x 16\n", a & ~15u); break;
+        }
+        out += (unsigned long long)k;
+        if (++n % 100000 == 0) { /* churn the region map: protect, unmap, map again */
+            unsigned p = base + ((x >> 6) % (span / 4096 - 16)) * 4096u;
+            out += (unsigned long long)printf("protect 0x%08x 0x%08x r--\nunmap 0x%08x 0x%08x\n"
+                                              "map 0x%08x 0x%08x rw- anon\n", p, p + 16 * 4096,
+                                              p + 4096, p + 8192, p + 4096, p + 8192);
+            out += (unsigned long long)printf("protect 0x%08x 0x%08x rw-\n", p, p + 16 * 4096);
+        }
+    }
+    return 0;
+}
+GEN
+gcc -O2 -o "$work/gen" "$work/gen.c" || { echo "FAIL cannot build the generator"; exit 1; }
+
+start=$(date +%s.%N)
+args=(replay --scheme vpt-1.10,ept,native --policy none,dfly --json "$work/r.json" -)
+if [ -x /usr/bin/time ]; then
+    "$work/gen" "$bytes" | timeout 600 /usr/bin/time -v -o "$work/time.txt" "$vkmmu" "${args[@]}" \
+        >"$work/out" 2>"$work/err"
+    rc=$?
+    peak=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$work/time.txt")
+    how="GNU time"
+else
+    # vkmmu last in the pipeline, so that $! is its pid; the loop is the 600 s watchdog.
+    "$work/gen" "$bytes" | "$vkmmu" "${args[@]}" >"$work/out" 2>"$work/err" &
+    pid=$!
+    peak=0 ticks=0
+    while kill -0 "$pid" 2>/dev/null; do
+        v=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid/status" 2>/dev/null)
+        [ -n "$v" ] && [ "$v" -gt "$peak" ] && peak=$v
+        ticks=$((ticks + 1))
+        [ $ticks -gt 3000 ] && { kill "$pid"; echo "FAIL still running after 600 s"; }
+        sleep 0.2
+    done
+    wait "$pid"
+    rc=$?
+    how="VmHWM polled"
+fi
+secs=$(echo "$(date +%s.%N) - $start" | bc)
+mib=$((bytes / 1048576))
+rate=$(echo "scale=1; $mib / $secs" | bc)
+echo "streamed $mib MiB in $secs s ($rate MiB/s); peak RSS ${peak:-?} KiB ($how)"
+fails=0
+[ "$rc" -eq 0 ] || { echo "FAIL replay exit $rc"; sed 's/^/  | /' "$work/err" | head -5; fails=1; }
+grep -q '"fault.reflected": [1-9]' "$work/r.json" 2>/dev/null ||
+    { echo "FAIL no reflections counted"; fails=1; }
+if [ -z "${peak:-}" ] || [ "$peak" -ge "$limit_kib" ]; then
+    echo "FAIL peak RSS ${peak:-unknown} KiB is not under $limit_kib KiB (100 MiB)"
+    fails=1
+else
+    echo "ok   peak RSS under 100 MiB"
+fi
+[ $fails -eq 0 ]
