@@ -113,6 +113,9 @@ static inline int feed(struct vk_set *set, const struct trc_record *rec, bool *m
     }
 }
 
+/* Set by stream() when a SIGINT/SIGTERM stopped it before the end of the trace. */
+static bool stream_stopped;
+
 /* Streams the rest of a trace (rec: the first record, already read; more: trc_next's answer
  * for it) into set, after the regions file if any.  spool: when not NULL, every record is also
  * written to it.  Returns an exit status; the error is printed. */
@@ -170,8 +173,10 @@ static int stream(struct trc_reader *r, struct trc_record *rec, int more, struct
         if (more != 1)
             break;
         nrec += k;
-        if (cli_stop_signal)
-            return CLI_EXIT_OK; /* stopped between two records: the caller reports partial */
+        if (cli_stop_signal) {
+            stream_stopped = true; /* stopped between two records: reported partial */
+            return CLI_EXIT_OK;
+        }
         if (pg && pg->on && nrec >= pnext) {
             pnext = nrec + (1u << 16);
             vk_set_sync(set); /* the fast path's pending access counts */
@@ -357,7 +362,7 @@ int cmd_replay(int argc, char **argv)
     enum trc_format input_fmt = fmt;
     if (oracle_wanted(&o)) {
         int st = oracle_first_pass(&o, trace, fmt, regions_path, &op);
-        if (st == CLI_EXIT_OK && cli_stop_signal) {
+        if (st == CLI_EXIT_OK && stream_stopped) {
             fprintf(stderr, "vkmmu replay: %s during the oracle's first pass: no results\n",
                     cli_stop_reason());
             st = 128 + cli_stop_signal;
@@ -411,7 +416,7 @@ int cmd_replay(int argc, char **argv)
     cli_progress_end(&pg);
     /* Interrupted: the models are finished on what they saw, so the identities hold for the
      * partial counts, and the results so far are reported, marked partial. */
-    const char *partial = status == CLI_EXIT_OK ? cli_stop_reason() : NULL;
+    const char *partial = status == CLI_EXIT_OK && stream_stopped ? cli_stop_reason() : NULL;
     if (status == CLI_EXIT_OK) {
         vk_set_finish(&set);
         if (cli_check_identities(&set) < 0)

@@ -11,7 +11,9 @@
  * configuration is reported (the native baseline then costs a second pass), hooks otherwise.
  *
  * Exit status: the guest's (128+N when it dies of signal N); 1 when --max-insns stops it or
- * the run fails; 2 for bad usage or a bad program. */
+ * the run fails; 2 for bad usage or a bad program; 124 when --timeout stops it; 130 (SIGINT)
+ * or 143 (SIGTERM) when interrupted.  Timeouts and interruptions write the results so far,
+ * marked partial. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -45,15 +47,30 @@ static void run_usage(FILE *out)
           "  --stdin FILE         the guest's standard input (default: vkmmu's)\n"
           "  --stdout FILE        the guest's standard output (default: vkmmu's)\n"
           "  --max-insns N        stop the guest after N instructions (exit status 1)\n"
+          "  --timeout SECONDS    stop the guest after SECONDS of wall-clock time (exit status\n"
+          "                       124; results so far written, marked partial)\n"
+          "  --guest-mem SIZE     cap the total size of the guest's regions (image, stack, brk,\n"
+          "                       mmap) like RLIMIT_AS: a brk or mmap past it fails (ENOMEM);\n"
+          "                       default unlimited\n"
           "  --record FILE.vkt    record every event of the run (implies --engine hooks);\n"
           "                       `vkmmu replay FILE.vkt` reproduces the run's counts\n"
           "  --top N              list the N instructions causing the most reflections and\n"
           "                       dirty-bit traps (first configuration)\n"
           "  -h, --help           this text\n"
           "\n"
+          "A progress line is drawn on stderr when it is a terminal.  SIGINT (Ctrl-C) or\n"
+          "SIGTERM stops the guest and writes the results so far, marked partial; a second\n"
+          "Ctrl-C quits at once.\n"
+          "\n"
           "exit status: the guest's (128+N when it dies of signal N), 1 failed run or\n"
-          "--max-insns reached, 2 bad usage or bad program\n",
+          "--max-insns reached, 2 bad usage or bad program, 124 --timeout reached, 130\n"
+          "(SIGINT) or 143 (SIGTERM) interrupted\n",
           out);
+}
+
+static void run_progress(void *ctx, uint64_t insns)
+{
+    cli_progress_run(ctx, insns);
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -200,6 +217,15 @@ static void print_guest_end(const char *prog, const struct emu_result *res)
         fprintf(stderr, "vkmmu run: %s stopped by --max-insns after %" PRIu64
                         " instructions (eip 0x%08" PRIx32 ")\n",
                 prog, res->insns, res->eip);
+    } else if (res->end == EMU_END_TIMEOUT) {
+        fprintf(stderr, "vkmmu run: %s stopped by --timeout after %" PRIu64
+                        " instructions (eip 0x%08" PRIx32 "): the results are partial\n",
+                prog, res->insns, res->eip);
+    } else if (res->end == EMU_END_INTERRUPTED) {
+        fprintf(stderr, "vkmmu run: %s %s after %" PRIu64 " instructions (eip 0x%08" PRIx32
+                        "): the results are partial\n",
+                prog, cli_stop_reason() ? cli_stop_reason() : "interrupted", res->insns,
+                res->eip);
     }
 }
 
@@ -351,6 +377,25 @@ int cmd_run(int argc, char **argv)
                 top = n;
             else
                 eo.max_insns = n;
+        } else if (is_opt(a, "--timeout")) {
+            v = opt_value(argc, argv, &i, "--timeout");
+            char *end = NULL;
+            double t = v ? strtod(v, &end) : 0;
+            if (!v || !*v || *end || !(t > 0) || t > 1e9) {
+                fprintf(stderr, "vkmmu run: --timeout: expected a positive number of seconds, "
+                                "got '%s'\n", v ? v : "");
+                return CLI_EXIT_USAGE;
+            }
+            eo.timeout_s = t;
+        } else if (is_opt(a, "--guest-mem")) {
+            v = opt_value(argc, argv, &i, "--guest-mem");
+            uint64_t b;
+            if (!v || vk_parse_size(v, &b) < 0 || b < 4096) {
+                fprintf(stderr, "vkmmu run: --guest-mem: expected a size such as 64M or 1G "
+                                "(at least 4k), got '%s'\n", v ? v : "");
+                return CLI_EXIT_USAGE;
+            }
+            eo.gos.mem_limit = b;
         } else if (is_opt(a, "--record")) {
             if (!(record_path = opt_value(argc, argv, &i, "--record"))) {
                 fprintf(stderr, "vkmmu run: --record: expected a file\n");
@@ -485,8 +530,32 @@ int cmd_run(int argc, char **argv)
         }
     }
     eo.gos_log = glog;
+    /* Ctrl-C and SIGTERM stop the guest at the next block (a watchdog thread watches the
+     * flag); the first pass also has the --timeout.  When the first pass stops early, the
+     * later passes run to the same instruction, so every configuration covers the same
+     * prefix of the run. */
+    cli_stop_install();
+    eo.stop = &cli_stop_signal;
+    const char *partial = NULL;
+    char partial_buf[160];
+    struct cli_progress pg;
+    eo.progress = run_progress;
+    eo.progress_ctx = &pg;
     for (size_t p = 0; p < passes; p++) {
         eo.gos_replay = p > 0;
+        if (p > 0 && (first.end == EMU_END_TIMEOUT || first.end == EMU_END_INTERRUPTED)) {
+            eo.max_insns = first.insns;
+            eo.stop = NULL;
+        }
+        if (p > 0)
+            eo.timeout_s = 0;
+        char what[64];
+        if (passes > 1)
+            snprintf(what, sizeof what, "vkmmu run (pass %zu/%zu)", p + 1, passes);
+        else
+            snprintf(what, sizeof what, "vkmmu run");
+        cli_progress_start(&pg, what);
+        pg.max = eo.max_insns;
         struct vk_set one = set;
         if (eo.engine == EMU_ENGINE_PAGING) {
             one.m = &set.m[p];
@@ -514,6 +583,7 @@ int cmd_run(int argc, char **argv)
         }
         struct emu_result res;
         int rc = emu_run(&eo, &one, &res, err, sizeof err);
+        cli_progress_end(&pg);
         sink_close(&so);
         sink_close(&se);
         if (rc != EMU_OK) {
@@ -526,11 +596,27 @@ int cmd_run(int argc, char **argv)
         page_faults += res.page_faults;
         if (p == 0) {
             first = res;
+            if (res.end == EMU_END_TIMEOUT) {
+                snprintf(partial_buf, sizeof partial_buf, "--timeout %g s reached",
+                         eo.timeout_s);
+                partial = partial_buf;
+            } else if (res.end == EMU_END_INTERRUPTED) {
+                partial = cli_stop_reason();
+            }
+        } else if (res.end == EMU_END_INTERRUPTED) {
+            /* The first pass ran to its end; this configuration saw less of the run. */
+            snprintf(partial_buf, sizeof partial_buf, "%s during pass %zu of %zu",
+                     cli_stop_reason(), p + 1, passes);
+            partial = partial_buf;
+            fprintf(stderr, "vkmmu run: %s after %" PRIu64 " of %" PRIu64 " instructions: "
+                            "the results are partial\n", partial, res.insns, first.insns);
+            emu_result_fini(&res);
+            break;
         } else {
             /* Later passes write to /dev/null, and glibc's stdio may take a slightly
              * different path for it (a few instructions); a different ending is worth
              * saying. */
-            if (res.exit_status != first.exit_status)
+            if (res.exit_status != first.exit_status && !partial)
                 fprintf(stderr, "vkmmu run: warning: pass %zu ended with status %d, the first "
                                 "with %d\n",
                         p + 1, res.exit_status, first.exit_status);
@@ -561,6 +647,10 @@ int cmd_run(int argc, char **argv)
     if (first.unknown_calls[0])
         fprintf(stderr, "vkmmu run: system calls answered ENOSYS: %s\n", first.unknown_calls);
     status = first.exit_status;
+    if (partial)
+        status = first.end == EMU_END_TIMEOUT ? CLI_EXIT_TIMEOUT
+                 : cli_stop_signal            ? 128 + cli_stop_signal
+                                              : CLI_EXIT_FAILED;
     if (cli_check_identities(&set) < 0)
         status = CLI_EXIT_FAILED;
     fprintf(stderr,
@@ -580,8 +670,8 @@ int cmd_run(int argc, char **argv)
                     first.sites[k].eip, first.sites[k].reflected, first.sites[k].dirty_traps,
                     first.sites[k].sym[0] ? first.sites[k].sym : "?", first.sites[k].insn);
     }
-    char extra[1024];
-    snprintf(extra, sizeof extra,
+    char extra[1400];
+    int n = snprintf(extra, sizeof extra,
              "\"engine\": \"%s\",\n    \"passes\": %zu,\n    \"insns\": %" PRIu64
              ",\n    \"syscalls\": %" PRIu64 ",\n    \"exit_status\": %d,\n    \"signal\": %d,\n"
              "    \"max_insns_reached\": %s,\n    \"seed\": %" PRIu64
@@ -589,9 +679,19 @@ int cmd_run(int argc, char **argv)
              emu_engine_name(eo.engine), passes, first.insns, first.syscalls, first.exit_status,
              first.end == EMU_END_SIGNAL ? first.signal : 0,
              first.end == EMU_END_MAX_INSNS ? "true" : "false", seed,
-             first.end == EMU_END_EXIT ? "exit" : first.end == EMU_END_SIGNAL ? "signal"
-                                                                             : "max-insns",
+             first.end == EMU_END_EXIT        ? "exit"
+             : first.end == EMU_END_SIGNAL    ? "signal"
+             : first.end == EMU_END_TIMEOUT   ? "timeout"
+             : first.end == EMU_END_INTERRUPTED ? "interrupted"
+                                              : "max-insns",
              first.end == EMU_END_EXIT ? 0 : first.eip);
+    if (eo.gos.mem_limit && n > 0 && (size_t)n < sizeof extra)
+        n += snprintf(extra + n, sizeof extra - (size_t)n, ",\n    \"guest_mem\": %" PRIu64,
+                      eo.gos.mem_limit);
+    if (partial && n > 0 && (size_t)n < sizeof extra) {
+        n += snprintf(extra + n, sizeof extra - (size_t)n,
+                      ",\n    \"partial\": true,\n    \"partial_reason\": \"%s\"", partial);
+    }
     struct cli_report rep = {
         .argc = cli_argc,
         .argv = cli_argv,
@@ -608,6 +708,9 @@ int cmd_run(int argc, char **argv)
     if (cli_report_table(&rep, stderr) < 0) {
         status = CLI_EXIT_FAILED;
     } else {
+        if (partial)
+            fprintf(stderr, "partial results: %s after %" PRIu64 " instructions%s\n", partial,
+                    first.insns, mo.csv_path ? " (the CSV rows carry no mark)" : "");
         struct cli_model_opts files = mo;
         if ((files.json_path && cli_report_json(&rep, files.json_path) < 0) ||
             (files.csv_path && cli_report_csv(&rep, files.csv_path) < 0))

@@ -189,6 +189,24 @@ static int write_atomic(const char *path, const char *text)
     return cli_atomic_close(f, tmp, path);
 }
 
+/* Whether a result file is marked partial (vkmmu wrote it after an interruption or a
+ * timeout: `"partial": true`). */
+static bool json_partial(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    /* the mark sits in the workload object, before "results" */
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *res = strstr(buf, "\"results\"");
+    if (res)
+        *res = 0;
+    return strstr(buf, "\"partial\": true") != NULL;
+}
+
 /* Shell single-quoting for the emitted job lists. */
 static char *shq(const char *s)
 {
@@ -1013,11 +1031,11 @@ static int job_finish(const struct sw_spec *sp, const char *dir, struct sw_job *
     double secs = (double)(t1.tv_sec - job->t0.tv_sec) +
                   (double)(t1.tv_nsec - job->t0.tv_nsec) / 1e9;
     /* replay: success is exit 0.  run: the exit status is the guest's, so a normal exit with
-     * both files is complete, except 130 (interrupted: results marked partial) and 2 (bad
-     * usage, nothing written). */
+     * both files is complete, except 2 (bad usage, nothing written), and results marked partial
+     * (interrupted: 130, 143; --timeout: 124), which a resumed sweep must run again. */
     bool ok = WIFEXITED(status) && file_exists(json) && file_exists(csv) &&
-              (w->program ? WEXITSTATUS(status) != 130 && WEXITSTATUS(status) != 2
-                          : WEXITSTATUS(status) == 0);
+              (w->program ? WEXITSTATUS(status) != 2 : WEXITSTATUS(status) == 0) &&
+              !json_partial(json);
     int rc = -1;
     if (ok) {
         char *dj = xfmt("%s/cells/%s.json", dir, c->id), *dc = xfmt("%s/cells/%s.csv", dir, c->id);

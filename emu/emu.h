@@ -85,12 +85,26 @@ struct emu_options {
      * passes (gos_replay) replay them, so files change once and input is read once. */
     struct gos_log *gos_log;
     bool gos_replay;
+    /* Stopping from outside (both checked by a watchdog thread every 20 ms, which asks
+     * Unicorn to stop; the run then ends like --max-insns, models finished):
+     * timeout_s > 0: wall-clock limit in seconds from the start of the guest (EMU_END_TIMEOUT);
+     * stop: when *stop becomes non-zero (a signal handler's flag) the run ends with
+     * EMU_END_INTERRUPTED.  Neither cuts a system call short: a guest blocked in read()
+     * stops once the call returns. */
+    double timeout_s;
+    const volatile int *stop;
+    /* Called every 65536 translation blocks (hooks and paging engines) with the
+     * instructions so far, for a progress line; NULL = none. */
+    void (*progress)(void *ctx, uint64_t insns);
+    void *progress_ctx;
 };
 
 enum emu_end {
     EMU_END_EXIT,      /* the guest called exit/exit_group */
     EMU_END_SIGNAL,    /* the guest died of a signal (segfault, invalid insn, divide error) */
     EMU_END_MAX_INSNS, /* --max-insns reached */
+    EMU_END_TIMEOUT,   /* emu_options.timeout_s reached */
+    EMU_END_INTERRUPTED, /* *emu_options.stop became non-zero */
 };
 
 /* One fault site of --top: the instruction and how many reflections and dirty-bit traps it
@@ -104,7 +118,8 @@ struct emu_site {
 
 struct emu_result {
     enum emu_end end;
-    int exit_status;    /* the guest's status; 128+signal for EMU_END_SIGNAL; 1 for max-insns */
+    int exit_status;    /* the guest's status; 128+signal for EMU_END_SIGNAL; 1 for max-insns,
+                           124 for a timeout, 128 + *stop when interrupted */
     int signal;         /* 11 SIGSEGV, 4 SIGILL, 8 SIGFPE, 5 SIGTRAP (EMU_END_SIGNAL) */
     uint32_t eip;       /* the faulting instruction (EMU_END_SIGNAL) */
     uint32_t fault_addr;/* the faulting address (SIGSEGV), else eip */

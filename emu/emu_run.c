@@ -3,7 +3,9 @@
  * -> vk_set_access (hooks), `int 0x80` -> gos_syscall (every engine).  Hooks stay short. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,9 @@ struct emu_runner {
     bool stopping;     /* the run has ended (guest exit, signal, limit, host error) */
     bool top;          /* --top: attribute reflections and dirty traps to instructions */
     bool host_error;
+    /* Set by the watchdog thread (timeout_s, stop): the emu_end to end with, or 0. */
+    atomic_int async_end;
+    atomic_bool done; /* uc_emu_start has returned: the watchdog may go */
     char *err;
     size_t errlen;
     /* fault-loop guard */
@@ -122,6 +127,48 @@ static void guest_signal(struct emu_runner *r, int sig, uint32_t eip, uint32_t a
     emu_elf_symbolize(&r->elf, eip, res->sym, sizeof res->sym);
     r->stopping = true;
     uc_emu_stop(r->mc.uc);
+}
+
+/* Ends the run for the watchdog's reason (EMU_END_TIMEOUT or EMU_END_INTERRUPTED) at eip. */
+static void async_stop(struct emu_runner *r, int end, uint32_t eip)
+{
+    r->res->end = (enum emu_end)end;
+    r->res->exit_status = end == EMU_END_TIMEOUT ? 124 : 128 + (r->o->stop ? *r->o->stop : 0);
+    r->res->eip = eip;
+    r->stopping = true;
+    uc_emu_stop(r->mc.uc);
+}
+
+/* The watchdog: every 20 ms, looks at the clock and the stop flag; when either says stop, it
+ * records why and asks Unicorn to stop (uc_emu_stop may be called from another thread), again
+ * every 20 ms until the run has returned, so a request that lands between two blocks is not
+ * lost. */
+static double now_s(void);
+struct watchdog {
+    struct emu_runner *r;
+    double deadline; /* 0 = none */
+};
+static void *watchdog_main(void *arg)
+{
+    struct watchdog *w = arg;
+    struct emu_runner *r = w->r;
+    const struct timespec tick = {0, 20 * 1000 * 1000};
+    while (!atomic_load(&r->done)) {
+        nanosleep(&tick, NULL);
+        if (atomic_load(&r->done))
+            break;
+        int end = atomic_load(&r->async_end);
+        if (!end && r->o->stop && *r->o->stop)
+            end = EMU_END_INTERRUPTED;
+        else if (!end && w->deadline > 0 && now_s() >= w->deadline)
+            end = EMU_END_TIMEOUT;
+        if (end) {
+            int zero = 0;
+            atomic_compare_exchange_strong(&r->async_end, &zero, end);
+            uc_emu_stop(r->mc.uc);
+        }
+    }
+    return NULL;
 }
 
 static uint32_t reg32(struct emu_runner *r, int reg)
@@ -534,7 +581,17 @@ static void count_block(struct emu_runner *r, uint32_t addr, uint32_t size)
         r->res->eip = addr;
         r->stopping = true;
         uc_emu_stop(r->mc.uc);
+        return;
     }
+    /* The watchdog's request, seen at a block boundary (its own uc_emu_stop may land in the
+     * middle of a hook).  One relaxed load per block. */
+    int ae = atomic_load_explicit(&r->async_end, memory_order_relaxed);
+    if (__builtin_expect(ae != 0, 0)) {
+        async_stop(r, ae, addr);
+        return;
+    }
+    if (__builtin_expect((r->res->blocks & 0xFFFFu) == 0, 0) && r->o->progress)
+        r->o->progress(r->o->progress_ctx, r->insns);
 }
 
 static void hook_block_paging(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
@@ -895,9 +952,23 @@ int emu_run(const struct emu_options *o, struct vk_set *models, struct emu_resul
         goto out_gos;
 
     double t0 = now_s();
+    struct watchdog wd = {r, o->timeout_s > 0 ? t0 + o->timeout_s : 0};
+    pthread_t wd_thread;
+    bool wd_on = (o->timeout_s > 0 || o->stop) &&
+                 pthread_create(&wd_thread, NULL, watchdog_main, &wd) == 0;
+    if ((o->timeout_s > 0 || o->stop) && !wd_on) {
+        snprintf(err, errlen, "cannot start the watchdog thread for --timeout and Ctrl-C");
+        goto out_gos;
+    }
     int urc = emu_machine_start(&r->mc, r->elf.entry, esp, 0);
+    atomic_store(&r->done, true);
+    if (wd_on)
+        pthread_join(wd_thread, NULL);
     res->seconds = now_s() - t0;
     res->insns = r->insns;
+    int ae = atomic_load(&r->async_end);
+    if (!r->stopping && !r->mc.failed && ae && urc == UC_ERR_OK)
+        async_stop(r, ae, reg32(r, UC_X86_REG_EIP)); /* stopped between blocks (bare) */
     if (!r->stopping && !r->mc.failed) {
         if (urc == UC_ERR_INSN_INVALID) {
             uint32_t eip = reg32(r, UC_X86_REG_EIP);

@@ -415,6 +415,28 @@ uint32_t gos_file_id(struct gos *g, int host_fd)
 
 /* ---- memory calls ---------------------------------------------------------------------- */
 
+#define GOS_RLIMIT_AS 9 /* asm-generic/resource.h */
+
+/* RLIMIT_AS (--guest-mem): whether mapping [s, e) would take the total size of the regions
+ * past the soft limit.  The part of [s, e) already mapped (MAP_FIXED over a mapping) is not
+ * counted twice.  The total is gos's shadow, which holds the ELF image and the stack (the
+ * engine maps them through gos_map) and everything brk, mmap and mremap made. */
+static bool over_mem_limit(const struct gos *g, uint32_t s, uint64_t e)
+{
+    uint64_t lim = g->rlim[GOS_RLIMIT_AS][0];
+    if (lim >= (1ull << 32))
+        return false; /* unlimited, or more than an i386 address space */
+    uint64_t total = 0, overlap = 0;
+    for (size_t i = 0; i < g->nreg; i++) {
+        const struct gos_region *r = &g->reg[i];
+        total += r->end - r->start;
+        uint64_t a = r->start > s ? r->start : s, b = r->end < e ? r->end : e;
+        if (a < b)
+            overlap += b - a;
+    }
+    return total - overlap + (e - s) > lim;
+}
+
 /* brk(addr): Linux mm/mmap.c semantics; the heap is [brk_base, page_up(brk)), anon rw-.
  * Returns the new break, or the old one when the request is refused. */
 static int32_t sys_brk(struct gos *g, const struct gos_regs *r)
@@ -435,6 +457,8 @@ static int32_t sys_brk(struct gos *g, const struct gos_regs *r)
             return -ENOMEM;
         if (!fr)
             return (int32_t)g->brk_cur; /* would run into a mapping */
+        if (over_mem_limit(g, oldpg, newpg))
+            return (int32_t)g->brk_cur; /* RLIMIT_AS: Linux's brk answers the old break */
         struct gos_region reg = {oldpg, (uint32_t)newpg, VK_PROT_R | VK_PROT_W, VK_ANON, 0, 0};
         if (gos_region_map(g, &reg) || gos_zero_guest(g, oldpg, (uint32_t)newpg - oldpg))
             return -ENOMEM;
@@ -515,6 +539,8 @@ static int32_t do_mmap(struct gos *g, uint32_t addr, uint32_t len, uint32_t prot
     }
     reg.start = start;
     reg.end = start + (uint32_t)plen;
+    if (over_mem_limit(g, reg.start, reg.end))
+        return -ENOMEM; /* RLIMIT_AS (--guest-mem) */
     /* MAP_FIXED replaces whatever was there: that part is unmapped first (model.md 1). */
     if (fixed && gos_region_unmap(g, reg.start, reg.end))
         return -ENOMEM;
@@ -680,7 +706,7 @@ static int32_t sys_mremap(struct gos *g, const struct gos_regs *r)
     if (reg->end != old + olen || end > g->mmap_top)
         return -ENOMEM;
     int fr = range_free(g, old + (uint32_t)olen, end);
-    if (fr <= 0)
+    if (fr <= 0 || over_mem_limit(g, old + (uint32_t)olen, end))
         return -ENOMEM;
     struct gos_region ext = *reg;
     ext.file_pgoff += (ext.end - ext.start) / GOS_PAGE;
@@ -932,6 +958,10 @@ struct gos *gos_new(const struct gos_options *o, struct vk_set *models, const st
     g->brk_base = g->brk_cur = 0x08100000u;
     g->mmap_top = GOS_USER_LIMIT - (128u << 20);
     gos_misc_init(g);
+    if (o->mem_limit) {
+        g->rlim[GOS_RLIMIT_AS][0] = o->mem_limit;
+        g->rlim[GOS_RLIMIT_AS][1] = o->mem_limit;
+    }
     if (gos_fs_init(g)) {
         int e = errno;
         gos_free(g);
