@@ -122,15 +122,15 @@ opts() {
 run_one() {
     local t=$1 log="$out/fuzz_$t.log" status=ok
     mkdir -p "$out/corpus/$t" "$out/crashes/$t"
+    # The targets' scratch files (fuzz_common.h: $TMPDIR/vkmmu-fuzz.XXXXXX) stay in FUZZ_OUT.
+    rm -rf "$out/scratch/$t"
+    mkdir -p "$out/scratch/$t"
     if compgen -G "$here/regressions/$t/*" >/dev/null; then
         # shellcheck disable=SC2046
         if ! TMPDIR="$out/scratch/$t" "$out/fuzz_$t" $(opts "$t") -runs=1 "$here"/regressions/"$t"/* >"$out/fuzz_$t.regress.log" 2>&1; then
             status="REGRESSION (see $out/fuzz_$t.regress.log)"
         fi
     fi
-    # The targets' scratch files (fuzz_common.h: $TMPDIR/vkmmu-fuzz.XXXXXX) stay in FUZZ_OUT.
-    rm -rf "$out/scratch/$t"
-    mkdir -p "$out/scratch/$t"
     local seeds=()
     [ -d "$here/corpus/$t" ] && seeds=("$here/corpus/$t")
     # shellcheck disable=SC2046
