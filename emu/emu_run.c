@@ -40,6 +40,7 @@ struct emu_runner {
     struct emu_result *res;
     enum emu_engine engine;
     uint64_t insns;
+    uint64_t insns_reported; /* already given to the models (flush_insns) */
     const struct emu_block *last_block;
     uint32_t last_counted; /* instructions the last block hook added */
     uint32_t rep_cont;     /* a block made of the rep instruction here is its next iteration */
@@ -557,6 +558,13 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
     guest_signal(r, signal_of(intno), at, at, false, what);
 }
 
+/* Gives the models the instructions counted since the last call. */
+static void flush_insns(struct emu_runner *r)
+{
+    vk_set_insns(r->set, r->insns - r->insns_reported);
+    r->insns_reported = r->insns;
+}
+
 static void count_block(struct emu_runner *r, uint32_t addr, uint32_t size)
 {
     const struct emu_block *b = emu_blocks_get(&r->blocks, r->mc.uc, addr, size);
@@ -567,6 +575,11 @@ static void count_block(struct emu_runner *r, uint32_t addr, uint32_t size)
     /* A rep-prefixed string instruction is one instruction, however many iterations:
      * Unicorn re-enters a block holding only it for each one (after a first pass as the
      * last instruction of a longer block). */
+    /* Every previous block's count is final now (a fault un-counts only the block it hit):
+     * hand them to the models every 4096 blocks, so timelines and recordings see the
+     * instructions as the run goes. */
+    if (__builtin_expect((r->res->blocks & 0xFFFu) == 0, 0) && r->set->n)
+        flush_insns(r);
     uint32_t n = b->ninsns;
     if (n == 1 && b->rep_addr == addr && r->rep_cont == addr)
         n = 0;
@@ -616,8 +629,10 @@ static void access_failed(struct emu_runner *r, int st, uint32_t addr, uint32_t 
     unsigned need = kind == MMU_WRITE ? VK_PROT_W : VK_PROT_R;
     if (reg && (reg->prot & need) && size > 1)
         at = (addr + size - 1) & ~0xFFFu;
-    if (kind != MMU_FETCH && r->last_block)
-        uncount_tail(r, r->last_block, eip);
+    /* the instructions from the faulting one (for a fetch: from the first byte that cannot
+     * be fetched) to the block's end did not run */
+    if (r->last_block)
+        uncount_tail(r, r->last_block, kind == MMU_FETCH ? at : eip);
     segv_report(r, eip, at, kind);
 }
 
@@ -986,7 +1001,7 @@ int emu_run(const struct emu_options *o, struct vk_set *models, struct emu_resul
     if (r->host_error || r->mc.failed)
         goto out_gos;
     if (models->n) {
-        vk_set_insns(models, r->insns);
+        flush_insns(r);
         vk_set_finish(models);
     }
     collect_sites(r);
