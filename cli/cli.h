@@ -169,6 +169,12 @@ void cli_json_double(FILE *f, double v);
 int cli_trace_opt(int argc, char **argv, int *i, enum trc_format *fmt, const char **regions,
                   char *err, size_t errlen);
 
+/* Opens a trace and reads its first record (which may set the architecture the models and
+ * writers need from the start): *more is trc_next's answer for *rec.  Returns CLI_EXIT_OK, or
+ * CLI_EXIT_USAGE after printing the reason (nothing to close). */
+int cli_trace_begin(const char *path, enum trc_format fmt, struct trc_reader **r,
+                    struct trc_record *rec, int *more);
+
 /* A tap that writes every event it sees to w (for `run --record FILE.vkt`): install it as
  * set->tap before the first event.  Write errors stick in w and are reported by
  * trc_writer_close.  The returned tap holds w as its ctx. */

@@ -140,18 +140,10 @@ int cmd_convert(int argc, char **argv)
     }
 
     struct trc_reader *r;
-    if (trc_open_as(&r, in, fmt, err, sizeof(err)) < 0) {
-        fprintf(stderr, "vkmmu: %s\n", err);
-        return CLI_EXIT_USAGE;
-    }
-    /* The first record may set the architecture, which the header records. */
     struct trc_record rec;
-    int more = trc_next(r, &rec);
-    if (more < 0) {
-        fprintf(stderr, "vkmmu: %s\n", trc_error(r));
-        trc_close(r);
+    int more;
+    if (cli_trace_begin(in, fmt, &r, &rec, &more) != CLI_EXIT_OK)
         return CLI_EXIT_USAGE;
-    }
     struct trc_regions g = {0};
     if (regions_path && trc_regions_load(regions_path, trc_arch(r), &g, err, sizeof(err)) < 0) {
         fprintf(stderr, "vkmmu: %s\n", err);

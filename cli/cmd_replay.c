@@ -216,17 +216,10 @@ static int oracle_first_pass(struct cli_model_opts *o, const char *trace, enum t
 {
     char err[1024];
     struct trc_reader *r;
-    if (trc_open_as(&r, trace, fmt, err, sizeof(err)) < 0) {
-        fprintf(stderr, "vkmmu: %s\n", err);
-        return CLI_EXIT_USAGE;
-    }
     struct trc_record rec;
-    int more = trc_next(r, &rec);
-    if (more < 0) {
-        fprintf(stderr, "vkmmu: %s\n", trc_error(r));
-        trc_close(r);
+    int more;
+    if (cli_trace_begin(trace, fmt, &r, &rec, &more) != CLI_EXIT_OK)
         return CLI_EXIT_USAGE;
-    }
     /* the same configurations with policy none, recording their reflections */
     struct cli_model_opts o1 = *o;
     o1.policies = "none";
@@ -378,17 +371,9 @@ int cmd_replay(int argc, char **argv)
     }
 
     struct trc_reader *r;
-    if (trc_open_as(&r, input, input_fmt, err, sizeof(err)) < 0) {
-        fprintf(stderr, "vkmmu: %s\n", err);
-        oracle_pass_free(&op);
-        return CLI_EXIT_USAGE;
-    }
-    /* The first record may set the architecture, which the models need from the start. */
     struct trc_record rec;
-    int more = trc_next(r, &rec);
-    if (more < 0) {
-        fprintf(stderr, "vkmmu: %s\n", trc_error(r));
-        trc_close(r);
+    int more;
+    if (cli_trace_begin(input, input_fmt, &r, &rec, &more) != CLI_EXIT_OK) {
         oracle_pass_free(&op);
         return CLI_EXIT_USAGE;
     }

@@ -65,3 +65,20 @@ struct vk_tap cli_record_tap(struct trc_writer *w)
         .ctx = w,
     };
 }
+
+int cli_trace_begin(const char *path, enum trc_format fmt, struct trc_reader **r,
+                    struct trc_record *rec, int *more)
+{
+    char err[1024];
+    if (trc_open_as(r, path, fmt, err, sizeof(err)) < 0) {
+        fprintf(stderr, "vkmmu: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
+    *more = trc_next(*r, rec);
+    if (*more < 0) {
+        fprintf(stderr, "vkmmu: %s\n", trc_error(*r));
+        trc_close(*r);
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
