@@ -172,7 +172,8 @@ static double m_pingpong(void)
 
 /* The SIGSEGV handler of the trap measurements: makes the faulting page read-write (the
  * user-level equivalent of a vkernel entering the page) and returns to retry the access. */
-static char *trap_lo, *trap_hi;
+/* volatile: written by the measuring code, read by the signal handler */
+static char *volatile trap_lo, *volatile trap_hi;
 static void on_segv(int sig, siginfo_t *si, void *uc)
 {
     (void)uc;

@@ -65,7 +65,7 @@ else
     od -c "$work/replay-file.tty" | head -8
 fi
 # the last thing on the terminal is the clearing (the line does not stay behind)
-if tail -c 3 "$work/replay-file.tty" | od -c | grep -q '\\r 033   \[   K'; then
+if tail -c 4 "$work/replay-file.tty" | od -c | grep -q '\\r 033   \[   K'; then
     pass "replay: the line is cleared at the end"
 else
     # interrupted: a message follows the clearing; the clearing must precede it
