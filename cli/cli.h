@@ -157,6 +157,9 @@ int cli_atomic_close(FILE *f, char *tmp, const char *path);
 
 /* Writes s as a JSON string (quoted, escaped) to f. */
 void cli_json_string(FILE *f, const char *s);
+/* A double as text: integers as integers, else the shortest %g form that reads back to exactly
+ * v (JSON, CSV, costs files, sweep ids). */
+void cli_fmt_double(char *buf, size_t len, double v);
 /* Writes a double as a JSON number, shortest form that reads back exactly; null if not finite. */
 void cli_json_double(FILE *f, double v);
 

@@ -720,19 +720,6 @@ static char *slurp(const char *path, size_t *len)
     return b;
 }
 
-/* A double as the shortest %g text that reads back exactly (ids, costs files, the CSV). */
-static void fmt_num(char *buf, size_t len, double v)
-{
-    if (v == floor(v) && fabs(v) < 9007199254740992.0) {
-        snprintf(buf, len, "%.0f", v);
-        return;
-    }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, len, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            return;
-    }
-}
 
 /* The costs a cell runs with: the profile with reflect scaled. */
 static struct mmu_costs cell_costs(const struct sw_spec *sp, const struct sw_cell *c)
@@ -749,7 +736,7 @@ static char *cell_costs_path(const struct sw_spec *sp, const struct sw_cell *c, 
     if (sp->scales[c->s] == 1.0)
         return NULL;
     char sc[32];
-    fmt_num(sc, sizeof sc, sp->scales[c->s]);
+    cli_fmt_double(sc, sizeof sc, sp->scales[c->s]);
     return xfmt("%s/costs/%s.rs-%s.costs", dir, sp->costs[c->c].label, sc);
 }
 
@@ -757,14 +744,14 @@ static char *costs_text(const struct sw_spec *sp, const struct sw_cell *c)
 {
     struct mmu_costs k = cell_costs(sp, c);
     char sc[32], num[40];
-    fmt_num(sc, sizeof sc, sp->scales[c->s]);
+    cli_fmt_double(sc, sizeof sc, sp->scales[c->s]);
     struct sbuf t = {0};
     sb_add(&t, "# written by vkmmu sweep: costs %s with reflect scaled by %s\n",
            sp->costs[c->c].value, sc);
-    fmt_num(num, sizeof num, k.clock_ghz);
+    cli_fmt_double(num, sizeof num, k.clock_ghz);
     sb_add(&t, "clock_ghz = %s\n", num);
     for (size_t i = 0; i < MMU_NCOSTS; i++) {
-        fmt_num(num, sizeof num, k.v[i]);
+        cli_fmt_double(num, sizeof num, k.v[i]);
         sb_add(&t, "%s = %s\n", mmu_cost_names[i], num);
     }
     return t.s;
@@ -854,16 +841,16 @@ static struct sw_cell *make_cells(const struct sw_spec *sp, size_t *ncells)
                         h = fnv1a(h, av.v[i]);
                     struct mmu_costs kc = cell_costs(sp, cell);
                     char num[40];
-                    fmt_num(num, sizeof num, kc.clock_ghz);
+                    cli_fmt_double(num, sizeof num, kc.clock_ghz);
                     h = fnv1a(h, num);
                     for (size_t i = 0; i < MMU_NCOSTS; i++) {
-                        fmt_num(num, sizeof num, kc.v[i]);
+                        cli_fmt_double(num, sizeof num, kc.v[i]);
                         h = fnv1a(h, num);
                     }
                     strv_free(&av);
                     char ml[32], sc[32];
                     mem_label(sp->mems[m], ml, sizeof ml);
-                    fmt_num(sc, sizeof sc, sp->scales[s]);
+                    cli_fmt_double(sc, sizeof sc, sp->scales[s]);
                     cell->id = xfmt("%s.%s.mem-%s.rs-%s.%08" PRIx32, sp->w[w].name,
                                     sp->costs[c].label, ml, sc, (uint32_t)(h ^ (h >> 32)));
                 }
@@ -895,7 +882,7 @@ static int write_manifest(const struct sw_spec *sp, const struct sw_cell *cells,
     sb_add(&t, "cell\tworkload\tcosts\tvk_mem\treflect_scale\n");
     for (size_t i = 0; i < n; i++) {
         char sc[32];
-        fmt_num(sc, sizeof sc, sp->scales[cells[i].s]);
+        cli_fmt_double(sc, sizeof sc, sp->scales[cells[i].s]);
         sb_add(&t, "%s\t%s\t%s\t%" PRIu64 "\t%s\n", cells[i].id, sp->w[cells[i].w].name,
                sp->costs[cells[i].c].label, sp->mems[cells[i].m], sc);
     }

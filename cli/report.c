@@ -43,8 +43,7 @@ void cli_json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
-/* Integers as integers, else the shortest %g form that reads back to exactly v. */
-static void fmt_double(char *buf, size_t len, double v)
+void cli_fmt_double(char *buf, size_t len, double v)
 {
     if (v == floor(v) && fabs(v) < 9007199254740992.0) {
         snprintf(buf, len, "%.0f", v);
@@ -64,7 +63,7 @@ void cli_json_double(FILE *f, double v)
         fputs("null", f);
         return;
     }
-    fmt_double(buf, sizeof(buf), v);
+    cli_fmt_double(buf, sizeof(buf), v);
     fputs(buf, f);
 }
 
@@ -307,7 +306,7 @@ int cli_report_csv(const struct cli_report *r, const char *path)
         double ov = cli_overhead(r, i);
         char buf[40] = "";
         if (isfinite(ov))
-            fmt_double(buf, sizeof(buf), ov);
+            cli_fmt_double(buf, sizeof(buf), ov);
         fprintf(f, ",%s\n", buf);
     }
     return cli_atomic_close(f, tmp, path);

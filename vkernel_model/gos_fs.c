@@ -613,24 +613,38 @@ static int64_t read_iov(struct gos *g, uint32_t addr, int32_t cnt, uint32_t (*io
     return total;
 }
 
-int32_t gos_sys_writev(struct gos *g, const struct gos_regs *r)
+/* What readv and writev share: the fd (EBX), the iovec array (ECX, EDX entries) read in, and a
+ * scratch buffer of the total length (capped at GOS_IO_MAX).  Returns 1 to go on, or the
+ * call's result (0 for no entries, -errno). */
+static int32_t iov_begin(struct gos *g, const struct gos_regs *r, int *h, int32_t *cnt,
+                         uint32_t (*iov)[2], size_t *cap, uint8_t **s)
 {
-    int h = gos_host_fd(g, (int32_t)r->ebx);
-    if (h < 0)
+    *h = gos_host_fd(g, (int32_t)r->ebx);
+    if (*h < 0)
         return -EBADF;
-    int32_t cnt = (int32_t)r->edx;
-    if (cnt < 0 || cnt > G_IOV_MAX)
+    *cnt = (int32_t)r->edx;
+    if (*cnt < 0 || *cnt > G_IOV_MAX)
         return -EINVAL;
-    if (cnt == 0)
+    if (*cnt == 0)
         return 0;
-    uint32_t iov[G_IOV_MAX][2];
-    int64_t total = read_iov(g, r->ecx, cnt, iov);
+    int64_t total = read_iov(g, r->ecx, *cnt, iov);
     if (total <= 0)
         return (int32_t)total;
-    size_t cap = (uint64_t)total < GOS_IO_MAX ? (size_t)total : GOS_IO_MAX;
-    uint8_t *s = gos_scratch(g, cap);
-    if (!s)
-        return -ENOMEM;
+    *cap = (uint64_t)total < GOS_IO_MAX ? (size_t)total : GOS_IO_MAX;
+    *s = gos_scratch(g, *cap);
+    return *s ? 1 : -ENOMEM;
+}
+
+int32_t gos_sys_writev(struct gos *g, const struct gos_regs *r)
+{
+    int h;
+    int32_t cnt;
+    uint32_t iov[G_IOV_MAX][2];
+    size_t cap;
+    uint8_t *s;
+    int32_t rc0 = iov_begin(g, r, &h, &cnt, iov, &cap, &s);
+    if (rc0 <= 0)
+        return rc0;
     size_t have = 0;
     for (int32_t i = 0; i < cnt && have < cap; i++) {
         size_t len = iov[i][1] < cap - have ? iov[i][1] : cap - have;
@@ -650,22 +664,14 @@ int32_t gos_sys_writev(struct gos *g, const struct gos_regs *r)
 
 int32_t gos_sys_readv(struct gos *g, const struct gos_regs *r)
 {
-    int h = gos_host_fd(g, (int32_t)r->ebx);
-    if (h < 0)
-        return -EBADF;
-    int32_t cnt = (int32_t)r->edx;
-    if (cnt < 0 || cnt > G_IOV_MAX)
-        return -EINVAL;
-    if (cnt == 0)
-        return 0;
+    int h;
+    int32_t cnt;
     uint32_t iov[G_IOV_MAX][2];
-    int64_t total = read_iov(g, r->ecx, cnt, iov);
-    if (total <= 0)
-        return (int32_t)total;
-    size_t cap = (uint64_t)total < GOS_IO_MAX ? (size_t)total : GOS_IO_MAX;
-    uint8_t *s = gos_scratch(g, cap);
-    if (!s)
-        return -ENOMEM;
+    size_t cap;
+    uint8_t *s;
+    int32_t rc0 = iov_begin(g, r, &h, &cnt, iov, &cap, &s);
+    if (rc0 <= 0)
+        return rc0;
     ssize_t got;
     if (g->fds[(int32_t)r->ebx].random) {
         gos_random_bytes(g, s, cap);
