@@ -5,13 +5,16 @@
 #
 # The trace cycles over a bounded set of pages (64 MiB of address space, mapped, protected,
 # unmapped and mapped again; every record type), so the model's own state is bounded and only
-# the reader could grow with the length.  Size: VKMMU_STREAM_BYTES (default 512 MiB, about
-# 10 s in a Debug build); bench/stream_rss.sh runs the multi-GB version.  Peak RSS: GNU time's
+# the reader could grow with the length.  Size: VKMMU_STREAM_BYTES (default 2 GiB, 512 MiB in
+# a sanitizer build); bench/stream_rss.sh runs larger ones.  Peak RSS: GNU time's
 # "Maximum resident set size" when /usr/bin/time exists, else VmHWM polled from /proc.
 set -u
 vkmmu=${1:?usage: hardening_stream.sh VKMMU_BIN BUILD_DIR}
 build=${2:?usage: hardening_stream.sh VKMMU_BIN BUILD_DIR}
-bytes=${VKMMU_STREAM_BYTES:-536870912}
+# 2 GiB in a normal build (about 20 s); 512 MiB under the sanitizers, which are slower
+default=2147483648
+grep -q '^VKMMU_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null && default=536870912
+bytes=${VKMMU_STREAM_BYTES:-$default}
 limit_kib=$((100 * 1024))
 work=$(mktemp -d "$build/test-cli-stream.XXXXXX")
 trap 'rm -rf "$work"' EXIT
