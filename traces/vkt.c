@@ -13,6 +13,7 @@
  *              class (R, W, X, kernel)
  *   0xf5 I varint   0xf6 S varint   0xf7 map   0xf8 unmap   0xf9 protect   0xfa arch
  *   0xfb       W at the address and size of the previous R
+ *   0xfe       X at the address and size of the previous X (a loop's block again)
  *   0xff       end: u64 record count, u32 CRC-32 of every byte before the 0xff; nothing may
  *              follow
  */
@@ -312,7 +313,7 @@ static const struct vkt_op vkt_ops[256] = {
     {3, 0, 0, 0, 0, 1, 0}, {3, 1, 0, 0, 0, 1, 0}, {3, 2, 0, 0, 0, 1, 0}, {4, 0, 0, 0, 0, 1, 0},
     {4, 0, 0, 0, 0, 1, 0}, {4, 0, 0, 0, 0, 1, 0}, {4, 0, 0, 0, 0, 1, 0}, {4, 0, 0, 0, 0, 1, 0},
     {4, 0, 0, 0, 0, 1, 0}, {4, 0, 0, 0, 0, 1, 0}, {4, 0, 0, 0, 0, 1, 0}, {3, 1, 0, 0, 0, 1, 0},
-    {4, 0, 0, 0, 0, 1, 0}, {4, 0, 0, 0, 0, 1, 0}, {4, 0, 0, 0, 0, 1, 0}, {4, 0, 0, 0, 0, 1, 0},
+    {4, 0, 0, 0, 0, 1, 0}, {4, 0, 0, 0, 0, 1, 0}, {3, 2, 0, 0, 0, 1, 0}, {4, 0, 0, 0, 0, 1, 0},
 };
 
 static const enum trc_type cls_type[4] = {TRC_READ, TRC_WRITE, TRC_FETCH, TRC_INSNS};
@@ -375,12 +376,15 @@ static inline __attribute__((always_inline)) int vkt_one(struct trc_reader *r,
     if (o.act == ACT_LONG) {
         const uint8_t *b = (const uint8_t *)r->buf, *p = b + r->beg + 1, *e = b + r->end;
         uint64_t addr, size = o.size, d;
-        if (op == 0xfb) {
-            size = r->vkt_size[CLS_R];
-            addr = r->vkt_prev[CLS_R] - size;
+        if (op == 0xfb || op == 0xfe) {
+            unsigned src = op == 0xfb ? CLS_R : CLS_X;
+            size = r->vkt_size[src];
+            addr = r->vkt_prev[src] - size;
             if (size == 0)
-                return trc_fail_at(r, off, "opcode 0xfb (write at the previous read) before "
-                                           "any read (corrupt file?)");
+                return trc_fail_at(r, off, "opcode 0x%02x (%s) before any %s (corrupt file?)",
+                                   op, op == 0xfb ? "write at the previous read"
+                                                  : "fetch of the previous block",
+                                   op == 0xfb ? "read" : "fetch");
         } else {
             if (size == 0) {
                 if (!get_varint(&p, e, &size))
@@ -478,7 +482,22 @@ static size_t vkt_batch(struct trc_reader *r, struct trc_record *recs, size_t n,
                     acc->offset = at;
                     i += o.adv;
                     beg++;
-                } else if (o.act == ACT_LONG && op != 0xfb) {
+                } else if (op == 0xfb || op == 0xfe) {
+                    /* the previous read's bytes written, or the previous block fetched again */
+                    unsigned src = op == 0xfb ? CLS_R : CLS_X;
+                    uint64_t sz = size[src], addr = prev[src] - sz;
+                    if (sz == 0)
+                        break;
+                    prev[o.cls] = addr + sz;
+                    size[o.cls] = sz;
+                    rec->type = cls_type[o.cls];
+                    rec->addr = addr;
+                    rec->size = sz;
+                    rec->count = 0;
+                    rec->offset = base + beg;
+                    i++;
+                    beg++;
+                } else if (o.act == ACT_LONG) {
                     const uint8_t *p = b + beg + 1, *e = b + r->end;
                     uint64_t sz = o.size, d, addr;
                     if ((sz == 0 && (!get_varint(&p, e, &sz) || sz == 0)) ||
@@ -700,6 +719,8 @@ int trc_writer_access(struct trc_writer *w, enum trc_type type, uint64_t addr, u
         }
         if (size <= 16 && d <= 3)
             w->buf[w->len++] = (uint8_t)(0x80 + (size - 1) * 4 + d);
+        else if (size == w->size[CLS_X] && addr + size == w->prev[CLS_X])
+            w->buf[w->len++] = 0xfe; /* the same block again: a loop */
         else {
             w->buf[w->len++] = 0xf2;
             put_varint(w, size);

@@ -452,3 +452,22 @@ Test(vkt, writer_rejects_what_the_reader_would)
     cr_assert(strstr(err, "record 2: access 0x100000000+4 does not fit arch i386"), "%s", err);
     cr_assert_eq(access(path_of("bad.vkt"), F_OK), -1, "a failed file is removed");
 }
+
+/* A loop: the same block fetched again and again, each time followed by a read; the fetch
+ * repeats take one byte each (opcode 0xfe), and everything reads back exactly. */
+Test(vkt, repeated_fetch_of_a_loop_block_is_one_byte)
+{
+    enum { N = 2000 };
+    static struct trc_record recs[2 * N];
+    size_t n = 0;
+    for (int i = 0; i < N; i++) {
+        recs[n++] = (struct trc_record){.type = TRC_FETCH, .addr = 0x08049100, .size = 23};
+        recs[n++] = (struct trc_record){.type = TRC_READ, .addr = 0x10000000 + 4u * (unsigned)i,
+                                        .size = 4};
+    }
+    long bytes = round_trip("loop.vkt", MMU_ARCH_I386, recs, n);
+    /* header 16 + end record 13; the first fetch is the long form 0xf2 + size varint (1) +
+     * zigzag delta from 0 (5 bytes) = 7, the first read 0xea + zigzag delta (5) = 6; every
+     * later fetch is 0xfe and every later read a one-byte short form */
+    cr_assert_eq(bytes, 16 + 13 + 7 + 6 + 2 * (N - 1), "size %ld", bytes);
+}
