@@ -63,6 +63,7 @@ struct trc_reader {
     /* ---- .vkt ---- */
     uint64_t vkt_prev[4]; /* end of the previous access per class: R, W, X, kernel */
     uint64_t vkt_size[4]; /* size of the previous access per class */
+    uint64_t vkt_prev2[2]; /* R and W: the other address slot (0xfc/0xfd swap it in) */
     uint64_t lim_access, lim_region; /* trc_access_limit / trc_region_limit of arch */
     bool vkt_ended;
     bool vkt_pend;        /* the fetch of a fused `I 1, X` opcode is still to be returned */

@@ -13,7 +13,10 @@
  *              class (R, W, X, kernel)
  *   0xf5 I varint   0xf6 S varint   0xf7 map   0xf8 unmap   0xf9 protect   0xfa arch
  *   0xfb       W at the address and size of the previous R
+ *   0xfc, 0xfd swap the two address slots of R, W (not a record; an access follows)
  *   0xfe       X at the address and size of the previous X (a loop's block again)
+ *   R/W long forms (0xe8-0xef, 0xf0, 0xf1) first move the class's previous end to its other
+ *   slot, so two interleaved streams each keep a near address
  *   0xff       end: u64 record count, u32 CRC-32 of every byte before the 0xff; nothing may
  *              follow
  */
@@ -348,6 +351,23 @@ static inline __attribute__((always_inline)) int vkt_one(struct trc_reader *r,
                                    "a record or the end record 0xff)");
     }
     unsigned op = (uint8_t)r->buf[r->beg];
+    if (__builtin_expect(op == 0xfc || op == 0xfd, 0)) {
+        /* swap the two address slots of R or W (not a record), then the access it prepares */
+        if (r->failed)
+            return -1;
+        if (r->beg + 1 >= r->end)
+            return trc_fail_at(r, off, "the file ends after slot swap 0x%02x (truncated?; "
+                                       "expected an access)", op);
+        unsigned c = op - 0xfc;
+        uint64_t t = r->vkt_prev[c];
+        r->vkt_prev[c] = r->vkt_prev2[c];
+        r->vkt_prev2[c] = t;
+        r->beg++;
+        off++;
+        op = (uint8_t)r->buf[r->beg];
+        if (op == 0xfc || op == 0xfd)
+            return trc_fail_at(r, off, "two slot swaps in a row (corrupt file?)");
+    }
     const struct vkt_op o = vkt_ops[op];
     if (__builtin_expect(o.act <= ACT_FUSED, 1)) {
         uint64_t addr = r->vkt_prev[o.cls] + (uint64_t)(int64_t)o.delta, size = o.size;
@@ -396,6 +416,8 @@ static inline __attribute__((always_inline)) int vkt_one(struct trc_reader *r,
             if (!get_varint(&p, e, &d))
                 return bad_varint(r, p, e, off, "address delta");
             addr = r->vkt_prev[o.cls] + unzigzag(d);
+            if (o.cls <= CLS_W)
+                r->vkt_prev2[o.cls] = r->vkt_prev[o.cls];
         }
         if (addr >= r->lim_access || size > r->lim_access - addr)
             return bad_access(r, off, addr, size);
@@ -506,6 +528,8 @@ static size_t vkt_batch(struct trc_reader *r, struct trc_record *recs, size_t n,
                     addr = prev[o.cls] + unzigzag(d);
                     if (addr >= lim || sz > lim - addr)
                         break;
+                    if (o.cls <= CLS_W)
+                        r->vkt_prev2[o.cls] = prev[o.cls];
                     prev[o.cls] = addr + sz;
                     size[o.cls] = sz;
                     rec->type = cls_type[o.cls];
@@ -582,6 +606,7 @@ struct trc_writer {
     enum mmu_arch arch;
     uint64_t lim_access, lim_region;
     uint64_t prev[4], size[4];
+    uint64_t prev2[2]; /* R and W: the other address slot (as the reader's vkt_prev2) */
     bool pend_i1;       /* an `I 1` not yet written: it may fuse with the next fetch */
     uint64_t nrec, flushed;
     uint32_t crc;       /* CRC-32 of the bytes flushed */
@@ -739,13 +764,26 @@ int trc_writer_access(struct trc_writer *w, enum trc_type type, uint64_t addr, u
             w->buf[w->len++] = (uint8_t)(cls * 64 + (unsigned)sc * 16 + (unsigned)(sd + 8));
         } else if (cls == CLS_W && size == w->size[CLS_R] && addr + size == w->prev[CLS_R]) {
             w->buf[w->len++] = 0xfb;
-        } else if (sc >= 0) {
-            w->buf[w->len++] = (uint8_t)(0xe8 + cls * 4 + (unsigned)sc);
-            put_varint(w, zigzag(d));
+        } else if (sc >= 0 && (int64_t)(addr - w->prev2[cls]) >= -8 &&
+                   (int64_t)(addr - w->prev2[cls]) <= 7) {
+            /* near the other stream of this class: swap the slots, then the short form */
+            int64_t sd2 = (int64_t)(addr - w->prev2[cls]);
+            uint64_t t = w->prev[cls];
+            w->prev[cls] = w->prev2[cls];
+            w->prev2[cls] = t;
+            w->buf[w->len++] = (uint8_t)(0xfc + cls);
+            w->buf[w->len++] = (uint8_t)(cls * 64 + (unsigned)sc * 16 + (unsigned)(sd2 + 8));
         } else {
-            w->buf[w->len++] = (uint8_t)(0xf0 + cls);
-            put_varint(w, size);
-            put_varint(w, zigzag(d));
+            /* a long form keeps the previous end in the other slot */
+            w->prev2[cls] = w->prev[cls];
+            if (sc >= 0) {
+                w->buf[w->len++] = (uint8_t)(0xe8 + cls * 4 + (unsigned)sc);
+                put_varint(w, zigzag(d));
+            } else {
+                w->buf[w->len++] = (uint8_t)(0xf0 + cls);
+                put_varint(w, size);
+                put_varint(w, zigzag(d));
+            }
         }
     }
     w->prev[cls] = addr + size;

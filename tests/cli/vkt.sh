@@ -103,10 +103,10 @@ expect 2 "^vkmmu: $tmp/trunc.vkt: byte $((size - 13)): the file ends inside the 
 [ -e "$tmp/bad.json" ] && fail "a result file was written for a truncated .vkt"
 head -c 1000 "$tmp/t.vkt" > "$tmp/trunc2.vkt"
 expect 2 "^vkmmu: $tmp/trunc2.vkt: byte [0-9]+: the file ends" "$bin" replay "$tmp/trunc2.vkt"
-# An unknown opcode where the first record (the arch record 0xfa at byte 16) was.
+# Two slot swaps in a row where the first records (the arch record 0xfa at byte 16) were.
 cp "$tmp/t.vkt" "$tmp/corrupt.vkt"
-printf '\xfc' | dd of="$tmp/corrupt.vkt" bs=1 seek=16 conv=notrunc status=none
-expect 2 "^vkmmu: $tmp/corrupt.vkt: byte 16: unknown opcode 0xfc" "$bin" replay "$tmp/corrupt.vkt"
+printf '\xfc\xfc' | dd of="$tmp/corrupt.vkt" bs=1 seek=16 conv=notrunc status=none
+expect 2 "^vkmmu: $tmp/corrupt.vkt: byte 17: two slot swaps in a row" "$bin" replay "$tmp/corrupt.vkt"
 # A bad version number in the header.
 cp "$tmp/t.vkt" "$tmp/version.vkt"
 printf '\x09' | dd of="$tmp/version.vkt" bs=1 seek=8 conv=notrunc status=none

@@ -421,10 +421,12 @@ Test(vkt, corrupt_files_name_the_byte_offset)
     len = end_record(buf, 17, 5);
     write_bytes("count.vkt", buf, len);
     expect_bad("count.vkt", 17, "end record counts 5 records but 1");
-    /* An unknown opcode after one good record. */
+    /* Every opcode is defined; what cannot occur is two slot swaps in a row. */
     buf[17] = 0xfc;
-    write_bytes("op.vkt", buf, 18);
-    expect_bad("op.vkt", 17, "unknown opcode 0xfc");
+    buf[18] = 0xfd;
+    buf[19] = 0x08;
+    write_bytes("op.vkt", buf, 20);
+    expect_bad("op.vkt", 18, "two slot swaps in a row");
     /* An address beyond i386: a long R with a huge delta. */
     unsigned char big[] = "\x89VKT\r\n\x1a\n\x01\0\0\0\0\0\0\0\xe8\x80\x80\x80\x80\x20";
     write_bytes("wide.vkt", big, 22);
