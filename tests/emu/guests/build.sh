@@ -13,8 +13,9 @@ build() { # TARGET SOURCE FLAGS...: rebuilt when the source is newer
     local target=$1 source=$src/$2
     shift 2
     if [ ! -e "$out/$target" ] || [ "$source" -nt "$out/$target" ]; then
-        "$cc" "$@" -o "$out/$target.tmp" "$source"
-        mv "$out/$target.tmp" "$out/$target"
+        # several tests build concurrently (ctest -j): a private temporary, renamed atomically
+        "$cc" "$@" -o "$out/$target.tmp.$$" "$source"
+        mv -f "$out/$target.tmp.$$" "$out/$target"
     fi
 }
 build exit42 exit42.c -m32 -static -nostdlib -ffreestanding -fno-pie -no-pie -O2
