@@ -3,7 +3,18 @@
 # busybox runs, fault.native of `vkmmu run --scheme linux --policy none` against the minor
 # faults getrusage reports for the same static binary run natively with THP off.
 # Usage: scripts/linux-vs-host.sh BUILD_DIR   (prints a Markdown table)
+# The host counts need the host kernel to execute the i386 programs itself: where it cannot (no
+# IA-32 emulation: ENOEXEC), this script says so and exits 3 without printing a table.  qemu-i386
+# is no substitute here (its own faults are not the guest's).
 set -euo pipefail
+# shellcheck source=ref-runner.sh
+source "$(dirname "$0")/ref-runner.sh"
+if ! ref_host_can_run_i386; then
+    echo "linux-vs-host: this host cannot execute i386 programs (ENOEXEC: a kernel without IA-32" \
+        "emulation, or a hypervisor without 32-bit user mode), so it cannot measure the host" \
+        "kernel's own minor faults for them; run this on a host that can (no numbers printed)" >&2
+    exit 3
+fi
 B=$(cd "${1:-build}" && pwd)
 V=$B/cli/vkmmu
 T=$(mktemp -d)

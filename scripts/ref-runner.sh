@@ -131,3 +131,10 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 fi
 # Sourced: choose now, and let the caller decide what a failure means.
 ref__choose || true
+# The forced-qemu copy of a test (tests/CMakeLists.txt sets VKMMU_REF_DUPLICATE_SKIP=77 with
+# VKMMU_REF_RUNNER=qemu) is a duplicate where the host cannot run i386 programs: the test's own
+# run already used qemu-i386.  It then skips with that status instead of running twice.
+if [ -n "${VKMMU_REF_DUPLICATE_SKIP:-}" ] && [ "$REF_MODE" = qemu ] && ! ref_host_can_run_i386; then
+    echo "SKIP: this host cannot execute i386 programs, so the test's default run already used qemu-i386"
+    exit "$VKMMU_REF_DUPLICATE_SKIP"
+fi

@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 scripts/install-deps.sh --all
+# Tests that compare with "native" run i386 programs through the reference runner: the host
+# where it executes them, else qemu-i386; each such test runs a second time with qemu forced.
+echo "== reference runner: $(scripts/ref-runner.sh --mode) =="
 
 echo "== build (release) =="
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

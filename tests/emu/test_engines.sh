@@ -3,8 +3,14 @@
 # counts for the same configurations (issue 4 item 2): every counter both engines produce
 # (all but access.read/write/fetch, which only the hooks engine sees) on every bundled
 # workload (guests/) and busybox, for one configuration and for a set of them; and the guest
-# prints under vkmmu what it prints natively.
+# prints under vkmmu what it prints under the reference runner (scripts/ref-runner.sh: natively
+# where the host runs i386 programs, else qemu-i386).
 set -u
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../../scripts/ref-runner.sh
+source "$here/../../scripts/ref-runner.sh"
+[ -n "$REF_MODE" ] || { echo "FAIL: no reference runner: $REF_WHY"; exit 1; }
+echo "reference runner: $REF_MODE ($REF_WHY)"
 vkmmu=${1:?usage: test_engines.sh VKMMU_BIN BUILD_DIR}
 build=${2:?usage: test_engines.sh VKMMU_BIN BUILD_DIR}
 work=$(mktemp -d "$build/test-emu-engines.XXXXXX")
@@ -23,7 +29,7 @@ compare() { # NAME DIR OPTIONS -- PROGRAM ARGS...
     while [ "$1" != "--" ]; do opts+=("$1"); shift; done
     shift
     local native
-    native=$(cd "$dir" && "$@" 2>/dev/null </dev/null | md5sum)
+    native=$(cd "$dir" && ref_run "$@" 2>/dev/null </dev/null | md5sum)
     local ok=1
     for e in paging hooks; do
         local out
@@ -31,7 +37,7 @@ compare() { # NAME DIR OPTIONS -- PROGRAM ARGS...
               2>"$work/$e.err" </dev/null | md5sum)
         if [ "$out" != "$native" ]; then
             ok=0
-            echo "  $e: output differs from the native run: $(tail -2 "$work/$e.err")"
+            echo "  $e: output differs from the reference run ($REF_MODE): $(tail -2 "$work/$e.err")"
         fi
     done
     if ! diff <(counters "$work/paging.json") <(counters "$work/hooks.json") >"$work/diff"; then
@@ -65,7 +71,6 @@ else
     echo "note: $gdir/workloads.txt not built; guests/ workloads skipped"
 fi
 # Guests that die: the segv is a reflected fault in both engines, counted alike.
-here=$(cd "$(dirname "$0")" && pwd)
 if bash "$here/guests/build.sh" "$build/tests-emu-guests"; then
     for m in segv ro mprotect munmap; do
         compare "crash $m (vpt-1.10, native)" "$build/tests-emu-guests" --scheme vpt-1.10,native \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every guests/ workload natively (static i386 binaries run on an amd64 host) and checks the
-# determinism contract the emulation tests rely on: exit status 0, non-empty stdout, nothing on
+# Runs every guests/ workload with the reference runner (scripts/ref-runner.sh: natively where the
+# host executes i386 programs, else under qemu-i386) and checks the determinism contract the emulation tests rely on: exit status 0, non-empty stdout, nothing on
 # stderr, and byte-identical stdout across two runs with address randomisation on and one with it
 # off (setarch -R).  Also checks the binaries are static i386 executables (what `vkmmu run`
 # loads), that fileread and filemmap agree with each other and with the host's FNV-1a of
@@ -31,6 +31,13 @@ if [ ! -f "$list" ]; then
     echo "$me: FAIL: no workloads.txt in $gdir or the source tree" >&2
     exit 1
 fi
+# shellcheck source=../../scripts/ref-runner.sh
+source "$here/../../scripts/ref-runner.sh"
+if [ -z "$REF_MODE" ]; then
+    echo "$me: FAIL: no reference runner: $REF_WHY" >&2
+    exit 1
+fi
+echo "$me: reference runner: $REF_MODE ($REF_WHY)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -49,7 +56,8 @@ run_one() {
     shift 2
     local pre=()
     [ "$tag" = norand ] && pre=(setarch linux32 -R)
-    (cd "$gdir" && timeout 60 "${pre[@]}" "./$name" "$@") >"$tmp/$tag.out" 2>"$tmp/$tag.err"
+    (cd "$gdir" && timeout 60 "${pre[@]}" bash -c 'source "$0"; ref_run "$@"' \
+        "$here/../../scripts/ref-runner.sh" "./$name" "$@") >"$tmp/$tag.out" 2>"$tmp/$tag.err"
     rc=$?
     if [ $rc -ne 0 ]; then
         fail "$name $* ($tag run): exit status $rc; stderr: $(head -c 300 "$tmp/$tag.err")"
@@ -134,7 +142,7 @@ fi
 # Bad input is a usage error (exit 2), as everywhere in vkmmu.
 for bad in "seqscan abc" "stride 16 0" "sparse 64 3" "fileread"; do
     # shellcheck disable=SC2086
-    (cd "$gdir" && ./$bad) >/dev/null 2>"$tmp/bad.err"
+    (cd "$gdir" && ref_run ./$bad) >/dev/null 2>"$tmp/bad.err"
     rc=$?
     [ $rc -eq 2 ] || fail "'$bad' should exit 2 (bad arguments), exited $rc"
     [ -s "$tmp/bad.err" ] || fail "'$bad' exited without a message on stderr"
@@ -144,5 +152,5 @@ if [ $fails -ne 0 ]; then
     echo "$me: $fails failure(s) over $count workloads" >&2
     exit 1
 fi
-echo "$me: all $count workloads deterministic natively"
+echo "$me: all $count workloads deterministic under the reference runner ($REF_MODE)"
 exit 0
