@@ -77,9 +77,27 @@ static bool is_rep_string(const char *mn)
     return false;
 }
 
+/* in, out, ins*, outs*: at CPL 3 with IOPL 0 and no I/O bitmap (Linux's user mode), each
+ * raises #GP (SDM vol. 1, 19.5.1), which Unicorn 2.0.1 does not check. */
+static bool is_io(unsigned id)
+{
+    switch (id) {
+    case X86_INS_IN:
+    case X86_INS_OUT:
+    case X86_INS_INSB:
+    case X86_INS_INSW:
+    case X86_INS_INSD:
+    case X86_INS_OUTSB:
+    case X86_INS_OUTSW:
+    case X86_INS_OUTSD: return true;
+    default: return false;
+    }
+}
+
 static int decode(struct emu_blocks *b, uc_engine *uc, struct emu_block *blk)
 {
     blk->rep_addr = 0;
+    blk->io_addr = 0;
     if (blk->size > b->buf_cap) {
         uint8_t *nb = realloc(b->buf, blk->size);
         if (!nb)
@@ -117,6 +135,8 @@ static int decode(struct emu_blocks *b, uc_engine *uc, struct emu_block *blk)
             break;
         }
         blk->rep_addr = is_rep_string(insn->mnemonic) ? (uint32_t)insn->address : 0;
+        if (blk->io_addr == 0 && is_io(insn->id))
+            blk->io_addr = (uint32_t)insn->address;
     }
     cs_free(insn, 1);
     return 0;
@@ -136,7 +156,7 @@ const struct emu_block *emu_blocks_get_slow(struct emu_blocks *b, uc_engine *uc,
         s = (s + 1) & (b->cap - 1);
     }
     if (size == 0) {
-        static const struct emu_block empty = {0, 0, 0, 0, 0};
+        static const struct emu_block empty = {0, 0, 0, 0, 0, 0};
         return &empty;
     }
     if ((b->len + 1) * 2 > b->cap) {

@@ -36,11 +36,14 @@
 #define EMU_PG_A 0x020u
 #define EMU_PG_D 0x040u
 
-/* Selectors (GDT index << 3 | RPL). */
+/* Selectors (GDT index << 3 | RPL).  The user ones are an x86-64 Linux kernel's for a 32-bit
+ * process (__USER32_CS = GDT 4, __USER_DS = GDT 5), as its TLS entries 12..14 are. */
 #define EMU_SEL_KCODE 0x08u
 #define EMU_SEL_KDATA 0x10u
-#define EMU_SEL_UCODE 0x1Bu
-#define EMU_SEL_UDATA 0x23u
+#define EMU_SEL_UCODE 0x23u
+#define EMU_SEL_UDATA 0x2Bu
+#define EMU_GDT_UCODE 4u
+#define EMU_GDT_UDATA 5u
 
 /* ---- Capstone per-block cache (emu_blocks.c) ---- */
 struct emu_block {
@@ -48,6 +51,7 @@ struct emu_block {
     uint32_t ninsns;
     uint32_t off;       /* first instruction offset in emu_blocks.offs */
     uint32_t rep_addr;  /* the block ends with a rep-prefixed string instruction here, or 0 */
+    uint32_t io_addr;   /* the block's first in/out/ins/outs is here (#GP at CPL 3), or 0 */
 };
 #define EMU_BLOCKS_DM 8192u /* direct-mapped front cache of the table (by address) */
 struct emu_blocks {

@@ -52,29 +52,74 @@ void emu_machine_set_tls(struct emu_machine *mc, unsigned idx, uint32_t base, ui
     mc->gdt[idx] = ((uint64_t)hi << 32) | lo;
 }
 
-/* The ring-0 stub: user data selectors into DS/ES, null FS/GS (as Linux's start_thread), an
- * iret frame from EBX (user ESP) and ECX (user EIP), every general register zeroed (EDX = 0
- * tells glibc's _start there is no rtld_fini). */
+/* The ring-0 stub: the user data selector into DS/ES, null FS/GS, an iret frame from EBX
+ * (user ESP) and ECX (user EIP) with EFLAGS = IF | bit 1, every general register zeroed: what
+ * Linux's start_thread and ELF_PLAT_INIT leave (EDX = 0 also tells glibc's _start there is no
+ * rtld_fini).  The selectors are an x86-64 kernel's for a 32-bit process (emu_internal.h). */
 static const uint8_t stub_code[] = {
-    0x66, 0xB8, 0x23, 0x00,       /* mov ax, 0x23 */
-    0x8E, 0xD8,                   /* mov ds, ax */
-    0x8E, 0xC0,                   /* mov es, ax */
-    0x31, 0xC0,                   /* xor eax, eax */
-    0x8E, 0xE0,                   /* mov fs, ax */
-    0x8E, 0xE8,                   /* mov gs, ax */
-    0x6A, 0x23,                   /* push 0x23 (SS) */
-    0x53,                         /* push ebx (ESP) */
-    0x68, 0x02, 0x02, 0x00, 0x00, /* push 0x202 (EFLAGS: IF) */
-    0x6A, 0x1B,                   /* push 0x1b (CS) */
-    0x51,                         /* push ecx (EIP) */
-    0x31, 0xDB,                   /* xor ebx, ebx */
-    0x31, 0xC9,                   /* xor ecx, ecx */
-    0x31, 0xD2,                   /* xor edx, edx */
-    0x31, 0xF6,                   /* xor esi, esi */
-    0x31, 0xFF,                   /* xor edi, edi */
-    0x31, 0xED,                   /* xor ebp, ebp */
-    0xCF,                         /* iret */
+    0x66, 0xB8, EMU_SEL_UDATA, 0x00, /* mov ax, EMU_SEL_UDATA */
+    0x8E, 0xD8,                      /* mov ds, ax */
+    0x8E, 0xC0,                      /* mov es, ax */
+    0x31, 0xC0,                      /* xor eax, eax */
+    0x8E, 0xE0,                      /* mov fs, ax */
+    0x8E, 0xE8,                      /* mov gs, ax */
+    0x6A, EMU_SEL_UDATA,             /* push EMU_SEL_UDATA (SS) */
+    0x53,                            /* push ebx (ESP) */
+    0x68, 0x02, 0x02, 0x00, 0x00,    /* push 0x202 (EFLAGS: IF, reserved bit 1) */
+    0x6A, EMU_SEL_UCODE,             /* push EMU_SEL_UCODE (CS) */
+    0x51,                            /* push ecx (EIP) */
+    0x31, 0xDB,                      /* xor ebx, ebx */
+    0x31, 0xC9,                      /* xor ecx, ecx */
+    0x31, 0xD2,                      /* xor edx, edx */
+    0x31, 0xF6,                      /* xor esi, esi */
+    0x31, 0xFF,                      /* xor edi, edi */
+    0x31, 0xED,                      /* xor ebp, ebp */
+    0xCF,                            /* iret */
 };
+
+/* CR0 and CR4 as Linux runs user code (SDM vol. 3A, 2.5): PE, MP, ET, NE (x87 errors as #MF),
+ * WP, AM, PG; OSFXSR and OSXMMEXCPT.  Unicorn 2.0.1 runs SSE without OSFXSR and never raises
+ * #AC or #XM; the bits are set so nothing depends on that. */
+#define EMU_CR0 0x80050033u
+#define EMU_CR4 0x00000600u
+
+/* The FPU and SSE state of a fresh Linux process (fpstate_init_fstate and the MXCSR default):
+ * x87 control word 0x37F (every exception masked, 64-bit precision, round to nearest), status
+ * word 0, every register empty (full tag word 0xFFFF), MXCSR 0x1F80.  Unicorn 2.0.1 starts
+ * with control word 0 (24-bit precision; its softfloat state keeps 64-bit until the guest's
+ * first fldcw syncs it), tag word 0x5555 (eight valid zeros) and MXCSR 0 (every SIMD exception
+ * unmasked).  These writes take effect at once, precision and rounding included (read back,
+ * and seen by the guest: tests/emu/test_initstate.sh). */
+static int set_fpu_state(struct emu_machine *mc)
+{
+    static const struct {
+        int reg;
+        uint32_t val;
+        const char *name;
+    } init[] = {
+        {UC_X86_REG_FPCW, 0x037Fu, "x87 control word"},
+        {UC_X86_REG_FPSW, 0x0000u, "x87 status word"},
+        {UC_X86_REG_FPTAG, 0xFFFFu, "x87 tag word"},
+        {UC_X86_REG_MXCSR, 0x1F80u, "MXCSR"},
+    };
+    for (size_t i = 0; i < sizeof init / sizeof init[0]; i++) {
+        uint64_t v = init[i].val, back = 0;
+        if (EMU_UC(mc, uc_reg_write(mc->uc, init[i].reg, &v)) ||
+            EMU_UC(mc, uc_reg_read(mc->uc, init[i].reg, &back)))
+            return -1;
+        uint32_t mask = init[i].reg == UC_X86_REG_MXCSR ? 0xFFFFFFFFu : 0xFFFFu;
+        if (((uint32_t)back & mask) != init[i].val) {
+            mc->failed = true;
+            if (mc->err)
+                snprintf(mc->err, mc->errlen,
+                         "unicorn: the %s reads back 0x%x after writing 0x%x (Unicorn %u.%u "
+                         "does not behave as docs/emulation.md says; refusing to run)",
+                         init[i].name, (unsigned)back, init[i].val, UC_API_MAJOR, UC_API_MINOR);
+            return -1;
+        }
+    }
+    return 0;
+}
 
 int emu_machine_open(struct emu_machine *mc, bool all_present, char *err, size_t errlen)
 {
@@ -118,12 +163,12 @@ int emu_machine_open(struct emu_machine *mc, bool all_present, char *err, size_t
 
     mc->gdt[1] = flat_desc(0, true);
     mc->gdt[2] = flat_desc(0, false);
-    mc->gdt[3] = flat_desc(3, true);
-    mc->gdt[4] = flat_desc(3, false);
+    mc->gdt[EMU_GDT_UCODE] = flat_desc(3, true);
+    mc->gdt[EMU_GDT_UDATA] = flat_desc(3, false);
     memcpy(mc->kmem + (EMU_STUB_ADDR - EMU_KBASE), stub_code, sizeof stub_code);
 
     /* Paging on (PE|PG|WP) before the first run, then GDTR and CPL0 segments (section 2). */
-    uint32_t cr3 = EMU_PD_ADDR, cr0 = 0x80010001u, cr4 = 0;
+    uint32_t cr3 = EMU_PD_ADDR, cr0 = EMU_CR0, cr4 = EMU_CR4;
     uc_x86_mmr gdtr = {.selector = 0, .base = EMU_GDT_ADDR,
                        .limit = EMU_GDT_ENTRIES * 8 - 1, .flags = 0};
     uint32_t cs = EMU_SEL_KCODE, ds = EMU_SEL_KDATA;
@@ -134,7 +179,7 @@ int emu_machine_open(struct emu_machine *mc, bool all_present, char *err, size_t
         EMU_UC(mc, uc_reg_write(mc->uc, UC_X86_REG_CS, &cs)) ||
         EMU_UC(mc, uc_reg_write(mc->uc, UC_X86_REG_SS, &ds)) ||
         EMU_UC(mc, uc_reg_write(mc->uc, UC_X86_REG_DS, &ds)) ||
-        EMU_UC(mc, uc_reg_write(mc->uc, UC_X86_REG_ES, &ds)))
+        EMU_UC(mc, uc_reg_write(mc->uc, UC_X86_REG_ES, &ds)) || set_fpu_state(mc) != 0)
         return -1;
     if (EMU_UC(mc, uc_context_alloc(mc->uc, &mc->ctx))) {
         mc->ctx = NULL;

@@ -46,6 +46,8 @@ struct emu_runner {
     uint32_t rep_cont;     /* a block made of the rep instruction here is its next iteration */
     bool stopping;     /* the run has ended (guest exit, signal, limit, host error) */
     bool top;          /* --top: attribute reflections and dirty traps to instructions */
+    bool slow_mem;     /* hooks: memory accesses take hook_mem_slow (--top, or a block with an
+                        * I/O instruction, whose own access must not reach the models) */
     bool host_error;
     /* Set by the watchdog thread (timeout_s, stop): the emu_end to end with, or 0. */
     atomic_int async_end;
@@ -422,6 +424,50 @@ static void uncount_tail(struct emu_runner *r, const struct emu_block *lb, uint3
     r->last_block = NULL;
 }
 
+/* An I/O instruction at CPL 3 (in, out, ins, outs, with or without rep): Linux runs user code
+ * with IOPL 0 and no I/O permission bitmap, so the CPU raises #GP before the instruction
+ * touches a port or memory, and the guest dies of SIGSEGV.  Unicorn 2.0.1 skips that check:
+ * the engine catches the instruction at its port access (UC_HOOK_INSN) or, for ins/outs, at
+ * the memory access Unicorn makes first (page_fault, hook_mem_slow). */
+static void io_fault(struct emu_runner *r, uint32_t at)
+{
+    const struct emu_block *lb = r->last_block;
+    if (lb && at - lb->addr < lb->size)
+        uncount_tail(r, lb, at);
+    guest_signal(r, SIGSEGV, at, at, false,
+                 "general protection fault (#GP): I/O instruction at CPL 3 (IOPL 0)");
+}
+
+/* The I/O instruction that is running: the first of the current block (the first one ends
+ * the guest); the bare engine, which has no block hook, asks Unicorn for EIP. */
+static uint32_t io_site(struct emu_runner *r)
+{
+    const struct emu_block *lb = r->last_block;
+    return lb && lb->io_addr ? lb->io_addr : reg32(r, UC_X86_REG_EIP);
+}
+
+static uint32_t hook_in(uc_engine *uc, uint32_t port, int size, void *user)
+{
+    (void)uc;
+    (void)port;
+    (void)size;
+    struct emu_runner *r = user;
+    if (!r->stopping)
+        io_fault(r, io_site(r));
+    return 0;
+}
+
+static void hook_out(uc_engine *uc, uint32_t port, int size, uint32_t value, void *user)
+{
+    (void)uc;
+    (void)port;
+    (void)size;
+    (void)value;
+    struct emu_runner *r = user;
+    if (!r->stopping)
+        io_fault(r, io_site(r));
+}
+
 static void page_fault(struct emu_runner *r, uint32_t eip, uint32_t cr2, uint32_t ec)
 {
     /* A data fault happens inside the block the block hook announced last; a fetch fault
@@ -429,6 +475,10 @@ static void page_fault(struct emu_runner *r, uint32_t eip, uint32_t cr2, uint32_
     const struct emu_block *lb = r->last_block;
     bool in_block = lb && eip - lb->addr < lb->size;
     enum mmu_kind kind = (ec & 2) ? MMU_WRITE : in_block ? MMU_READ : MMU_FETCH;
+    if (in_block && eip == lb->io_addr) {
+        io_fault(r, eip); /* ins/outs: #GP comes before the memory access */
+        return;
+    }
     if (in_block)
         uncount_tail(r, lb, eip);
     r->res->page_faults++;
@@ -643,7 +693,10 @@ static void hook_block_hooks(uc_engine *uc, uint64_t addr, uint32_t size, void *
     if (r->stopping)
         return;
     count_block(r, (uint32_t)addr, size);
-    if (r->stopping || size == 0 || r->last_counted == 0)
+    if (r->stopping)
+        return;
+    r->slow_mem = r->top || r->last_block->io_addr != 0;
+    if (size == 0 || r->last_counted == 0)
         return; /* a rep iteration fetches nothing new */
     struct ctr_snap s0 = {0, 0};
     if (r->o->top)
@@ -661,6 +714,11 @@ static void hook_mem_slow(struct emu_runner *r, enum mmu_kind kind, uint64_t add
 {
     if (r->stopping)
         return;
+    const struct emu_block *lb = r->last_block;
+    if (lb && lb->io_addr && reg32(r, UC_X86_REG_EIP) == lb->io_addr) {
+        io_fault(r, lb->io_addr); /* ins/outs: #GP comes before the memory access */
+        return;
+    }
     struct ctr_snap s0 = snap(r);
     int st = vk_set_access(r->set, addr, (uint64_t)size, kind);
     if (st != VK_OK) {
@@ -678,7 +736,7 @@ static void hook_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, i
     (void)value;
     struct emu_runner *r = user;
     enum mmu_kind kind = type == UC_MEM_WRITE ? MMU_WRITE : MMU_READ;
-    if (__builtin_expect(r->stopping || r->top, 0)) {
+    if (__builtin_expect(r->stopping || r->slow_mem, 0)) {
         hook_mem_slow(r, kind, addr, size);
         return;
     }
@@ -897,6 +955,7 @@ int emu_run(const struct emu_options *o, struct vk_set *models, struct emu_resul
     r->err = err;
     r->errlen = errlen;
     r->top = o->top > 0;
+    r->slow_mem = r->top;
     int rc = emu_elf_load(&r->elf, o->program, err, errlen);
     if (rc != EMU_OK) {
         free(r);
@@ -953,7 +1012,11 @@ int emu_run(const struct emu_options *o, struct vk_set *models, struct emu_resul
         goto out_gos;
 
     uc_hook h;
-    if (EMU_UC(&r->mc, uc_hook_add(r->mc.uc, &h, UC_HOOK_INTR, (void *)hook_intr, r, 1, 0)))
+    if (EMU_UC(&r->mc, uc_hook_add(r->mc.uc, &h, UC_HOOK_INTR, (void *)hook_intr, r, 1, 0)) ||
+        EMU_UC(&r->mc, uc_hook_add(r->mc.uc, &h, UC_HOOK_INSN, (void *)hook_in, r, 1, 0,
+                                   UC_X86_INS_IN)) ||
+        EMU_UC(&r->mc, uc_hook_add(r->mc.uc, &h, UC_HOOK_INSN, (void *)hook_out, r, 1, 0,
+                                   UC_X86_INS_OUT)))
         goto out_gos;
     if (o->engine == EMU_ENGINE_PAGING &&
         EMU_UC(&r->mc, uc_hook_add(r->mc.uc, &h, UC_HOOK_BLOCK, (void *)hook_block_paging, r, 0,

@@ -119,6 +119,31 @@ enum gos_nr {
     GOS_NR_chown32 = 212,
     GOS_NR_lchown32 = 198,
     GOS_NR_fchownat = 298,
+    /* user and group ids (gos_sys_ids): the 16-bit calls, then the 32-bit ones */
+    GOS_NR_setuid = 23,
+    GOS_NR_getuid = 24,
+    GOS_NR_setgid = 46,
+    GOS_NR_getgid = 47,
+    GOS_NR_geteuid = 49,
+    GOS_NR_getegid = 50,
+    GOS_NR_setreuid = 70,
+    GOS_NR_setregid = 71,
+    GOS_NR_setfsuid = 138,
+    GOS_NR_setfsgid = 139,
+    GOS_NR_setresuid = 164,
+    GOS_NR_getresuid = 165,
+    GOS_NR_setresgid = 170,
+    GOS_NR_getresgid = 171,
+    GOS_NR_setreuid32 = 203,
+    GOS_NR_setregid32 = 204,
+    GOS_NR_setresuid32 = 208,
+    GOS_NR_getresuid32 = 209,
+    GOS_NR_setresgid32 = 210,
+    GOS_NR_getresgid32 = 211,
+    GOS_NR_setuid32 = 213,
+    GOS_NR_setgid32 = 214,
+    GOS_NR_setfsuid32 = 215,
+    GOS_NR_setfsgid32 = 216,
 };
 
 #define GOS_PAGE 4096u
@@ -355,6 +380,8 @@ int32_t gos_sys_sched_getaffinity(struct gos *g, const struct gos_regs *r);
 int32_t gos_sys_getrusage(struct gos *g, const struct gos_regs *r);
 int32_t gos_sys_poll(struct gos *g, const struct gos_regs *r);
 int32_t gos_sys_getgroups32(struct gos *g, const struct gos_regs *r);
+/* Every set*id, get*id and getres*id call, 16- and 32-bit, told apart by r->eax. */
+int32_t gos_sys_ids(struct gos *g, const struct gos_regs *r);
 /* A write hit a closed pipe: the guest dies of SIGPIPE unless it ignores or catches it
  * (handlers are never run: the write then fails with EPIPE).  Returns -EPIPE. */
 int32_t gos_sigpipe(struct gos *g);

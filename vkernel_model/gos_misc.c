@@ -318,6 +318,95 @@ int32_t gos_sys_getgroups32(struct gos *g, const struct gos_regs *r)
     return rc ? rc : 1;
 }
 
+/* ---- user and group ids ------------------------------------------------------------------
+ * The guest is an unprivileged process (no CAP_SETUID, CAP_SETGID) whose real, effective, saved
+ * and filesystem ids are all GOS_UID (GOS_GID for groups), and nothing ever changes them.  As
+ * in Linux's kernel/sys.c for such a process: a call that asks for the ids it already has
+ * succeeds, -1 keeps an id where the call allows it (setre*id, setres*id), anything else is
+ * EPERM; set*id(-1) is EINVAL; setfs*id returns the old fsid whatever it is given.  The 16-bit
+ * calls (kernel/uid16.c) take the low 16 bits of the argument with 0xFFFF for -1, and
+ * getres*id(16) writes 16-bit ids. */
+enum id_op { ID_GET, ID_SET, ID_SETRE, ID_SETRES, ID_SETFS, ID_GETRES };
+
+struct id_call {
+    unsigned nr;
+    enum id_op op;
+    bool gid, narrow; /* a group call; a 16-bit call */
+};
+
+static const struct id_call id_calls[] = {
+    {GOS_NR_getuid, ID_GET, false, true},
+    {GOS_NR_geteuid, ID_GET, false, true},
+    {GOS_NR_getgid, ID_GET, true, true},
+    {GOS_NR_getegid, ID_GET, true, true},
+    {GOS_NR_setuid, ID_SET, false, true},
+    {GOS_NR_setgid, ID_SET, true, true},
+    {GOS_NR_setreuid, ID_SETRE, false, true},
+    {GOS_NR_setregid, ID_SETRE, true, true},
+    {GOS_NR_setresuid, ID_SETRES, false, true},
+    {GOS_NR_setresgid, ID_SETRES, true, true},
+    {GOS_NR_setfsuid, ID_SETFS, false, true},
+    {GOS_NR_setfsgid, ID_SETFS, true, true},
+    {GOS_NR_getresuid, ID_GETRES, false, true},
+    {GOS_NR_getresgid, ID_GETRES, true, true},
+    {GOS_NR_setuid32, ID_SET, false, false},
+    {GOS_NR_setgid32, ID_SET, true, false},
+    {GOS_NR_setreuid32, ID_SETRE, false, false},
+    {GOS_NR_setregid32, ID_SETRE, true, false},
+    {GOS_NR_setresuid32, ID_SETRES, false, false},
+    {GOS_NR_setresgid32, ID_SETRES, true, false},
+    {GOS_NR_setfsuid32, ID_SETFS, false, false},
+    {GOS_NR_setfsgid32, ID_SETFS, true, false},
+    {GOS_NR_getresuid32, ID_GETRES, false, false},
+    {GOS_NR_getresgid32, ID_GETRES, true, false},
+};
+
+/* An id argument: a 16-bit call's is truncated, its 0xFFFF meaning -1 (low2highuid). */
+static uint32_t id_arg(const struct id_call *c, uint32_t v)
+{
+    if (!c->narrow)
+        return v;
+    v &= 0xFFFFu;
+    return v == 0xFFFFu ? UINT32_MAX : v;
+}
+
+/* getres*id: the three ids, each a separate put_user (an earlier one may land before a later
+ * one faults). */
+static int32_t get_res_ids(struct gos *g, const struct id_call *c, const struct gos_regs *r,
+                           uint32_t id)
+{
+    const uint32_t ptrs[3] = {r->ebx, r->ecx, r->edx};
+    uint16_t id16 = (uint16_t)id; /* GOS_UID and GOS_GID fit: no overflowuid */
+    for (int i = 0; i < 3; i++) {
+        int rc = c->narrow ? gos_copy_out(g, ptrs[i], &id16, 2) : gos_copy_out(g, ptrs[i], &id, 4);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int32_t gos_sys_ids(struct gos *g, const struct gos_regs *r)
+{
+    const struct id_call *c = NULL;
+    for (size_t i = 0; i < sizeof id_calls / sizeof id_calls[0] && !c; i++)
+        if (id_calls[i].nr == r->eax)
+            c = &id_calls[i];
+    if (!c)
+        return -ENOSYS;
+    uint32_t id = c->gid ? GOS_GID : GOS_UID;
+    uint32_t a = id_arg(c, r->ebx), b = id_arg(c, r->ecx), d = id_arg(c, r->edx);
+    bool keep_a = a == UINT32_MAX || a == id, keep_b = b == UINT32_MAX || b == id;
+    switch (c->op) {
+    case ID_GET: return (int32_t)id;
+    case ID_SET: return a == UINT32_MAX ? -EINVAL : a == id ? 0 : -EPERM;
+    case ID_SETRE: return keep_a && keep_b ? 0 : -EPERM;
+    case ID_SETRES: return keep_a && keep_b && (d == UINT32_MAX || d == id) ? 0 : -EPERM;
+    case ID_SETFS: return (int32_t)id;
+    case ID_GETRES: return get_res_ids(g, c, r, id);
+    }
+    return -ENOSYS;
+}
+
 /* set_tid_address only stores the pointer (the kernel writes it at thread exit, which a
  * single-threaded guest never reaches before exit_group). */
 int32_t gos_sys_set_tid_address(struct gos *g, const struct gos_regs *r)

@@ -56,8 +56,8 @@ run_one() {
     shift 2
     local pre=()
     [ "$tag" = norand ] && pre=(setarch linux32 -R)
-    (cd "$gdir" && timeout 60 "${pre[@]}" bash -c 'source "$0"; ref_run "$@"' \
-        "$here/../../scripts/ref-runner.sh" "./$name" "$@") >"$tmp/$tag.out" 2>"$tmp/$tag.err"
+    (cd "$gdir" && timeout 60 "${pre[@]}" bash "$here/../../scripts/ref-runner.sh" "./$name" "$@") \
+        >"$tmp/$tag.out" 2>"$tmp/$tag.err"
     rc=$?
     if [ $rc -ne 0 ]; then
         fail "$name $* ($tag run): exit status $rc; stderr: $(head -c 300 "$tmp/$tag.err")"

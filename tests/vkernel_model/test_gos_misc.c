@@ -209,3 +209,119 @@ Test(gos_misc, works_without_models)
     gos_free(g);
     vk_set_fini(&none);
 }
+
+/* ---- user and group ids: an unprivileged process whose ids are all 1000 ---- */
+enum {
+    ID_setuid = 23, ID_getuid = 24, ID_setgid = 46, ID_getgid = 47, ID_geteuid = 49,
+    ID_getegid = 50, ID_setreuid = 70, ID_setregid = 71, ID_setfsuid = 138, ID_setfsgid = 139,
+    ID_setresuid = 164, ID_getresuid = 165, ID_setresgid = 170, ID_getresgid = 171,
+    ID_setreuid32 = 203, ID_setregid32 = 204, ID_setresuid32 = 208, ID_getresuid32 = 209,
+    ID_setresgid32 = 210, ID_getresgid32 = 211, ID_setuid32 = 213, ID_setgid32 = 214,
+    ID_setfsuid32 = 215, ID_setfsgid32 = 216,
+};
+#define ID_KEEP 0xFFFFFFFFu /* -1: leave the id as it is */
+
+Test(gos_misc, setuid_to_own_id_succeeds_to_another_is_eperm)
+{
+    struct tg t;
+    tg_start(&t, 1, false, NULL);
+    uint64_t s0 = tg_ctr(&t, "vk.syscall");
+    cr_expect_eq(SC(&t, ID_setuid32, 1000), 0);
+    cr_expect_eq(SC(&t, ID_setgid32, 1000), 0);
+    cr_expect_eq(SC(&t, ID_setuid32, 0), -EPERM);
+    cr_expect_eq(SC(&t, ID_setgid32, 0), -EPERM);
+    cr_expect_eq(SC(&t, ID_setuid32, 1001), -EPERM);
+    cr_expect_eq(SC(&t, ID_setuid32, ID_KEEP), -EINVAL); /* -1 is no valid uid for setuid */
+    cr_expect_eq(SC(&t, ID_setgid32, ID_KEEP), -EINVAL);
+    /* nothing changed: the ids still read 1000, and no call was an unknown one */
+    cr_expect_eq(SC(&t, NR_getuid32), 1000);
+    cr_expect_eq(tg_ctr(&t, "vk.syscall"), s0 + 8);
+    size_t nun = gos_unknown_calls(t.g, NULL, NULL);
+    cr_expect_eq(nun, 0, "set*id calls are known: %zu unknown", nun);
+    tg_stop(&t);
+}
+
+Test(gos_misc, setreuid_and_setresuid_accept_own_ids_and_minus_one)
+{
+    struct tg t;
+    tg_start(&t, 1, false, NULL);
+    cr_expect_eq(SC(&t, ID_setreuid32, 1000, 1000), 0);
+    cr_expect_eq(SC(&t, ID_setreuid32, ID_KEEP, ID_KEEP), 0);
+    cr_expect_eq(SC(&t, ID_setreuid32, ID_KEEP, 1000), 0);
+    cr_expect_eq(SC(&t, ID_setreuid32, 0, ID_KEEP), -EPERM);
+    cr_expect_eq(SC(&t, ID_setreuid32, ID_KEEP, 0), -EPERM);
+    cr_expect_eq(SC(&t, ID_setregid32, 1000, ID_KEEP), 0);
+    cr_expect_eq(SC(&t, ID_setregid32, 1000, 5), -EPERM);
+    cr_expect_eq(SC(&t, ID_setresuid32, 1000, 1000, 1000), 0);
+    cr_expect_eq(SC(&t, ID_setresuid32, ID_KEEP, ID_KEEP, ID_KEEP), 0);
+    cr_expect_eq(SC(&t, ID_setresuid32, ID_KEEP, ID_KEEP, 0), -EPERM);
+    cr_expect_eq(SC(&t, ID_setresgid32, 1000, ID_KEEP, 1000), 0);
+    cr_expect_eq(SC(&t, ID_setresgid32, 0, 1000, 1000), -EPERM);
+    tg_stop(&t);
+}
+
+Test(gos_misc, setfsuid_returns_the_old_fsuid_whatever_it_is_given)
+{
+    struct tg t;
+    tg_start(&t, 1, false, NULL);
+    cr_expect_eq(SC(&t, ID_setfsuid32, 1000), 1000);
+    cr_expect_eq(SC(&t, ID_setfsuid32, 0), 1000); /* not allowed: unchanged, still 1000 */
+    cr_expect_eq(SC(&t, ID_setfsuid32, ID_KEEP), 1000); /* the usual way to read it */
+    cr_expect_eq(SC(&t, ID_setfsgid32, 0), 1000);
+    cr_expect_eq(SC(&t, ID_setfsgid32, ID_KEEP), 1000);
+    cr_expect_eq(SC(&t, ID_setfsuid, 0), 1000);
+    cr_expect_eq(SC(&t, ID_setfsgid, 0xFFFF), 1000);
+    tg_stop(&t);
+}
+
+Test(gos_misc, getresuid32_writes_three_ids_or_efault)
+{
+    struct tg t;
+    tg_start(&t, 1, false, NULL);
+    memset(tg_ptr(&t, BUF_ADDR), 0xAB, 16);
+    cr_assert_eq(SC(&t, ID_getresuid32, BUF_ADDR, BUF_ADDR + 4, BUF_ADDR + 8), 0);
+    uint32_t v[4];
+    memcpy(v, tg_ptr(&t, BUF_ADDR), 16);
+    cr_expect_eq(v[0], 1000);
+    cr_expect_eq(v[1], 1000);
+    cr_expect_eq(v[2], 1000);
+    cr_expect_eq(v[3], 0xABABABABu); /* nothing past the third */
+    cr_assert_eq(SC(&t, ID_getresgid32, BUF_ADDR + 8, BUF_ADDR + 4, BUF_ADDR), 0);
+    memcpy(v, tg_ptr(&t, BUF_ADDR), 12);
+    cr_expect_eq(v[0] + v[1] + v[2], 3000);
+    /* one put_user at a time: the first id lands before the second pointer faults */
+    memset(tg_ptr(&t, BUF_ADDR), 0, 4);
+    cr_expect_eq(SC(&t, ID_getresuid32, BUF_ADDR, NOWHERE, BUF_ADDR + 8), -EFAULT);
+    memcpy(v, tg_ptr(&t, BUF_ADDR), 4);
+    cr_expect_eq(v[0], 1000);
+    tg_stop(&t);
+}
+
+Test(gos_misc, sixteen_bit_id_calls_truncate_and_map_ffff_to_minus_one)
+{
+    struct tg t;
+    tg_start(&t, 1, false, NULL);
+    cr_expect_eq(SC(&t, ID_getuid), 1000);
+    cr_expect_eq(SC(&t, ID_geteuid), 1000);
+    cr_expect_eq(SC(&t, ID_getgid), 1000);
+    cr_expect_eq(SC(&t, ID_getegid), 1000);
+    cr_expect_eq(SC(&t, ID_setuid, 1000), 0);
+    cr_expect_eq(SC(&t, ID_setuid, 0x103E8), 0); /* old_uid_t: only the low 16 bits count */
+    cr_expect_eq(SC(&t, ID_setuid, 0xFFFF), -EINVAL);
+    cr_expect_eq(SC(&t, ID_setgid, 0), -EPERM);
+    cr_expect_eq(SC(&t, ID_setreuid, 0xFFFF, 1000), 0);
+    cr_expect_eq(SC(&t, ID_setregid, 0xFFFF, 0xFFFE), -EPERM);
+    cr_expect_eq(SC(&t, ID_setresuid, 0xFFFF, 0xFFFF, 0xFFFF), 0);
+    cr_expect_eq(SC(&t, ID_setresgid, 1000, 0, 0xFFFF), -EPERM);
+    /* getres*id(16) writes 16-bit ids */
+    memset(tg_ptr(&t, BUF_ADDR), 0xAB, 8);
+    cr_assert_eq(SC(&t, ID_getresuid, BUF_ADDR, BUF_ADDR + 2, BUF_ADDR + 4), 0);
+    uint16_t h[4];
+    memcpy(h, tg_ptr(&t, BUF_ADDR), 8);
+    cr_expect_eq(h[0], 1000);
+    cr_expect_eq(h[1], 1000);
+    cr_expect_eq(h[2], 1000);
+    cr_expect_eq(h[3], 0xABAB);
+    cr_expect_eq(SC(&t, ID_getresgid, BUF_ADDR, BUF_ADDR + 2, NOWHERE), -EFAULT);
+    tg_stop(&t);
+}

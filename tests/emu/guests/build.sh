@@ -2,8 +2,9 @@
 # tests/emu/guests/build.sh OUTDIR - builds the small i386 test guests of tests/emu into OUTDIR
 # (not part of the CMake build: tests/CMakeLists.txt runs tests/emu/*.sh, which call this).
 #   exit42    freestanding (-nostdlib): writes "hi", exits 42 through int 0x80
-#   crash     static glibc: segv | ro | ud | div | spin | ok (see crash.c)
+#   crash     static glibc: segv | ro | ud | div | in | out | ins | outs ... | spin | ok (crash.c)
 #   hello-dyn the same program linked dynamically (vkmmu must refuse it)
+#   initstate static glibc, entered before _start: prints the initial CPU state (initstate.c)
 set -eu
 out=${1:?usage: build.sh OUTDIR}
 src=$(cd "$(dirname "$0")" && pwd)
@@ -21,3 +22,4 @@ build() { # TARGET SOURCE FLAGS...: rebuilt when the source is newer
 build exit42 exit42.c -m32 -static -nostdlib -ffreestanding -fno-pie -no-pie -O2
 build crash crash.c -m32 -static -O2 -g
 build hello-dyn crash.c -m32 -O2
+build initstate initstate.c -m32 -static -O2 -msse2 -Wl,-e,initstate_entry
