@@ -7,7 +7,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *path = fuzz_write_file("costs.txt", data, size);
     struct mmu_costs c;
-    char err[512] = "";
+    char err[MMU_COSTS_ERR_MAX] = "";
     if (mmu_costs_load(&c, path, err, sizeof err) < 0) {
         fuzz_check_msg("mmu_costs_load", err, sizeof err);
         return 0;

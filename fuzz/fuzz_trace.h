@@ -8,6 +8,9 @@
 #ifndef FUZZ_ARCH
 #define FUZZ_ARCH MMU_ARCH_I386
 #endif
+#ifndef FUZZ_NAME
+#define FUZZ_NAME "fuzz" /* the input's name (TRC_FMT_AUTO looks at it) */
+#endif
 
 #define FUZZ_MAX_RECS 4096 /* records compared per input (the rest are read, not compared) */
 
@@ -63,7 +66,8 @@ static void fuzz_keep(struct fuzz_rec *d, const struct trc_record *r)
     case TRC_FETCH:
     case TRC_KREAD:
     case TRC_KWRITE:
-        if (r->size < 1 || r->addr + r->size < r->addr) {
+        if (r->size < 1 || r->addr + r->size < r->addr ||
+            r->size > (r->type >= TRC_KREAD ? TRC_MAX_KACCESS : TRC_MAX_ACCESS)) {
             fprintf(stderr, "bad access size %llu at 0x%llx\n", (unsigned long long)r->size,
                     (unsigned long long)r->addr);
             abort();
@@ -83,7 +87,8 @@ static size_t fuzz_read(const uint8_t *data, size_t size, bool batch, struct fuz
     struct trc_reader *r;
     char oerr[512] = "";
     err[0] = '\0';
-    if (trc_open_mem_as(&r, "fuzz", (const char *)data, size, FUZZ_FORMAT, oerr, sizeof oerr) < 0) {
+    if (trc_open_mem_as(&r, FUZZ_NAME, (const char *)data, size, FUZZ_FORMAT, oerr,
+                        sizeof oerr) < 0) {
         fuzz_check_msg("trc_open_mem_as", oerr, sizeof oerr);
         snprintf(err, errlen, "open: %s", oerr);
         *rc = -2;

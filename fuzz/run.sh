@@ -24,7 +24,7 @@ jobs=${FUZZ_JOBS:-1}
 cc=${CC:-clang}
 command -v "$cc" >/dev/null || { echo "fuzz/run.sh: $cc not found (apt-get install clang)" >&2; exit 2; }
 
-all=(text vkt lackey champsim cloudsuite compressed regions costs elf results sweep)
+all=(text vkt lackey champsim cloudsuite compressed regions auto costs elf results sweep)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 
@@ -45,7 +45,7 @@ done
 # Sources and libraries of each target (besides fuzz/fuzz_TARGET.c).
 sources() {
     case $1 in
-    (text|vkt|lackey|champsim|cloudsuite|compressed|regions) echo "${trc[@]}";;
+    (text|vkt|lackey|champsim|cloudsuite|compressed|regions|auto) echo "${trc[@]}";;
     (costs) echo "${mmu[@]}";;
     (elf) echo "$src/emu/emu_elf.c";;
     (results) echo "$src/cli/results_read.c ${mmu[@]}";;
@@ -54,7 +54,7 @@ sources() {
 }
 libs() {
     case $1 in
-    (text|vkt|lackey|champsim|cloudsuite|compressed|regions) echo "-llzma -lz -lm";;
+    (text|vkt|lackey|champsim|cloudsuite|compressed|regions|auto) echo "-llzma -lz -lm";;
     (sweep) echo "$(pkg-config --libs unicorn capstone) -llzma -lz -lm -lpthread";;
     (*) echo "-lm";;
     esac

@@ -114,6 +114,9 @@ static int lackey_next(struct trc_reader *r, struct trc_record *rec)
         }
         if (q == s || size == 0)
             return trc_fail(r, "SIZE is %s (expected at least 1 byte)", q == s ? "missing" : "0");
+        if (size > TRC_MAX_ACCESS)
+            return trc_fail(r, "SIZE %llu exceeds the largest access, %u bytes (expected 1 to "
+                               "%u)", (unsigned long long)size, TRC_MAX_ACCESS, TRC_MAX_ACCESS);
         if (addr >= r->lim_access || size > r->lim_access - addr)
             return trc_fail(r, "access 0x%llx+%llu does not fit arch x86_64 (expected addresses "
                                "below 0x%llx)", (unsigned long long)addr,

@@ -54,3 +54,16 @@ fail:
     trc_regions_free(out);
     return -1;
 }
+
+int trc_file_id_check(struct trc_reader *r, const struct trc_record *rec, uint32_t shift)
+{
+    if (rec->kind != TRC_FILE || rec->file_id <= UINT32_MAX - shift)
+        return 0;
+#define TRC_ID_MSG "map: file id %u does not fit above the %u file ids of the regions file " \
+                   "(expected ids up to %u)", rec->file_id, shift, UINT32_MAX - shift
+    if (!rec->line)
+        return trc_fail_at(r, rec->offset, TRC_ID_MSG);
+    r->line = rec->line; /* a batch may have read further; the reader stops here */
+    return trc_fail(r, TRC_ID_MSG);
+#undef TRC_ID_MSG
+}

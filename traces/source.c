@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -61,6 +62,14 @@ const char *trc_arch_str(enum mmu_arch a)
     return a == MMU_ARCH_X86_64 ? "x86_64" : "i386";
 }
 
+/* Control characters of the input quoted in a message become '?' (no terminal escapes). */
+static void sanitize(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+}
+
 int trc_fail(struct trc_reader *r, const char *fmt, ...)
 {
     int n = snprintf(r->err, sizeof(r->err), "%s:%lu: ", r->name, r->line);
@@ -69,6 +78,7 @@ int trc_fail(struct trc_reader *r, const char *fmt, ...)
     if (n >= 0 && (size_t)n < sizeof(r->err))
         vsnprintf(r->err + n, sizeof(r->err) - (size_t)n, fmt, ap);
     va_end(ap);
+    sanitize(r->err);
     r->failed = true;
     return -1;
 }
@@ -82,6 +92,7 @@ int trc_fail_at(struct trc_reader *r, uint64_t offset, const char *fmt, ...)
     if (n >= 0 && (size_t)n < sizeof(r->err))
         vsnprintf(r->err + n, sizeof(r->err) - (size_t)n, fmt, ap);
     va_end(ap);
+    sanitize(r->err);
     r->failed = true;
     return -1;
 }
@@ -141,6 +152,13 @@ static int z_fill(struct trc_reader *r)
                                    "%s stream ends early at compressed byte %llu (truncated "
                                    "file?; expected more compressed data)",
                                    what, (unsigned long long)z->in_total);
+            } else if (rc == LZMA_MEMLIMIT_ERROR) {
+                return trc_fail_at(r, out_off + produced,
+                                   "%s stream needs %llu MiB of memory to decompress, more than "
+                                   "the %llu MiB vkmmu allows (expected a stream made with xz "
+                                   "-9 or less; recompress it)", what,
+                                   (unsigned long long)(lzma_memusage(&z->xz) >> 20),
+                                   (unsigned long long)(TRC_XZ_MEMLIMIT >> 20));
             } else if (rc != LZMA_OK) {
                 const char *why = rc == LZMA_FORMAT_ERROR    ? "not in .xz format"
                                   : rc == LZMA_DATA_ERROR    ? "corrupt data"
@@ -209,7 +227,7 @@ static struct trc_zsrc *z_new(enum trc_comp comp)
     if (comp == TRC_COMP_XZ) {
         lzma_stream init = LZMA_STREAM_INIT;
         z->xz = init;
-        if (lzma_stream_decoder(&z->xz, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
+        if (lzma_stream_decoder(&z->xz, TRC_XZ_MEMLIMIT, LZMA_CONCATENATED) != LZMA_OK) {
             free(z);
             return NULL;
         }
@@ -355,6 +373,30 @@ static bool ends_with(const char *s, size_t n, const char *suf)
     return n >= k && memcmp(s + n - k, suf, k) == 0;
 }
 
+/* TRC_FMT_AUTO: the format of the input's first n bytes b (all of it when n < 64) and name.
+ * .vkt when the name says so (FILE.vkt, FILE.vkt.xz, FILE.vkt.gz) or the bytes start like its
+ * magic number (all of them when fewer than 4, else the first 4): a damaged or truncated .vkt
+ * is then reported as one, never read as an empty or odd text trace. */
+static enum trc_format detect(const char *b, size_t n, const char *path)
+{
+    size_t pl = strlen(path);
+    if (ends_with(path, pl, ".xz") || ends_with(path, pl, ".gz"))
+        pl -= 3;
+    size_t k = 0;
+    while (k < n && k < 4 && b[k] == TRC_VKT_MAGIC[k])
+        k++;
+    if (ends_with(path, pl, ".vkt") || (n > 0 && k == (n < 4 ? n : 4)))
+        return TRC_FMT_VKT;
+    if (ends_with(path, pl, ".champsim"))
+        return TRC_FMT_CHAMPSIM;
+    /* Valgrind's log starts with `==PID== ` lines. */
+    size_t i = 0;
+    if (n > 2 && b[0] == '=' && b[1] == '=')
+        for (i = 2; i < n && b[i] >= '0' && b[i] <= '9'; i++)
+            ;
+    return i > 2 && i + 1 < n && b[i] == '=' && b[i + 1] == '=' ? TRC_FMT_LACKEY : TRC_FMT_TEXT;
+}
+
 /* Detects the format, then sets it up.  0, or -1 with err filled; frees nothing. */
 static int start(struct trc_reader *r, enum trc_format f, const char *path, char *err,
                  size_t errlen)
@@ -364,24 +406,7 @@ static int start(struct trc_reader *r, enum trc_format f, const char *path, char
             snprintf(err, errlen, "%s", r->err);
             return -1;
         }
-        const char *b = r->buf + r->beg;
-        size_t n = r->end - r->beg;
-        size_t pl = strlen(path);
-        if (ends_with(path, pl, ".xz") || ends_with(path, pl, ".gz"))
-            pl -= 3;
-        if (n >= TRC_VKT_MAGIC_LEN && memcmp(b, TRC_VKT_MAGIC, TRC_VKT_MAGIC_LEN) == 0) {
-            f = TRC_FMT_VKT;
-        } else if (ends_with(path, pl, ".champsim")) {
-            f = TRC_FMT_CHAMPSIM;
-        } else {
-            /* Valgrind's log starts with `==PID== ` lines. */
-            size_t i = 0;
-            if (n > 2 && b[0] == '=' && b[1] == '=')
-                for (i = 2; i < n && b[i] >= '0' && b[i] <= '9'; i++)
-                    ;
-            f = i > 2 && i + 1 < n && b[i] == '=' && b[i + 1] == '=' ? TRC_FMT_LACKEY
-                                                                     : TRC_FMT_TEXT;
-        }
+        f = detect(r->buf + r->beg, r->end - r->beg, path);
     }
     r->fmt = f;
     int rc;
@@ -412,6 +437,12 @@ int trc_open_as(struct trc_reader **out, const char *path, enum trc_format f, ch
     int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (!is_stdin && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s: is a directory (expected a trace file)", path);
+        close(fd);
         return -1;
     }
     struct trc_reader *r;

@@ -181,6 +181,13 @@ static int need_access(struct line_ctx *c, struct trc_record *rec, bool size_req
         if (rec->size == 0)
             return fail(c->r, "%s: SIZE is 0 (expected at least 1 byte)", c->kw);
     }
+    bool kernel = rec->type == TRC_KREAD || rec->type == TRC_KWRITE;
+    uint64_t max = kernel ? TRC_MAX_KACCESS : TRC_MAX_ACCESS;
+    if (rec->size > max)
+        return fail(c->r, "%s: SIZE %llu exceeds the largest %saccess, %llu bytes (expected 1 "
+                          "to %llu; split a longer access into several records)", c->kw,
+                    (unsigned long long)rec->size, kernel ? "kernel " : "",
+                    (unsigned long long)max, (unsigned long long)max);
     uint64_t lim = trc_access_limit(c->r->arch);
     if (rec->addr >= lim || rec->size > lim - rec->addr)
         return fail(c->r, "%s: access 0x%llx+%llu does not fit arch %s (expected addresses "
@@ -196,6 +203,16 @@ static uint64_t name_hash(const char *s, size_t n) /* FNV-1a */
     for (size_t i = 0; i < n; i++)
         h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
     return h;
+}
+
+/* A fresh file id (ids are 32-bit: the 2^32-th file would wrap to 0, which means anon). */
+static int next_file_id(struct trc_reader *r, uint32_t *id)
+{
+    if (r->last_file_id == UINT32_MAX)
+        return fail(r, "map: more than %u distinct files (expected at most 2^32-1 file maps "
+                       "without a NAME and distinct NAMEs)", UINT32_MAX);
+    *id = ++r->last_file_id;
+    return 0;
 }
 
 /* The id of file NAME: the one it got at its first map, else the next free id. */
@@ -227,11 +244,13 @@ static int file_id_of(struct trc_reader *r, const struct tok *t, uint32_t *id)
         }
         j = (j + 1) & (r->names_cap - 1);
     }
+    if (next_file_id(r, id) < 0)
+        return -1;
     char *s = strndup(t->s, t->n);
     if (!s)
         return fail(r, "out of memory");
     r->names[j].s = s;
-    r->names[j].id = *id = ++r->last_file_id;
+    r->names[j].id = *id;
     r->names_len++;
     return 0;
 }
@@ -259,8 +278,8 @@ static int parse_map(struct line_ctx *c, struct trc_record *rec)
         rec->name = t.s;
         if (rec->kind == TRC_FILE && file_id_of(c->r, &t, &rec->file_id) < 0)
             return -1;
-    } else if (rec->kind == TRC_FILE) {
-        rec->file_id = ++c->r->last_file_id;
+    } else if (rec->kind == TRC_FILE && next_file_id(c->r, &rec->file_id) < 0) {
+        return -1;
     }
     if (rec->kind == TRC_FILE)
         rec->file_pgoff = rec->addr >> MMU_PAGE_SHIFT; /* see trc.h */
@@ -350,8 +369,8 @@ static int parse_procmaps(struct line_ctx *c, struct trc_record *rec, const stru
         if (path.n > 0) {
             if (file_id_of(c->r, &path, &rec->file_id) < 0)
                 return -1;
-        } else {
-            rec->file_id = ++c->r->last_file_id;
+        } else if (next_file_id(c->r, &rec->file_id) < 0) {
+            return -1;
         }
         rec->file_pgoff = off >> MMU_PAGE_SHIFT;
     }
@@ -368,6 +387,20 @@ static int regions_line(struct line_ctx *c, struct trc_record *rec, const struct
     return fail(c->r, "unknown region line " TOKF " (expected `map START END PROT KIND [NAME]` "
                       "or a /proc/PID/maps line START-END PERMS OFFSET DEV INODE [PATHNAME])",
                 TOKA(*kw));
+}
+
+/* I COUNT; the total of the COUNTs stays within TRC_MAX_INSNS (no counter wraps). */
+static int parse_insns(struct line_ctx *c, struct trc_record *rec)
+{
+    c->kw = "I", c->usage = "I COUNT", rec->type = TRC_INSNS;
+    if (need_num(c, "COUNT", &rec->count) < 0 || need_end(c, "COUNT") < 0)
+        return -1;
+    if (rec->count > TRC_MAX_INSNS - c->r->insns)
+        return fail(c->r, "I: COUNT %llu brings the instruction total past 2^63-1 (expected "
+                          "at most %llu instructions in all)", (unsigned long long)rec->count,
+                    TRC_MAX_INSNS);
+    c->r->insns += rec->count;
+    return 0;
 }
 
 static int text_next(struct trc_reader *r, struct trc_record *rec)
@@ -416,8 +449,7 @@ static int text_next(struct trc_reader *r, struct trc_record *rec)
                 rc = need_access(&c, rec, false);
                 break;
             case 'I':
-                c.kw = "I", c.usage = "I COUNT", rec->type = TRC_INSNS;
-                rc = need_num(&c, "COUNT", &rec->count) < 0 ? -1 : need_end(&c, "COUNT");
+                rc = parse_insns(&c, rec);
                 break;
             case 'S':
                 c.kw = "S", c.usage = "S NUMBER", rec->type = TRC_SYSCALL;

@@ -25,6 +25,24 @@
 /* Longest line accepted, newline included; a longer line is an error. */
 #define TRC_MAX_LINE (1u << 20)
 
+/* The largest access one record may describe; every reader refuses a larger one and the
+ * .vkt writer too, so that the work of a replay stays proportional to the trace's length (the
+ * models walk an access page by page).  User accesses (R, W, X): 16 KiB, at most 5 pages
+ * touched.  x86 data accesses are at most 64 bytes (AVX-512), an XSAVE area about 11 KiB
+ * (AMX), a Unicorn translation block (a fetch of `vkmmu run --record`) about one page at most,
+ * and tracers split string instructions into their elements.  Kernel accesses (KR, KW: a
+ * system call's copy of a whole buffer): 16 MiB, the most one system call of `vkmmu run`
+ * copies (vkernel_model's GOS_IO_MAX: a read or write beyond is a short count, as Linux
+ * caps one at MAX_RW_COUNT). */
+#define TRC_MAX_ACCESS (16u << 10)
+#define TRC_MAX_KACCESS (16u << 20)
+/* The largest total of the I records' COUNTs (INT64_MAX: the instruction counters stay
+ * readable as signed 64-bit integers by the consumers of --json and --csv). */
+#define TRC_MAX_INSNS 0x7fffffffffffffffull
+/* Memory the xz decoder may use (its dictionary): xz -9 needs 65 MiB; a stream that asks for
+ * more is refused rather than allowed to take gigabytes. */
+#define TRC_XZ_MEMLIMIT (256ull << 20)
+
 enum trc_type {
     TRC_ARCH,    /* arch NAME: rec.arch (only ever the first record) */
     TRC_MAP,     /* map START END PROT KIND [NAME]: addr, end, prot, kind, file_id, name */
@@ -64,8 +82,10 @@ struct trc_record {
                               (decompressed) input; 0 for the line-based formats */
 };
 
-/* Input formats.  TRC_FMT_AUTO detects: the .vkt magic number; a name ending in .champsim
- * (before any .xz/.gz) is ChampSim; a first line `==PID==` is Lackey; anything else is text.
+/* Input formats.  TRC_FMT_AUTO detects: .vkt by a name ending in .vkt (before any .xz/.gz) or by
+ * leading bytes of its magic number (the first 4, or all of a shorter input: a truncated header
+ * is reported as such); a name ending in .champsim (before any .xz/.gz) is ChampSim; a first
+ * line `==PID==` is Lackey; anything else is text (an empty input too).
  * TRC_FMT_REGIONS is a regions file (`--regions`): text `map` lines and /proc/PID/maps lines,
  * auto-detected per line; it yields only TRC_MAP records. */
 enum trc_format {
@@ -85,7 +105,8 @@ int trc_format_parse(const char *s, enum trc_format *f);
 struct trc_reader;
 
 /* Opens a trace, detecting its format (TRC_FMT_AUTO); path "-" reads standard input.  Returns
- * 0, or -1 with "PATH: reason" in err (cannot open, out of memory, bad .vkt header, ...). */
+ * 0, or -1 with "PATH: reason" in err (cannot open, a directory, out of memory, bad .vkt header,
+ * ...). */
 int trc_open(struct trc_reader **r, const char *path, char *err, size_t errlen);
 /* The same in format f (TRC_FMT_AUTO detects). */
 int trc_open_as(struct trc_reader **r, const char *path, enum trc_format f, char *err,
@@ -150,6 +171,10 @@ struct trc_regions {
                                regions shifts its own file ids above it, so that the two
                                numberings never alias */
 };
+/* Whether a map record of r can take its file id shifted above the shift ids of a regions
+ * file (rec->file_id + shift below 2^32).  0, or -1 with the error set as trc_next does
+ * ("NAME:LINE: ..." or "NAME: byte OFFSET: ..."). */
+int trc_file_id_check(struct trc_reader *r, const struct trc_record *rec, uint32_t shift);
 /* Loads path for architecture arch.  0, or -1 with "PATH:LINE: what was expected" in err. */
 int trc_regions_load(const char *path, enum mmu_arch arch, struct trc_regions *out, char *err,
                      size_t errlen);
@@ -174,6 +199,9 @@ int trc_writer_map(struct trc_writer *w, uint64_t start, uint64_t end, unsigned 
                    enum trc_kind kind, uint32_t file_id, uint64_t file_pgoff, const char *name);
 int trc_writer_access(struct trc_writer *w, enum trc_type type, uint64_t addr, uint64_t size);
 int trc_writer_insns(struct trc_writer *w, uint64_t n);
+/* The record check that failed, without the "PATH: record N: " prefix; "" when none did (or
+ * when a write error came first): for a caller that names the input's record instead. */
+const char *trc_writer_error(const struct trc_writer *w);
 /* Records written so far, and bytes (header included) written or buffered. */
 uint64_t trc_writer_records(const struct trc_writer *w);
 uint64_t trc_writer_bytes(const struct trc_writer *w);

@@ -46,6 +46,7 @@ struct trc_reader {
     char *name;           /* for messages */
     unsigned long line;
     uint64_t nrec;        /* records returned */
+    uint64_t insns;       /* total of the I COUNTs returned (at most TRC_MAX_INSNS) */
     enum mmu_arch arch;
     bool failed;
     char err[512];

@@ -40,7 +40,8 @@ enum { CLS_R, CLS_W, CLS_X, CLS_K };
 static inline uint64_t unzigzag(uint64_t v) { return (v >> 1) ^ (0 - (v & 1)); }
 static inline uint64_t zigzag(uint64_t d) { return (d << 1) ^ (uint64_t)((int64_t)d >> 63); }
 
-/* A varint at *pp (below e).  false when it runs past e or past 10 bytes. */
+/* A varint at *pp (below e).  false when it runs past e or past 10 bytes, or when its value
+ * does not fit in 64 bits (a 10th byte above 1); *pp is then left at its start. */
 static inline bool get_varint(const uint8_t **pp, const uint8_t *e, uint64_t *v)
 {
     const uint8_t *p = *pp;
@@ -49,6 +50,8 @@ static inline bool get_varint(const uint8_t **pp, const uint8_t *e, uint64_t *v)
         uint8_t c = *p++;
         x |= (uint64_t)(c & 0x7f) << sh;
         if (!(c & 0x80)) {
+            if (__builtin_expect(sh == 63 && c > 1, 0))
+                return false;
             *pp = p;
             *v = x;
             return true;
@@ -59,13 +62,40 @@ static inline bool get_varint(const uint8_t **pp, const uint8_t *e, uint64_t *v)
 
 /* ======================================================================== reader ==== */
 
+/* Why get_varint failed on the varint at p. */
 static int bad_varint(struct trc_reader *r, const uint8_t *p, const uint8_t *e, uint64_t off,
                       const char *field)
 {
-    if (r->eof && e - p < 10)
+    size_t i = 0;
+    while (i < 10 && p + i < e && (p[i] & 0x80))
+        i++;
+    if (i == 9 && p + 9 < e)
+        return trc_fail_at(r, off, "varint %s does not fit in 64 bits (corrupt file?; its 10th "
+                                   "byte is 0x%02x, expected 0 or 1)", field, p[9]);
+    if (r->eof && p + i == e)
         return trc_fail_at(r, off, "the file ends inside a record (truncated?; expected the "
                                    "%s varint)", field);
     return trc_fail_at(r, off, "varint %s longer than 10 bytes (corrupt file?)", field);
+}
+
+static int bad_size(struct trc_reader *r, uint64_t off, uint64_t size, bool kernel)
+{
+    uint64_t max = kernel ? TRC_MAX_KACCESS : TRC_MAX_ACCESS;
+    return trc_fail_at(r, off, "%saccess SIZE %llu exceeds the largest %saccess, %llu bytes "
+                               "(corrupt file?; expected 1 to %llu)", kernel ? "kernel " : "",
+                       (unsigned long long)size, kernel ? "kernel " : "",
+                       (unsigned long long)max, (unsigned long long)max);
+}
+
+/* Adds an I COUNT to the total: 0, or -1 when it passes TRC_MAX_INSNS. */
+static int add_insns(struct trc_reader *r, uint64_t off, uint64_t n)
+{
+    if (r->insns > TRC_MAX_INSNS || n > TRC_MAX_INSNS - r->insns)
+        return trc_fail_at(r, off, "instruction count %llu brings the total past 2^63-1 "
+                                   "(corrupt file?; expected at most %llu instructions in all)",
+                           (unsigned long long)n, TRC_MAX_INSNS);
+    r->insns += n;
+    return 0;
 }
 
 static int bad_access(struct trc_reader *r, uint64_t off, uint64_t addr, uint64_t size)
@@ -112,6 +142,8 @@ static int vkt_slow(struct trc_reader *r, struct trc_record *rec, unsigned op, u
             return bad_varint(r, p, e, off, "SIZE");
         if (rec->size == 0)
             return trc_fail_at(r, off, "access SIZE is 0 (corrupt file?; expected at least 1)");
+        if (rec->size > TRC_MAX_KACCESS)
+            return bad_size(r, off, rec->size, true);
         if (!get_varint(&p, e, &d))
             return bad_varint(r, p, e, off, "address delta");
         rec->addr = r->vkt_prev[CLS_K] + unzigzag(d);
@@ -385,6 +417,8 @@ static inline __attribute__((always_inline)) int vkt_one(struct trc_reader *r,
             rec->count = 0;
             return 1;
         }
+        if (add_insns(r, off, 1) < 0)
+            return -1;
         r->vkt_pend = true;
         r->vkt_pend_addr = addr;
         r->vkt_pend_off = off;
@@ -412,6 +446,8 @@ static inline __attribute__((always_inline)) int vkt_one(struct trc_reader *r,
                 if (size == 0)
                     return trc_fail_at(r, off, "access SIZE is 0 (corrupt file?; expected at "
                                                "least 1)");
+                if (size > TRC_MAX_ACCESS)
+                    return bad_size(r, off, size, false);
             }
             if (!get_varint(&p, e, &d))
                 return bad_varint(r, p, e, off, "address delta");
@@ -433,6 +469,8 @@ static inline __attribute__((always_inline)) int vkt_one(struct trc_reader *r,
         return 1;
     }
     if (o.act == ACT_INSNS) {
+        if (add_insns(r, off, o.count) < 0)
+            return -1;
         r->beg++;
         r->nrec++;
         rec->type = TRC_INSNS;
@@ -446,6 +484,8 @@ static inline __attribute__((always_inline)) int vkt_one(struct trc_reader *r,
         uint64_t n;
         if (!get_varint(&p, e, &n))
             return bad_varint(r, p, e, off, "COUNT");
+        if (add_insns(r, off, n) < 0)
+            return -1;
         r->beg = (size_t)(p - b);
         r->nrec++;
         rec->type = TRC_INSNS;
@@ -472,13 +512,17 @@ static size_t vkt_batch(struct trc_reader *r, struct trc_record *recs, size_t n,
 {
     size_t i = 0;
     while (i < n) {
-        if (!r->vkt_pend && r->end - r->beg >= VKT_FAST) {
+        /* the loop adds at most 8 instructions per record unchecked: near the limit, vkt_one
+         * checks each */
+        if (!r->vkt_pend && r->end - r->beg >= VKT_FAST && n <= TRC_MAX_INSNS / 8 &&
+            r->insns <= TRC_MAX_INSNS - 8 * n) {
             const uint8_t *b = (const uint8_t *)r->buf;
             size_t beg = r->beg, safe = r->end - VKT_FAST, start_i = i;
             /* Index 3 is a scratch class for I n (its "access" is discarded). */
             uint64_t prev[4] = {r->vkt_prev[0], r->vkt_prev[1], r->vkt_prev[2], 0};
             uint64_t size[4] = {r->vkt_size[0], r->vkt_size[1], r->vkt_size[2], 0};
             const uint64_t lim = r->lim_access, base = r->base;
+            uint64_t insns = r->insns;
             while (i + 1 < n && beg <= safe) {
                 unsigned op = b[beg];
                 const struct vkt_op o = vkt_ops[op];
@@ -496,6 +540,7 @@ static size_t vkt_batch(struct trc_reader *r, struct trc_record *recs, size_t n,
                     rec->addr = rec->size = 0;
                     rec->count = o.count;
                     rec->offset = at;
+                    insns += o.count;
                     struct trc_record *acc = rec + o.f;
                     acc->type = cls_type[o.cls];
                     acc->addr = addr;
@@ -508,7 +553,9 @@ static size_t vkt_batch(struct trc_reader *r, struct trc_record *recs, size_t n,
                     /* the previous read's bytes written, or the previous block fetched again */
                     unsigned src = op == 0xfb ? CLS_R : CLS_X;
                     uint64_t sz = size[src], addr = prev[src] - sz;
-                    if (sz == 0)
+                    /* no previous access (size 0), or out of range after a slot swap (0xfc):
+                     * vkt_one reports it; one branch for the three tests */
+                    if ((addr >= lim) | (sz - 1 >= lim - addr))
                         break;
                     prev[o.cls] = addr + sz;
                     size[o.cls] = sz;
@@ -522,7 +569,7 @@ static size_t vkt_batch(struct trc_reader *r, struct trc_record *recs, size_t n,
                 } else if (o.act == ACT_LONG) {
                     const uint8_t *p = b + beg + 1, *e = b + r->end;
                     uint64_t sz = o.size, d, addr;
-                    if ((sz == 0 && (!get_varint(&p, e, &sz) || sz == 0)) ||
+                    if ((sz == 0 && (!get_varint(&p, e, &sz) || sz - 1 >= TRC_MAX_ACCESS)) ||
                         !get_varint(&p, e, &d))
                         break;
                     addr = prev[o.cls] + unzigzag(d);
@@ -548,6 +595,7 @@ static size_t vkt_batch(struct trc_reader *r, struct trc_record *recs, size_t n,
                 r->vkt_size[k] = size[k];
             }
             r->beg = beg;
+            r->insns = insns;
             r->nrec += i - start_i;
             if (i == n)
                 break;
@@ -564,6 +612,28 @@ static size_t vkt_batch(struct trc_reader *r, struct trc_record *recs, size_t n,
     return i;
 }
 
+/* The header's magic number and length (n bytes available from h). */
+static int check_magic(struct trc_reader *r, const uint8_t *h, size_t n)
+{
+    size_t k = 0, m = n < TRC_VKT_MAGIC_LEN ? n : TRC_VKT_MAGIC_LEN;
+    while (k < m && h[k] == (uint8_t)TRC_VKT_MAGIC[k])
+        k++;
+    if (k == 0 && n > 0)
+        return trc_fail_at(r, 0, "not a .vkt file (expected the magic number 89 56 4b 54 0d "
+                                 "0a 1a 0a; another format? give --format)");
+    if (k < m)
+        return trc_fail_at(r, k, "damaged magic number: byte %zu is 0x%02x (expected 89 56 4b "
+                                 "54 0d 0a 1a 0a; a copy in text mode changes these bytes)",
+                           k, h[k]);
+    if (n == 0)
+        return trc_fail_at(r, 0, "empty file (truncated?; expected the %u-byte .vkt header)",
+                           TRC_VKT_HEADER);
+    if (n < TRC_VKT_HEADER)
+        return trc_fail_at(r, n, "the file ends inside the header (truncated?; expected %u "
+                                 "bytes)", TRC_VKT_HEADER);
+    return 0;
+}
+
 int trc_vkt_init(struct trc_reader *r)
 {
     r->next = vkt_next;
@@ -574,13 +644,8 @@ int trc_vkt_init(struct trc_reader *r)
     r->crc = 0u;
     r->crc_done = r->beg;
     const uint8_t *h = (const uint8_t *)r->buf + r->beg;
-    size_t n = r->end - r->beg;
-    if (n < TRC_VKT_MAGIC_LEN || memcmp(h, TRC_VKT_MAGIC, TRC_VKT_MAGIC_LEN) != 0)
-        return trc_fail_at(r, 0, "not a .vkt file (expected the magic number 89 56 4b 54 0d "
-                                 "0a 1a 0a)");
-    if (n < TRC_VKT_HEADER)
-        return trc_fail_at(r, n, "the file ends inside the header (truncated?; expected %u "
-                                 "bytes)", TRC_VKT_HEADER);
+    if (check_magic(r, h, r->end - r->beg) < 0)
+        return -1;
     if (h[8] != TRC_VKT_VERSION)
         return trc_fail_at(r, 8, "unsupported version %u (expected %u)", h[8], TRC_VKT_VERSION);
     if (h[9] > 1)
@@ -612,6 +677,7 @@ struct trc_writer {
     uint32_t crc;       /* CRC-32 of the bytes flushed */
     bool failed;
     char err[512];
+    size_t why;         /* err + why: a record check's message without "PATH: record N: " */
     size_t len;
     uint8_t buf[W_BUF];
 };
@@ -623,6 +689,7 @@ __attribute__((format(printf, 2, 3))) static int wfail(struct trc_writer *w, con
         return -1;
     int n = snprintf(w->err, sizeof(w->err), "%s: record %llu: ", w->path,
                      (unsigned long long)w->nrec + 1);
+    w->why = n >= 0 && (size_t)n < sizeof(w->err) ? (size_t)n : 0;
     va_list ap;
     va_start(ap, fmt);
     if (n >= 0 && (size_t)n < sizeof(w->err))
@@ -713,6 +780,12 @@ int trc_writer_access(struct trc_writer *w, enum trc_type type, uint64_t addr, u
         return -1;
     if (size == 0)
         return wfail(w, "access SIZE is 0 (expected at least 1)");
+    uint64_t max = type == TRC_KREAD || type == TRC_KWRITE ? TRC_MAX_KACCESS : TRC_MAX_ACCESS;
+    if (size > max)
+        return wfail(w, "%saccess SIZE %llu exceeds the largest %saccess, %llu bytes (expected 1 "
+                        "to %llu)", max == TRC_MAX_KACCESS ? "kernel " : "",
+                     (unsigned long long)size, max == TRC_MAX_KACCESS ? "kernel " : "",
+                     (unsigned long long)max, (unsigned long long)max);
     if (addr >= w->lim_access || size > w->lim_access - addr)
         return wfail(w, "access 0x%llx+%llu does not fit arch %s", (unsigned long long)addr,
                      (unsigned long long)size, trc_arch_str(w->arch));
@@ -836,7 +909,8 @@ int trc_writer_map(struct trc_writer *w, uint64_t start, uint64_t end, unsigned 
         return -1;
     size_t nl = name ? strlen(name) : 0;
     if (nl > TRC_VKT_MAX_NAME)
-        return wfail(w, "map NAME longer than %u bytes", TRC_VKT_MAX_NAME);
+        return wfail(w, "map NAME of %zu bytes is longer than a .vkt file carries (expected "
+                        "at most %u bytes)", nl, TRC_VKT_MAX_NAME);
     if (prot & ~7u)
         return wfail(w, "bad PROT bits 0x%x", prot);
     if (kind == TRC_FILE ? file_id == 0 : (file_id != 0 || file_pgoff != 0))
@@ -915,6 +989,10 @@ int trc_writer_put(struct trc_writer *w, const struct trc_record *rec)
 }
 
 uint64_t trc_writer_records(const struct trc_writer *w) { return w->nrec; }
+const char *trc_writer_error(const struct trc_writer *w)
+{
+    return w->failed && w->why ? w->err + w->why : "";
+}
 uint64_t trc_writer_bytes(const struct trc_writer *w) { return w->flushed + w->len; }
 
 int trc_writer_close(struct trc_writer *w, bool abandon, char *err, size_t errlen)

@@ -194,8 +194,10 @@ Test(vkt, x86_64_wide_addresses_and_file_offsets_round_trip)
         {.type = TRC_READ, .addr = 0x7fffffffeff8, .size = 8},
         {.type = TRC_WRITE, .addr = 0x7fffffffeff8, .size = 8},
         {.type = TRC_FETCH, .addr = 0x7fffffffffff, .size = 1},
-        {.type = TRC_READ, .addr = 0, .size = 0x7fffffffffff},
+        {.type = TRC_READ, .addr = 0x800000000000 - TRC_MAX_ACCESS, .size = TRC_MAX_ACCESS},
+        {.type = TRC_READ, .addr = 0, .size = 1},
         {.type = TRC_KWRITE, .addr = 0x400000, .size = 33},
+        {.type = TRC_KREAD, .addr = 0x7fffff000000, .size = TRC_MAX_KACCESS},
     };
     round_trip("wide.vkt", MMU_ARCH_X86_64, recs, sizeof(recs) / sizeof(recs[0]));
 }
