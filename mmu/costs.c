@@ -137,35 +137,181 @@ static char *trim(char *s)
     return s;
 }
 
-static int parse_num(const char *s, double *out)
+/* A costs value is plain decimal: digits with an optional fraction and exponent ("1600",
+ * "2.5", ".5", "1.2e+06").  No sign (so no negative zero), no "inf"/"nan", no hexadecimal:
+ * strtod alone would take all of those. */
+bool mmu_plain_decimal(const char *s)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end || errno || !isfinite(v) || v < 0)
+    size_t digits = 0;
+    while (isdigit((unsigned char)*s))
+        s++, digits++;
+    if (*s == '.')
+        for (s++; isdigit((unsigned char)*s); s++)
+            digits++;
+    if (!digits)
+        return false;
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-')
+            s++;
+        if (!isdigit((unsigned char)*s))
+            return false;
+        while (isdigit((unsigned char)*s))
+            s++;
+    }
+    return *s == 0;
+}
+
+/* 0, or -1 with "FILE:LINE: ..." in err.  lo <= value <= hi once parsed; range says so. */
+static int parse_value(const char *key, const char *val, double lo, double hi,
+                       const char *range, double *out, const char *where, char *err,
+                       size_t errlen)
+{
+    if (!mmu_plain_decimal(val)) {
+        snprintf(err, errlen, "%s: expected a non-negative decimal number for '%s', found '%s'",
+                 where, key, val);
         return -1;
+    }
+    errno = 0;
+    double v = strtod(val, NULL);
+    if (errno == ERANGE && v < 1) {
+        snprintf(err, errlen, "%s: '%s' = %s is too small to represent (write 0 instead)",
+                 where, key, val);
+        return -1;
+    }
+    if (errno == ERANGE || !isfinite(v) || v < lo || v > hi) {
+        snprintf(err, errlen, "%s: '%s' = %s is out of range (expected %s)", where, key, val,
+                 range);
+        return -1;
+    }
     *out = v;
+    return 0;
+}
+
+/* Reads one line of a costs file into buf (without its LF or CR LF).  1: a line; 0: end of
+ * file; -1: err holds what is wrong (a NUL or control byte, a lone CR, an over-long line,
+ * a read error).  A missing final newline is fine. */
+static int read_line(FILE *f, char *buf, size_t cap, const char *where, char *err,
+                     size_t errlen)
+{
+    size_t n = 0;
+    int ch;
+    while ((ch = getc(f)) != EOF && ch != '\n') {
+        size_t col = n + 1;
+        if (ch == '\r') {
+            int next = getc(f);
+            if (next == '\n' || next == EOF)
+                break;
+            snprintf(err, errlen, "%s: carriage return at column %zu inside the line (a costs "
+                     "file ends lines with LF or CR LF)", where, col);
+            return -1;
+        }
+        if (ch == 0) {
+            snprintf(err, errlen, "%s: NUL byte at column %zu (a costs file is text)", where,
+                     col);
+            return -1;
+        }
+        if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
+            snprintf(err, errlen, "%s: control byte 0x%02x at column %zu (a costs file is "
+                     "text)", where, (unsigned)ch, col);
+            return -1;
+        }
+        if (n + 1 >= cap) {
+            snprintf(err, errlen, "%s: line too long (at most %zu characters)", where, cap - 1);
+            return -1;
+        }
+        buf[n++] = (char)ch;
+    }
+    buf[n] = 0;
+    return ch == EOF && n == 0 && !ferror(f) ? 0 : ferror(f) ? -2 : 1;
+}
+
+/* Keys and values are ASCII; a byte above 0x7f outside a comment is most likely binary data
+ * or a file in another encoding.  0, or -1 with err filled. */
+static int check_ascii(const char *line, const char *where, char *err, size_t errlen)
+{
+    for (const unsigned char *p = (const unsigned char *)line; *p && *p != '#'; p++)
+        if (*p > 0x7f) {
+            snprintf(err, errlen, "%s: byte 0x%02x at column %zu is not ASCII (keys and values "
+                     "are ASCII; a costs file is text)", where, *p,
+                     (size_t)(p - (const unsigned char *)line) + 1);
+            return -1;
+        }
+    return 0;
+}
+
+/* Applies one "key = value" line (comments stripped) to out.  0, or -1 with err filled. */
+static int apply_line(struct mmu_costs *out, char *s, bool *seen_key, const char *where,
+                      char *err, size_t errlen)
+{
+    char *eq = strchr(s, '=');
+    if (!eq) {
+        snprintf(err, errlen, "%s: expected 'key = value', found '%s'", where, s);
+        return -1;
+    }
+    *eq = 0;
+    char *key = trim(s), *val = trim(eq + 1);
+    if (strcmp(key, "base") == 0) {
+        const struct mmu_cost_profile *p = mmu_cost_profile_find(val);
+        if (!p) {
+            snprintf(err, errlen, "%s: unknown base profile '%s' (expected modern or dfly2007)",
+                     where, val);
+            return -1;
+        }
+        if (*seen_key) {
+            snprintf(err, errlen, "%s: 'base' must come before any cost value", where);
+            return -1;
+        }
+        out->clock_ghz = p->costs->clock_ghz;
+        memcpy(out->v, p->costs->v, sizeof out->v);
+        return 0;
+    }
+    bool clock = strcmp(key, "clock_ghz") == 0;
+    int i = 0;
+    while (!clock && i < MMU_NCOSTS && strcmp(key, mmu_cost_names[i]) != 0)
+        i++;
+    if (!clock && i == MMU_NCOSTS) {
+        snprintf(err, errlen, "%s: unknown cost key '%s' (see 'vkmmu list')", where, key);
+        return -1;
+    }
+    double v;
+    if (parse_value(key, val, clock ? MMU_CLOCK_GHZ_MIN : 0,
+                    clock ? MMU_CLOCK_GHZ_MAX : MMU_COST_MAX,
+                    clock ? MMU_CLOCK_GHZ_RANGE : MMU_COST_RANGE, &v, where, err, errlen) < 0)
+        return -1;
+    *seen_key = true;
+    if (clock)
+        out->clock_ghz = v;
+    else
+        out->v[i] = v;
     return 0;
 }
 
 int mmu_costs_load(struct mmu_costs *out, const char *path, char *err, size_t errlen)
 {
+    size_t plen = strlen(path);
+    if (plen > MMU_COSTS_NAME_MAX) {
+        snprintf(err, errlen, "costs file name of %zu characters is too long (at most %d)",
+                 plen, MMU_COSTS_NAME_MAX);
+        return -1;
+    }
     FILE *f = fopen(path, "r");
     if (!f) {
         snprintf(err, errlen, "%s: cannot open costs file: %s", path, strerror(errno));
         return -1;
     }
     *out = costs_modern;
-    snprintf(out->name, sizeof out->name, "%s", path);
-    char line[1024];
+    memcpy(out->name, path, plen + 1);
+    char line[MMU_COSTS_LINE_MAX + 1], where[MMU_COSTS_NAME_MAX + 32];
     unsigned lineno = 0;
     bool seen_key = false;
-    int rc = 0;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        if (!strchr(line, '\n') && !feof(f)) {
-            snprintf(err, errlen, "%s:%u: line too long (at most %zu characters)", path, lineno,
-                     sizeof line - 2);
+    int rc;
+    for (;;) {
+        snprintf(where, sizeof where, "%s:%u", path, ++lineno);
+        rc = read_line(f, line, sizeof line, where, err, errlen);
+        if (rc <= 0)
+            break;
+        if (check_ascii(line, where, err, errlen) < 0) {
             rc = -1;
             break;
         }
@@ -173,70 +319,13 @@ int mmu_costs_load(struct mmu_costs *out, const char *path, char *err, size_t er
         if (hash)
             *hash = 0;
         char *s = trim(line);
-        if (!*s)
-            continue;
-        char *eq = strchr(s, '=');
-        if (!eq) {
-            snprintf(err, errlen, "%s:%u: expected 'key = value', found '%s'", path, lineno, s);
-            rc = -1;
+        if (*s && (rc = apply_line(out, s, &seen_key, where, err, errlen)) < 0)
             break;
-        }
-        *eq = 0;
-        char *key = trim(s), *val = trim(eq + 1);
-        if (strcmp(key, "base") == 0) {
-            const struct mmu_cost_profile *p = mmu_cost_profile_find(val);
-            if (!p) {
-                snprintf(err, errlen, "%s:%u: unknown base profile '%s' (expected modern or dfly2007)",
-                         path, lineno, val);
-                rc = -1;
-                break;
-            }
-            if (seen_key) {
-                snprintf(err, errlen, "%s:%u: 'base' must come before any cost value", path, lineno);
-                rc = -1;
-                break;
-            }
-            char name[sizeof out->name];
-            memcpy(name, out->name, sizeof name);
-            *out = *p->costs;
-            memcpy(out->name, name, sizeof name);
-            continue;
-        }
-        double v;
-        if (parse_num(val, &v) < 0) {
-            snprintf(err, errlen, "%s:%u: expected a non-negative number for '%s', found '%s'", path,
-                     lineno, key, val);
-            rc = -1;
-            break;
-        }
-        seen_key = true;
-        if (strcmp(key, "clock_ghz") == 0) {
-            if (v <= 0) {
-                snprintf(err, errlen, "%s:%u: clock_ghz must be positive", path, lineno);
-                rc = -1;
-                break;
-            }
-            out->clock_ghz = v;
-            continue;
-        }
-        int i;
-        for (i = 0; i < MMU_NCOSTS; i++)
-            if (strcmp(key, mmu_cost_names[i]) == 0)
-                break;
-        if (i == MMU_NCOSTS) {
-            snprintf(err, errlen, "%s:%u: unknown cost key '%s' (see 'vkmmu list')", path, lineno,
-                     key);
-            rc = -1;
-            break;
-        }
-        out->v[i] = v;
     }
-    if (rc == 0 && ferror(f)) {
+    if (rc == -2)
         snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
-        rc = -1;
-    }
     fclose(f);
-    return rc;
+    return rc < 0 ? -1 : 0;
 }
 
 int mmu_costs_resolve(struct mmu_costs *out, const char *name_or_file, char *err, size_t errlen)
@@ -251,46 +340,95 @@ int mmu_costs_resolve(struct mmu_costs *out, const char *name_or_file, char *err
 
 void mmu_costs_write(const struct mmu_costs *c, FILE *f)
 {
-    fprintf(f, "# vkmmu costs file (cycles per event); profile %s\n", c->name);
-    fprintf(f, "clock_ghz = %.6g\n", c->clock_ghz);
+    /* The name is a path and may hold any byte: a control byte would end the comment line. */
+    fputs("# vkmmu costs file (cycles per event); profile ", f);
+    for (const unsigned char *p = (const unsigned char *)c->name; *p; p++)
+        fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+    fprintf(f, "\nclock_ghz = %.17g\n", c->clock_ghz);
     for (int i = 0; i < MMU_NCOSTS; i++)
-        fprintf(f, "%s = %.6g  # %s\n", mmu_cost_names[i], c->v[i], mmu_cost_descs[i]);
+        fprintf(f, "%s = %.17g  # %s\n", mmu_cost_names[i], c->v[i], mmu_cost_descs[i]);
 }
 
-static uint64_t cyc(double x)
+/* One cost component: the sum of count x cost over its terms, rounded to the nearest cycle.
+ * With whole-number costs (every built-in profile) it is computed exactly in 64-bit integers;
+ * otherwise in doubles, which stay finite: counts are below 2^64 and costs at most
+ * MMU_COST_MAX, so the sum is below 2^64 x 1e12 x 8.  false when it does not fit in 64 bits. */
+struct cost_term {
+    uint64_t n;
+    double cost;
+};
+
+static bool component(const struct cost_term *t, size_t k, uint64_t *out)
 {
-    return x <= 0 ? 0 : (uint64_t)llround(x);
+    bool whole = true;
+    for (size_t i = 0; i < k; i++)
+        whole = whole && t[i].cost == floor(t[i].cost);
+    if (whole) { /* costs are at most 1e12 < 2^53: exact as integers */
+        uint64_t sum = 0, p;
+        for (size_t i = 0; i < k; i++)
+            if (__builtin_mul_overflow(t[i].n, (uint64_t)t[i].cost, &p) ||
+                __builtin_add_overflow(sum, p, &sum))
+                return false;
+        *out = sum;
+        return true;
+    }
+    double x = 0;
+    for (size_t i = 0; i < k; i++)
+        x += (double)t[i].n * t[i].cost;
+    double r = round(x);
+    if (!(r < 0x1p64))
+        return false;
+    *out = (uint64_t)r;
+    return true;
 }
 
-void mmu_costs_apply(const struct mmu_costs *k, struct mmu_counters *c, enum mmu_cost_class cls,
-                     uint64_t guest_syscalls)
+#define TERMS(...) (const struct cost_term[]){__VA_ARGS__},                                     \
+                   sizeof((const struct cost_term[]){__VA_ARGS__}) / sizeof(struct cost_term)
+#define SET(id, ...)                                                                             \
+    do {                                                                                         \
+        if (!component(TERMS(__VA_ARGS__), &MMU_CTR(c, id)))                                     \
+            return mmu_counter_names[MMU_C_##id];                                                \
+    } while (0)
+
+const char *mmu_costs_apply(const struct mmu_costs *k, struct mmu_counters *c,
+                            enum mmu_cost_class cls, uint64_t guest_syscalls)
 {
     const double *v = k->v;
-#define N(id) ((double)MMU_CTR(c, id))
-    MMU_CTR(c, cycles_insn) = cyc(N(insns) * v[MMU_COST_insn]);
-    /* cycles.tlb is accumulated by the TLB model itself (mmu_tlb_access) */
+#define T(ctr, cost) {MMU_CTR(c, ctr), v[MMU_COST_##cost]}
+    SET(cycles_insn, T(insns, insn));
+    /* cycles.tlb is accumulated by the TLB model itself (mmu_tlb_access), saturating */
+    if (MMU_CTR(c, cycles_tlb) == UINT64_MAX)
+        return mmu_counter_names[MMU_C_cycles_tlb];
     /* Faults the kernel resolves, with the page work they caused (zero-fill, COW, reads,
      * evictions, page-table pages) and the walk's vpte reads.  Dirty traps are apart. */
-    double page_work = N(page_zero_fill) * v[MMU_COST_zero_fill] + N(page_cow) * v[MMU_COST_cow] +
-                       N(page_file_read) * v[MMU_COST_file_read] +
-                       N(page_swap_in) * v[MMU_COST_swap_in] + N(page_evict) * v[MMU_COST_evict] +
-                       N(vk_pt_alloc) * v[MMU_COST_pt_alloc];
-    bool native_like = cls == MMU_CLASS_NATIVE;
-    double faults = native_like        ? N(fault_native) * v[MMU_COST_fault_native]
-                    : cls == MMU_CLASS_EPT ? N(fault_ept_violation) * v[MMU_COST_ept_violation]
-                                       : (N(fault_resolved_real) - N(fault_dirty_trap)) *
-                                             v[MMU_COST_fault_real];
-    MMU_CTR(c, cycles_fault) = cyc(faults + N(walk_refs) * v[MMU_COST_walk_ref] + page_work);
-    MMU_CTR(c, cycles_reflect) = cyc(N(fault_reflected) * v[MMU_COST_reflect]);
-    MMU_CTR(c, cycles_dirty) = cyc(N(fault_dirty_trap) * v[MMU_COST_dirty_trap]);
-    MMU_CTR(c, cycles_prefault) = cyc(N(prefault_issued) * v[MMU_COST_prefault]);
-    MMU_CTR(c, cycles_inval) = cyc(N(vk_inval) * v[MMU_COST_inval]);
-    MMU_CTR(c, cycles_syscall) =
-        native_like ? cyc((double)guest_syscalls * v[MMU_COST_syscall_native])
-                    : cyc(N(vk_syscall) * v[MMU_COST_syscall_vk]);
-#undef N
-    MMU_CTR(c, cycles_total) = MMU_CTR(c, cycles_insn) + MMU_CTR(c, cycles_tlb) +
-                               MMU_CTR(c, cycles_fault) + MMU_CTR(c, cycles_reflect) +
-                               MMU_CTR(c, cycles_dirty) + MMU_CTR(c, cycles_prefault) +
-                               MMU_CTR(c, cycles_inval) + MMU_CTR(c, cycles_syscall);
+    struct cost_term fault = T(fault_native, fault_native);
+    if (cls == MMU_CLASS_EPT)
+        fault = (struct cost_term)T(fault_ept_violation, ept_violation);
+    else if (cls == MMU_CLASS_VPT) /* dirty traps are resolved faults: counted apart */
+        fault = (struct cost_term){MMU_CTR(c, fault_resolved_real) - MMU_CTR(c, fault_dirty_trap),
+                                   v[MMU_COST_fault_real]};
+    SET(cycles_fault, fault, T(walk_refs, walk_ref), T(page_zero_fill, zero_fill),
+        T(page_cow, cow), T(page_file_read, file_read), T(page_swap_in, swap_in),
+        T(page_evict, evict), T(vk_pt_alloc, pt_alloc));
+    SET(cycles_reflect, T(fault_reflected, reflect));
+    SET(cycles_dirty, T(fault_dirty_trap, dirty_trap));
+    SET(cycles_prefault, T(prefault_issued, prefault));
+    SET(cycles_inval, T(vk_inval, inval));
+    if (cls == MMU_CLASS_NATIVE)
+        SET(cycles_syscall, {guest_syscalls, v[MMU_COST_syscall_native]});
+    else
+        SET(cycles_syscall, T(vk_syscall, syscall_vk));
+#undef T
+    static const enum mmu_counter_id parts[] = {
+        MMU_C_cycles_insn,    MMU_C_cycles_tlb,   MMU_C_cycles_fault,    MMU_C_cycles_reflect,
+        MMU_C_cycles_dirty,   MMU_C_cycles_prefault, MMU_C_cycles_inval, MMU_C_cycles_syscall,
+    };
+    uint64_t total = 0;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (__builtin_add_overflow(total, c->c[parts[i]], &total))
+            return mmu_counter_names[MMU_C_cycles_total];
+    MMU_CTR(c, cycles_total) = total;
+    return NULL;
 }
+#undef SET
+#undef TERMS

@@ -278,8 +278,22 @@ enum mmu_cost_id {
         MMU_NCOSTS
 };
 
+/* Limits of a costs file.  A path that open() takes is below PATH_MAX (4096) bytes, so a
+ * name buffer of MMU_COSTS_NAME_MAX + 1 never cuts one; a longer name is refused.  With every
+ * cost at most MMU_COST_MAX and counters below 2^64, every cycle product and sum stays a
+ * finite double (below 2^64 x 1e12 x 8 < 2e32); mmu_costs_apply then checks that it fits in
+ * a uint64_t.  MMU_COSTS_ERR_MAX bytes hold any message of mmu_costs_load. */
+#define MMU_COSTS_NAME_MAX 4095
+#define MMU_COSTS_LINE_MAX 1022
+#define MMU_COSTS_ERR_MAX (MMU_COSTS_NAME_MAX + 3 * MMU_COSTS_LINE_MAX + 256)
+#define MMU_COST_MAX 1e12
+#define MMU_CLOCK_GHZ_MIN 0.001
+#define MMU_CLOCK_GHZ_MAX 1000.0
+#define MMU_COST_RANGE "0 to 1e12 cycles per event"
+#define MMU_CLOCK_GHZ_RANGE "0.001 to 1000 GHz"
+
 struct mmu_costs {
-    char name[64];          /* profile name, or the file it was read from */
+    char name[MMU_COSTS_NAME_MAX + 1]; /* profile name, or the file it was read from */
     double clock_ghz;       /* nominal clock, for converting to time */
     double v[MMU_NCOSTS];   /* cycles per event */
 };
@@ -296,9 +310,15 @@ extern const struct mmu_cost_profile *const mmu_cost_profiles[];
 const struct mmu_cost_profile *mmu_cost_profile_find(const char *name);
 
 /* Loads a `key = value` costs file (model.md section 10).  Keys are the names above plus
- * `base` (a profile the file starts from, default modern) and `clock_ghz`.  On error returns
- * -1 and writes "FILE:LINE: message" into err. */
+ * `base` (a profile the file starts from, default modern) and `clock_ghz`.  Values are plain
+ * decimal numbers from 0 to MMU_COST_MAX (clock_ghz: MMU_CLOCK_GHZ_MIN to _MAX).  Lines end
+ * with LF or CR LF and hold at most MMU_COSTS_LINE_MAX characters, none of them NUL or
+ * control bytes.  On error returns -1 and writes "FILE:LINE: message" into err (give it
+ * MMU_COSTS_ERR_MAX bytes so that no message is cut). */
 int mmu_costs_load(struct mmu_costs *out, const char *path, char *err, size_t errlen);
+/* true when s is a plain decimal number as a costs file takes it: digits with an optional
+ * fraction and exponent, no sign, no "inf", "nan" or hexadecimal. */
+bool mmu_plain_decimal(const char *s);
 /* Resolves NAME|FILE as the CLI's --costs does. */
 int mmu_costs_resolve(struct mmu_costs *out, const char *name_or_file, char *err,
                       size_t errlen);
@@ -308,8 +328,10 @@ void mmu_costs_write(const struct mmu_costs *c, FILE *f);
 /* How a scheme's events are charged: a vkernel with software walks (vpt-1.10, vpt), the
  * hardware-walked vkernel (ept), or a native kernel (native, linux). */
 enum mmu_cost_class { MMU_CLASS_VPT, MMU_CLASS_EPT, MMU_CLASS_NATIVE };
-/* Fills the cycles.* counters from the event counters. */
-void mmu_costs_apply(const struct mmu_costs *k, struct mmu_counters *c, enum mmu_cost_class cls,
-                     uint64_t guest_syscalls);
+/* Fills the cycles.* counters from the event counters.  Returns NULL, or the name of the
+ * first cycles.* counter whose value does not fit in 64 bits (the cycles.* are then partly
+ * filled and must not be reported). */
+const char *mmu_costs_apply(const struct mmu_costs *k, struct mmu_counters *c,
+                            enum mmu_cost_class cls, uint64_t guest_syscalls);
 
 #endif

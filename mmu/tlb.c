@@ -212,6 +212,14 @@ static bool level_lookup(struct mmu_tlb *t, struct mmu_tlb_level *l, uint64_t ke
     return false;
 }
 
+/* Latencies come from --tlb (up to 999999999 cycles each), so the sum can reach 2^64 on a long
+ * run: it saturates at UINT64_MAX, which mmu_costs_apply reports as an overflow. */
+static inline void tlb_cycles(struct mmu_counters *c, uint64_t add)
+{
+    if (__builtin_add_overflow(MMU_CTR(c, cycles_tlb), add, &MMU_CTR(c, cycles_tlb)))
+        MMU_CTR(c, cycles_tlb) = UINT64_MAX;
+}
+
 void mmu_tlb_access(struct mmu_tlb *t, uint64_t vpn, bool fetch, struct mmu_counters *c)
 {
     struct mmu_tlb_level *l1 = fetch ? &t->itlb : &t->dtlb;
@@ -231,7 +239,7 @@ void mmu_tlb_access(struct mmu_tlb *t, uint64_t vpn, bool fetch, struct mmu_coun
     if (t->stlb.sets) {
         if (level_lookup(t, &t->stlb, vpn)) {
             MMU_CTR(c, tlb_stlb_hit)++;
-            MMU_CTR(c, cycles_tlb) += t->cfg.stlb_hit_cycles;
+            tlb_cycles(c, t->cfg.stlb_hit_cycles);
             return;
         }
         MMU_CTR(c, tlb_stlb_miss)++;
@@ -240,7 +248,7 @@ void mmu_tlb_access(struct mmu_tlb *t, uint64_t vpn, bool fetch, struct mmu_coun
     if (t->pwc.sets && level_lookup(t, &t->pwc, vpn >> t->pwc_shift))
         refs = t->walk_refs_pwc;
     MMU_CTR(c, tlb_walk_refs) += refs;
-    MMU_CTR(c, cycles_tlb) += (uint64_t)refs * t->cfg.walk_ref_cycles;
+    tlb_cycles(c, (uint64_t)refs * t->cfg.walk_ref_cycles);
 }
 
 static void level_drop(struct mmu_tlb_level *l, uint64_t key)

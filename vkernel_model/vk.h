@@ -116,6 +116,15 @@ struct vk_model *vk_model_new(const struct vk_config *cfg, enum mmu_arch arch,
 void vk_model_free(struct vk_model *m);
 const struct vk_config *vk_model_config(const struct vk_model *m);
 const char *vk_error(const struct vk_model *m);
+/* NULL, or the name of the first counter of m that would have exceeded 2^64 - 1 (it is then
+ * held at 2^64 - 1): the run's counts cannot be reported.  Event counters grow by a bounded
+ * amount per step of the model, so they cannot wrap within any feasible run (2^64 steps at
+ * 10^9 a second take 584 years); the ones that grow by amounts from the input are checked:
+ * insns (vk_insns, vk_set_sync) and every cycles.* (vk_finish, mmu_costs_apply). */
+const char *vk_overflow(const struct vk_model *m);
+/* Adds n to counter id of m, holding it at 2^64 - 1 and recording it for vk_overflow when
+ * the sum would not fit. */
+void vk_add_count(struct vk_model *m, enum mmu_counter_id id, uint64_t n);
 
 /* Region changes.  Bounds must be page-aligned, start < end, end <= user limit (the caller
  * validates input; these return VK_ERROR on violation). */

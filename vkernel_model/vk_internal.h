@@ -67,6 +67,7 @@ struct vk_model {
     struct vk_real_observer obs;
     bool has_obs;
     bool finished;
+    const char *overflow; /* the first counter that would exceed 2^64 - 1 (vk_overflow) */
     char error[256];
 };
 

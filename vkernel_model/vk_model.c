@@ -24,6 +24,20 @@ const char *vk_error(const struct vk_model *m)
     return m->error[0] ? m->error : NULL;
 }
 
+const char *vk_overflow(const struct vk_model *m)
+{
+    return m->overflow;
+}
+
+void vk_add_count(struct vk_model *m, enum mmu_counter_id id, uint64_t n)
+{
+    if (__builtin_add_overflow(m->c.c[id], n, &m->c.c[id])) {
+        m->c.c[id] = UINT64_MAX;
+        if (!m->overflow)
+            m->overflow = mmu_counter_names[id];
+    }
+}
+
 const struct vk_config *vk_model_config(const struct vk_model *m)
 {
     return &m->cfg;
@@ -918,7 +932,7 @@ int vk_protect(struct vk_model *m, uint64_t start, uint64_t end, unsigned prot)
 
 void vk_insns(struct vk_model *m, uint64_t n)
 {
-    C(insns) += n;
+    vk_add_count(m, MMU_C_insns, n);
 }
 
 void vk_syscall(struct vk_model *m, unsigned nr)
@@ -945,10 +959,14 @@ const struct vk_reflections *vk_model_reflections(const struct vk_model *m)
 void vk_snapshot(const struct vk_model *m, struct mmu_counters *out)
 {
     *out = m->c;
+    /* Counters only grow and every cycles.* is monotonic in them, so a point that overflows
+     * means the run's end overflows too: vk_finish reports it (vk_overflow). */
     if (!m->finished)
-        mmu_costs_apply(&m->costs, out,
-                        m->native_like ? MMU_CLASS_NATIVE : m->ept ? MMU_CLASS_EPT : MMU_CLASS_VPT,
-                        m->guest_syscalls);
+        (void)mmu_costs_apply(&m->costs, out,
+                              m->native_like ? MMU_CLASS_NATIVE
+                              : m->ept       ? MMU_CLASS_EPT
+                                             : MMU_CLASS_VPT,
+                              m->guest_syscalls);
 }
 
 /* ---- end of run ---- */
@@ -969,9 +987,15 @@ void vk_finish(struct vk_model *m)
         return;
     mmu_space_each_leaf(&m->sp, finish_leaf, m);
     m->finished = true;
-    mmu_costs_apply(&m->costs, &m->c,
-                    m->native_like ? MMU_CLASS_NATIVE : m->ept ? MMU_CLASS_EPT : MMU_CLASS_VPT,
-                    m->guest_syscalls);
+    const char *over = mmu_costs_apply(&m->costs, &m->c,
+                                       m->native_like ? MMU_CLASS_NATIVE
+                                       : m->ept       ? MMU_CLASS_EPT
+                                                      : MMU_CLASS_VPT,
+                                       m->guest_syscalls);
+    if (over && !m->overflow)
+        m->overflow = over;
+    if (m->overflow)
+        return; /* the counters are not reported: the identities need not hold */
 #ifdef VKMMU_CHECK_IDENTITIES
     const char *bad = mmu_counters_check(&m->c, m->vkernel);
     if (bad) {

@@ -138,9 +138,9 @@ void vk_set_sync(struct vk_set *s)
 {
     for (size_t i = 0; i < s->n; i++) {
         vk_insns(s->m[i], s->pending_insns);
-        MMU_CTR(&s->m[i]->c, access_read) += s->pending[MMU_READ];
-        MMU_CTR(&s->m[i]->c, access_write) += s->pending[MMU_WRITE];
-        MMU_CTR(&s->m[i]->c, access_fetch) += s->pending[MMU_FETCH];
+        vk_add_count(s->m[i], MMU_C_access_read, s->pending[MMU_READ]);
+        vk_add_count(s->m[i], MMU_C_access_write, s->pending[MMU_WRITE]);
+        vk_add_count(s->m[i], MMU_C_access_fetch, s->pending[MMU_FETCH]);
     }
     memset(s->pending, 0, sizeof s->pending);
     s->pending_insns = 0;
@@ -160,7 +160,12 @@ int vk_set_kernel_access(struct vk_set *s, uint64_t addr, uint64_t size, bool wr
 void vk_set_insns(struct vk_set *s, uint64_t n)
 {
     TAP(s, insns, n);
-    s->pending_insns += n;
+    if (__builtin_add_overflow(s->pending_insns, n, &s->pending_insns)) {
+        /* hand the models what is pending first: their own sums then overflow and say so */
+        s->pending_insns -= n;
+        vk_set_sync(s);
+        s->pending_insns = n;
+    }
 }
 
 void vk_set_syscall(struct vk_set *s, unsigned nr)

@@ -111,3 +111,22 @@ Test(tlb, presets_and_bad_specs)
     cr_assert_eq(mmu_tlb_parse("walk_ref=x", &c, err, sizeof err), -1);
     cr_assert_eq(mmu_tlb_parse("bogus", &c, err, sizeof err), -1);
 }
+
+/* cycles.tlb grows by --tlb latencies (up to 999999999 cycles each): near 2^64 it saturates at
+ * UINT64_MAX instead of wrapping, and mmu_costs_apply reports that as an overflow. */
+Test(tlb, cycles_saturate_instead_of_wrapping)
+{
+    struct mmu_tlb_cfg c = cfg_of("dtlb=2:2,stlb=4:4,stlb_hit=999999999,walk_ref=999999999");
+    struct mmu_tlb t;
+    struct mmu_counters k = {0};
+    cr_assert_eq(mmu_tlb_init(&t, &c, 4, 1, 9), 0);
+    MMU_CTR(&k, cycles_tlb) = UINT64_MAX - 10;
+    mmu_tlb_access(&t, 0, false, &k); /* a walk: 4 x 999999999 more */
+    cr_expect_eq(MMU_CTR(&k, cycles_tlb), UINT64_MAX);
+    mmu_tlb_access(&t, 0, false, &k); /* a hit adds nothing; still held */
+    cr_expect_eq(MMU_CTR(&k, cycles_tlb), UINT64_MAX);
+    cr_expect_str_eq(mmu_costs_apply(mmu_cost_profile_find("modern")->costs, &k,
+                                     MMU_CLASS_VPT, 0),
+                     "cycles.tlb");
+    mmu_tlb_fini(&t);
+}
