@@ -51,6 +51,11 @@ struct cli_model_opts {
 
 /* Sets the defaults (resolves the "modern" cost profile).  0, or -1 with err filled. */
 int cli_model_opts_init(struct cli_model_opts *o, char *err, size_t errlen);
+/* cli_model_opt refuses a value longer than CLI_VALUE_MAX characters (no path the system
+ * opens is longer), so that an err buffer of CLI_ERR_MAX bytes holds every message it writes
+ * without cutting a quoted value or path. */
+#define CLI_VALUE_MAX 4095
+#define CLI_ERR_MAX (3 * CLI_VALUE_MAX + MMU_COSTS_ERR_MAX + 512)
 
 /* If argv[*i] is one of the options above, consumes it and its value (as `--opt VALUE` or
  * `--opt=VALUE`; *i is left on the last argument consumed) and returns 1.  Returns 0 when
@@ -76,6 +81,10 @@ int cli_build_set(struct cli_model_opts *o, struct vk_set *set, enum mmu_arch ar
  * identities of every finished model; prints the first failure to stderr and returns -1.
  * Otherwise (and when all hold) returns 0. */
 int cli_check_identities(const struct vk_set *set);
+/* 0, or -1 after printing "CMD: CONFIG: counter NAME does not fit in 64 bits ..." when a
+ * finished model of set has a counter that would have wrapped (vk_overflow): its results
+ * must not be reported.  Call before cli_check_identities. */
+int cli_check_overflow(const struct vk_set *set, const char *cmd, const struct mmu_costs *costs);
 
 /* ---- timelines (--interval N; cli/timeline.c) ----
  * Cumulative counters of every model at every N instructions and, apart, every N user
@@ -103,7 +112,10 @@ int cli_timeline_slow(struct cli_timeline *t, struct vk_set *set);
 static inline int cli_timeline_tick(struct cli_timeline *t, struct vk_set *set, uint64_t insns,
                                     uint64_t accesses)
 {
-    t->insns += insns;
+    /* An instruction count from the input can wrap the sum: hold it at 2^64 - 1 (the models
+     * report the overflow, vk_overflow; accesses grow by one per record). */
+    if (__builtin_add_overflow(t->insns, insns, &t->insns))
+        t->insns = UINT64_MAX;
     t->accesses += accesses;
     if (t->insns >= t->by_insn.next || t->accesses >= t->by_access.next)
         return cli_timeline_slow(t, set);
@@ -162,6 +174,36 @@ void cli_json_string(FILE *f, const char *s);
 void cli_fmt_double(char *buf, size_t len, double v);
 /* Writes a double as a JSON number, shortest form that reads back exactly; null if not finite. */
 void cli_json_double(FILE *f, double v);
+
+/* ---- outputs that would overwrite inputs (cli/same_file.c) ----
+ * A command adds every file it reads and writes, then checks before writing anything.
+ * CLI_PATH_OUT is written in place; CLI_PATH_OUT_TMP through PATH.tmp or PATH.tmp.PID and a
+ * rename, so those names must not be inputs either.  "-" (standard input/output) is ignored. */
+enum cli_path_kind { CLI_PATH_IN, CLI_PATH_OUT, CLI_PATH_OUT_TMP };
+struct cli_path;
+struct cli_paths {
+    struct cli_path *v;
+    size_t n, cap;
+    bool oom;
+};
+void cli_paths_init(struct cli_paths *p);
+void cli_paths_fini(struct cli_paths *p);
+/* role names the path in the message ("--json", "TRACE"); it must outlive p. */
+void cli_paths_add(struct cli_paths *p, const char *role, const char *path,
+                   enum cli_path_kind kind);
+/* CLI_EXIT_OK when no output names the same file as an input or another output; otherwise
+ * prints "vkmmu CMD: ROLE 'A' and ROLE 'B' are the same file: ..." and returns CLI_EXIT_USAGE
+ * (CLI_EXIT_FAILED when out of memory). */
+int cli_paths_check(const struct cli_paths *p, const char *cmd);
+/* Adds --json, --csv and, with --interval, the timeline CSV next to --csv. */
+void cli_paths_add_results(struct cli_paths *p, const struct cli_model_opts *o);
+
+/* ---- numbers in options (cli/numbers.c) ----
+ * Plain decimal digits only (no sign, spaces, 0x or suffix) from lo to hi: 0, or -1. */
+int cli_parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
+/* A size in bytes: digits, then optionally K, M, G, T, P or E (powers of 1024), an optional
+ * i and an optional B (64M, 1GiB, 4096).  0; -1 when malformed; -2 when above 2^64 - 1. */
+int cli_parse_size(const char *s, uint64_t *out);
 
 /* ---- traces: options, conversion, recording (cli/cmd_convert.c, cli/record.c) ---- */
 #include "trc.h"

@@ -535,13 +535,13 @@ int cmd_calibrate(int argc, char **argv)
             no_uffd = true;
         } else if ((!strcmp(a, "--runs") && i + 1 < argc) || !strncmp(a, "--runs=", 7)) {
             const char *v = a[6] == '=' ? a + 7 : argv[++i];
-            char *end;
-            runs = strtol(v, &end, 10);
-            if (!*v || *end || runs < 1 || runs > 1000) {
+            uint64_t n;
+            if (cli_parse_uint(v, 1, 1000, &n) < 0) {
                 fprintf(stderr, "vkmmu calibrate: --runs: bad count '%s' (expected 1 to 1000)\n",
                         v);
                 return CLI_EXIT_USAGE;
             }
+            runs = (int)n;
         } else {
             fprintf(stderr, "vkmmu calibrate: %s '%s' (see vkmmu calibrate --help)\n",
                     a[0] == '-' ? "unknown option or missing value" : "unexpected argument", a);
@@ -573,7 +573,7 @@ int cmd_calibrate(int argc, char **argv)
     struct chase ch = {0};
     char *zbuf = NULL;
     int cow_fd = -1;
-    char cow_path[4200] = "";
+    char *cow_path = NULL; /* sized to the output's directory or $TMPDIR: never cut */
     long cow_fs = 0;
     double t_start = now_ns();
     /* PATH.tmp is opened first, so an unwritable path fails before the measurements. */
@@ -615,17 +615,24 @@ int cmd_calibrate(int argc, char **argv)
         /* The COW file: next to the output (a real filesystem, usually), else $TMPDIR. */
         const char *slash = strcmp(out, "-") ? strrchr(out, '/') : NULL;
         const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+        int n;
         if (!strcmp(out, "-"))
-            snprintf(cow_path, sizeof cow_path, "%s/vkmmu-calibrate.XXXXXX", tmpdir);
+            n = asprintf(&cow_path, "%s/vkmmu-calibrate.XXXXXX", tmpdir);
         else if (slash)
-            snprintf(cow_path, sizeof cow_path, "%.*s/.vkmmu-calibrate.XXXXXX",
-                     (int)(slash - out), out);
+            n = asprintf(&cow_path, "%.*s/.vkmmu-calibrate.XXXXXX", (int)(slash - out), out);
         else
-            snprintf(cow_path, sizeof cow_path, ".vkmmu-calibrate.XXXXXX");
-        cow_fd = mkstemp(cow_path);
-        if (cow_fd < 0) {
-            snprintf(cow_path, sizeof cow_path, "%s/vkmmu-calibrate.XXXXXX", tmpdir);
-            cow_fd = mkstemp(cow_path);
+            n = asprintf(&cow_path, ".vkmmu-calibrate.XXXXXX");
+        cow_fd = n < 0 ? -1 : mkstemp(cow_path);
+        if (cow_fd < 0 && n >= 0) {
+            free(cow_path);
+            n = asprintf(&cow_path, "%s/vkmmu-calibrate.XXXXXX", tmpdir);
+            cow_fd = n < 0 ? -1 : mkstemp(cow_path);
+        }
+        if (n < 0) {
+            cow_path = NULL;
+            fprintf(stderr, "vkmmu calibrate: out of memory\n");
+            status = CLI_EXIT_FAILED;
+            goto out;
         }
         if (cow_fd < 0) {
             fprintf(stderr, "vkmmu calibrate: %s: %s\n", cow_path, strerror(errno));
@@ -847,6 +854,7 @@ out:
         unlink(tmp);
     }
     free(tmp);
+    free(cow_path);
     if (ch.buf)
         munmap(ch.buf, CAL_CHASE_PAGES * CAL_PAGE);
     if (zbuf)

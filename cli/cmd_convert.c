@@ -76,6 +76,19 @@ int cli_trace_opt(int argc, char **argv, int *i, enum trc_format *fmt, const cha
     return 0;
 }
 
+/* Writes a region of the regions file: an exit status.  A region the .vkt format cannot carry
+ * (a /proc maps PATHNAME over 4096 bytes) is bad input, named by its line. */
+static int put_region(struct trc_writer *w, const char *regions_path, const struct trc_record *rec)
+{
+    if (trc_writer_put(w, rec) == 0)
+        return CLI_EXIT_OK;
+    const char *why = trc_writer_error(w);
+    if (!*why)
+        return CLI_EXIT_FAILED; /* a write error: the close reports it */
+    fprintf(stderr, "vkmmu: %s:%lu: %s\n", regions_path, rec->line, why);
+    return CLI_EXIT_USAGE;
+}
+
 int cmd_convert(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL, *regions_path = NULL;
@@ -138,6 +151,15 @@ int cmd_convert(int argc, char **argv)
                 !in ? "IN" : "-o OUT.vkt");
         return CLI_EXIT_USAGE;
     }
+    struct cli_paths paths;
+    cli_paths_init(&paths);
+    cli_paths_add(&paths, "IN", in, CLI_PATH_IN);
+    cli_paths_add(&paths, "--regions", regions_path, CLI_PATH_IN);
+    cli_paths_add(&paths, "-o", out, CLI_PATH_OUT_TMP);
+    int clash = cli_paths_check(&paths, "convert");
+    cli_paths_fini(&paths);
+    if (clash != CLI_EXIT_OK)
+        return clash;
 
     struct trc_reader *r;
     struct trc_record rec;
@@ -175,26 +197,36 @@ int cmd_convert(int argc, char **argv)
     for (; more == 1 && status == CLI_EXIT_OK; more = trc_next(r, &rec)) {
         if (!regions_done && rec.type != TRC_ARCH) {
             for (size_t k = 0; k < g.n && status == CLI_EXIT_OK; k++)
-                if (trc_writer_put(w, &g.rec[k]) < 0)
-                    status = CLI_EXIT_FAILED;
+                status = put_region(w, regions_path, &g.rec[k]);
             regions_done = true;
         }
-        if (rec.type == TRC_MAP && rec.kind == TRC_FILE)
+        if (rec.type == TRC_MAP && rec.kind == TRC_FILE) {
+            if (trc_file_id_check(r, &rec, g.max_file_id) < 0) {
+                more = -1; /* reported below */
+                break;
+            }
             rec.file_id += g.max_file_id;
+        }
         accesses += rec.type >= TRC_READ && rec.type <= TRC_KWRITE;
-        if (status == CLI_EXIT_OK && trc_writer_put(w, &rec) < 0)
-            status = CLI_EXIT_FAILED;
+        if (status == CLI_EXIT_OK && trc_writer_put(w, &rec) < 0) {
+            /* a record the format cannot carry is bad input; a write error is not */
+            const char *why = trc_writer_error(w);
+            status = *why ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+            if (*why)
+                fprintf(stderr, "vkmmu: %s: %s\n", trc_where(r, &rec, err, sizeof(err)), why);
+        }
     }
     if (status == CLI_EXIT_OK && !regions_done)
         for (size_t k = 0; k < g.n && status == CLI_EXIT_OK; k++)
-            if (trc_writer_put(w, &g.rec[k]) < 0)
-                status = CLI_EXIT_FAILED;
+            status = put_region(w, regions_path, &g.rec[k]);
     if (more < 0) {
         fprintf(stderr, "vkmmu: %s\n", trc_error(r));
         status = CLI_EXIT_USAGE;
     }
     uint64_t nrec = trc_writer_records(w);
-    if (trc_writer_close(w, status != CLI_EXIT_OK, err, sizeof(err)) < 0) {
+    /* Bad input abandons the output quietly (its message is out); a failed write (a full
+     * disk) is reported by the close. */
+    if (trc_writer_close(w, status == CLI_EXIT_USAGE, err, sizeof(err)) < 0) {
         fprintf(stderr, "vkmmu: %s\n", err);
         status = CLI_EXIT_FAILED;
     }

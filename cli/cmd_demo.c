@@ -368,6 +368,12 @@ int cmd_demo(int argc, char **argv)
                     strncmp(a, "-", 1) ? "unexpected argument" : "missing value");
             return CLI_EXIT_USAGE;
         }
+        if ((!strcmp(a, "-o") || !strcmp(a, "--guests")) && strlen(argv[i + 1]) >= PATH_MAX) {
+            /* both are copied into PATH_MAX bytes (and no longer path can be opened) */
+            fprintf(stderr, "vkmmu demo: %s: path of %zu characters is too long (at most %d)\n",
+                    a, strlen(argv[i + 1]), PATH_MAX - 1);
+            return CLI_EXIT_USAGE;
+        }
         if (!strcmp(a, "-o"))
             out = argv[++i];
         else if (!strcmp(a, "-j"))

@@ -429,6 +429,31 @@ static int rm_tree_files(const char *dir)
     return rmdir(dir);
 }
 
+/* Refuses -o FIG, or a file vkmmu writes into --data DIR, naming one of the result files. */
+static int plot_check_paths(const struct plot_ctx *c, char **inputs, size_t ninputs)
+{
+    static const char *const data_files[] = {"plot.gp", "policies.dat", "window.dat",
+                                             "presets.dat", "overhead.dat", "accuracy.dat",
+                                             "timeline.dat", "sensitivity.dat"};
+    struct cli_paths paths;
+    cli_paths_init(&paths);
+    for (size_t i = 0; i < ninputs; i++)
+        cli_paths_add(&paths, "RESULTS", inputs[i], CLI_PATH_IN);
+    cli_paths_add(&paths, "-o", c->out, CLI_PATH_OUT_TMP);
+    for (size_t k = 0; c->data_dir && k < sizeof data_files / sizeof *data_files; k++) {
+        char *p = NULL;
+        if (asprintf(&p, "%s/%s", c->data_dir, data_files[k]) < 0) {
+            cli_paths_fini(&paths);
+            return CLI_EXIT_FAILED;
+        }
+        cli_paths_add(&paths, "a file of --data", p, CLI_PATH_OUT);
+        free(p);
+    }
+    int rc = cli_paths_check(&paths, "plot");
+    cli_paths_fini(&paths);
+    return rc;
+}
+
 int cmd_plot(int argc, char **argv)
 {
     struct plot_ctx c = {.w_in = 3.5};
@@ -530,11 +555,17 @@ int cmd_plot(int argc, char **argv)
         rc = plot_bad("%s: the output must end in .pdf, .svg or .png", c.out);
         goto out;
     }
+    if (strlen(c.out) >= PATH_MAX) { /* the directory is copied into PATH_MAX bytes below */
+        rc = plot_bad("-o: path of %zu characters is too long (at most %d)", strlen(c.out),
+                      PATH_MAX - 1);
+        goto out;
+    }
     if (!ninputs) {
         rc = plot_bad("no result files given (see 'vkmmu plot --help')");
         goto out;
     }
-    if ((rc = load_inputs(&c, inputs, ninputs)) != 0)
+    if ((rc = plot_check_paths(&c, inputs, ninputs)) != 0 ||
+        (rc = load_inputs(&c, inputs, ninputs)) != 0)
         goto out;
 
     /* The script and data go to --data DIR, or a private temporary directory. */
@@ -549,7 +580,13 @@ int cmd_plot(int argc, char **argv)
         }
     } else {
         const char *t = getenv("TMPDIR");
-        snprintf(c.dir, sizeof(c.dir), "%s/vkmmu-plot-XXXXXX", t && *t ? t : "/tmp");
+        int n = snprintf(c.dir, sizeof(c.dir), "%s/vkmmu-plot-XXXXXX", t && *t ? t : "/tmp");
+        if (n < 0 || (size_t)n >= sizeof(c.dir)) {
+            fprintf(stderr, "vkmmu plot: TMPDIR of %zu characters is too long (at most %d)\n",
+                    strlen(t), (int)sizeof(c.dir) - 20);
+            rc = CLI_EXIT_FAILED;
+            goto out;
+        }
         if (!mkdtemp(c.dir)) {
             fprintf(stderr, "vkmmu plot: %s: cannot create a temporary directory: %s\n", c.dir,
                     strerror(errno));

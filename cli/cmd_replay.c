@@ -123,7 +123,7 @@ static int stream(struct trc_reader *r, struct trc_record *rec, int more, struct
                   const char *regions_path, struct cli_timeline *tl, struct trc_writer *spool,
                   struct cli_progress *pg)
 {
-    char err[1024], where[600];
+    char err[CLI_ERR_MAX], where[CLI_VALUE_MAX + 64]; /* a path and a line or offset */
     bool mapped = false;
     uint32_t shift = 0;
     if (regions_path) {
@@ -156,6 +156,10 @@ static int stream(struct trc_reader *r, struct trc_record *rec, int more, struct
     while (k) {
         for (size_t j = 0; j < k; j++) {
             const struct trc_record *x = &batch[j];
+            if (x->type == TRC_MAP && trc_file_id_check(r, x, shift) < 0) {
+                fprintf(stderr, "vkmmu: %s\n", trc_error(r));
+                return CLI_EXIT_USAGE;
+            }
             if (spool && trc_writer_put(spool, x) < 0)
                 spool = NULL; /* the error sticks in the writer: trc_writer_close reports it */
             if (feed(set, x, &mapped, shift) == VK_ERROR) {
@@ -214,7 +218,7 @@ static bool oracle_wanted(const struct cli_model_opts *o)
 static int oracle_first_pass(struct cli_model_opts *o, const char *trace, enum trc_format fmt,
                              const char *regions_path, struct oracle_pass *op)
 {
-    char err[1024];
+    char err[CLI_ERR_MAX];
     struct trc_reader *r;
     struct trc_record rec;
     int more;
@@ -296,7 +300,7 @@ static void oracle_pass_free(struct oracle_pass *op)
 int cmd_replay(int argc, char **argv)
 {
     struct cli_model_opts o;
-    char err[1024];
+    char err[CLI_ERR_MAX];
     const char *trace = NULL, *regions_path = NULL;
     enum trc_format fmt = TRC_FMT_AUTO;
     bool only_positional = false;
@@ -346,6 +350,15 @@ int cmd_replay(int argc, char **argv)
         fprintf(stderr, "vkmmu replay: missing TRACE (see vkmmu replay --help)\n");
         return CLI_EXIT_USAGE;
     }
+    struct cli_paths paths;
+    cli_paths_init(&paths);
+    cli_paths_add(&paths, "TRACE", trace, CLI_PATH_IN);
+    cli_paths_add(&paths, "--regions", regions_path, CLI_PATH_IN);
+    cli_paths_add_results(&paths, &o);
+    int clash = cli_paths_check(&paths, "replay");
+    cli_paths_fini(&paths);
+    if (clash != CLI_EXIT_OK)
+        return clash;
 
     cli_stop_install();
     /* oracle:N needs the reflections of policy none first (same scheme and dirty strategy):
@@ -404,7 +417,8 @@ int cmd_replay(int argc, char **argv)
     const char *partial = status == CLI_EXIT_OK && stream_stopped ? cli_stop_reason() : NULL;
     if (status == CLI_EXIT_OK) {
         vk_set_finish(&set);
-        if (cli_check_identities(&set) < 0)
+        if (cli_check_overflow(&set, "vkmmu replay", &o.costs) < 0 ||
+            cli_check_identities(&set) < 0)
             status = CLI_EXIT_FAILED;
         if (tlp && cli_timeline_finish(tlp, &set) < 0) {
             fprintf(stderr, "vkmmu replay: out of memory for the timeline\n");

@@ -14,10 +14,12 @@
  * the run fails; 2 for bad usage or a bad program; 124 when --timeout stops it; 130 (SIGINT)
  * or 143 (SIGTERM) when interrupted.  Timeouts and interruptions write the results so far,
  * marked partial. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,9 @@
 
 #include "cli.h"
 #include "emu.h"
+
+/* --top N: emu_options.top is unsigned; the list is only cut at N, so any N up to that works. */
+#define RUN_TOP_MAX ((uint64_t)UINT_MAX)
 
 static void run_usage(FILE *out)
 {
@@ -71,19 +76,6 @@ static void run_usage(FILE *out)
 static void run_progress(void *ctx, uint64_t insns)
 {
     cli_progress_run(ctx, insns);
-}
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    if (!s || !*s || *s == '-')
-        return -1;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno || *end)
-        return -1;
-    *out = v;
-    return 0;
 }
 
 /* Takes the value of --opt VALUE or --opt=VALUE; NULL when it is missing. */
@@ -309,13 +301,65 @@ static int write_timeline_csv(const struct cli_report *rep, const char *csv)
     return rc;
 }
 
+/* The program must be a readable, non-empty regular file no larger than the i386 guest's
+ * address space (the loader reads it whole).  CLI_EXIT_OK, or CLI_EXIT_USAGE after saying why. */
+static int check_program(const char *prog)
+{
+    struct stat st;
+    const char *why = NULL;
+    char buf[128];
+    int fd = -1;
+    if (stat(prog, &st) != 0 || (S_ISREG(st.st_mode) && (fd = open(prog, O_RDONLY)) < 0)) {
+        fprintf(stderr, "vkmmu run: %s: cannot open: %s\n", prog, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    if (fd >= 0)
+        close(fd);
+    if (S_ISDIR(st.st_mode))
+        why = "is a directory";
+    else if (S_ISFIFO(st.st_mode))
+        why = "is a FIFO, not a regular file";
+    else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+        why = "is a device, not a regular file";
+    else if (S_ISSOCK(st.st_mode))
+        why = "is a socket, not a regular file";
+    else if (st.st_size == 0)
+        why = "is an empty file";
+    else if ((uint64_t)st.st_size > 0xC0000000ull) {
+        snprintf(buf, sizeof buf, "is %jd bytes, larger than the 3 GiB i386 guest address space",
+                 (intmax_t)st.st_size);
+        why = buf;
+    }
+    if (!why)
+        return CLI_EXIT_OK;
+    fprintf(stderr, "vkmmu run: %s: %s (expected a static i386 ELF executable)\n", prog, why);
+    return CLI_EXIT_USAGE;
+}
+
+/* Refuses outputs that would overwrite the program, --stdin or each other. */
+static int check_run_paths(const struct cli_model_opts *mo, const char *prog,
+                           const char *stdin_path, const char *stdout_path,
+                           const char *record_path)
+{
+    struct cli_paths paths;
+    cli_paths_init(&paths);
+    cli_paths_add(&paths, "PROGRAM", prog, CLI_PATH_IN);
+    cli_paths_add(&paths, "--stdin", stdin_path, CLI_PATH_IN);
+    cli_paths_add_results(&paths, mo);
+    cli_paths_add(&paths, "--record", record_path, CLI_PATH_OUT);
+    cli_paths_add(&paths, "--stdout", stdout_path, CLI_PATH_OUT);
+    int rc = cli_paths_check(&paths, "run");
+    cli_paths_fini(&paths);
+    return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
     /* A guest writing to a closed pipe must see EPIPE (and die of its own SIGPIPE, reported
      * by gos), not take vkmmu down with it. */
     signal(SIGPIPE, SIG_IGN);
     struct cli_model_opts mo;
-    char err[1024];
+    char err[CLI_ERR_MAX];
     if (cli_model_opts_init(&mo, err, sizeof err) < 0) {
         fprintf(stderr, "vkmmu run: %s\n", err);
         return CLI_EXIT_FAILED;
@@ -365,10 +409,10 @@ int cmd_run(int argc, char **argv)
             const char *name = is_opt(a, "--seed") ? "--seed" : is_opt(a, "--top") ? "--top"
                                                                                    : "--max-insns";
             v = opt_value(argc, argv, &i, name);
-            uint64_t n;
-            if (!v || parse_u64(v, &n) != 0 || (!strcmp(name, "--top") && n > 100000)) {
-                fprintf(stderr, "vkmmu run: %s: expected a non-negative integer, got '%s'\n",
-                        name, v ? v : "");
+            uint64_t n, max = !strcmp(name, "--top") ? RUN_TOP_MAX : UINT64_MAX;
+            if (!v || cli_parse_uint(v, 0, max, &n) != 0) {
+                fprintf(stderr, "vkmmu run: %s: expected an integer from 0 to %" PRIu64
+                                ", got '%s'\n", name, max, v ? v : "");
                 return CLI_EXIT_USAGE;
             }
             if (!strcmp(name, "--seed"))
@@ -380,17 +424,25 @@ int cmd_run(int argc, char **argv)
         } else if (is_opt(a, "--timeout")) {
             v = opt_value(argc, argv, &i, "--timeout");
             char *end = NULL;
-            double t = v ? strtod(v, &end) : 0;
-            if (!v || !*v || *end || !(t > 0) || t > 1e9) {
-                fprintf(stderr, "vkmmu run: --timeout: expected a positive number of seconds, "
-                                "got '%s'\n", v ? v : "");
+            /* decimal only: strtod alone also takes " 5", "+5", "0x10", "inf" */
+            bool plain = v && (isdigit((unsigned char)v[0]) || v[0] == '.') && !strpbrk(v, "xX");
+            double t = plain ? strtod(v, &end) : 0;
+            if (!plain || *end || !(t > 0) || t > 1e9) {
+                fprintf(stderr, "vkmmu run: --timeout: expected a positive number of seconds "
+                                "(at most 1000000000), got '%s'\n", v ? v : "");
                 return CLI_EXIT_USAGE;
             }
             eo.timeout_s = t;
         } else if (is_opt(a, "--guest-mem")) {
             v = opt_value(argc, argv, &i, "--guest-mem");
-            uint64_t b;
-            if (!v || vk_parse_size(v, &b) < 0 || b < 4096) {
+            uint64_t b = 0;
+            int sz = v ? cli_parse_size(v, &b) : -1;
+            if (sz == -2) {
+                fprintf(stderr, "vkmmu run: --guest-mem: '%s' does not fit in 64 bits (expected "
+                                "at most 16E bytes; a 32-bit guest uses at most 4G)\n", v);
+                return CLI_EXIT_USAGE;
+            }
+            if (sz < 0 || b < 4096) {
                 fprintf(stderr, "vkmmu run: --guest-mem: expected a size such as 64M or 1G "
                                 "(at least 4k), got '%s'\n", v ? v : "");
                 return CLI_EXIT_USAGE;
@@ -434,6 +486,11 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "vkmmu run: --root %s: not a directory\n", eo.gos.root);
         return CLI_EXIT_USAGE;
     }
+    int bad = check_program(eo.program);
+    if (bad == CLI_EXIT_OK)
+        bad = check_run_paths(&mo, eo.program, stdin_path, stdout_path, record_path);
+    if (bad != CLI_EXIT_OK)
+        return bad;
 
     if (strstr(mo.policies, "oracle")) {
         fprintf(stderr, "vkmmu run: policy oracle:N needs the whole run in advance: record the run "
@@ -626,7 +683,7 @@ int cmd_run(int argc, char **argv)
     if (glog)
         gos_log_free(glog);
     if (rt.writer) {
-        char werr[512];
+        char werr[CLI_ERR_MAX];
         bool failed = status != CLI_EXIT_OK;
         if (trc_writer_close(rt.writer, failed, werr, sizeof werr) < 0 && !failed) {
             fprintf(stderr, "vkmmu run: --record: %s\n", werr);
@@ -651,6 +708,11 @@ int cmd_run(int argc, char **argv)
         status = first.end == EMU_END_TIMEOUT ? CLI_EXIT_TIMEOUT
                  : cli_stop_signal            ? 128 + cli_stop_signal
                                               : CLI_EXIT_FAILED;
+    if (cli_check_overflow(&set, "vkmmu run", &mo.costs) < 0) {
+        emu_result_fini(&first);
+        status = CLI_EXIT_FAILED;
+        goto out;
+    }
     if (cli_check_identities(&set) < 0)
         status = CLI_EXIT_FAILED;
     fprintf(stderr,

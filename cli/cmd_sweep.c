@@ -475,7 +475,7 @@ static int spec_parse(struct sw_spec *sp, const char *path)
             int e = access(p, R_OK) == 0 ? 0 : errno;
             free(p);
             if (e) {
-                char msg[600];
+                char msg[sizeof line + 256]; /* any word of a line fits: never cut */
                 snprintf(msg, sizeof msg, "%s: %s: %s", words.v[0], words.v[1], strerror(e));
                 strv_free(&words);
                 SPEC_ERR("%s", msg);
@@ -495,7 +495,7 @@ static int spec_parse(struct sw_spec *sp, const char *path)
             if (!vals.n)
                 SPEC_ERR("'%s' has no values", key);
             struct strv *dst = NULL;
-            char err[512];
+            char err[sizeof line + 512]; /* quotes one value of the line */
             for (size_t i = 0; i < vals.n; i++) {
                 const char *v = vals.v[i];
                 if (!strcmp(key, "scheme")) {
@@ -535,10 +535,12 @@ static int spec_parse(struct sw_spec *sp, const char *path)
                     char *end;
                     dst = &scales;
                     err[0] = 0;
+                    errno = 0;
                     double x = strtod(v, &end);
-                    if (end == v || *end || !isfinite(x) || x < 0)
+                    if (!mmu_plain_decimal(v) || errno == ERANGE || !isfinite(x))
                         snprintf(err, sizeof err,
-                                 "bad reflect-scale '%s' (expected a non-negative number)", v);
+                                 "bad reflect-scale '%s' (expected a non-negative decimal "
+                                 "number such as 0.5 or 2)", v);
                 } else {
                     strv_free(&vals);
                     SPEC_ERR("unknown axis '%s' (expected scheme, policy, window, dirty, costs, "
@@ -549,7 +551,7 @@ static int spec_parse(struct sw_spec *sp, const char *path)
                     SPEC_ERR("%s (see `vkmmu list`)", err);
                 }
                 if (strv_has(dst, v)) {
-                    char twice[256]; /* v lives in vals */
+                    char twice[sizeof line]; /* v lives in vals */
                     snprintf(twice, sizeof twice, "%s", v);
                     strv_free(&vals);
                     SPEC_ERR("%s '%s' listed twice", key, twice);
@@ -583,7 +585,7 @@ static int spec_parse(struct sw_spec *sp, const char *path)
     /* The options every invocation gets are model options the sweep does not set itself. */
     {
         struct cli_model_opts mo;
-        char err[512];
+        char err[CLI_ERR_MAX];
         cli_model_opts_init(&mo, err, sizeof err);
         for (int i = 0; i < (int)sp->args.n; i++) {
             const char *a = sp->args.v[i];
@@ -624,7 +626,7 @@ static int spec_parse(struct sw_spec *sp, const char *path)
     sp->costs = xmalloc(costs.n * sizeof(*sp->costs));
     for (size_t i = 0; i < costs.n; i++) {
         struct sw_costs *c = &sp->costs[sp->ncosts];
-        char err[512];
+        char err[MMU_COSTS_ERR_MAX];
         bool named = mmu_cost_profile_find(costs.v[i]) != NULL;
         char *p = named ? xstrdup(costs.v[i]) : spec_rel(sp, costs.v[i]);
         int rc = mmu_costs_resolve(&c->c, p, err, sizeof err);
@@ -672,6 +674,14 @@ static int spec_parse(struct sw_spec *sp, const char *path)
                 goto fail;
             }
         sp->scales[sp->nscales++] = x;
+        for (size_t k = 0; k < sp->ncosts; k++)
+            if (!(sp->costs[k].c.v[MMU_COST_reflect] * x <= MMU_COST_MAX)) {
+                fprintf(stderr, "vkmmu sweep: %s: reflect-scale '%s' makes reflect of costs '%s' "
+                                "%g cycles (expected at most 1e12 cycles per event)\n",
+                        sp->path, scales.v[i], sp->costs[k].value,
+                        sp->costs[k].c.v[MMU_COST_reflect] * x);
+                goto fail;
+            }
     }
     strv_free(&windows);
     strv_free(&mems);
@@ -1306,14 +1316,42 @@ static void sweep_usage(FILE *out)
           out);
 }
 
+/* Refuses a results directory whose files (DIR itself, cells.tsv, jobs.txt, sweep.sbatch)
+ * would overwrite the spec, a workload or a costs file. */
+static int sweep_check_paths(const struct sw_spec *sp, const char *dir)
+{
+    struct cli_paths paths;
+    struct strv names = {0};
+    cli_paths_init(&paths);
+    cli_paths_add(&paths, "SPEC", sp->path, CLI_PATH_IN);
+    for (size_t i = 0; i < sp->nw + sp->ncosts; i++) {
+        bool w = i < sp->nw; /* a costs value is a file only when one exists */
+        char *p = spec_rel(sp, w ? sp->w[i].argv.v[0] : sp->costs[i - sp->nw].value);
+        if (w || access(p, F_OK) == 0)
+            strv_push(&names, p);
+        free(p);
+    }
+    for (size_t i = 0; i < names.n; i++)
+        cli_paths_add(&paths, "an input of SPEC", names.v[i], CLI_PATH_IN);
+    cli_paths_add(&paths, "-o", dir, CLI_PATH_OUT);
+    char *out[3] = {xfmt("%s/cells.tsv", dir), xfmt("%s/jobs.txt", dir),
+                    xfmt("%s/sweep.sbatch", dir)};
+    for (size_t i = 0; i < 3; i++)
+        cli_paths_add(&paths, "a file of -o", out[i], CLI_PATH_OUT_TMP);
+    int rc = cli_paths_check(&paths, "sweep");
+    cli_paths_fini(&paths);
+    for (size_t i = 0; i < 3; i++)
+        free(out[i]);
+    strv_free(&names);
+    return rc;
+}
+
 static int parse_count(const char *s, unsigned long max, unsigned long *out)
 {
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (!*s || *end || errno || v == 0 || v > max || *s == '-')
+    uint64_t v;
+    if (cli_parse_uint(s, 1, max, &v) < 0)
         return -1;
-    *out = v;
+    *out = (unsigned long)v;
     return 0;
 }
 
@@ -1379,7 +1417,8 @@ int cmd_sweep(int argc, char **argv)
         } else if (!strcmp(name, "--cell")) {
             one = v;
         } else if (parse_count(v, ULONG_MAX, &max_cells) < 0) {
-            fprintf(stderr, "vkmmu sweep: --max-cells: bad count '%s' (expected at least 1)\n", v);
+            fprintf(stderr, "vkmmu sweep: --max-cells: bad count '%s' (expected 1 to %lu)\n", v,
+                    ULONG_MAX);
             return CLI_EXIT_USAGE;
         }
     }
@@ -1419,6 +1458,8 @@ int cmd_sweep(int argc, char **argv)
         dir = xfmt("%s-results", stem);
         free(stem);
     }
+    if ((status = sweep_check_paths(&sp, dir)) != CLI_EXIT_OK)
+        goto out;
     if (make_dirs(dir) < 0) {
         status = CLI_EXIT_FAILED;
         goto out;
@@ -1489,6 +1530,30 @@ static void merge_usage(FILE *out)
           "\n"
           "exit status: 0 success, 1 cells missing or unreadable, 2 bad usage\n",
           out);
+}
+
+/* Refuses an -o that names cells.tsv or one of the cells' results (a merge into the sweep
+ * directory's own files). */
+static int merge_check_paths(const char *dir, const char *mpath, const struct mg_cell *mc,
+                             size_t n, const char *out)
+{
+    struct cli_paths paths;
+    cli_paths_init(&paths);
+    cli_paths_add(&paths, "DIR/cells.tsv", mpath, CLI_PATH_IN);
+    char **names = xrealloc(NULL, (2 * n + 1) * sizeof(*names));
+    for (size_t i = 0; i < n; i++) {
+        names[2 * i] = xfmt("%s/cells/%s.csv", dir, mc[i].id);
+        names[2 * i + 1] = xfmt("%s/cells/%s.json", dir, mc[i].id);
+        cli_paths_add(&paths, "the cell", names[2 * i], CLI_PATH_IN);
+        cli_paths_add(&paths, "the cell", names[2 * i + 1], CLI_PATH_IN);
+    }
+    cli_paths_add(&paths, "-o", out, CLI_PATH_OUT_TMP);
+    int rc = cli_paths_check(&paths, "merge");
+    cli_paths_fini(&paths);
+    for (size_t i = 0; i < 2 * n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
 }
 
 int cmd_merge(int argc, char **argv)
@@ -1566,6 +1631,8 @@ int cmd_merge(int argc, char **argv)
     free(man);
     if (status == CLI_EXIT_OK)
         qsort(mc, n, sizeof(*mc), mg_cmp);
+    if (status == CLI_EXIT_OK)
+        status = merge_check_paths(dir, mpath, mc, n, out);
 
     size_t missing = 0, merged = 0;
     struct sbuf t = {0};
@@ -1586,7 +1653,7 @@ int cmd_merge(int argc, char **argv)
         char *nl = strchr(csv, '\n');
         if (!nl || csv[clen - 1] != '\n') {
             fprintf(stderr, "vkmmu merge: %s: not a vkmmu CSV (no header line)\n", cpath);
-            status = CLI_EXIT_FAILED;
+            status = CLI_EXIT_USAGE;
             free(csv);
             free(cpath);
             break;
@@ -1598,7 +1665,7 @@ int cmd_merge(int argc, char **argv)
         } else if (strcmp(header, csv)) {
             fprintf(stderr, "vkmmu merge: %s: its columns differ from the other cells' (results "
                             "of another vkmmu version?)\n", cpath);
-            status = CLI_EXIT_FAILED;
+            status = CLI_EXIT_USAGE;
             free(csv);
             free(cpath);
             break;
@@ -1614,11 +1681,11 @@ int cmd_merge(int argc, char **argv)
     if (status == CLI_EXIT_OK && missing && !allow_missing) {
         fprintf(stderr, "vkmmu merge: %zu of %zu cells missing; finish the sweep (run it again) "
                         "or pass --allow-missing\n", missing, n);
-        status = CLI_EXIT_FAILED;
+        status = CLI_EXIT_USAGE;
     }
     if (status == CLI_EXIT_OK && !header) {
         fprintf(stderr, "vkmmu merge: %s: no complete cells\n", dir);
-        status = CLI_EXIT_FAILED;
+        status = CLI_EXIT_USAGE;
     }
     if (status == CLI_EXIT_OK) {
         if (!strcmp(out, "-")) {

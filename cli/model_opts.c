@@ -198,6 +198,11 @@ int cli_model_opt(struct cli_model_opts *o, int argc, char **argv, int *i, char 
         snprintf(err, errlen, "%s: missing value", name);
         return -1;
     }
+    if (strlen(val) > CLI_VALUE_MAX) {
+        snprintf(err, errlen, "%s: value of %zu characters is too long (at most %d)", name,
+                 strlen(val), CLI_VALUE_MAX);
+        return -1;
+    }
 
     if (!strcmp(name, "--scheme")) {
         if (each_item(val, name, scheme_item, NULL, err, errlen) < 0)
@@ -212,7 +217,7 @@ int cli_model_opt(struct cli_model_opts *o, int argc, char **argv, int *i, char 
             return -1;
         o->dirties = val;
     } else if (!strcmp(name, "--costs")) {
-        char cerr[512];
+        char cerr[MMU_COSTS_ERR_MAX];
         if (mmu_costs_resolve(&o->costs, val, cerr, sizeof(cerr)) < 0) {
             snprintf(err, errlen, "--costs: %s", cerr);
             return -1;
@@ -245,7 +250,8 @@ int cli_model_opt(struct cli_model_opts *o, int argc, char **argv, int *i, char 
     } else if (!strcmp(name, "--interval")) {
         uint64_t n;
         if (parse_uint(val, 1000000000000000ull, &n) < 0 || n == 0) {
-            snprintf(err, errlen, "--interval: bad count '%s' (expected a positive number)", val);
+            snprintf(err, errlen, "--interval: bad count '%s' (expected 1 to 1000000000000000)",
+                     val);
             return -1;
         }
         o->interval = n;
@@ -348,6 +354,23 @@ out:
     if (rc < 0)
         vk_set_fini(set);
     return rc;
+}
+
+int cli_check_overflow(const struct vk_set *set, const char *cmd, const struct mmu_costs *costs)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        const char *ctr = vk_overflow(set->m[i]);
+        if (!ctr)
+            continue;
+        char name[160];
+        fprintf(stderr,
+                "%s: %s: counter %s does not fit in 64 bits (above %" PRIu64 "; costs %s); "
+                "no results written\n",
+                cmd, vk_config_name(vk_model_config(set->m[i]), name, sizeof(name)), ctr,
+                UINT64_MAX, costs->name);
+        return -1;
+    }
+    return 0;
 }
 
 int cli_check_identities(const struct vk_set *set)

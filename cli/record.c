@@ -69,7 +69,7 @@ struct vk_tap cli_record_tap(struct trc_writer *w)
 int cli_trace_begin(const char *path, enum trc_format fmt, struct trc_reader **r,
                     struct trc_record *rec, int *more)
 {
-    char err[1024];
+    char err[CLI_ERR_MAX];
     if (trc_open_as(r, path, fmt, err, sizeof(err)) < 0) {
         fprintf(stderr, "vkmmu: %s\n", err);
         return CLI_EXIT_USAGE;

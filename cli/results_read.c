@@ -1,6 +1,7 @@
 /* cli/results_read.c - vkmmu JSON and CSV result files read back into memory.  The JSON reader
  * is a small complete parser (RFC 8259 values into a tree); result files are small (tens of
  * kilobytes), so the whole file is read at once. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -292,22 +293,22 @@ static const char *jstr(const struct jval *v)
     return v && v->t == J_STR ? v->str : NULL;
 }
 
-/* A counter value: non-negative integers exactly, anything else rounded. */
-static uint64_t jnum_u64(const struct jval *v)
+/* A counter value: a JSON integer from 0 to 2^64 - 1, read exactly.  -1 for anything else
+ * (a sign, a fraction, an exponent, a value past 2^64 - 1): vkmmu writes plain integers, so
+ * such a value is a damaged or edited file, never a number to round or wrap. */
+static int jnum_u64(const struct jval *v, uint64_t *out)
 {
-    if (!v || v->t != J_NUM || v->num < 0)
-        return 0;
+    if (!v || v->t != J_NUM || !v->numlen)
+        return -1;
     uint64_t x = 0;
-    bool integer = true;
     for (size_t i = 0; i < v->numlen; i++) {
         char c = v->numtext[i];
-        if (c < '0' || c > '9') {
-            integer = false;
-            break;
-        }
-        x = x * 10 + (uint64_t)(c - '0');
+        if (c < '0' || c > '9' || __builtin_mul_overflow(x, 10, &x) ||
+            __builtin_add_overflow(x, (uint64_t)(c - '0'), &x))
+            return -1;
     }
-    return integer ? x : (uint64_t)llround(v->num);
+    *out = x;
+    return 0;
 }
 
 /* ---- file helpers ---- */
@@ -403,14 +404,28 @@ void rr_file_fini(struct rr_file *f)
     memset(f, 0, sizeof(*f));
 }
 
-static void counters_from(const struct jval *o, uint64_t *c)
+/* Fills c from a "counters" object.  NULL, or the value that is not a counter. */
+static const struct jval *counters_from(const struct jval *o, uint64_t *c)
 {
     memset(c, 0, sizeof(uint64_t) * MMU_NCOUNTERS);
     for (size_t i = 0; o && o->t == J_OBJ && i < o->n; i++) {
         int k = mmu_counter_find(o->keys[i]);
-        if (k >= 0)
-            c[k] = jnum_u64(&o->items[i]);
+        if (k >= 0 && jnum_u64(&o->items[i], &c[k]) < 0)
+            return &o->items[i];
     }
+    return NULL;
+}
+
+/* Writes "FILE: byte N: counter value 'X' is not an integer from 0 to 2^64 - 1" into err
+ * (a value over 64 characters is shown as its first 64 and "..."). */
+static void bad_counter(const struct rr_file *f, const char *text, const struct jval *v,
+                        char *err, size_t errlen)
+{
+    int n = (int)(v->end - v->start);
+    snprintf(err, errlen,
+             "%s: byte %zu: counter value '%.*s%s' is not an integer from 0 to "
+             "18446744073709551615",
+             f->path, v->start, n > 64 ? 64 : n, text + v->start, n > 64 ? "..." : "");
 }
 
 /* ---- JSON result files ---- */
@@ -497,7 +512,11 @@ static int load_json(struct rr_file *f, const char *text, size_t len, char *err,
         r->dirty = xstrdup(dir);
         const struct jval *opt = jget(e, "options");
         r->options = opt ? strndup(text + opt->start, opt->end - opt->start) : xstrdup("");
-        counters_from(ctrs, r->c);
+        const struct jval *bad = counters_from(ctrs, r->c);
+        if (bad) {
+            bad_counter(f, text, bad, err, errlen);
+            goto out;
+        }
         const struct jval *ov = jget(e, "overhead");
         r->overhead = ov && ov->t == J_NUM ? ov->num : NAN;
         const struct jval *tl = jget(e, "timeline");
@@ -518,7 +537,10 @@ static int load_json(struct rr_file *f, const char *text, size_t len, char *err,
                     goto out;
                 }
                 r->timeline[k].end = end->num;
-                counters_from(pc, r->timeline[k].c);
+                if ((bad = counters_from(pc, r->timeline[k].c)) != NULL) {
+                    bad_counter(f, text, bad, err, errlen);
+                    goto out;
+                }
             }
             r->ntimeline = tl->n;
         }
@@ -632,7 +654,8 @@ static int load_csv(struct rr_file *f, char *text, char *err, size_t errlen)
             char *end;
             errno = 0;
             unsigned long long v = strtoull(fields[k], &end, 10);
-            if (end == fields[k] || *end || errno) {
+            /* strtoull takes a sign and wraps "-1" round to 2^64 - 1: digits only */
+            if (!isdigit((unsigned char)fields[k][0]) || *end || errno) {
                 snprintf(err, errlen, "%s:%zu: column %zu: expected an integer counter, got '%s'",
                          f->path, lineno, k + 1, fields[k]);
                 return -1;

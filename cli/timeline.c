@@ -37,6 +37,8 @@ void cli_timeline_fini(struct cli_timeline *t)
 static void series_thin(struct cli_tl_series *s, size_t nmodels)
 {
     size_t k = 0;
+    /* No wrap: CLI_TIMELINE_MAX distinct multiples of the interval lie below 2^64, so the
+     * interval is at most 2^64 / 4096 here. */
     s->interval *= 2;
     for (size_t i = 0; i < s->n; i++) {
         if (s->ends[i] % s->interval)
@@ -73,13 +75,16 @@ static int series_add(struct cli_tl_series *s, uint64_t end, struct vk_set *set)
  * (an event that crosses several boundaries, such as a large `I` record, gives one point). */
 static int series_due(struct cli_tl_series *s, uint64_t now, struct vk_set *set)
 {
-    if (now < s->next)
+    uint64_t end = now / s->interval * s->interval;
+    if (now < s->next || (s->n && s->ends[s->n - 1] == end)) /* the latter: next saturated */
         return 0;
-    if (series_add(s, now / s->interval * s->interval, set) < 0)
+    if (series_add(s, end, set) < 0)
         return -1;
     if (s->n >= CLI_TIMELINE_MAX)
         series_thin(s, set->n);
-    s->next = (now / s->interval + 1) * s->interval;
+    /* The boundary after the last one: past 2^64 - 1 no further point can fall due. */
+    if (__builtin_mul_overflow(now / s->interval + 1, s->interval, &s->next))
+        s->next = UINT64_MAX;
     return 0;
 }
 

@@ -148,7 +148,7 @@ sed 's/^window = 16/window = 32/' "$spec" > "$tmp/spec/edited.sweep"
 # 6. merge refuses missing cells unless asked; bad specs are exit 2 with SPEC:LINE.
 cp -r A E && rm -f E/cells/"$(head -1 ids1)".csv
 "$bin" merge E -o e.csv > /dev/null 2> E.err; rc=$?
-[ $rc -eq 1 ] || fail "merge with a missing cell: exit $rc, want 1"
+[ $rc -eq 2 ] || fail "merge with a missing cell: exit $rc, want 2"
 [ -e e.csv ] && fail "merge with a missing cell wrote the table"
 "$bin" merge E -o e.csv --allow-missing 2> /dev/null || fail "merge --allow-missing exit $?"
 [ "$(wc -l < e.csv)" -eq $((1 + 11 * 12)) ] || fail "--allow-missing rows $(wc -l < e.csv)"
