@@ -468,6 +468,38 @@ static void hook_out(uc_engine *uc, uint32_t port, int size, uint32_t value, voi
         io_fault(r, io_site(r));
 }
 
+/* sysenter and syscall from a static i386 program.  Linux enters the kernel on sysenter, but
+ * returns through the vDSO's landing pad, which a program started without AT_SYSINFO never has:
+ * the guest dies of SIGSEGV.  syscall in 32-bit code is #UD on Intel CPUs (SIGILL; qemu-i386
+ * does the same).  Unicorn 2.0.1 treats both as no-ops unless hooked.  Each ends its block, so
+ * the instruction is the last 2 bytes of the block the hook announced last. */
+static uint32_t fast_call_site(struct emu_runner *r)
+{
+    const struct emu_block *lb = r->last_block;
+    return lb && lb->size >= 2 ? lb->addr + lb->size - 2 : reg32(r, UC_X86_REG_EIP);
+}
+
+static void hook_sysenter(uc_engine *uc, void *user)
+{
+    (void)uc;
+    struct emu_runner *r = user;
+    if (r->stopping)
+        return;
+    uint32_t at = fast_call_site(r);
+    guest_signal(r, SIGSEGV, at, at, false,
+                 "sysenter without the vDSO's return path (the program has no AT_SYSINFO)");
+}
+
+static void hook_syscall(uc_engine *uc, void *user)
+{
+    (void)uc;
+    struct emu_runner *r = user;
+    if (r->stopping)
+        return;
+    uint32_t at = fast_call_site(r);
+    guest_signal(r, SIGILL, at, at, false, "invalid opcode (#UD): syscall in 32-bit code");
+}
+
 static void page_fault(struct emu_runner *r, uint32_t eip, uint32_t cr2, uint32_t ec)
 {
     /* A data fault happens inside the block the block hook announced last; a fetch fault
@@ -1016,7 +1048,11 @@ int emu_run(const struct emu_options *o, struct vk_set *models, struct emu_resul
         EMU_UC(&r->mc, uc_hook_add(r->mc.uc, &h, UC_HOOK_INSN, (void *)hook_in, r, 1, 0,
                                    UC_X86_INS_IN)) ||
         EMU_UC(&r->mc, uc_hook_add(r->mc.uc, &h, UC_HOOK_INSN, (void *)hook_out, r, 1, 0,
-                                   UC_X86_INS_OUT)))
+                                   UC_X86_INS_OUT)) ||
+        EMU_UC(&r->mc, uc_hook_add(r->mc.uc, &h, UC_HOOK_INSN, (void *)hook_sysenter, r, 1, 0,
+                                   UC_X86_INS_SYSENTER)) ||
+        EMU_UC(&r->mc, uc_hook_add(r->mc.uc, &h, UC_HOOK_INSN, (void *)hook_syscall, r, 1, 0,
+                                   UC_X86_INS_SYSCALL)))
         goto out_gos;
     if (o->engine == EMU_ENGINE_PAGING &&
         EMU_UC(&r->mc, uc_hook_add(r->mc.uc, &h, UC_HOOK_BLOCK, (void *)hook_block_paging, r, 0,

@@ -13,6 +13,9 @@
  *          outsb on an untouched page): Linux runs user code with IOPL 0 and
  *          no I/O bitmap, so each raises #GP: SIGSEGV, exit 139, before any port or memory
  *          access
+ *   sysenter, syscall   the fast system-call instructions with no vDSO: sysenter dies of
+ *          SIGSEGV (exit 139; Linux's return path is the vDSO's), syscall of SIGILL (exit 132;
+ *          #UD in 32-bit code on Intel CPUs, and under qemu-i386)
  *   ids    prints what setuid/setgid/setreuid/setresuid/setfsuid/getresuid answer (the
  *          guest is an unprivileged process with every id 1000: tests/emu/test_ids.sh)
  *   ok     prints "ok" and exits 0 */
@@ -122,6 +125,13 @@ int main(int argc, char **argv)
     } else if (!strcmp(what, "ids")) {
         ids();
         return 0;
+    } else if (!strcmp(what, "sysenter") || !strcmp(what, "syscall")) {
+        if (what[3] == 'e')
+            __asm__ volatile("sysenter" : : "a"(20) : "memory");
+        else
+            __asm__ volatile(".byte 0x0f, 0x05" : : "a"(20) : "ecx", "memory");
+        printf("%s: returned\n", what);
+        return 4;
     } else if (io_insn(what)) {
         printf("%s: the I/O instruction did not fault\n", what);
         return 4;
