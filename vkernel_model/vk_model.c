@@ -809,42 +809,70 @@ static bool range_ok(struct vk_model *m, uint64_t start, uint64_t end)
     return true;
 }
 
-/* Iterates only the leaves that exist inside [lo, hi) for large sparse ranges. */
-static void unmap_range(struct vk_model *m, uint64_t start, uint64_t end)
+static int cmp_u64(const void *a, const void *b)
 {
-    uint64_t lo = start >> MMU_PAGE_SHIFT, hi = end >> MMU_PAGE_SHIFT;
-    if (m->sp.dir || hi - lo <= 4 * m->sp.leaf_pages) {
-        discard_pages(m, lo, hi);
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Calls fn(m, a, b, arg) for the part [a, b) of [lo, hi) in each page-table leaf that exists.
+ * i386 spaces and short ranges step leaf by leaf (a lookup per leaf of the range); an x86-64
+ * range that spans more leaves than exist visits the existing leaves instead (one pass over
+ * the leaf table), so one record never costs more than min(leaves in the range, leaves that
+ * exist) lookups, whatever its size (a protect of 2^47 bytes took 0.6 s per configuration). */
+static void each_leaf_in(struct vk_model *m, uint64_t lo, uint64_t hi,
+                         void (*fn)(struct vk_model *, uint64_t, uint64_t, unsigned), unsigned arg)
+{
+    uint64_t span = ((hi - 1) >> m->sp.level_bits) - (lo >> m->sp.level_bits) + 1;
+    if (m->sp.dir || span <= 4 || span <= m->sp.leaves.cap) {
+        for (uint64_t vpn = lo; vpn < hi;) {
+            uint64_t leaf_end = ((vpn >> m->sp.level_bits) + 1) << m->sp.level_bits;
+            uint64_t end = leaf_end < hi ? leaf_end : hi;
+            if (mmu_space_leaf(&m->sp, vpn, false))
+                fn(m, vpn, end, arg);
+            vpn = end;
+        }
         return;
     }
-    /* x86-64 and a large range: visit existing leaves only */
-    struct {
-        uint64_t *idx;
-        size_t n, cap;
-    } v = {0};
+    /* Collected and sorted first: pages are discarded in ascending address order on both
+     * paths (frames are freed in that order, which --vk-mem's CLOCK later sees). */
+    uint64_t *idx = NULL;
+    size_t n = 0, cap = 0;
     for (size_t i = 0; i < m->sp.leaves.cap; i++) {
         if (!m->sp.leaves.keys[i])
             continue;
         uint64_t li = m->sp.leaves.keys[i] - 1;
         if (((li + 1) << m->sp.level_bits) <= lo || (li << m->sp.level_bits) >= hi)
             continue;
-        if (v.n == v.cap) {
-            v.cap = v.cap ? v.cap * 2 : 64;
-            uint64_t *n = realloc(v.idx, v.cap * sizeof *n);
-            if (!n) {
-                free(v.idx);
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            uint64_t *g = realloc(idx, cap * sizeof *g);
+            if (!g) {
+                free(idx);
                 vk_fail(m, "out of memory");
                 return;
             }
-            v.idx = n;
+            idx = g;
         }
-        v.idx[v.n++] = li;
+        idx[n++] = li;
     }
-    for (size_t i = 0; i < v.n; i++) {
-        uint64_t a = v.idx[i] << m->sp.level_bits, b = a + m->sp.leaf_pages;
-        discard_pages(m, a < lo ? lo : a, b > hi ? hi : b);
+    qsort(idx, n, sizeof *idx, cmp_u64); /* ascending addresses, as the other path */
+    for (size_t i = 0; i < n; i++) {
+        uint64_t a = idx[i] << m->sp.level_bits, b = a + m->sp.leaf_pages;
+        fn(m, a < lo ? lo : a, b > hi ? hi : b, arg);
     }
-    free(v.idx);
+    free(idx);
+}
+
+static void discard_leaf_part(struct vk_model *m, uint64_t lo, uint64_t hi, unsigned unused)
+{
+    (void)unused;
+    discard_pages(m, lo, hi);
+}
+
+static void unmap_range(struct vk_model *m, uint64_t start, uint64_t end)
+{
+    each_leaf_in(m, start >> MMU_PAGE_SHIFT, end >> MMU_PAGE_SHIFT, discard_leaf_part, 0);
 }
 
 int vk_unmap(struct vk_model *m, uint64_t start, uint64_t end)
@@ -877,14 +905,10 @@ int vk_map(struct vk_model *m, uint64_t start, uint64_t end, unsigned prot,
 
 /* mprotect: vptes whose rights shrink are rewritten (w removed: W and M dropped) or removed
  * (r removed), one invalidation each; native schemes shrink the real PTEs the same way. */
-static void protect_pages(struct vk_model *m, uint64_t lo, uint64_t hi, unsigned prot)
+static void protect_leaf_part(struct vk_model *m, uint64_t lo, uint64_t hi, unsigned prot)
 {
+    struct mmu_leaf *l = mmu_space_leaf(&m->sp, lo, false);
     for (uint64_t vpn = lo; vpn < hi; vpn++) {
-        struct mmu_leaf *l = mmu_space_leaf(&m->sp, vpn, false);
-        if (!l) {
-            vpn = (((vpn >> m->sp.level_bits) + 1) << m->sp.level_bits) - 1;
-            continue;
-        }
         struct mmu_page *p = &l->pg[vpn & (m->sp.leaf_pages - 1)];
         if (m->vkernel) {
             if (!(p->vpte & VPTE_V))
@@ -924,8 +948,8 @@ int vk_protect(struct vk_model *m, uint64_t start, uint64_t end, unsigned prot)
         unsigned old = m->rg[k].prot;
         m->rg[k].prot = prot & 7u;
         if ((old & ~prot) & (VK_PROT_R | VK_PROT_W))
-            protect_pages(m, m->rg[k].start >> MMU_PAGE_SHIFT, m->rg[k].end >> MMU_PAGE_SHIFT,
-                          prot);
+            each_leaf_in(m, m->rg[k].start >> MMU_PAGE_SHIFT, m->rg[k].end >> MMU_PAGE_SHIFT,
+                         protect_leaf_part, prot);
     }
     return m->error[0] ? VK_ERROR : VK_OK;
 }
