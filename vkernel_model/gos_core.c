@@ -512,8 +512,12 @@ static int32_t do_mmap(struct gos *g, uint32_t addr, uint32_t len, uint32_t prot
 
     uint32_t start;
     if (fixed) {
-        if ((uint64_t)addr + plen > GOS_USER_LIMIT || addr < GOS_MMAP_MIN)
-            return -EINVAL;
+        /* Linux: past the end of the address space is ENOMEM (get_unmapped_area), below
+         * vm.mmap_min_addr EPERM for an unprivileged process (security_mmap_addr). */
+        if ((uint64_t)addr + plen > GOS_USER_LIMIT)
+            return -ENOMEM;
+        if (addr < GOS_MMAP_MIN)
+            return -EPERM;
         start = addr;
         if (flags & GOS_MAP_FIXED_NOREPLACE && !(flags & GOS_MAP_FIXED)) {
             int fr = range_free(g, start, start + plen);

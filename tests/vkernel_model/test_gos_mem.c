@@ -114,6 +114,11 @@ Test(gos_mem, mmap_fixed_replaces_the_part_it_covers)
     expect_region(&r[3], A + 0x2000, A + 0x4000, RW, VK_ANON);
     /* MAP_FIXED needs an aligned address */
     cr_expect_eq(anon(&t, A + 1, 0x1000, PROT_R, MAP_FIXED_), -EINVAL);
+    /* As Linux answers an unprivileged process: below vm.mmap_min_addr EPERM, past the end of
+     * the user address space (or wrapping around 2^32) ENOMEM. */
+    cr_expect_eq(anon(&t, 0, 0x1000, PROT_R, MAP_FIXED_), -EPERM);
+    cr_expect_eq(anon(&t, 0x1000, 0x1000, PROT_R, MAP_FIXED_), -EPERM);
+    cr_expect_eq(anon(&t, 0xFFFFE000u, 0x4000, PROT_R, MAP_FIXED_), -ENOMEM);
     tg_stop(&t);
 }
 
