@@ -97,6 +97,16 @@ ref__choose() {
     return 0
 }
 
+# ref_require: for a test that needs a reference runner: prints which one it uses, or FAIL
+# with the reason and exits 1 (the test cannot compare with anything).
+ref_require() {
+    if [ -z "$REF_MODE" ]; then
+        echo "FAIL: no reference runner: $REF_WHY"
+        exit 1
+    fi
+    echo "reference runner: $REF_MODE ($REF_WHY)"
+}
+
 # ref_run PROGRAM [ARGS...]: runs a static i386 program with the reference runner, in the current
 # directory, with the caller's standard streams; returns its exit status.
 ref_run() {

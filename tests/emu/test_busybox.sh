@@ -15,8 +15,7 @@ fi
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../../scripts/ref-runner.sh
 source "$here/../../scripts/ref-runner.sh"
-[ -n "$REF_MODE" ] || { echo "FAIL: no reference runner: $REF_WHY"; exit 1; }
-echo "reference runner: $REF_MODE ($REF_WHY)"
+ref_require
 work=$(mktemp -d "$build/test-emu-busybox.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"

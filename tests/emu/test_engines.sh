@@ -9,8 +9,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../../scripts/ref-runner.sh
 source "$here/../../scripts/ref-runner.sh"
-[ -n "$REF_MODE" ] || { echo "FAIL: no reference runner: $REF_WHY"; exit 1; }
-echo "reference runner: $REF_MODE ($REF_WHY)"
+ref_require
 vkmmu=${1:?usage: test_engines.sh VKMMU_BIN BUILD_DIR}
 build=${2:?usage: test_engines.sh VKMMU_BIN BUILD_DIR}
 work=$(mktemp -d "$build/test-emu-engines.XXXXXX")

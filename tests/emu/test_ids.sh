@@ -54,8 +54,14 @@ fi
 if [ -z "$REF_MODE" ]; then
     echo "skip the reference run: $REF_WHY"
 elif [ "${run_as_1000[0]:-}" != none ]; then
-    (cd "$g" && "${run_as_1000[@]}" bash "$here/../../scripts/ref-runner.sh" ./crash ids) \
+    # uid 1000 may not reach the build tree (a clone under /root): it runs copies in a
+    # directory of its own under /tmp.
+    pub=$(mktemp -d /tmp/vkmmu-ids.XXXXXX)
+    cp "$g/crash" "$here/../../scripts/ref-runner.sh" "$pub/"
+    chmod 755 "$pub" "$pub/crash" "$pub/ref-runner.sh"
+    (cd "$pub" && "${run_as_1000[@]}" bash ./ref-runner.sh ./crash ids) \
         >"$work/ref.txt" 2>"$work/ref.err"
+    rm -rf "$pub"
     same "reference runner ($REF_MODE) with ids 1000 = vkmmu's" "$work/ref.txt" "$work/vk-paging.txt"
 fi
 echo "$fails failure(s)"

@@ -14,8 +14,7 @@ case $vkmmu in /*) ;; */*) vkmmu=$PWD/$vkmmu ;; esac # the test runs in its own 
 build=$(cd "$build" && pwd)
 # shellcheck source=../../scripts/ref-runner.sh
 source "$here/../../scripts/ref-runner.sh"
-[ -n "$REF_MODE" ] || { echo "FAIL: no reference runner: $REF_WHY"; exit 1; }
-echo "reference runner: $REF_MODE ($REF_WHY)"
+ref_require
 g=$build/tests-emu-guests
 bash "$here/guests/build.sh" "$g" || { echo "FAIL cannot build the test guests"; exit 1; }
 work=$(mktemp -d "$build/test-emu-initstate.XXXXXX")
