@@ -46,6 +46,7 @@ struct cli_model_opts {
     uint64_t interval;      /* --interval N: timeline points every N instructions (or
                                accesses, for traces without instruction counts); 0 = none */
     const char *json_path;  /* --json FILE, or NULL */
+    const char *costs_arg;  /* --costs NAME|FILE as given, or NULL (an input when a file) */
     const char *csv_path;   /* --csv FILE, or NULL */
 };
 
@@ -195,7 +196,8 @@ void cli_paths_add(struct cli_paths *p, const char *role, const char *path,
  * prints "vkmmu CMD: ROLE 'A' and ROLE 'B' are the same file: ..." and returns CLI_EXIT_USAGE
  * (CLI_EXIT_FAILED when out of memory). */
 int cli_paths_check(const struct cli_paths *p, const char *cmd);
-/* Adds --json, --csv and, with --interval, the timeline CSV next to --csv. */
+/* Adds the model options' files: --costs (an input, when it names a file), --json, --csv and,
+ * with --interval, the timeline CSV next to --csv. */
 void cli_paths_add_results(struct cli_paths *p, const struct cli_model_opts *o);
 
 /* ---- numbers in options (cli/numbers.c) ----

@@ -222,6 +222,7 @@ int cli_model_opt(struct cli_model_opts *o, int argc, char **argv, int *i, char 
             snprintf(err, errlen, "--costs: %s", cerr);
             return -1;
         }
+        o->costs_arg = val;
     } else if (!strcmp(name, "--real-prefault")) {
         uint64_t n;
         if (parse_uint(val, 1u << 20, &n) < 0) {

@@ -205,6 +205,10 @@ int cli_paths_check(const struct cli_paths *p, const char *cmd)
 
 void cli_paths_add_results(struct cli_paths *p, const struct cli_model_opts *o)
 {
+    /* A costs file is an input too (a profile name that names no file is not). */
+    struct stat st;
+    if (o->costs_arg && stat(o->costs_arg, &st) == 0)
+        cli_paths_add(p, "--costs", o->costs_arg, CLI_PATH_IN);
     cli_paths_add(p, "--json", o->json_path, CLI_PATH_OUT_TMP);
     cli_paths_add(p, "--csv", o->csv_path, CLI_PATH_OUT_TMP);
     if (!o->csv_path || !o->interval)

@@ -46,6 +46,12 @@ refused convert t.txt -o ./hard
 refused convert t.txt --regions t.txt -o t.txt
 cp t.txt c.tmp && refused convert c.tmp -o c && rm c.tmp
 cp t.txt j.tmp && refused replay j.tmp --json j && rm j.tmp
+# A costs file is an input of replay and run.
+printf 'base = modern\n' >c.costs && cp c.costs c.orig
+refused replay --costs c.costs --json c.costs t.txt
+refused replay --costs ./c.costs --csv c.costs t.txt
+cmp -s c.costs c.orig || fail "--costs c.costs --json c.costs: the costs file changed"
+rm -f c.costs c.orig
 
 # The same outputs, distinct, still work.
 "$bin" replay t.txt --interval 1 --json x.json --csv x.csv > /dev/null 2>&1 ||
