@@ -192,9 +192,11 @@ int cmd_convert(int argc, char **argv)
 
     int status = CLI_EXIT_OK;
     uint64_t accesses = 0;
+    /* SIGINT/SIGTERM: the partial OUT.tmp is removed and OUT left as it was (128 + signal). */
+    cli_stop_install();
     /* An arch record stays first; the regions come right after it. */
     bool regions_done = !regions_path;
-    for (; more == 1 && status == CLI_EXIT_OK; more = trc_next(r, &rec)) {
+    for (; more == 1 && status == CLI_EXIT_OK && !cli_stop_signal; more = trc_next(r, &rec)) {
         if (!regions_done && rec.type != TRC_ARCH) {
             for (size_t k = 0; k < g.n && status == CLI_EXIT_OK; k++)
                 status = put_region(w, regions_path, &g.rec[k]);
@@ -216,6 +218,11 @@ int cmd_convert(int argc, char **argv)
                 fprintf(stderr, "vkmmu: %s: %s\n", trc_where(r, &rec, err, sizeof(err)), why);
         }
     }
+    if (status == CLI_EXIT_OK && cli_stop_signal) {
+        fprintf(stderr, "vkmmu convert: %s after %llu records: %s not written\n",
+                cli_stop_reason(), (unsigned long long)trc_writer_records(w), out);
+        status = 128 + cli_stop_signal;
+    }
     if (status == CLI_EXIT_OK && !regions_done)
         for (size_t k = 0; k < g.n && status == CLI_EXIT_OK; k++)
             status = put_region(w, regions_path, &g.rec[k]);
@@ -226,7 +233,8 @@ int cmd_convert(int argc, char **argv)
     uint64_t nrec = trc_writer_records(w);
     /* Bad input abandons the output quietly (its message is out); a failed write (a full
      * disk) is reported by the close. */
-    if (trc_writer_close(w, status == CLI_EXIT_USAGE, err, sizeof(err)) < 0) {
+    if (trc_writer_close(w, status != CLI_EXIT_OK && status != CLI_EXIT_FAILED, err,
+                         sizeof(err)) < 0) {
         fprintf(stderr, "vkmmu: %s\n", err);
         status = CLI_EXIT_FAILED;
     }

@@ -88,5 +88,27 @@ PY
 interrupt sigint INT 130
 interrupt sigterm TERM 143
 
+# convert of an endless input (/dev/zero as ChampSim records): SIGINT and SIGTERM remove the
+# partial OUT.tmp, leave OUT as it was (absent here, an older file kept), and exit 130 / 143.
+for sig in INT:130 TERM:143; do
+    IFS=: read -r s want <<<"$sig"
+    rm -f "$work/z.vkt"*
+    [ $s = TERM ] && echo old >"$work/z.vkt"
+    "$vkmmu" convert /dev/zero --format champsim -o "$work/z.vkt" 2>"$work/conv.err" &
+    p=$!
+    sleep 1
+    kill -$s $p
+    wait $p
+    rc=$?
+    leftover=$(ls "$work"/z.vkt.* 2>/dev/null)
+    if [ $rc -eq "$want" ] && [ -z "$leftover" ] &&
+        grep -q "interrupted by SIG$s after [0-9]* records: .*z.vkt not written" "$work/conv.err" &&
+        { [ $s = INT ] && [ ! -e "$work/z.vkt" ] || [ "$(cat "$work/z.vkt")" = old ]; }; then
+        pass "convert SIG$s: exit $rc, no temporary left, the output untouched"
+    else
+        fail "convert SIG$s: exit $rc (want $want), left: '$leftover', $(cat "$work/conv.err")"
+    fi
+done
+
 echo "$fails failure(s)"
 [ $fails -eq 0 ]
