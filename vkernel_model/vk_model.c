@@ -856,7 +856,8 @@ static void each_leaf_in(struct vk_model *m, uint64_t lo, uint64_t hi,
         }
         idx[n++] = li;
     }
-    qsort(idx, n, sizeof *idx, cmp_u64); /* ascending addresses, as the other path */
+    if (n > 1)
+        qsort(idx, n, sizeof *idx, cmp_u64); /* ascending addresses, as the other path */
     for (size_t i = 0; i < n; i++) {
         uint64_t a = idx[i] << m->sp.level_bits, b = a + m->sp.leaf_pages;
         fn(m, a < lo ? lo : a, b > hi ? hi : b, arg);
