@@ -203,9 +203,6 @@ void cli_paths_add_results(struct cli_paths *p, const struct cli_model_opts *o);
 /* ---- numbers in options (cli/numbers.c) ----
  * Plain decimal digits only (no sign, spaces, 0x or suffix) from lo to hi: 0, or -1. */
 int cli_parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
-/* A size in bytes: digits, then optionally K, M, G, T, P or E (powers of 1024), an optional
- * i and an optional B (64M, 1GiB, 4096).  0; -1 when malformed; -2 when above 2^64 - 1. */
-int cli_parse_size(const char *s, uint64_t *out);
 
 /* ---- traces: options, conversion, recording (cli/cmd_convert.c, cli/record.c) ---- */
 #include "trc.h"

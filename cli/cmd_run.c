@@ -436,10 +436,10 @@ int cmd_run(int argc, char **argv)
         } else if (is_opt(a, "--guest-mem")) {
             v = opt_value(argc, argv, &i, "--guest-mem");
             uint64_t b = 0;
-            int sz = v ? cli_parse_size(v, &b) : -1;
+            int sz = v ? vk_parse_size(v, &b) : -1;
             if (sz == -2) {
                 fprintf(stderr, "vkmmu run: --guest-mem: '%s' does not fit in 64 bits (expected "
-                                "at most 16E bytes; a 32-bit guest uses at most 4G)\n", v);
+                                "less than 2^64 bytes; a 32-bit guest uses at most 4G)\n", v);
                 return CLI_EXIT_USAGE;
             }
             if (sz < 0 || b < 4096) {

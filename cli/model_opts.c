@@ -151,22 +151,6 @@ static const char *opt_value(int argc, char **argv, int *i, const char *eq)
     return argv[++*i];
 }
 
-static int parse_uint(const char *s, uint64_t max, uint64_t *out)
-{
-    if (!*s)
-        return -1;
-    uint64_t v = 0;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return -1;
-        v = v * 10 + (uint64_t)(*s - '0');
-        if (v > max)
-            return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 int cli_model_opt(struct cli_model_opts *o, int argc, char **argv, int *i, char *err,
                   size_t errlen)
 {
@@ -225,7 +209,7 @@ int cli_model_opt(struct cli_model_opts *o, int argc, char **argv, int *i, char 
         o->costs_arg = val;
     } else if (!strcmp(name, "--real-prefault")) {
         uint64_t n;
-        if (parse_uint(val, 1u << 20, &n) < 0) {
+        if (cli_parse_uint(val, 0, 1u << 20, &n) < 0) {
             snprintf(err, errlen, "--real-prefault: bad count '%s' (expected 0 to %u pages)",
                      val, 1u << 20);
             return -1;
@@ -250,7 +234,7 @@ int cli_model_opt(struct cli_model_opts *o, int argc, char **argv, int *i, char 
         }
     } else if (!strcmp(name, "--interval")) {
         uint64_t n;
-        if (parse_uint(val, 1000000000000000ull, &n) < 0 || n == 0) {
+        if (cli_parse_uint(val, 0, 1000000000000000ull, &n) < 0 || n == 0) {
             snprintf(err, errlen, "--interval: bad count '%s' (expected 1 to 1000000000000000)",
                      val);
             return -1;

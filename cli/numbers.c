@@ -2,7 +2,6 @@
  * strtoull alone would accept "+5", " 5", "0x10" and wrap "-1" round to 2^64-1. */
 #include <ctype.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "cli.h"
 
@@ -22,37 +21,5 @@ int cli_parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
     if (v < lo || v > hi)
         return -1;
     *out = v;
-    return 0;
-}
-
-int cli_parse_size(const char *s, uint64_t *out)
-{
-    if (!s || !isdigit((unsigned char)*s))
-        return -1;
-    const char *p = s;
-    while (isdigit((unsigned char)*p))
-        p++;
-    unsigned shift = 0;
-    const char *units = "KMGTPE", *u = *p ? strchr(units, toupper((unsigned char)*p)) : NULL;
-    if (u) {
-        shift = 10 * (unsigned)(u - units + 1);
-        p++;
-        if (*p == 'i' || *p == 'I')
-            p++;
-    }
-    if (*p == 'b' || *p == 'B')
-        p++;
-    if (*p)
-        return -1;
-    uint64_t v = 0;
-    for (const char *d = s; isdigit((unsigned char)*d); d++) {
-        unsigned digit = (unsigned)(*d - '0');
-        if (v > (UINT64_MAX - digit) / 10)
-            return -2;
-        v = v * 10 + digit;
-    }
-    if (shift && v > (UINT64_MAX >> shift))
-        return -2;
-    *out = v << shift;
     return 0;
 }

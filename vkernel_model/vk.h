@@ -241,7 +241,8 @@ void vk_set_syscall(struct vk_set *s, unsigned nr);
 void vk_set_sync(struct vk_set *s);
 void vk_set_finish(struct vk_set *s);
 
-/* Parses a size such as 64M, 1G, 4096, 16k (binary units); -1 on error. */
+/* Parses a size such as 64M, 1G, 4096, 16k (binary units); -1 when it is not a size, -2 when
+ * it is one that does not fit in 64 bits. */
 int vk_parse_size(const char *s, uint64_t *out);
 
 #endif

@@ -64,6 +64,8 @@ int vk_parse_size(const char *s, uint64_t *out)
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
+    if (errno == ERANGE)
+        return -2;
     if (errno)
         return -1;
     uint64_t mul = 1;
@@ -93,8 +95,10 @@ int vk_parse_size(const char *s, uint64_t *out)
         end++;
     if (*end == 'B' || *end == 'b')
         end++;
-    if (*end || (v && mul > UINT64_MAX / v))
+    if (*end)
         return -1;
+    if (v && mul > UINT64_MAX / v)
+        return -2;
     *out = v * mul;
     return 0;
 }
