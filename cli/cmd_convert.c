@@ -81,12 +81,12 @@ int cli_trace_opt(int argc, char **argv, int *i, enum trc_format *fmt, const cha
 static int put_region(struct trc_writer *w, const char *regions_path, const struct trc_record *rec)
 {
     if (trc_writer_put(w, rec) == 0)
-        return CLI_EXIT_OK;
+        return VKMMU_EXIT_OK;
     const char *why = trc_writer_error(w);
     if (!*why)
-        return CLI_EXIT_FAILED; /* a write error: the close reports it */
+        return VKMMU_EXIT_FAILED; /* a write error: the close reports it */
     fprintf(stderr, "vkmmu: %s:%lu: %s\n", regions_path, rec->line, why);
-    return CLI_EXIT_USAGE;
+    return VKMMU_EXIT_USAGE;
 }
 
 int cmd_convert(int argc, char **argv)
@@ -101,7 +101,7 @@ int cmd_convert(int argc, char **argv)
         if (!only_positional) {
             if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
                 convert_usage(stdout);
-                return CLI_EXIT_OK;
+                return VKMMU_EXIT_OK;
             }
             if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
                 quiet = true;
@@ -110,7 +110,7 @@ int cmd_convert(int argc, char **argv)
             int rc = cli_trace_opt(argc, argv, &i, &fmt, &regions_path, err, sizeof(err));
             if (rc < 0) {
                 fprintf(stderr, "vkmmu convert: %s\n", err);
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
             if (rc > 0)
                 continue;
@@ -124,7 +124,7 @@ int cmd_convert(int argc, char **argv)
             }
             if (missing) {
                 fprintf(stderr, "vkmmu convert: -o needs a FILE\n");
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
             if (v) {
                 out = v;
@@ -137,40 +137,40 @@ int cmd_convert(int argc, char **argv)
             if (a[0] == '-' && a[1]) {
                 fprintf(stderr, "vkmmu convert: unknown option '%s' (see vkmmu convert "
                                 "--help)\n", a);
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
         }
         if (in) {
             fprintf(stderr, "vkmmu convert: more than one IN ('%s', '%s')\n", in, a);
-            return CLI_EXIT_USAGE;
+            return VKMMU_EXIT_USAGE;
         }
         in = a;
     }
     if (!in || !out) {
         fprintf(stderr, "vkmmu convert: missing %s (see vkmmu convert --help)\n",
                 !in ? "IN" : "-o OUT.vkt");
-        return CLI_EXIT_USAGE;
+        return VKMMU_EXIT_USAGE;
     }
-    struct cli_paths paths;
-    cli_paths_init(&paths);
-    cli_paths_add(&paths, "IN", in, CLI_PATH_IN);
-    cli_paths_add(&paths, "--regions", regions_path, CLI_PATH_IN);
-    cli_paths_add(&paths, "-o", out, CLI_PATH_OUT_TMP);
-    int clash = cli_paths_check(&paths, "convert");
-    cli_paths_fini(&paths);
-    if (clash != CLI_EXIT_OK)
+    struct sim_paths paths;
+    sim_paths_init(&paths);
+    sim_paths_add(&paths, "IN", in, SIM_PATH_IN);
+    sim_paths_add(&paths, "--regions", regions_path, SIM_PATH_IN);
+    sim_paths_add(&paths, "-o", out, SIM_PATH_OUT_TMP);
+    int clash = sim_paths_check(&paths, "convert");
+    sim_paths_fini(&paths);
+    if (clash != VKMMU_EXIT_OK)
         return clash;
 
     struct trc_reader *r;
     struct trc_record rec;
     int more;
-    if (cli_trace_begin(in, fmt, &r, &rec, &more) != CLI_EXIT_OK)
-        return CLI_EXIT_USAGE;
+    if (sim_trace_begin(in, fmt, &r, &rec, &more) != VKMMU_EXIT_OK)
+        return VKMMU_EXIT_USAGE;
     struct trc_regions g = {0};
     if (regions_path && trc_regions_load(regions_path, trc_arch(r), &g, err, sizeof(err)) < 0) {
         fprintf(stderr, "vkmmu: %s\n", err);
         trc_close(r);
-        return CLI_EXIT_USAGE;
+        return VKMMU_EXIT_USAGE;
     }
     size_t tl = strlen(out) + 5;
     char *tmp = malloc(tl);
@@ -179,7 +179,7 @@ int cmd_convert(int argc, char **argv)
         fprintf(stderr, "vkmmu: out of memory\n");
         trc_regions_free(&g);
         trc_close(r);
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     }
     snprintf(tmp, tl, "%s.tmp", out);
     if (trc_writer_open(&w, tmp, trc_arch(r), err, sizeof(err)) < 0) {
@@ -187,18 +187,18 @@ int cmd_convert(int argc, char **argv)
         free(tmp);
         trc_regions_free(&g);
         trc_close(r);
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     }
 
-    int status = CLI_EXIT_OK;
+    int status = VKMMU_EXIT_OK;
     uint64_t accesses = 0;
     /* SIGINT/SIGTERM: the partial OUT.tmp is removed and OUT left as it was (128 + signal). */
-    cli_stop_install();
+    sim_stop_install();
     /* An arch record stays first; the regions come right after it. */
     bool regions_done = !regions_path;
-    for (; more == 1 && status == CLI_EXIT_OK && !cli_stop_signal; more = trc_next(r, &rec)) {
+    for (; more == 1 && status == VKMMU_EXIT_OK && !sim_stop_signal; more = trc_next(r, &rec)) {
         if (!regions_done && rec.type != TRC_ARCH) {
-            for (size_t k = 0; k < g.n && status == CLI_EXIT_OK; k++)
+            for (size_t k = 0; k < g.n && status == VKMMU_EXIT_OK; k++)
                 status = put_region(w, regions_path, &g.rec[k]);
             regions_done = true;
         }
@@ -210,40 +210,40 @@ int cmd_convert(int argc, char **argv)
             rec.file_id += g.max_file_id;
         }
         accesses += rec.type >= TRC_READ && rec.type <= TRC_KWRITE;
-        if (status == CLI_EXIT_OK && trc_writer_put(w, &rec) < 0) {
+        if (status == VKMMU_EXIT_OK && trc_writer_put(w, &rec) < 0) {
             /* a record the format cannot carry is bad input; a write error is not */
             const char *why = trc_writer_error(w);
-            status = *why ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+            status = *why ? VKMMU_EXIT_USAGE : VKMMU_EXIT_FAILED;
             if (*why)
                 fprintf(stderr, "vkmmu: %s: %s\n", trc_where(r, &rec, err, sizeof(err)), why);
         }
     }
-    if (status == CLI_EXIT_OK && cli_stop_signal) {
+    if (status == VKMMU_EXIT_OK && sim_stop_signal) {
         fprintf(stderr, "vkmmu convert: %s after %llu records: %s not written\n",
-                cli_stop_reason(), (unsigned long long)trc_writer_records(w), out);
-        status = 128 + cli_stop_signal;
+                sim_stop_reason(), (unsigned long long)trc_writer_records(w), out);
+        status = 128 + sim_stop_signal;
     }
-    if (status == CLI_EXIT_OK && !regions_done)
-        for (size_t k = 0; k < g.n && status == CLI_EXIT_OK; k++)
+    if (status == VKMMU_EXIT_OK && !regions_done)
+        for (size_t k = 0; k < g.n && status == VKMMU_EXIT_OK; k++)
             status = put_region(w, regions_path, &g.rec[k]);
     if (more < 0) {
         fprintf(stderr, "vkmmu: %s\n", trc_error(r));
-        status = CLI_EXIT_USAGE;
+        status = VKMMU_EXIT_USAGE;
     }
     uint64_t nrec = trc_writer_records(w);
     /* Bad input abandons the output quietly (its message is out); a failed write (a full
      * disk) is reported by the close. */
-    if (trc_writer_close(w, status != CLI_EXIT_OK && status != CLI_EXIT_FAILED, err,
+    if (trc_writer_close(w, status != VKMMU_EXIT_OK && status != VKMMU_EXIT_FAILED, err,
                          sizeof(err)) < 0) {
         fprintf(stderr, "vkmmu: %s\n", err);
-        status = CLI_EXIT_FAILED;
+        status = VKMMU_EXIT_FAILED;
     }
-    if (status == CLI_EXIT_OK && rename(tmp, out) < 0) {
+    if (status == VKMMU_EXIT_OK && rename(tmp, out) < 0) {
         fprintf(stderr, "vkmmu: %s: cannot rename from %s: %m\n", out, tmp);
         remove(tmp);
-        status = CLI_EXIT_FAILED;
+        status = VKMMU_EXIT_FAILED;
     }
-    if (status == CLI_EXIT_OK && !quiet) {
+    if (status == VKMMU_EXIT_OK && !quiet) {
         FILE *f = fopen(out, "rb");
         long bytes = -1;
         if (f && fseek(f, 0, SEEK_END) == 0)

@@ -18,10 +18,10 @@ int cmd_list(int argc, char **argv)
             puts("usage: vkmmu list\n"
                  "Lists the schemes, prefault policies, dirty-bit strategies and cost profiles\n"
                  "accepted by --scheme, --policy, --dirty and --costs.");
-            return CLI_EXIT_OK;
+            return VKMMU_EXIT_OK;
         }
         fprintf(stderr, "vkmmu list: unexpected argument '%s'\n", argv[1]);
-        return CLI_EXIT_USAGE;
+        return VKMMU_EXIT_USAGE;
     }
     int w;
 
@@ -77,5 +77,5 @@ int cmd_list(int argc, char **argv)
         printf("  %s\n", mmu_cost_descs[k]);
     }
     fflush(stdout);
-    return ferror(stdout) ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+    return ferror(stdout) ? VKMMU_EXIT_FAILED : VKMMU_EXIT_OK;
 }

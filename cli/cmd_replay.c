@@ -28,7 +28,7 @@ static void replay_usage(FILE *out)
           "                       the default region: `map START END PROT KIND [NAME]` lines\n"
           "                       and /proc/PID/maps lines\n",
           out);
-    cli_model_opts_usage(out);
+    sim_model_opts_usage(out);
     fputs("  -h, --help           this text\n"
           "\n"
           "A progress line is drawn on stderr when it is a terminal.  SIGINT (Ctrl-C) or\n"
@@ -120,24 +120,24 @@ static bool stream_stopped;
  * for it) into set, after the regions file if any.  spool: when not NULL, every record is also
  * written to it.  Returns an exit status; the error is printed. */
 static int stream(struct trc_reader *r, struct trc_record *rec, int more, struct vk_set *set,
-                  const char *regions_path, struct cli_timeline *tl, struct trc_writer *spool,
-                  struct cli_progress *pg)
+                  const char *regions_path, struct sim_timeline *tl, struct trc_writer *spool,
+                  struct sim_progress *pg)
 {
-    char err[CLI_ERR_MAX], where[CLI_VALUE_MAX + 64]; /* a path and a line or offset */
+    char err[SIM_ERR_MAX], where[SIM_VALUE_MAX + 64]; /* a path and a line or offset */
     bool mapped = false;
     uint32_t shift = 0;
     if (regions_path) {
         struct trc_regions g;
         if (trc_regions_load(regions_path, trc_arch(r), &g, err, sizeof(err)) < 0) {
             fprintf(stderr, "vkmmu: %s\n", err);
-            return CLI_EXIT_USAGE;
+            return VKMMU_EXIT_USAGE;
         }
         for (size_t k = 0; k < g.n; k++) {
             if (feed(set, &g.rec[k], &mapped, 0) == VK_ERROR) {
                 snprintf(where, sizeof(where), "%s:%lu", regions_path, g.rec[k].line);
                 model_error(set, where);
                 trc_regions_free(&g);
-                return CLI_EXIT_FAILED;
+                return VKMMU_EXIT_FAILED;
             }
         }
         shift = g.max_file_id;
@@ -158,43 +158,43 @@ static int stream(struct trc_reader *r, struct trc_record *rec, int more, struct
             const struct trc_record *x = &batch[j];
             if (x->type == TRC_MAP && trc_file_id_check(r, x, shift) < 0) {
                 fprintf(stderr, "vkmmu: %s\n", trc_error(r));
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
             if (spool && trc_writer_put(spool, x) < 0)
                 spool = NULL; /* the error sticks in the writer: trc_writer_close reports it */
             if (feed(set, x, &mapped, shift) == VK_ERROR) {
                 model_error(set, trc_where(r, x, where, sizeof(where)));
-                return CLI_EXIT_FAILED;
+                return VKMMU_EXIT_FAILED;
             }
             if (tl) {
                 bool acc = x->type == TRC_READ || x->type == TRC_WRITE || x->type == TRC_FETCH;
-                if (cli_timeline_tick(tl, set, x->type == TRC_INSNS ? x->count : 0, acc) < 0) {
+                if (sim_timeline_tick(tl, set, x->type == TRC_INSNS ? x->count : 0, acc) < 0) {
                     fprintf(stderr, "vkmmu: out of memory for the timeline\n");
-                    return CLI_EXIT_FAILED;
+                    return VKMMU_EXIT_FAILED;
                 }
             }
         }
         if (more != 1)
             break;
         nrec += k;
-        if (cli_stop_signal) {
+        if (sim_stop_signal) {
             stream_stopped = true; /* stopped between two records: reported partial */
-            return CLI_EXIT_OK;
+            return VKMMU_EXIT_OK;
         }
         if (pg && pg->on && nrec >= pnext) {
             pnext = nrec + (1u << 16);
             vk_set_sync(set); /* the fast path's pending access counts */
             const struct mmu_counters *c = vk_counters(set->m[0]);
-            cli_progress_replay(pg, nrec, MMU_CTR(c, access_read) + MMU_CTR(c, access_write) +
+            sim_progress_replay(pg, nrec, MMU_CTR(c, access_read) + MMU_CTR(c, access_write) +
                                               MMU_CTR(c, access_fetch));
         }
         k = trc_next_batch(r, batch, sizeof(batch) / sizeof(batch[0]), &more);
     }
     if (more < 0) {
         fprintf(stderr, "vkmmu: %s\n", trc_error(r));
-        return CLI_EXIT_USAGE;
+        return VKMMU_EXIT_USAGE;
     }
-    return CLI_EXIT_OK;
+    return VKMMU_EXIT_OK;
 }
 
 /* ---- oracle:N: a first pass with policy none records the reflections ---- */
@@ -204,7 +204,7 @@ struct oracle_pass {
     char *spool_path;      /* standard input spooled for the second pass, or NULL */
 };
 
-static bool oracle_wanted(const struct cli_model_opts *o)
+static bool oracle_wanted(const struct sim_model_opts *o)
 {
     const char *p = o->policies;
     while ((p = strstr(p, "oracle")) != NULL) {
@@ -215,25 +215,25 @@ static bool oracle_wanted(const struct cli_model_opts *o)
     return false;
 }
 
-static int oracle_first_pass(struct cli_model_opts *o, const char *trace, enum trc_format fmt,
+static int oracle_first_pass(struct sim_model_opts *o, const char *trace, enum trc_format fmt,
                              const char *regions_path, struct oracle_pass *op)
 {
-    char err[CLI_ERR_MAX];
+    char err[SIM_ERR_MAX];
     struct trc_reader *r;
     struct trc_record rec;
     int more;
-    if (cli_trace_begin(trace, fmt, &r, &rec, &more) != CLI_EXIT_OK)
-        return CLI_EXIT_USAGE;
+    if (sim_trace_begin(trace, fmt, &r, &rec, &more) != VKMMU_EXIT_OK)
+        return VKMMU_EXIT_USAGE;
     /* the same configurations with policy none, recording their reflections */
-    struct cli_model_opts o1 = *o;
+    struct sim_model_opts o1 = *o;
     o1.policies = "none";
     o1.vk.record_reflections = true;
     int native;
     bool *bl;
-    if (cli_build_set(&o1, &op->set, trc_arch(r), &native, &bl, err, sizeof(err)) < 0) {
+    if (sim_build_set(&o1, &op->set, trc_arch(r), &native, &bl, err, sizeof(err)) < 0) {
         fprintf(stderr, "vkmmu replay: %s\n", err);
         trc_close(r);
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     }
     free(bl);
     op->have_set = true;
@@ -244,7 +244,7 @@ static int oracle_first_pass(struct cli_model_opts *o, const char *trace, enum t
         op->spool_path = malloc(len);
         if (!op->spool_path) {
             trc_close(r);
-            return CLI_EXIT_FAILED;
+            return VKMMU_EXIT_FAILED;
         }
         snprintf(op->spool_path, len, "%s/vkmmu-spool-%ld.vkt", dir ? dir : "/tmp",
                  (long)getpid());
@@ -253,18 +253,18 @@ static int oracle_first_pass(struct cli_model_opts *o, const char *trace, enum t
             free(op->spool_path);
             op->spool_path = NULL;
             trc_close(r);
-            return CLI_EXIT_FAILED;
+            return VKMMU_EXIT_FAILED;
         }
     }
-    struct cli_progress pg;
-    cli_progress_start(&pg, "vkmmu replay (oracle: first pass)");
-    cli_progress_file(&pg, trace);
+    struct sim_progress pg;
+    sim_progress_start(&pg, "vkmmu replay (oracle: first pass)");
+    sim_progress_file(&pg, trace);
     int st = stream(r, &rec, more, &op->set, regions_path, NULL, w, &pg);
-    cli_progress_end(&pg);
+    sim_progress_end(&pg);
     trc_close(r);
-    if (w && trc_writer_close(w, st != CLI_EXIT_OK, err, sizeof(err)) < 0 && st == CLI_EXIT_OK) {
+    if (w && trc_writer_close(w, st != VKMMU_EXIT_OK, err, sizeof(err)) < 0 && st == VKMMU_EXIT_OK) {
         fprintf(stderr, "vkmmu replay: cannot spool standard input for oracle: %s\n", err);
-        st = CLI_EXIT_FAILED;
+        st = VKMMU_EXIT_FAILED;
     }
     return st;
 }
@@ -299,34 +299,34 @@ static void oracle_pass_free(struct oracle_pass *op)
 
 int cmd_replay(int argc, char **argv)
 {
-    struct cli_model_opts o;
-    char err[CLI_ERR_MAX];
+    struct sim_model_opts o;
+    char err[SIM_ERR_MAX];
     const char *trace = NULL, *regions_path = NULL;
     enum trc_format fmt = TRC_FMT_AUTO;
     bool only_positional = false;
 
-    if (cli_model_opts_init(&o, err, sizeof(err)) < 0) {
+    if (sim_model_opts_init(&o, err, sizeof(err)) < 0) {
         fprintf(stderr, "vkmmu replay: %s\n", err);
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!only_positional) {
             if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
                 replay_usage(stdout);
-                return CLI_EXIT_OK;
+                return VKMMU_EXIT_OK;
             }
-            int rc = cli_model_opt(&o, argc, argv, &i, err, sizeof(err));
+            int rc = sim_model_opt(&o, argc, argv, &i, err, sizeof(err));
             if (rc < 0) {
                 fprintf(stderr, "vkmmu replay: %s\n", err);
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
             if (rc > 0)
                 continue;
             rc = cli_trace_opt(argc, argv, &i, &fmt, &regions_path, err, sizeof(err));
             if (rc < 0) {
                 fprintf(stderr, "vkmmu replay: %s\n", err);
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
             if (rc > 0)
                 continue;
@@ -337,30 +337,30 @@ int cmd_replay(int argc, char **argv)
             if (a[0] == '-' && a[1]) {
                 fprintf(stderr, "vkmmu replay: unknown option '%s' (see vkmmu replay --help)\n",
                         a);
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
         }
         if (trace) {
             fprintf(stderr, "vkmmu replay: more than one TRACE ('%s', '%s')\n", trace, a);
-            return CLI_EXIT_USAGE;
+            return VKMMU_EXIT_USAGE;
         }
         trace = a;
     }
     if (!trace) {
         fprintf(stderr, "vkmmu replay: missing TRACE (see vkmmu replay --help)\n");
-        return CLI_EXIT_USAGE;
+        return VKMMU_EXIT_USAGE;
     }
-    struct cli_paths paths;
-    cli_paths_init(&paths);
-    cli_paths_add(&paths, "TRACE", trace, CLI_PATH_IN);
-    cli_paths_add(&paths, "--regions", regions_path, CLI_PATH_IN);
-    cli_paths_add_results(&paths, &o);
-    int clash = cli_paths_check(&paths, "replay");
-    cli_paths_fini(&paths);
-    if (clash != CLI_EXIT_OK)
+    struct sim_paths paths;
+    sim_paths_init(&paths);
+    sim_paths_add(&paths, "TRACE", trace, SIM_PATH_IN);
+    sim_paths_add(&paths, "--regions", regions_path, SIM_PATH_IN);
+    sim_paths_add_results(&paths, &o);
+    int clash = sim_paths_check(&paths, "replay");
+    sim_paths_fini(&paths);
+    if (clash != VKMMU_EXIT_OK)
         return clash;
 
-    cli_stop_install();
+    sim_stop_install();
     /* oracle:N needs the reflections of policy none first (same scheme and dirty strategy):
      * a first pass records them.  Standard input is spooled to a temporary .vkt meanwhile. */
     struct oracle_pass op = {0};
@@ -368,12 +368,12 @@ int cmd_replay(int argc, char **argv)
     enum trc_format input_fmt = fmt;
     if (oracle_wanted(&o)) {
         int st = oracle_first_pass(&o, trace, fmt, regions_path, &op);
-        if (st == CLI_EXIT_OK && stream_stopped) {
+        if (st == VKMMU_EXIT_OK && stream_stopped) {
             fprintf(stderr, "vkmmu replay: %s during the oracle's first pass: no results\n",
-                    cli_stop_reason());
-            st = 128 + cli_stop_signal;
+                    sim_stop_reason());
+            st = 128 + sim_stop_signal;
         }
-        if (st != CLI_EXIT_OK) {
+        if (st != VKMMU_EXIT_OK) {
             oracle_pass_free(&op);
             return st;
         }
@@ -386,46 +386,46 @@ int cmd_replay(int argc, char **argv)
     struct trc_reader *r;
     struct trc_record rec;
     int more;
-    if (cli_trace_begin(input, input_fmt, &r, &rec, &more) != CLI_EXIT_OK) {
+    if (sim_trace_begin(input, input_fmt, &r, &rec, &more) != VKMMU_EXIT_OK) {
         oracle_pass_free(&op);
-        return CLI_EXIT_USAGE;
+        return VKMMU_EXIT_USAGE;
     }
 
     struct vk_set set;
     int native;
     bool *baseline_only;
-    if (cli_build_set(&o, &set, trc_arch(r), &native, &baseline_only, err, sizeof(err)) < 0) {
+    if (sim_build_set(&o, &set, trc_arch(r), &native, &baseline_only, err, sizeof(err)) < 0) {
         fprintf(stderr, "vkmmu replay: %s\n", err);
         trc_close(r);
         oracle_pass_free(&op);
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     }
     oracle_attach(&op, &set);
-    struct cli_timeline tl, *tlp = NULL;
+    struct sim_timeline tl, *tlp = NULL;
     if (o.interval) {
-        cli_timeline_init(&tl, o.interval, set.n);
+        sim_timeline_init(&tl, o.interval, set.n);
         tlp = &tl;
     }
 
-    struct cli_progress pg;
-    cli_progress_start(&pg, "vkmmu replay");
-    cli_progress_file(&pg, input);
+    struct sim_progress pg;
+    sim_progress_start(&pg, "vkmmu replay");
+    sim_progress_file(&pg, input);
     int status = stream(r, &rec, more, &set, regions_path, tlp, NULL, &pg);
-    cli_progress_end(&pg);
+    sim_progress_end(&pg);
     /* Interrupted: the models are finished on what they saw, so the identities hold for the
      * partial counts, and the results so far are reported, marked partial. */
-    const char *partial = status == CLI_EXIT_OK && stream_stopped ? cli_stop_reason() : NULL;
-    if (status == CLI_EXIT_OK) {
+    const char *partial = status == VKMMU_EXIT_OK && stream_stopped ? sim_stop_reason() : NULL;
+    if (status == VKMMU_EXIT_OK) {
         vk_set_finish(&set);
-        if (cli_check_overflow(&set, "vkmmu replay", &o.costs) < 0 ||
-            cli_check_identities(&set) < 0)
-            status = CLI_EXIT_FAILED;
-        if (tlp && cli_timeline_finish(tlp, &set) < 0) {
+        if (sim_check_overflow(&set, "vkmmu replay", &o.costs) < 0 ||
+            sim_check_identities(&set) < 0)
+            status = VKMMU_EXIT_FAILED;
+        if (tlp && sim_timeline_finish(tlp, &set) < 0) {
             fprintf(stderr, "vkmmu replay: out of memory for the timeline\n");
-            status = CLI_EXIT_FAILED;
+            status = VKMMU_EXIT_FAILED;
         }
     }
-    if (status == CLI_EXIT_OK) {
+    if (status == VKMMU_EXIT_OK) {
         char extra[384];
         enum trc_format f = trc_format(r);
         int n;
@@ -446,7 +446,7 @@ int cmd_replay(int argc, char **argv)
             [TRC_FMT_LACKEY] = "lackey-trace",     [TRC_FMT_CHAMPSIM] = "champsim-trace",
             [TRC_FMT_CLOUDSUITE] = "cloudsuite-trace",
         };
-        struct cli_report rep = {
+        struct sim_report rep = {
             .argc = cli_argc,
             .argv = cli_argv,
             .costs = &o.costs,
@@ -458,20 +458,20 @@ int cmd_replay(int argc, char **argv)
             .baseline_only = baseline_only,
             .timeline = tlp,
         };
-        if (cli_report_all(&rep, &o) < 0)
-            status = CLI_EXIT_FAILED;
+        if (sim_report_all(&rep, &o) < 0)
+            status = VKMMU_EXIT_FAILED;
         if (partial) {
             printf("partial results: %s after %" PRIu64 " records\n", partial, trc_records(r));
             fflush(stdout);
             fprintf(stderr, "vkmmu replay: %s after %" PRIu64 " records: the results are "
                             "partial%s\n", partial, trc_records(r),
                     o.csv_path ? " (the CSV rows carry no mark)" : "");
-            if (status == CLI_EXIT_OK)
-                status = 128 + cli_stop_signal;
+            if (status == VKMMU_EXIT_OK)
+                status = 128 + sim_stop_signal;
         }
     }
     if (tlp)
-        cli_timeline_fini(tlp);
+        sim_timeline_fini(tlp);
     oracle_pass_free(&op);
     free(baseline_only);
     vk_set_fini(&set);

@@ -41,7 +41,7 @@ static void run_usage(FILE *out)
           "\n"
           "options:\n",
           out);
-    cli_model_opts_usage(out);
+    sim_model_opts_usage(out);
     fputs("  --engine paging|hooks  paging: the model's real PTEs are Unicorn's page tables (one\n"
           "                       pass per configuration); hooks: one pass, every access hooked\n"
           "                       (default: paging with one reported configuration and no\n"
@@ -75,7 +75,7 @@ static void run_usage(FILE *out)
 
 static void run_progress(void *ctx, uint64_t insns)
 {
-    cli_progress_run(ctx, insns);
+    sim_progress_run(ctx, insns);
 }
 
 /* Takes the value of --opt VALUE or --opt=VALUE; NULL when it is missing. */
@@ -216,7 +216,7 @@ static void print_guest_end(const char *prog, const struct emu_result *res)
     } else if (res->end == EMU_END_INTERRUPTED) {
         fprintf(stderr, "vkmmu run: %s %s after %" PRIu64 " instructions (eip 0x%08" PRIx32
                         "): the results are partial\n",
-                prog, cli_stop_reason() ? cli_stop_reason() : "interrupted", res->insns,
+                prog, sim_stop_reason() ? sim_stop_reason() : "interrupted", res->insns,
                 res->eip);
     }
 }
@@ -226,7 +226,7 @@ struct run_tap {
     struct vk_set *set;
     struct trc_writer *writer;
     struct vk_tap rec;
-    struct cli_timeline tl;
+    struct sim_timeline tl;
     bool tl_on, failed;
 };
 
@@ -256,7 +256,7 @@ static void rt_access(void *c, uint64_t a, uint64_t n, enum mmu_kind k)
     struct run_tap *t = c;
     if (t->writer)
         t->rec.access(t->rec.ctx, a, n, k);
-    if (t->tl_on && cli_timeline_tick(&t->tl, t->set, 0, 1) < 0)
+    if (t->tl_on && sim_timeline_tick(&t->tl, t->set, 0, 1) < 0)
         t->failed = true;
 }
 static void rt_kaccess(void *c, uint64_t a, uint64_t n, bool w)
@@ -270,7 +270,7 @@ static void rt_insns(void *c, uint64_t n)
     struct run_tap *t = c;
     if (t->writer)
         t->rec.insns(t->rec.ctx, n);
-    if (t->tl_on && cli_timeline_tick(&t->tl, t->set, n, 0) < 0)
+    if (t->tl_on && sim_timeline_tick(&t->tl, t->set, n, 0) < 0)
         t->failed = true;
 }
 static void rt_syscall(void *c, unsigned nr)
@@ -287,7 +287,7 @@ static struct vk_tap run_tap_make(struct run_tap *t)
 }
 
 /* X.csv -> X.timeline.csv */
-static int write_timeline_csv(const struct cli_report *rep, const char *csv)
+static int write_timeline_csv(const struct sim_report *rep, const char *csv)
 {
     size_t len = strlen(csv);
     size_t stem = len >= 4 && !strcmp(csv + len - 4, ".csv") ? len - 4 : len;
@@ -296,13 +296,13 @@ static int write_timeline_csv(const struct cli_report *rep, const char *csv)
         return -1;
     memcpy(p, csv, stem);
     memcpy(p + stem, ".timeline.csv", sizeof ".timeline.csv");
-    int rc = cli_report_timeline_csv(rep, p);
+    int rc = sim_report_timeline_csv(rep, p);
     free(p);
     return rc;
 }
 
 /* The program must be a readable, non-empty regular file no larger than the i386 guest's
- * address space (the loader reads it whole).  CLI_EXIT_OK, or CLI_EXIT_USAGE after saying why. */
+ * address space (the loader reads it whole).  VKMMU_EXIT_OK, or VKMMU_EXIT_USAGE after saying why. */
 static int check_program(const char *prog)
 {
     struct stat st;
@@ -311,7 +311,7 @@ static int check_program(const char *prog)
     int fd = -1;
     if (stat(prog, &st) != 0 || (S_ISREG(st.st_mode) && (fd = open(prog, O_RDONLY)) < 0)) {
         fprintf(stderr, "vkmmu run: %s: cannot open: %s\n", prog, strerror(errno));
-        return CLI_EXIT_USAGE;
+        return VKMMU_EXIT_USAGE;
     }
     if (fd >= 0)
         close(fd);
@@ -331,25 +331,25 @@ static int check_program(const char *prog)
         why = buf;
     }
     if (!why)
-        return CLI_EXIT_OK;
+        return VKMMU_EXIT_OK;
     fprintf(stderr, "vkmmu run: %s: %s (expected a static i386 ELF executable)\n", prog, why);
-    return CLI_EXIT_USAGE;
+    return VKMMU_EXIT_USAGE;
 }
 
 /* Refuses outputs that would overwrite the program, --stdin or each other. */
-static int check_run_paths(const struct cli_model_opts *mo, const char *prog,
+static int check_run_paths(const struct sim_model_opts *mo, const char *prog,
                            const char *stdin_path, const char *stdout_path,
                            const char *record_path)
 {
-    struct cli_paths paths;
-    cli_paths_init(&paths);
-    cli_paths_add(&paths, "PROGRAM", prog, CLI_PATH_IN);
-    cli_paths_add(&paths, "--stdin", stdin_path, CLI_PATH_IN);
-    cli_paths_add_results(&paths, mo);
-    cli_paths_add(&paths, "--record", record_path, CLI_PATH_OUT);
-    cli_paths_add(&paths, "--stdout", stdout_path, CLI_PATH_OUT);
-    int rc = cli_paths_check(&paths, "run");
-    cli_paths_fini(&paths);
+    struct sim_paths paths;
+    sim_paths_init(&paths);
+    sim_paths_add(&paths, "PROGRAM", prog, SIM_PATH_IN);
+    sim_paths_add(&paths, "--stdin", stdin_path, SIM_PATH_IN);
+    sim_paths_add_results(&paths, mo);
+    sim_paths_add(&paths, "--record", record_path, SIM_PATH_OUT);
+    sim_paths_add(&paths, "--stdout", stdout_path, SIM_PATH_OUT);
+    int rc = sim_paths_check(&paths, "run");
+    sim_paths_fini(&paths);
     return rc;
 }
 
@@ -358,11 +358,11 @@ int cmd_run(int argc, char **argv)
     /* A guest writing to a closed pipe must see EPIPE (and die of its own SIGPIPE, reported
      * by gos), not take vkmmu down with it. */
     signal(SIGPIPE, SIG_IGN);
-    struct cli_model_opts mo;
-    char err[CLI_ERR_MAX];
-    if (cli_model_opts_init(&mo, err, sizeof err) < 0) {
+    struct sim_model_opts mo;
+    char err[SIM_ERR_MAX];
+    if (sim_model_opts_init(&mo, err, sizeof err) < 0) {
         fprintf(stderr, "vkmmu run: %s\n", err);
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     }
     struct emu_options eo = {0};
     bool engine_set = false;
@@ -380,12 +380,12 @@ int cmd_run(int argc, char **argv)
             break;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             run_usage(stdout);
-            return CLI_EXIT_OK;
+            return VKMMU_EXIT_OK;
         }
-        int rc = cli_model_opt(&mo, argc, argv, &i, err, sizeof err);
+        int rc = sim_model_opt(&mo, argc, argv, &i, err, sizeof err);
         if (rc < 0) {
             fprintf(stderr, "vkmmu run: %s\n", err);
-            return CLI_EXIT_USAGE;
+            return VKMMU_EXIT_USAGE;
         }
         if (rc > 0)
             continue;
@@ -395,13 +395,13 @@ int cmd_run(int argc, char **argv)
             if (!v || emu_engine_parse(v, &eo.engine) != 0 || eo.engine == EMU_ENGINE_BARE) {
                 fprintf(stderr, "vkmmu run: --engine: expected paging or hooks, got '%s'\n",
                         v ? v : "");
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
             engine_set = true;
         } else if (is_opt(a, "--root")) {
             if (!(eo.gos.root = opt_value(argc, argv, &i, "--root"))) {
                 fprintf(stderr, "vkmmu run: --root: expected a directory\n");
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
         } else if (!strcmp(a, "--writable")) {
             eo.gos.writable = true;
@@ -410,10 +410,10 @@ int cmd_run(int argc, char **argv)
                                                                                    : "--max-insns";
             v = opt_value(argc, argv, &i, name);
             uint64_t n, max = !strcmp(name, "--top") ? RUN_TOP_MAX : UINT64_MAX;
-            if (!v || cli_parse_uint(v, 0, max, &n) != 0) {
+            if (!v || sim_parse_uint(v, 0, max, &n) != 0) {
                 fprintf(stderr, "vkmmu run: %s: expected an integer from 0 to %" PRIu64
                                 ", got '%s'\n", name, max, v ? v : "");
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
             if (!strcmp(name, "--seed"))
                 seed = n;
@@ -430,7 +430,7 @@ int cmd_run(int argc, char **argv)
             if (!plain || *end || !(t > 0) || t > 1e9) {
                 fprintf(stderr, "vkmmu run: --timeout: expected a positive number of seconds "
                                 "(at most 1000000000), got '%s'\n", v ? v : "");
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
             eo.timeout_s = t;
         } else if (is_opt(a, "--guest-mem")) {
@@ -440,37 +440,37 @@ int cmd_run(int argc, char **argv)
             if (sz == -2) {
                 fprintf(stderr, "vkmmu run: --guest-mem: '%s' does not fit in 64 bits (expected "
                                 "less than 2^64 bytes; a 32-bit guest uses at most 4G)\n", v);
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
             if (sz < 0 || b < 4096) {
                 fprintf(stderr, "vkmmu run: --guest-mem: expected a size such as 64M or 1G "
                                 "(at least 4k), got '%s'\n", v ? v : "");
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
             eo.gos.mem_limit = b;
         } else if (is_opt(a, "--record")) {
             if (!(record_path = opt_value(argc, argv, &i, "--record"))) {
                 fprintf(stderr, "vkmmu run: --record: expected a file\n");
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
         } else if (is_opt(a, "--stdin")) {
             if (!(stdin_path = opt_value(argc, argv, &i, "--stdin"))) {
                 fprintf(stderr, "vkmmu run: --stdin: expected a file\n");
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
         } else if (is_opt(a, "--stdout")) {
             if (!(stdout_path = opt_value(argc, argv, &i, "--stdout"))) {
                 fprintf(stderr, "vkmmu run: --stdout: expected a file\n");
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
         } else {
             fprintf(stderr, "vkmmu run: unknown option '%s' (see vkmmu run --help)\n", a);
-            return CLI_EXIT_USAGE;
+            return VKMMU_EXIT_USAGE;
         }
     }
     if (i >= argc) {
         fprintf(stderr, "vkmmu run: missing PROGRAM (see vkmmu run --help)\n");
-        return CLI_EXIT_USAGE;
+        return VKMMU_EXIT_USAGE;
     }
     eo.program = argv[i];
     eo.argc = argc - i;
@@ -484,33 +484,33 @@ int cmd_run(int argc, char **argv)
     struct stat st;
     if (stat(eo.gos.root, &st) != 0 || !S_ISDIR(st.st_mode)) {
         fprintf(stderr, "vkmmu run: --root %s: not a directory\n", eo.gos.root);
-        return CLI_EXIT_USAGE;
+        return VKMMU_EXIT_USAGE;
     }
     int bad = check_program(eo.program);
-    if (bad == CLI_EXIT_OK)
+    if (bad == VKMMU_EXIT_OK)
         bad = check_run_paths(&mo, eo.program, stdin_path, stdout_path, record_path);
-    if (bad != CLI_EXIT_OK)
+    if (bad != VKMMU_EXIT_OK)
         return bad;
 
     if (strstr(mo.policies, "oracle")) {
         fprintf(stderr, "vkmmu run: policy oracle:N needs the whole run in advance: record the run "
                         "(--record FILE.vkt) and replay it with `vkmmu replay`\n");
-        return CLI_EXIT_USAGE;
+        return VKMMU_EXIT_USAGE;
     }
     /* Recording and timelines need every access: the hooks engine. */
     bool need_hooks = record_path || mo.interval;
     if (need_hooks && engine_set && eo.engine == EMU_ENGINE_PAGING) {
         fprintf(stderr, "vkmmu run: --record and --interval need --engine hooks (the paging "
                         "engine sees faults, not accesses)\n");
-        return CLI_EXIT_USAGE;
+        return VKMMU_EXIT_USAGE;
     }
 
     struct vk_set set;
     int native;
     bool *baseline_only;
-    if (cli_build_set(&mo, &set, MMU_ARCH_I386, &native, &baseline_only, err, sizeof err) < 0) {
+    if (sim_build_set(&mo, &set, MMU_ARCH_I386, &native, &baseline_only, err, sizeof err) < 0) {
         fprintf(stderr, "vkmmu run: %s\n", err);
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     }
     size_t reported = 0;
     for (size_t k = 0; k < set.n; k++)
@@ -525,12 +525,12 @@ int cmd_run(int argc, char **argv)
             fprintf(stderr, "vkmmu run: --record: %s\n", err);
             free(baseline_only);
             vk_set_fini(&set);
-            return CLI_EXIT_USAGE;
+            return VKMMU_EXIT_USAGE;
         }
-        rt.rec = cli_record_tap(rt.writer);
+        rt.rec = sim_record_tap(rt.writer);
     }
     if (mo.interval) {
-        cli_timeline_init(&rt.tl, mo.interval, set.n);
+        sim_timeline_init(&rt.tl, mo.interval, set.n);
         rt.tl_on = true;
     }
     if (need_hooks)
@@ -538,18 +538,18 @@ int cmd_run(int argc, char **argv)
     size_t passes = eo.engine == EMU_ENGINE_PAGING ? set.n : 1;
 
     /* Guest file descriptors; later paging passes get the same input and no output. */
-    int status = CLI_EXIT_OK;
+    int status = VKMMU_EXIT_OK;
     int in_fd = 0, out_fd = 1, null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
     off_t in_start = -1;
     if (stdin_path && (in_fd = open(stdin_path, O_RDONLY | O_CLOEXEC)) < 0) {
         fprintf(stderr, "vkmmu run: --stdin %s: %s\n", stdin_path, strerror(errno));
-        status = CLI_EXIT_USAGE;
+        status = VKMMU_EXIT_USAGE;
         goto out;
     }
     if (stdout_path &&
         (out_fd = open(stdout_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
         fprintf(stderr, "vkmmu run: --stdout %s: %s\n", stdout_path, strerror(errno));
-        status = CLI_EXIT_USAGE;
+        status = VKMMU_EXIT_USAGE;
         goto out;
     }
     bool in_tty = false;
@@ -563,7 +563,7 @@ int cmd_run(int argc, char **argv)
             if (fd < 0) {
                 fprintf(stderr, "vkmmu run: cannot keep a copy of standard input: %s\n",
                         strerror(errno));
-                status = CLI_EXIT_FAILED;
+                status = VKMMU_EXIT_FAILED;
                 goto out;
             }
             if (in_fd != 0)
@@ -582,7 +582,7 @@ int cmd_run(int argc, char **argv)
         if (!glog) {
             fprintf(stderr, "vkmmu run: cannot create the system-call log: %s\n",
                     strerror(errno));
-            status = CLI_EXIT_FAILED;
+            status = VKMMU_EXIT_FAILED;
             goto out;
         }
     }
@@ -591,11 +591,11 @@ int cmd_run(int argc, char **argv)
      * flag); the first pass also has the --timeout.  When the first pass stops early, the
      * later passes run to the same instruction, so every configuration covers the same
      * prefix of the run. */
-    cli_stop_install();
-    eo.stop = &cli_stop_signal;
+    sim_stop_install();
+    eo.stop = &sim_stop_signal;
     const char *partial = NULL;
     char partial_buf[160];
-    struct cli_progress pg;
+    struct sim_progress pg;
     eo.progress = run_progress;
     eo.progress_ctx = &pg;
     for (size_t p = 0; p < passes; p++) {
@@ -611,7 +611,7 @@ int cmd_run(int argc, char **argv)
             snprintf(what, sizeof what, "vkmmu run (pass %zu/%zu)", p + 1, passes);
         else
             snprintf(what, sizeof what, "vkmmu run");
-        cli_progress_start(&pg, what);
+        sim_progress_start(&pg, what);
         pg.max = eo.max_insns;
         struct vk_set one = set;
         if (eo.engine == EMU_ENGINE_PAGING) {
@@ -620,7 +620,7 @@ int cmd_run(int argc, char **argv)
         }
         if (in_start >= 0 && lseek(in_fd, in_start, SEEK_SET) < 0) {
             fprintf(stderr, "vkmmu run: cannot rewind standard input: %s\n", strerror(errno));
-            status = CLI_EXIT_FAILED;
+            status = VKMMU_EXIT_FAILED;
             break;
         }
         eo.gos.stdin_fd = p > 0 && in_tty ? null_fd : in_fd;
@@ -632,7 +632,7 @@ int cmd_run(int argc, char **argv)
                 fprintf(stderr, "vkmmu run: cannot open an output sink: %s\n", strerror(errno));
                 sink_close(&so);
                 sink_close(&se);
-                status = CLI_EXIT_FAILED;
+                status = VKMMU_EXIT_FAILED;
                 break;
             }
             eo.gos.stdout_fd = so.fd;
@@ -640,12 +640,12 @@ int cmd_run(int argc, char **argv)
         }
         struct emu_result res;
         int rc = emu_run(&eo, &one, &res, err, sizeof err);
-        cli_progress_end(&pg);
+        sim_progress_end(&pg);
         sink_close(&so);
         sink_close(&se);
         if (rc != EMU_OK) {
             fprintf(stderr, "vkmmu run: %s\n", err);
-            status = rc == EMU_EINPUT ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+            status = rc == EMU_EINPUT ? VKMMU_EXIT_USAGE : VKMMU_EXIT_FAILED;
             emu_result_fini(&res);
             break;
         }
@@ -658,12 +658,12 @@ int cmd_run(int argc, char **argv)
                          eo.timeout_s);
                 partial = partial_buf;
             } else if (res.end == EMU_END_INTERRUPTED) {
-                partial = cli_stop_reason();
+                partial = sim_stop_reason();
             }
         } else if (res.end == EMU_END_INTERRUPTED) {
             /* The first pass ran to its end; this configuration saw less of the run. */
             snprintf(partial_buf, sizeof partial_buf, "%s during pass %zu of %zu",
-                     cli_stop_reason(), p + 1, passes);
+                     sim_stop_reason(), p + 1, passes);
             partial = partial_buf;
             fprintf(stderr, "vkmmu run: %s after %" PRIu64 " of %" PRIu64 " instructions: "
                             "the results are partial\n", partial, res.insns, first.insns);
@@ -683,19 +683,19 @@ int cmd_run(int argc, char **argv)
     if (glog)
         gos_log_free(glog);
     if (rt.writer) {
-        char werr[CLI_ERR_MAX];
-        bool failed = status != CLI_EXIT_OK;
+        char werr[SIM_ERR_MAX];
+        bool failed = status != VKMMU_EXIT_OK;
         if (trc_writer_close(rt.writer, failed, werr, sizeof werr) < 0 && !failed) {
             fprintf(stderr, "vkmmu run: --record: %s\n", werr);
-            status = CLI_EXIT_FAILED;
+            status = VKMMU_EXIT_FAILED;
         }
         rt.writer = NULL;
     }
-    if (status == CLI_EXIT_OK && (rt.failed || (rt.tl_on && cli_timeline_finish(&rt.tl, &set) < 0))) {
+    if (status == VKMMU_EXIT_OK && (rt.failed || (rt.tl_on && sim_timeline_finish(&rt.tl, &set) < 0))) {
         fprintf(stderr, "vkmmu run: out of memory for the timeline\n");
-        status = CLI_EXIT_FAILED;
+        status = VKMMU_EXIT_FAILED;
     }
-    if (status != CLI_EXIT_OK) {
+    if (status != VKMMU_EXIT_OK) {
         emu_result_fini(&first);
         goto out;
     }
@@ -705,16 +705,16 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "vkmmu run: system calls answered ENOSYS: %s\n", first.unknown_calls);
     status = first.exit_status;
     if (partial)
-        status = first.end == EMU_END_TIMEOUT ? CLI_EXIT_TIMEOUT
-                 : cli_stop_signal            ? 128 + cli_stop_signal
-                                              : CLI_EXIT_FAILED;
-    if (cli_check_overflow(&set, "vkmmu run", &mo.costs) < 0) {
+        status = first.end == EMU_END_TIMEOUT ? VKMMU_EXIT_TIMEOUT
+                 : sim_stop_signal            ? 128 + sim_stop_signal
+                                              : VKMMU_EXIT_FAILED;
+    if (sim_check_overflow(&set, "vkmmu run", &mo.costs) < 0) {
         emu_result_fini(&first);
-        status = CLI_EXIT_FAILED;
+        status = VKMMU_EXIT_FAILED;
         goto out;
     }
-    if (cli_check_identities(&set) < 0)
-        status = CLI_EXIT_FAILED;
+    if (sim_check_identities(&set) < 0)
+        status = VKMMU_EXIT_FAILED;
     fprintf(stderr,
             "vkmmu run: %s, engine %s (%zu pass%s), %" PRIu64 " instructions, %" PRIu64
             " system calls, %" PRIu64 " page faults taken, %.3f s emulated (%.1f M "
@@ -754,7 +754,7 @@ int cmd_run(int argc, char **argv)
         n += snprintf(extra + n, sizeof extra - (size_t)n,
                       ",\n    \"partial\": true,\n    \"partial_reason\": \"%s\"", partial);
     }
-    struct cli_report rep = {
+    struct sim_report rep = {
         .argc = cli_argc,
         .argv = cli_argv,
         .costs = &mo.costs,
@@ -767,19 +767,19 @@ int cmd_run(int argc, char **argv)
         .timeline = rt.tl_on ? &rt.tl : NULL,
     };
     /* the table goes to stderr: stdout is the guest's */
-    if (cli_report_table(&rep, stderr) < 0) {
-        status = CLI_EXIT_FAILED;
+    if (sim_report_table(&rep, stderr) < 0) {
+        status = VKMMU_EXIT_FAILED;
     } else {
         if (partial)
             fprintf(stderr, "partial results: %s after %" PRIu64 " instructions%s\n", partial,
                     first.insns, mo.csv_path ? " (the CSV rows carry no mark)" : "");
-        struct cli_model_opts files = mo;
-        if ((files.json_path && cli_report_json(&rep, files.json_path) < 0) ||
-            (files.csv_path && cli_report_csv(&rep, files.csv_path) < 0))
-            status = CLI_EXIT_FAILED;
-        if (status != CLI_EXIT_FAILED && files.csv_path && rep.timeline &&
+        struct sim_model_opts files = mo;
+        if ((files.json_path && sim_report_json(&rep, files.json_path) < 0) ||
+            (files.csv_path && sim_report_csv(&rep, files.csv_path) < 0))
+            status = VKMMU_EXIT_FAILED;
+        if (status != VKMMU_EXIT_FAILED && files.csv_path && rep.timeline &&
             write_timeline_csv(&rep, files.csv_path) < 0)
-            status = CLI_EXIT_FAILED;
+            status = VKMMU_EXIT_FAILED;
     }
     emu_result_fini(&first);
 out:
@@ -792,7 +792,7 @@ out:
     if (rt.writer)
         trc_writer_close(rt.writer, true, err, sizeof err);
     if (rt.tl_on)
-        cli_timeline_fini(&rt.tl);
+        sim_timeline_fini(&rt.tl);
     free(baseline_only);
     vk_set_fini(&set);
     return status;

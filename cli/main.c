@@ -49,7 +49,7 @@ int main(int argc, char **argv)
     cli_argv = argv;
     if (argc < 2) {
         usage(stderr);
-        return CLI_EXIT_USAGE;
+        return VKMMU_EXIT_USAGE;
     }
     const char *cmd = argv[1];
     for (size_t i = 0; i < NCOMMANDS; i++)
@@ -57,12 +57,12 @@ int main(int argc, char **argv)
             return commands[i].fn(argc - 1, argv + 1);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         usage(stdout);
-        return CLI_EXIT_OK;
+        return VKMMU_EXIT_OK;
     }
     if (!strcmp(cmd, "--version")) {
         printf("vkmmu %s (git %s)\n", VKMMU_VERSION, VKMMU_GIT_COMMIT);
-        return CLI_EXIT_OK;
+        return VKMMU_EXIT_OK;
     }
     fprintf(stderr, "vkmmu: unknown command '%s' (see 'vkmmu --help')\n", cmd);
-    return CLI_EXIT_USAGE;
+    return VKMMU_EXIT_USAGE;
 }

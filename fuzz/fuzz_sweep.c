@@ -1,8 +1,8 @@
-/* fuzz/fuzz_sweep.c - libFuzzer target: the sweep spec parser (spec_parse in cli/cmd_sweep.c,
+/* fuzz/fuzz_sweep.c - libFuzzer target: the sweep spec parser (spec_parse in tools/cmd_sweep.c,
  * a static function: the file is included here, and fuzz/run.sh links the rest of cli/ without
  * it).  The spec is written to a scratch directory that also holds a trace `t.txt`, a program
  * `p` and a costs file `c.costs`, so that seeds can name files that exist. */
-#include "../cli/cmd_sweep.c"
+#include "../tools/cmd_sweep.c"
 
 #include "fuzz_common.h"
 

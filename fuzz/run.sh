@@ -31,14 +31,14 @@ targets=("$@")
 flags=(-g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-function
        -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
        -DVKMMU_VERSION='"fuzz"' -DVKMMU_GIT_COMMIT='"fuzz"'
-       -I"$src/mmu" -I"$src/traces" -I"$src/vkernel_model" -I"$src/emu" -I"$src/cli")
+       -I"$src/mmu" -I"$src/traces" -I"$src/vkernel_model" -I"$src/emu" -I"$src/sim" -I"$src/tools")
 
 mmu=("$src"/mmu/*.c)
 trc=("$src"/traces/*.c "${mmu[@]}")
 vk=("$src"/vkernel_model/*.c)
 emu=("$src"/emu/*.c)
 cli=()
-for f in "$src"/cli/*.c; do
+for f in "$src"/sim/*.c "$src"/tools/*.c; do
     case $(basename "$f") in (cmd_sweep.c) ;; (*) cli+=("$f");; esac
 done
 
@@ -48,7 +48,7 @@ sources() {
     (text|vkt|lackey|champsim|cloudsuite|compressed|regions|auto) echo "${trc[@]}";;
     (costs) echo "${mmu[@]}";;
     (elf) echo "$src/emu/emu_elf.c";;
-    (results) echo "$src/cli/results_read.c ${mmu[@]}";;
+    (results) echo "$src/sim/results_read.c ${mmu[@]}";;
     (sweep) echo "${cli[@]} ${vk[@]} ${emu[@]} ${trc[@]}";;
     esac
 }

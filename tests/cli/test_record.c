@@ -1,4 +1,4 @@
-/* tests/cli/test_record.c - the recorder tap (cli/record.c): every event a vk_set sees is
+/* tests/cli/test_record.c - the recorder tap (sim/record.c): every event a vk_set sees is
  * written to a .vkt, and feeding that file to a fresh set gives every configuration exactly
  * the counters of the recorded one (what `vkmmu run --record` then `vkmmu replay` relies on). */
 #include <criterion/criterion.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../cli/record.c" /* the tap under test: cli/ is not a library */
+#include "sim.h"
 
 static const char *const schemes[] = {"vpt-1.10", "vpt", "native", "linux", "ept"};
 static const char *const policies[] = {"none", "dfly", "window:8:sym"};
@@ -110,7 +110,7 @@ Test(record, replay_of_a_recording_equals_the_run)
     char err[512];
     struct trc_writer *w;
     cr_assert_eq(trc_writer_open(&w, path, MMU_ARCH_I386, err, sizeof(err)), 0, "%s", err);
-    struct vk_tap tap = cli_record_tap(w);
+    struct vk_tap tap = sim_record_tap(w);
     run.tap = &tap;
     run_events(&run, NEV);
     vk_set_finish(&run);

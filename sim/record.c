@@ -1,6 +1,6 @@
-/* cli/record.c - a vk_tap that records every event of a run as a .vkt trace, so that
+/* sim/record.c - a vk_tap that records every event of a run as a .vkt trace, so that
  * `vkmmu replay FILE.vkt` feeds the models exactly the same events. */
-#include "cli.h"
+#include "sim.h"
 
 _Static_assert(TRC_PROT_R == VK_PROT_R && TRC_PROT_W == VK_PROT_W && TRC_PROT_X == VK_PROT_X,
                "model protection bits are recorded unchanged");
@@ -52,7 +52,7 @@ static void rec_syscall(void *ctx, unsigned nr)
     trc_writer_put(ctx, &r);
 }
 
-struct vk_tap cli_record_tap(struct trc_writer *w)
+struct vk_tap sim_record_tap(struct trc_writer *w)
 {
     return (struct vk_tap){
         .map = rec_map,
@@ -66,19 +66,19 @@ struct vk_tap cli_record_tap(struct trc_writer *w)
     };
 }
 
-int cli_trace_begin(const char *path, enum trc_format fmt, struct trc_reader **r,
+int sim_trace_begin(const char *path, enum trc_format fmt, struct trc_reader **r,
                     struct trc_record *rec, int *more)
 {
-    char err[CLI_ERR_MAX];
+    char err[SIM_ERR_MAX];
     if (trc_open_as(r, path, fmt, err, sizeof(err)) < 0) {
         fprintf(stderr, "vkmmu: %s\n", err);
-        return CLI_EXIT_USAGE;
+        return VKMMU_EXIT_USAGE;
     }
     *more = trc_next(*r, rec);
     if (*more < 0) {
         fprintf(stderr, "vkmmu: %s\n", trc_error(*r));
         trc_close(*r);
-        return CLI_EXIT_USAGE;
+        return VKMMU_EXIT_USAGE;
     }
-    return CLI_EXIT_OK;
+    return VKMMU_EXIT_OK;
 }

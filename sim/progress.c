@@ -1,4 +1,4 @@
-/* cli/progress.c - the progress line of long runs (only on a terminal) and the SIGINT/SIGTERM
+/* sim/progress.c - the progress line of long runs (only on a terminal) and the SIGINT/SIGTERM
  * handler that lets `replay` and `run` stop at a safe point and write partial results. */
 #include <dirent.h>
 #include <signal.h>
@@ -8,17 +8,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "sim.h"
 
-volatile int cli_stop_signal;
+volatile int sim_stop_signal;
 
 static void on_stop(int sig)
 {
-    if (!cli_stop_signal)
-        cli_stop_signal = sig;
+    if (!sim_stop_signal)
+        sim_stop_signal = sig;
 }
 
-void cli_stop_install(void)
+void sim_stop_install(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -31,9 +31,9 @@ void cli_stop_install(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-const char *cli_stop_reason(void)
+const char *sim_stop_reason(void)
 {
-    switch (cli_stop_signal) {
+    switch (sim_stop_signal) {
     case 0: return NULL;
     case SIGINT: return "interrupted by SIGINT";
     case SIGTERM: return "interrupted by SIGTERM";
@@ -53,7 +53,7 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-void cli_progress_start(struct cli_progress *p, const char *what)
+void sim_progress_start(struct sim_progress *p, const char *what)
 {
     memset(p, 0, sizeof *p);
     p->fd = -1;
@@ -63,7 +63,7 @@ void cli_progress_start(struct cli_progress *p, const char *what)
     snprintf(p->what, sizeof p->what, "%s", what);
 }
 
-void cli_progress_file(struct cli_progress *p, const char *trace)
+void sim_progress_file(struct sim_progress *p, const char *trace)
 {
     struct stat want, st;
     if (!p->on || !strcmp(trace, "-") || stat(trace, &want) != 0 || !S_ISREG(want.st_mode))
@@ -108,7 +108,7 @@ static void fmt_eta(char *buf, size_t len, double s)
         snprintf(buf, len, "%d:%02d", (int)s / 60, (int)s % 60);
 }
 
-static void draw(struct cli_progress *p, const char *line)
+static void draw(struct sim_progress *p, const char *line)
 {
     /* \r, the line, erase to the end of the line: shorter lines leave nothing behind. */
     fprintf(stderr, "\r%s: %s\033[K", p->what, line);
@@ -116,7 +116,7 @@ static void draw(struct cli_progress *p, const char *line)
     p->drawn = true;
 }
 
-static bool due(struct cli_progress *p, double *t)
+static bool due(struct sim_progress *p, double *t)
 {
     if (!p->on)
         return false;
@@ -127,7 +127,7 @@ static bool due(struct cli_progress *p, double *t)
     return true;
 }
 
-void cli_progress_replay(struct cli_progress *p, uint64_t records, uint64_t accesses)
+void sim_progress_replay(struct sim_progress *p, uint64_t records, uint64_t accesses)
 {
     double t;
     if (!due(p, &t))
@@ -152,7 +152,7 @@ void cli_progress_replay(struct cli_progress *p, uint64_t records, uint64_t acce
     draw(p, line);
 }
 
-void cli_progress_run(struct cli_progress *p, uint64_t insns)
+void sim_progress_run(struct sim_progress *p, uint64_t insns)
 {
     double t;
     if (!due(p, &t))
@@ -168,7 +168,7 @@ void cli_progress_run(struct cli_progress *p, uint64_t insns)
     draw(p, line);
 }
 
-void cli_progress_end(struct cli_progress *p)
+void sim_progress_end(struct sim_progress *p)
 {
     if (p->drawn) {
         fputs("\r\033[K", stderr);

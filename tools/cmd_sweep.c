@@ -1,4 +1,4 @@
-/* cli/cmd_sweep.c - `vkmmu sweep SPEC`: workloads x configurations from a spec file, one
+/* tools/cmd_sweep.c - `vkmmu sweep SPEC`: workloads x configurations from a spec file, one
  * result pair (JSON + CSV) per cell, resumable, locally with -j N or emitted as a GNU
  * parallel job list or a Slurm job array; and `vkmmu merge DIR`: every cell's CSV in one.
  *
@@ -28,7 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "sim.h"
+#include "tools.h"
 
 /* ---- small helpers ---- */
 
@@ -37,7 +38,7 @@ static void *xmalloc(size_t n)
     void *p = malloc(n ? n : 1);
     if (!p) {
         fputs("vkmmu: out of memory\n", stderr);
-        exit(CLI_EXIT_FAILED);
+        exit(VKMMU_EXIT_FAILED);
     }
     return p;
 }
@@ -47,7 +48,7 @@ static void *xrealloc(void *p, size_t n)
     p = realloc(p, n ? n : 1);
     if (!p) {
         fputs("vkmmu: out of memory\n", stderr);
-        exit(CLI_EXIT_FAILED);
+        exit(VKMMU_EXIT_FAILED);
     }
     return p;
 }
@@ -67,7 +68,7 @@ __attribute__((format(printf, 1, 2))) static char *xfmt(const char *fmt, ...)
     va_end(ap);
     if (n < 0) {
         fputs("vkmmu: out of memory\n", stderr);
-        exit(CLI_EXIT_FAILED);
+        exit(VKMMU_EXIT_FAILED);
     }
     return s;
 }
@@ -182,11 +183,11 @@ static int mkdir_p(const char *path)
 static int write_atomic(const char *path, const char *text)
 {
     char *tmp;
-    FILE *f = cli_atomic_open(path, &tmp);
+    FILE *f = sim_atomic_open(path, &tmp);
     if (!f)
         return -1;
     fputs(text, f);
-    return cli_atomic_close(f, tmp, path);
+    return sim_atomic_close(f, tmp, path);
 }
 
 /* Whether a result file is marked partial (vkmmu wrote it after an interruption or a
@@ -584,9 +585,9 @@ static int spec_parse(struct sw_spec *sp, const char *path)
 
     /* The options every invocation gets are model options the sweep does not set itself. */
     {
-        struct cli_model_opts mo;
-        char err[CLI_ERR_MAX];
-        cli_model_opts_init(&mo, err, sizeof err);
+        struct sim_model_opts mo;
+        char err[SIM_ERR_MAX];
+        sim_model_opts_init(&mo, err, sizeof err);
         for (int i = 0; i < (int)sp->args.n; i++) {
             const char *a = sp->args.v[i];
             static const char *const owned[] = {"--scheme", "--policy", "--dirty", "--costs",
@@ -598,7 +599,7 @@ static int spec_parse(struct sw_spec *sp, const char *path)
                                     "[axes] section)\n", sp->path, owned[k]);
                     goto fail;
                 }
-            int rc = cli_model_opt(&mo, (int)sp->args.n, sp->args.v, &i, err, sizeof err);
+            int rc = sim_model_opt(&mo, (int)sp->args.n, sp->args.v, &i, err, sizeof err);
             if (rc <= 0) {
                 fprintf(stderr, "vkmmu sweep: %s: args: %s\n", sp->path,
                         rc < 0 ? err : "not a model option (see `vkmmu replay --help`)");
@@ -746,7 +747,7 @@ static char *cell_costs_path(const struct sw_spec *sp, const struct sw_cell *c, 
     if (sp->scales[c->s] == 1.0)
         return NULL;
     char sc[32];
-    cli_fmt_double(sc, sizeof sc, sp->scales[c->s]);
+    sim_fmt_double(sc, sizeof sc, sp->scales[c->s]);
     return xfmt("%s/costs/%s.rs-%s.costs", dir, sp->costs[c->c].label, sc);
 }
 
@@ -754,14 +755,14 @@ static char *costs_text(const struct sw_spec *sp, const struct sw_cell *c)
 {
     struct mmu_costs k = cell_costs(sp, c);
     char sc[32], num[40];
-    cli_fmt_double(sc, sizeof sc, sp->scales[c->s]);
+    sim_fmt_double(sc, sizeof sc, sp->scales[c->s]);
     struct sbuf t = {0};
     sb_add(&t, "# written by vkmmu sweep: costs %s with reflect scaled by %s\n",
            sp->costs[c->c].value, sc);
-    cli_fmt_double(num, sizeof num, k.clock_ghz);
+    sim_fmt_double(num, sizeof num, k.clock_ghz);
     sb_add(&t, "clock_ghz = %s\n", num);
     for (size_t i = 0; i < MMU_NCOSTS; i++) {
-        cli_fmt_double(num, sizeof num, k.v[i]);
+        sim_fmt_double(num, sizeof num, k.v[i]);
         sb_add(&t, "%s = %s\n", mmu_cost_names[i], num);
     }
     return t.s;
@@ -851,16 +852,16 @@ static struct sw_cell *make_cells(const struct sw_spec *sp, size_t *ncells)
                         h = fnv1a(h, av.v[i]);
                     struct mmu_costs kc = cell_costs(sp, cell);
                     char num[40];
-                    cli_fmt_double(num, sizeof num, kc.clock_ghz);
+                    sim_fmt_double(num, sizeof num, kc.clock_ghz);
                     h = fnv1a(h, num);
                     for (size_t i = 0; i < MMU_NCOSTS; i++) {
-                        cli_fmt_double(num, sizeof num, kc.v[i]);
+                        sim_fmt_double(num, sizeof num, kc.v[i]);
                         h = fnv1a(h, num);
                     }
                     strv_free(&av);
                     char ml[32], sc[32];
                     mem_label(sp->mems[m], ml, sizeof ml);
-                    cli_fmt_double(sc, sizeof sc, sp->scales[s]);
+                    sim_fmt_double(sc, sizeof sc, sp->scales[s]);
                     cell->id = xfmt("%s.%s.mem-%s.rs-%s.%08" PRIx32, sp->w[w].name,
                                     sp->costs[c].label, ml, sc, (uint32_t)(h ^ (h >> 32)));
                 }
@@ -892,7 +893,7 @@ static int write_manifest(const struct sw_spec *sp, const struct sw_cell *cells,
     sb_add(&t, "cell\tworkload\tcosts\tvk_mem\treflect_scale\n");
     for (size_t i = 0; i < n; i++) {
         char sc[32];
-        cli_fmt_double(sc, sizeof sc, sp->scales[cells[i].s]);
+        sim_fmt_double(sc, sizeof sc, sp->scales[cells[i].s]);
         sb_add(&t, "%s\t%s\t%s\t%" PRIu64 "\t%s\n", cells[i].id, sp->w[cells[i].w].name,
                sp->costs[cells[i].c].label, sp->mems[cells[i].m], sc);
     }
@@ -1170,21 +1171,21 @@ static int run_local(const struct sw_spec *sp, const struct sw_cell *cells, size
     if (failed) {
         fprintf(stderr, "vkmmu sweep: %zu cell%s failed; %zu of %zu cells complete\n", failed,
                 failed == 1 ? "" : "s", ncells - left, ncells);
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     }
     if (left && busy) {
         fprintf(stderr, "vkmmu sweep: %zu of %zu cells complete; %zu being run by another runner "
                         "(run again once it has finished)\n", ncells - left, ncells, busy);
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     }
     if (left) {
         fprintf(stderr, "vkmmu sweep: stopped after %zu cells (--max-cells); %zu of %zu "
                         "complete\n", launched, ncells - left, ncells);
-        return CLI_EXIT_OK;
+        return VKMMU_EXIT_OK;
     }
     fprintf(stderr, "vkmmu sweep: all %zu cells complete in %s/cells (%zu run now); merge with "
                     "`vkmmu merge %s -o table.csv`\n", ncells, dir, done, dir);
-    return CLI_EXIT_OK;
+    return VKMMU_EXIT_OK;
 }
 
 /* One cell, synchronously (the command an emitted job runs). */
@@ -1192,21 +1193,21 @@ static int run_one(const struct sw_spec *sp, const struct sw_cell *c, const char
 {
     if (cell_complete(dir, c)) {
         fprintf(stderr, "vkmmu sweep: cell %s: complete already, skipped\n", c->id);
-        return CLI_EXIT_OK;
+        return VKMMU_EXIT_OK;
     }
     sigset_t cur;
     sigprocmask(SIG_SETMASK, NULL, &cur);
     struct sw_job job = {.cell = c};
     int rc = job_start(sp, dir, &job, &cur);
     if (rc != 0)
-        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+        return rc > 0 ? VKMMU_EXIT_OK : VKMMU_EXIT_FAILED;
     int status;
     while (waitpid(job.pid, &status, 0) < 0)
         if (errno != EINTR) {
             fprintf(stderr, "vkmmu sweep: waitpid: %s\n", strerror(errno));
-            return CLI_EXIT_FAILED;
+            return VKMMU_EXIT_FAILED;
         }
-    return job_finish(sp, dir, &job, status, false) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+    return job_finish(sp, dir, &job, status, false) == 0 ? VKMMU_EXIT_OK : VKMMU_EXIT_FAILED;
 }
 
 /* ---- emitting job lists ---- */
@@ -1226,7 +1227,7 @@ static int emit(const struct sw_spec *sp, const struct sw_cell *cells, size_t nc
 {
     for (size_t i = 0; i < ncells; i++)
         if (ensure_costs_file(sp, &cells[i], dir) < 0)
-            return CLI_EXIT_FAILED;
+            return VKMMU_EXIT_FAILED;
     char *exe = self_exe(), *qexe = shq(exe), *qspec = shq(sp->path), *qdir = shq(dir);
     struct sbuf t = {0};
     char *path;
@@ -1285,7 +1286,7 @@ static int emit(const struct sw_spec *sp, const struct sw_cell *cells, size_t nc
     free(qexe);
     free(qspec);
     free(qdir);
-    return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+    return rc == 0 ? VKMMU_EXIT_OK : VKMMU_EXIT_FAILED;
 }
 
 /* ---- vkmmu sweep ---- */
@@ -1320,10 +1321,10 @@ static void sweep_usage(FILE *out)
  * would overwrite the spec, a workload or a costs file. */
 static int sweep_check_paths(const struct sw_spec *sp, const char *dir)
 {
-    struct cli_paths paths;
+    struct sim_paths paths;
     struct strv names = {0};
-    cli_paths_init(&paths);
-    cli_paths_add(&paths, "SPEC", sp->path, CLI_PATH_IN);
+    sim_paths_init(&paths);
+    sim_paths_add(&paths, "SPEC", sp->path, SIM_PATH_IN);
     for (size_t i = 0; i < sp->nw + sp->ncosts; i++) {
         bool w = i < sp->nw; /* a costs value is a file only when one exists */
         char *p = spec_rel(sp, w ? sp->w[i].argv.v[0] : sp->costs[i - sp->nw].value);
@@ -1332,14 +1333,14 @@ static int sweep_check_paths(const struct sw_spec *sp, const char *dir)
         free(p);
     }
     for (size_t i = 0; i < names.n; i++)
-        cli_paths_add(&paths, "an input of SPEC", names.v[i], CLI_PATH_IN);
-    cli_paths_add(&paths, "-o", dir, CLI_PATH_OUT);
+        sim_paths_add(&paths, "an input of SPEC", names.v[i], SIM_PATH_IN);
+    sim_paths_add(&paths, "-o", dir, SIM_PATH_OUT);
     char *out[3] = {xfmt("%s/cells.tsv", dir), xfmt("%s/jobs.txt", dir),
                     xfmt("%s/sweep.sbatch", dir)};
     for (size_t i = 0; i < 3; i++)
-        cli_paths_add(&paths, "a file of -o", out[i], CLI_PATH_OUT_TMP);
-    int rc = cli_paths_check(&paths, "sweep");
-    cli_paths_fini(&paths);
+        sim_paths_add(&paths, "a file of -o", out[i], SIM_PATH_OUT_TMP);
+    int rc = sim_paths_check(&paths, "sweep");
+    sim_paths_fini(&paths);
     for (size_t i = 0; i < 3; i++)
         free(out[i]);
     strv_free(&names);
@@ -1349,7 +1350,7 @@ static int sweep_check_paths(const struct sw_spec *sp, const char *dir)
 static int parse_count(const char *s, unsigned long max, unsigned long *out)
 {
     uint64_t v;
-    if (cli_parse_uint(s, 1, max, &v) < 0)
+    if (sim_parse_uint(s, 1, max, &v) < 0)
         return -1;
     *out = (unsigned long)v;
     return 0;
@@ -1365,7 +1366,7 @@ int cmd_sweep(int argc, char **argv)
         const char *v = NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             sweep_usage(stdout);
-            return CLI_EXIT_OK;
+            return VKMMU_EXIT_OK;
         } else if (!strcmp(a, "--list")) {
             list = true;
             continue;
@@ -1387,31 +1388,31 @@ int cmd_sweep(int argc, char **argv)
         if (name && !v) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "vkmmu sweep: %s: missing value\n", name);
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
             v = argv[++i];
         }
         if (!name) {
             if (a[0] == '-' && a[1]) {
                 fprintf(stderr, "vkmmu sweep: unknown option '%s' (see vkmmu sweep --help)\n", a);
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
             if (spec_path) {
                 fprintf(stderr, "vkmmu sweep: one SPEC only ('%s' and '%s')\n", spec_path, a);
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
             spec_path = a;
         } else if (!strcmp(name, "-j")) {
             if (parse_count(v, 1024, &jobs) < 0) {
                 fprintf(stderr, "vkmmu sweep: -j: bad count '%s' (expected 1 to 1024)\n", v);
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
         } else if (!strcmp(name, "-o")) {
             dir_arg = v;
         } else if (!strcmp(name, "--emit")) {
             if (strcmp(v, "parallel") && strcmp(v, "slurm")) {
                 fprintf(stderr, "vkmmu sweep: --emit: expected parallel or slurm, got '%s'\n", v);
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
             emit_kind = v;
         } else if (!strcmp(name, "--cell")) {
@@ -1419,16 +1420,16 @@ int cmd_sweep(int argc, char **argv)
         } else if (parse_count(v, ULONG_MAX, &max_cells) < 0) {
             fprintf(stderr, "vkmmu sweep: --max-cells: bad count '%s' (expected 1 to %lu)\n", v,
                     ULONG_MAX);
-            return CLI_EXIT_USAGE;
+            return VKMMU_EXIT_USAGE;
         }
     }
     if (!spec_path) {
         fprintf(stderr, "vkmmu sweep: missing SPEC (see vkmmu sweep --help)\n");
-        return CLI_EXIT_USAGE;
+        return VKMMU_EXIT_USAGE;
     }
     if (emit_kind && one) {
         fprintf(stderr, "vkmmu sweep: --emit and --cell exclude each other\n");
-        return CLI_EXIT_USAGE;
+        return VKMMU_EXIT_USAGE;
     }
     bool jobs_given = jobs != 0;
     if (!jobs) {
@@ -1438,10 +1439,10 @@ int cmd_sweep(int argc, char **argv)
 
     struct sw_spec sp;
     if (spec_parse(&sp, spec_path) < 0)
-        return CLI_EXIT_USAGE;
+        return VKMMU_EXIT_USAGE;
     size_t ncells;
     struct sw_cell *cells = make_cells(&sp, &ncells);
-    int status = CLI_EXIT_OK;
+    int status = VKMMU_EXIT_OK;
     char *dir = NULL;
     if (list) {
         for (size_t i = 0; i < ncells; i++)
@@ -1458,10 +1459,10 @@ int cmd_sweep(int argc, char **argv)
         dir = xfmt("%s-results", stem);
         free(stem);
     }
-    if ((status = sweep_check_paths(&sp, dir)) != CLI_EXIT_OK)
+    if ((status = sweep_check_paths(&sp, dir)) != VKMMU_EXIT_OK)
         goto out;
     if (make_dirs(dir) < 0) {
-        status = CLI_EXIT_FAILED;
+        status = VKMMU_EXIT_FAILED;
         goto out;
     }
     {
@@ -1469,7 +1470,7 @@ int cmd_sweep(int argc, char **argv)
         char rp[PATH_MAX];
         if (!realpath(dir, rp)) {
             fprintf(stderr, "vkmmu sweep: %s: %s\n", dir, strerror(errno));
-            status = CLI_EXIT_FAILED;
+            status = VKMMU_EXIT_FAILED;
             goto out;
         }
         free(dir);
@@ -1483,14 +1484,14 @@ int cmd_sweep(int argc, char **argv)
         if (!c) {
             fprintf(stderr, "vkmmu sweep: --cell %s: no such cell in %s (see --list)\n", one,
                     sp.path);
-            status = CLI_EXIT_USAGE;
+            status = VKMMU_EXIT_USAGE;
             goto out;
         }
         status = run_one(&sp, c, dir);
         goto out;
     }
     if (write_manifest(&sp, cells, ncells, dir) < 0) {
-        status = CLI_EXIT_FAILED;
+        status = VKMMU_EXIT_FAILED;
         goto out;
     }
     if (emit_kind)
@@ -1537,19 +1538,19 @@ static void merge_usage(FILE *out)
 static int merge_check_paths(const char *dir, const char *mpath, const struct mg_cell *mc,
                              size_t n, const char *out)
 {
-    struct cli_paths paths;
-    cli_paths_init(&paths);
-    cli_paths_add(&paths, "DIR/cells.tsv", mpath, CLI_PATH_IN);
+    struct sim_paths paths;
+    sim_paths_init(&paths);
+    sim_paths_add(&paths, "DIR/cells.tsv", mpath, SIM_PATH_IN);
     char **names = xrealloc(NULL, (2 * n + 1) * sizeof(*names));
     for (size_t i = 0; i < n; i++) {
         names[2 * i] = xfmt("%s/cells/%s.csv", dir, mc[i].id);
         names[2 * i + 1] = xfmt("%s/cells/%s.json", dir, mc[i].id);
-        cli_paths_add(&paths, "the cell", names[2 * i], CLI_PATH_IN);
-        cli_paths_add(&paths, "the cell", names[2 * i + 1], CLI_PATH_IN);
+        sim_paths_add(&paths, "the cell", names[2 * i], SIM_PATH_IN);
+        sim_paths_add(&paths, "the cell", names[2 * i + 1], SIM_PATH_IN);
     }
-    cli_paths_add(&paths, "-o", out, CLI_PATH_OUT_TMP);
-    int rc = cli_paths_check(&paths, "merge");
-    cli_paths_fini(&paths);
+    sim_paths_add(&paths, "-o", out, SIM_PATH_OUT_TMP);
+    int rc = sim_paths_check(&paths, "merge");
+    sim_paths_fini(&paths);
     for (size_t i = 0; i < 2 * n; i++)
         free(names[i]);
     free(names);
@@ -1564,13 +1565,13 @@ int cmd_merge(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             merge_usage(stdout);
-            return CLI_EXIT_OK;
+            return VKMMU_EXIT_OK;
         } else if (!strcmp(a, "--allow-missing")) {
             allow_missing = true;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "vkmmu merge: %s: missing file name\n", a);
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
             out = argv[++i];
         } else if (!strncmp(a, "-o", 2) && a[2]) {
@@ -1579,35 +1580,35 @@ int cmd_merge(int argc, char **argv)
             out = a + 9;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "vkmmu merge: unknown option '%s' (see vkmmu merge --help)\n", a);
-            return CLI_EXIT_USAGE;
+            return VKMMU_EXIT_USAGE;
         } else if (dir) {
             fprintf(stderr, "vkmmu merge: one DIR only ('%s' and '%s')\n", dir, a);
-            return CLI_EXIT_USAGE;
+            return VKMMU_EXIT_USAGE;
         } else {
             dir = a;
         }
     }
     if (!dir || !out || !*out) {
         fprintf(stderr, "vkmmu merge: expected DIR and -o FILE (see vkmmu merge --help)\n");
-        return CLI_EXIT_USAGE;
+        return VKMMU_EXIT_USAGE;
     }
     char *mpath = xfmt("%s/cells.tsv", dir);
     char *man = slurp(mpath, NULL);
     if (!man) {
         fprintf(stderr, "vkmmu merge: %s: %s (not a sweep directory?)\n", mpath, strerror(errno));
         free(mpath);
-        return CLI_EXIT_USAGE;
+        return VKMMU_EXIT_USAGE;
     }
     struct mg_cell *mc = NULL;
     size_t n = 0;
     unsigned lineno = 0;
-    int status = CLI_EXIT_OK;
+    int status = VKMMU_EXIT_OK;
     for (char *save = NULL, *l = strtok_r(man, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
         lineno++;
         if (lineno == 1) {
             if (strcmp(l, "cell\tworkload\tcosts\tvk_mem\treflect_scale")) {
                 fprintf(stderr, "vkmmu merge: %s:1: unexpected header\n", mpath);
-                status = CLI_EXIT_USAGE;
+                status = VKMMU_EXIT_USAGE;
                 break;
             }
             continue;
@@ -1616,7 +1617,7 @@ int cmd_merge(int argc, char **argv)
         if (!tab) {
             fprintf(stderr, "vkmmu merge: %s:%u: expected 5 tab-separated fields\n", mpath,
                     lineno);
-            status = CLI_EXIT_USAGE;
+            status = VKMMU_EXIT_USAGE;
             break;
         }
         *tab = '\0';
@@ -1629,15 +1630,15 @@ int cmd_merge(int argc, char **argv)
         n++;
     }
     free(man);
-    if (status == CLI_EXIT_OK)
+    if (status == VKMMU_EXIT_OK)
         qsort(mc, n, sizeof(*mc), mg_cmp);
-    if (status == CLI_EXIT_OK)
+    if (status == VKMMU_EXIT_OK)
         status = merge_check_paths(dir, mpath, mc, n, out);
 
     size_t missing = 0, merged = 0;
     struct sbuf t = {0};
     char *header = NULL;
-    for (size_t i = 0; i < n && status == CLI_EXIT_OK; i++) {
+    for (size_t i = 0; i < n && status == VKMMU_EXIT_OK; i++) {
         char *cpath = xfmt("%s/cells/%s.csv", dir, mc[i].id);
         char *jpath = xfmt("%s/cells/%s.json", dir, mc[i].id);
         size_t clen;
@@ -1653,7 +1654,7 @@ int cmd_merge(int argc, char **argv)
         char *nl = strchr(csv, '\n');
         if (!nl || csv[clen - 1] != '\n') {
             fprintf(stderr, "vkmmu merge: %s: not a vkmmu CSV (no header line)\n", cpath);
-            status = CLI_EXIT_USAGE;
+            status = VKMMU_EXIT_USAGE;
             free(csv);
             free(cpath);
             break;
@@ -1665,7 +1666,7 @@ int cmd_merge(int argc, char **argv)
         } else if (strcmp(header, csv)) {
             fprintf(stderr, "vkmmu merge: %s: its columns differ from the other cells' (results "
                             "of another vkmmu version?)\n", cpath);
-            status = CLI_EXIT_USAGE;
+            status = VKMMU_EXIT_USAGE;
             free(csv);
             free(cpath);
             break;
@@ -1678,24 +1679,24 @@ int cmd_merge(int argc, char **argv)
         free(csv);
         free(cpath);
     }
-    if (status == CLI_EXIT_OK && missing && !allow_missing) {
+    if (status == VKMMU_EXIT_OK && missing && !allow_missing) {
         fprintf(stderr, "vkmmu merge: %zu of %zu cells missing; finish the sweep (run it again) "
                         "or pass --allow-missing\n", missing, n);
-        status = CLI_EXIT_USAGE;
+        status = VKMMU_EXIT_USAGE;
     }
-    if (status == CLI_EXIT_OK && !header) {
+    if (status == VKMMU_EXIT_OK && !header) {
         fprintf(stderr, "vkmmu merge: %s: no complete cells\n", dir);
-        status = CLI_EXIT_USAGE;
+        status = VKMMU_EXIT_USAGE;
     }
-    if (status == CLI_EXIT_OK) {
+    if (status == VKMMU_EXIT_OK) {
         if (!strcmp(out, "-")) {
             fputs(t.s, stdout);
             if (fflush(stdout) != 0)
-                status = CLI_EXIT_FAILED;
+                status = VKMMU_EXIT_FAILED;
         } else if (write_atomic(out, t.s) < 0) {
-            status = CLI_EXIT_FAILED;
+            status = VKMMU_EXIT_FAILED;
         }
-        if (status == CLI_EXIT_OK)
+        if (status == VKMMU_EXIT_OK)
             fprintf(stderr, "vkmmu merge: %zu cells%s into %s\n", merged,
                     missing ? " (some missing: --allow-missing)" : "", out);
     }

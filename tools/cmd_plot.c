@@ -1,4 +1,4 @@
-/* cli/cmd_plot.c - `vkmmu plot RESULTS... -o FIG --kind KIND`: figures from result files with
+/* tools/cmd_plot.c - `vkmmu plot RESULTS... -o FIG --kind KIND`: figures from result files with
  * gnuplot.  This file reads the options and the results, writes the script's preamble, runs
  * gnuplot and embeds the metadata; plot_kinds.c draws each kind, plot_meta.c embeds.
  * Design and formulas: docs/plotting.md. */
@@ -12,7 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "sim.h"
+#include "tools.h"
 #include "plot_internal.h"
 
 const char *const plot_palette[8] = {"#E69F00", "#56B4E9", "#009E73", "#0072B2",
@@ -46,7 +47,7 @@ int plot_bad(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
-    return CLI_EXIT_USAGE;
+    return VKMMU_EXIT_USAGE;
 }
 
 static void usage(FILE *out)
@@ -435,22 +436,22 @@ static int plot_check_paths(const struct plot_ctx *c, char **inputs, size_t ninp
     static const char *const data_files[] = {"plot.gp", "policies.dat", "window.dat",
                                              "presets.dat", "overhead.dat", "accuracy.dat",
                                              "timeline.dat", "sensitivity.dat"};
-    struct cli_paths paths;
-    cli_paths_init(&paths);
+    struct sim_paths paths;
+    sim_paths_init(&paths);
     for (size_t i = 0; i < ninputs; i++)
-        cli_paths_add(&paths, "RESULTS", inputs[i], CLI_PATH_IN);
-    cli_paths_add(&paths, "-o", c->out, CLI_PATH_OUT_TMP);
+        sim_paths_add(&paths, "RESULTS", inputs[i], SIM_PATH_IN);
+    sim_paths_add(&paths, "-o", c->out, SIM_PATH_OUT_TMP);
     for (size_t k = 0; c->data_dir && k < sizeof data_files / sizeof *data_files; k++) {
         char *p = NULL;
         if (asprintf(&p, "%s/%s", c->data_dir, data_files[k]) < 0) {
-            cli_paths_fini(&paths);
-            return CLI_EXIT_FAILED;
+            sim_paths_fini(&paths);
+            return VKMMU_EXIT_FAILED;
         }
-        cli_paths_add(&paths, "a file of --data", p, CLI_PATH_OUT);
+        sim_paths_add(&paths, "a file of --data", p, SIM_PATH_OUT);
         free(p);
     }
-    int rc = cli_paths_check(&paths, "plot");
-    cli_paths_fini(&paths);
+    int rc = sim_paths_check(&paths, "plot");
+    sim_paths_fini(&paths);
     return rc;
 }
 
@@ -459,7 +460,7 @@ int cmd_plot(int argc, char **argv)
     struct plot_ctx c = {.w_in = 3.5};
     char **inputs = calloc((size_t)argc + 1, sizeof(*inputs));
     size_t ninputs = 0;
-    int rc = CLI_EXIT_USAGE;
+    int rc = VKMMU_EXIT_USAGE;
     bool tmpdir = false;
     char *meta = NULL;
     if (!inputs)
@@ -488,7 +489,7 @@ int cmd_plot(int argc, char **argv)
         if (!opt) {
             if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
                 usage(stdout);
-                rc = CLI_EXIT_OK;
+                rc = VKMMU_EXIT_OK;
                 goto out;
             }
             if (a[0] == '-' && a[1]) {
@@ -584,13 +585,13 @@ int cmd_plot(int argc, char **argv)
         if (n < 0 || (size_t)n >= sizeof(c.dir)) {
             fprintf(stderr, "vkmmu plot: TMPDIR of %zu characters is too long (at most %d)\n",
                     strlen(t), (int)sizeof(c.dir) - 20);
-            rc = CLI_EXIT_FAILED;
+            rc = VKMMU_EXIT_FAILED;
             goto out;
         }
         if (!mkdtemp(c.dir)) {
             fprintf(stderr, "vkmmu plot: %s: cannot create a temporary directory: %s\n", c.dir,
                     strerror(errno));
-            rc = CLI_EXIT_FAILED;
+            rc = VKMMU_EXIT_FAILED;
             goto out;
         }
         tmpdir = true;
@@ -616,7 +617,7 @@ int cmd_plot(int argc, char **argv)
     c.gp = fopen(gppath, "w");
     if (!c.gp) {
         fprintf(stderr, "vkmmu plot: %s: cannot write: %s\n", gppath, strerror(errno));
-        rc = CLI_EXIT_FAILED;
+        rc = VKMMU_EXIT_FAILED;
         goto out;
     }
     /* The kind writes its body into a memory buffer first: the preamble needs the height
@@ -627,7 +628,7 @@ int cmd_plot(int argc, char **argv)
     c.gp = open_memstream(&body, &bodylen);
     if (!c.gp) {
         fclose(gp_file);
-        rc = CLI_EXIT_FAILED;
+        rc = VKMMU_EXIT_FAILED;
         goto out;
     }
     rc = kind_fn(&c);
@@ -643,7 +644,7 @@ int cmd_plot(int argc, char **argv)
     if (!meta) {
         free(body);
         fclose(c.gp);
-        rc = CLI_EXIT_FAILED;
+        rc = VKMMU_EXIT_FAILED;
         goto out;
     }
     FILE *g = c.gp;
@@ -692,7 +693,7 @@ int cmd_plot(int argc, char **argv)
     free(body);
     if (fclose(g) != 0) {
         fprintf(stderr, "vkmmu plot: %s: write error: %s\n", gppath, strerror(errno));
-        rc = CLI_EXIT_FAILED;
+        rc = VKMMU_EXIT_FAILED;
         goto out;
     }
 
@@ -703,7 +704,7 @@ int cmd_plot(int argc, char **argv)
                 "VKMMU_GNUPLOT to its path\n",
                 getenv("VKMMU_GNUPLOT") && *getenv("VKMMU_GNUPLOT") ? getenv("VKMMU_GNUPLOT")
                                                                     : "not on PATH");
-        rc = CLI_EXIT_FAILED;
+        rc = VKMMU_EXIT_FAILED;
         goto out;
     }
     /* gnuplot writes FIG.tmp; the metadata is embedded there and the result renamed, so FIG
@@ -712,24 +713,24 @@ int cmd_plot(int argc, char **argv)
     snprintf(outtmp, sizeof(outtmp), "%s.tmp", outabs);
     if (run_gnuplot(gnuplot, c.dir, outtmp) < 0) {
         unlink(outtmp);
-        rc = CLI_EXIT_FAILED;
+        rc = VKMMU_EXIT_FAILED;
         goto out;
     }
     char title[128];
     snprintf(title, sizeof(title), "vkmmu plot: %s", c.kind);
     if (plot_embed_metadata(outtmp, c.fmt, title, meta, c.w_in, h) < 0) {
         unlink(outtmp);
-        rc = CLI_EXIT_FAILED;
+        rc = VKMMU_EXIT_FAILED;
         goto out;
     }
     if (rename(outtmp, outabs) != 0) {
         fprintf(stderr, "vkmmu plot: %s: cannot rename to %s: %s\n", outtmp, outabs,
                 strerror(errno));
         unlink(outtmp);
-        rc = CLI_EXIT_FAILED;
+        rc = VKMMU_EXIT_FAILED;
         goto out;
     }
-    rc = CLI_EXIT_OK;
+    rc = VKMMU_EXIT_OK;
 out:
     if (tmpdir)
         rm_tree_files(c.dir);

@@ -1,4 +1,4 @@
-/* cli/report.c - results of a set of configurations: a table for people, JSON for one run,
+/* sim/report.c - results of a set of configurations: a table for people, JSON for one run,
  * CSV for sweeps.  Counter and cost names come from the lists in mmu.h, so a new counter
  * appears everywhere at once.  Output is deterministic: no timing, no host-dependent text. */
 #include <errno.h>
@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "sim.h"
 
-double cli_overhead(const struct cli_report *r, size_t i)
+double sim_overhead(const struct sim_report *r, size_t i)
 {
     uint64_t base = MMU_CTR(vk_counters(r->set->m[r->native_index]), cycles_total);
     uint64_t mine = MMU_CTR(vk_counters(r->set->m[i]), cycles_total);
@@ -19,7 +19,7 @@ double cli_overhead(const struct cli_report *r, size_t i)
     return (double)mine / (double)base - 1.0;
 }
 
-void cli_json_string(FILE *f, const char *s)
+void sim_json_string(FILE *f, const char *s)
 {
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -43,7 +43,7 @@ void cli_json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
-void cli_fmt_double(char *buf, size_t len, double v)
+void sim_fmt_double(char *buf, size_t len, double v)
 {
     if (v == floor(v) && fabs(v) < 9007199254740992.0) {
         snprintf(buf, len, "%.0f", v);
@@ -56,14 +56,14 @@ void cli_fmt_double(char *buf, size_t len, double v)
     }
 }
 
-void cli_json_double(FILE *f, double v)
+void sim_json_double(FILE *f, double v)
 {
     char buf[40];
     if (!isfinite(v)) {
         fputs("null", f);
         return;
     }
-    cli_fmt_double(buf, sizeof(buf), v);
+    sim_fmt_double(buf, sizeof(buf), v);
     fputs(buf, f);
 }
 
@@ -76,7 +76,7 @@ static const char *const table_heads[] = {
 };
 #define NCOLS (sizeof(table_heads) / sizeof(table_heads[0]))
 
-static void table_row(const struct cli_report *r, size_t i, char cells[NCOLS][48])
+static void table_row(const struct sim_report *r, size_t i, char cells[NCOLS][48])
 {
     const struct vk_config *cfg = vk_model_config(r->set->m[i]);
     const struct mmu_counters *c = vk_counters(r->set->m[i]);
@@ -89,14 +89,14 @@ static void table_row(const struct cli_report *r, size_t i, char cells[NCOLS][48
     snprintf(cells[COL_DIRTY], 48, "%s", cfg->dirty->name);
     for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++)
         snprintf(cells[COL_NUM0 + k], 48, "%" PRIu64, nums[k]);
-    double ov = cli_overhead(r, i);
+    double ov = sim_overhead(r, i);
     if (isfinite(ov))
         snprintf(cells[NCOLS - 1], 48, "%+.2f%%", ov * 100.0);
     else
         snprintf(cells[NCOLS - 1], 48, "n/a");
 }
 
-int cli_report_table(const struct cli_report *r, FILE *out)
+int sim_report_table(const struct sim_report *r, FILE *out)
 {
     size_t w[NCOLS];
     char cells[NCOLS][48];
@@ -132,7 +132,7 @@ int cli_report_table(const struct cli_report *r, FILE *out)
 
 /* ---- result files ---- */
 
-FILE *cli_atomic_open(const char *path, char **tmp)
+FILE *sim_atomic_open(const char *path, char **tmp)
 {
     size_t n = strlen(path) + 32;
     *tmp = malloc(n);
@@ -150,7 +150,7 @@ FILE *cli_atomic_open(const char *path, char **tmp)
     return f;
 }
 
-int cli_atomic_close(FILE *f, char *tmp, const char *path)
+int sim_atomic_close(FILE *f, char *tmp, const char *path)
 {
     int rc = 0;
     if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0) {
@@ -176,58 +176,58 @@ static void json_counters(FILE *f, const struct mmu_counters *c)
     fputs("{", f);
     for (size_t k = 0; k < MMU_NCOUNTERS; k++) {
         fputs(k ? ",\n        " : "\n        ", f);
-        cli_json_string(f, mmu_counter_names[k]);
+        sim_json_string(f, mmu_counter_names[k]);
         fprintf(f, ": %" PRIu64, c->c[k]);
     }
     fputs("\n      }", f);
 }
 
-int cli_report_json(const struct cli_report *r, const char *path)
+int sim_report_json(const struct sim_report *r, const char *path)
 {
     char *tmp;
-    FILE *f = cli_atomic_open(path, &tmp);
+    FILE *f = sim_atomic_open(path, &tmp);
     if (!f)
         return -1;
     char name[160];
 
     fputs("{\n  \"meta\": {\n    \"tool\": \"vkmmu\",\n    \"version\": ", f);
-    cli_json_string(f, VKMMU_VERSION);
+    sim_json_string(f, VKMMU_VERSION);
     fputs(",\n    \"git_commit\": ", f);
-    cli_json_string(f, VKMMU_GIT_COMMIT);
+    sim_json_string(f, VKMMU_GIT_COMMIT);
     fputs(",\n    \"command_line\": [", f);
     for (int i = 0; i < r->argc; i++) {
         if (i)
             fputs(", ", f);
-        cli_json_string(f, r->argv[i]);
+        sim_json_string(f, r->argv[i]);
     }
     fputs("],\n    \"costs\": {\n      \"profile\": ", f);
-    cli_json_string(f, r->costs->name);
+    sim_json_string(f, r->costs->name);
     fputs(",\n      \"clock_ghz\": ", f);
-    cli_json_double(f, r->costs->clock_ghz);
+    sim_json_double(f, r->costs->clock_ghz);
     fputs(",\n      \"values\": {", f);
     for (size_t k = 0; k < MMU_NCOSTS; k++) {
         fputs(k ? ",\n        " : "\n        ", f);
-        cli_json_string(f, mmu_cost_names[k]);
+        sim_json_string(f, mmu_cost_names[k]);
         fputs(": ", f);
-        cli_json_double(f, r->costs->v[k]);
+        sim_json_double(f, r->costs->v[k]);
     }
     fputs("\n      }\n    },\n", f);
     if (r->timeline) {
         const char *unit;
-        const struct cli_tl_series *s = cli_timeline_series(r->timeline, &unit);
+        const struct sim_tl_series *s = sim_timeline_series(r->timeline, &unit);
         fputs("    \"timeline_unit\": ", f);
-        cli_json_string(f, unit);
+        sim_json_string(f, unit);
         fprintf(f, ",\n    \"timeline_interval\": %" PRIu64 ",\n", s->interval);
     }
     fputs("    \"baseline\": ", f);
-    cli_json_string(f, vk_config_name(vk_model_config(r->set->m[r->native_index]), name,
+    sim_json_string(f, vk_config_name(vk_model_config(r->set->m[r->native_index]), name,
                                       sizeof(name)));
     fputs("\n  },\n  \"workload\": {\n    \"kind\": ", f);
-    cli_json_string(f, r->workload_kind ? r->workload_kind : "unknown");
+    sim_json_string(f, r->workload_kind ? r->workload_kind : "unknown");
     fputs(",\n    \"name\": ", f);
-    cli_json_string(f, r->workload_name ? r->workload_name : "");
+    sim_json_string(f, r->workload_name ? r->workload_name : "");
     fputs(",\n    \"arch\": ", f);
-    cli_json_string(f, mmu_arch_name(r->set->arch));
+    sim_json_string(f, mmu_arch_name(r->set->arch));
     if (r->workload_extra_json && *r->workload_extra_json)
         fprintf(f, ",\n    %s", r->workload_extra_json);
     fputs("\n  },\n  \"results\": [", f);
@@ -239,13 +239,13 @@ int cli_report_json(const struct cli_report *r, const char *path)
         const struct vk_config *cfg = vk_model_config(r->set->m[i]);
         fputs(first ? "\n    {\n      \"config\": " : ",\n    {\n      \"config\": ", f);
         first = false;
-        cli_json_string(f, vk_config_name(cfg, name, sizeof(name)));
+        sim_json_string(f, vk_config_name(cfg, name, sizeof(name)));
         fputs(",\n      \"scheme\": ", f);
-        cli_json_string(f, cfg->scheme->name);
+        sim_json_string(f, cfg->scheme->name);
         fputs(",\n      \"policy\": ", f);
-        cli_json_string(f, cfg->policy.text);
+        sim_json_string(f, cfg->policy.text);
         fputs(",\n      \"dirty\": ", f);
-        cli_json_string(f, cfg->dirty->name);
+        sim_json_string(f, cfg->dirty->name);
         fprintf(f,
                 ",\n      \"options\": {\"real_prefault\": %u, \"vk_mem_pages\": %" PRIu64
                 ", \"file_cache\": \"%s\", \"inval_every_enter\": %s",
@@ -255,7 +255,7 @@ int cli_report_json(const struct cli_report *r, const char *path)
         if (cfg->opt.tlb_on) {
             const struct mmu_tlb_cfg *t = &cfg->opt.tlb;
             fputs(", \"tlb\": {\"name\": ", f);
-            cli_json_string(f, t->name);
+            sim_json_string(f, t->name);
             fprintf(f,
                     ", \"itlb\": [%u, %u], \"dtlb\": [%u, %u], \"stlb\": [%u, %u], "
                     "\"stlb_hit_cycles\": %u, \"walk_ref_cycles\": %u, \"pwc_entries\": %u}",
@@ -265,10 +265,10 @@ int cli_report_json(const struct cli_report *r, const char *path)
         fputs("},\n      \"counters\": ", f);
         json_counters(f, vk_counters(r->set->m[i]));
         fputs(",\n      \"overhead\": ", f);
-        cli_json_double(f, cli_overhead(r, i));
+        sim_json_double(f, sim_overhead(r, i));
         if (r->timeline) {
             const char *unit;
-            const struct cli_tl_series *s = cli_timeline_series(r->timeline, &unit);
+            const struct sim_tl_series *s = sim_timeline_series(r->timeline, &unit);
             fputs(",\n      \"timeline\": [", f);
             for (size_t p = 0; p < s->n; p++) {
                 fprintf(f, "%s\n        {\"end\": %" PRIu64 ", \"counters\": ", p ? "," : "",
@@ -281,13 +281,13 @@ int cli_report_json(const struct cli_report *r, const char *path)
         fputs("\n    }", f);
     }
     fputs(first ? "]\n}\n" : "\n  ]\n}\n", f);
-    return cli_atomic_close(f, tmp, path);
+    return sim_atomic_close(f, tmp, path);
 }
 
-int cli_report_csv(const struct cli_report *r, const char *path)
+int sim_report_csv(const struct sim_report *r, const char *path)
 {
     char *tmp;
-    FILE *f = cli_atomic_open(path, &tmp);
+    FILE *f = sim_atomic_open(path, &tmp);
     if (!f)
         return -1;
     fputs("scheme,policy,dirty", f);
@@ -303,23 +303,23 @@ int cli_report_csv(const struct cli_report *r, const char *path)
         fprintf(f, "%s,%s,%s", cfg->scheme->name, cfg->policy.text, cfg->dirty->name);
         for (size_t k = 0; k < MMU_NCOUNTERS; k++)
             fprintf(f, ",%" PRIu64, c->c[k]);
-        double ov = cli_overhead(r, i);
+        double ov = sim_overhead(r, i);
         char buf[40] = "";
         if (isfinite(ov))
-            cli_fmt_double(buf, sizeof(buf), ov);
+            sim_fmt_double(buf, sizeof(buf), ov);
         fprintf(f, ",%s\n", buf);
     }
-    return cli_atomic_close(f, tmp, path);
+    return sim_atomic_close(f, tmp, path);
 }
 
-int cli_report_timeline_csv(const struct cli_report *r, const char *path)
+int sim_report_timeline_csv(const struct sim_report *r, const char *path)
 {
     char *tmp;
-    FILE *f = cli_atomic_open(path, &tmp);
+    FILE *f = sim_atomic_open(path, &tmp);
     if (!f)
         return -1;
     const char *unit;
-    const struct cli_tl_series *s = cli_timeline_series(r->timeline, &unit);
+    const struct sim_tl_series *s = sim_timeline_series(r->timeline, &unit);
     fputs("scheme,policy,dirty,unit,end", f);
     for (size_t k = 0; k < MMU_NCOUNTERS; k++)
         fprintf(f, ",%s", mmu_counter_names[k]);
@@ -337,18 +337,18 @@ int cli_report_timeline_csv(const struct cli_report *r, const char *path)
             fputs("\n", f);
         }
     }
-    return cli_atomic_close(f, tmp, path);
+    return sim_atomic_close(f, tmp, path);
 }
 
-int cli_report_all(const struct cli_report *r, const struct cli_model_opts *o)
+int sim_report_all(const struct sim_report *r, const struct sim_model_opts *o)
 {
-    if (cli_report_table(r, stdout) < 0) {
+    if (sim_report_table(r, stdout) < 0) {
         fprintf(stderr, "vkmmu: cannot write the table: %s\n", strerror(errno));
         return -1;
     }
-    if (o->json_path && cli_report_json(r, o->json_path) < 0)
+    if (o->json_path && sim_report_json(r, o->json_path) < 0)
         return -1;
-    if (o->csv_path && cli_report_csv(r, o->csv_path) < 0)
+    if (o->csv_path && sim_report_csv(r, o->csv_path) < 0)
         return -1;
     if (o->csv_path && r->timeline) {
         /* X.csv -> X.timeline.csv */
@@ -359,7 +359,7 @@ int cli_report_all(const struct cli_report *r, const struct cli_model_opts *o)
             return -1;
         memcpy(tl, o->csv_path, stem);
         memcpy(tl + stem, ".timeline.csv", sizeof ".timeline.csv");
-        int rc = cli_report_timeline_csv(r, tl);
+        int rc = sim_report_timeline_csv(r, tl);
         free(tl);
         if (rc < 0)
             return -1;

@@ -1,4 +1,4 @@
-/* cli/plot_meta.c - embeds the configuration text in a finished figure, off the drawing:
+/* tools/plot_meta.c - embeds the configuration text in a finished figure, off the drawing:
  *   SVG: a <metadata> element after the root's opening tag (and width/height in inches);
  *   PNG: tEXt "Software" and iTXt "Description" chunks after IHDR (CRC-32 of ISO 3309, as the
  *        PNG specification section 5.5 defines it);

@@ -1,16 +1,17 @@
-/* cli/plot_kinds.c - the figures of `vkmmu plot`: each kind turns the loaded results into data
+/* tools/plot_kinds.c - the figures of `vkmmu plot`: each kind turns the loaded results into data
  * files and gnuplot commands.  Formulas: docs/plotting.md. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "sim.h"
+#include "tools.h"
 #include "plot_internal.h"
 
 /* ---- helpers ---- */
 
-/* "vkmmu plot: FILE[ and N more]: nothing to plot: ..."; returns CLI_EXIT_USAGE. */
+/* "vkmmu plot: FILE[ and N more]: nothing to plot: ..."; returns VKMMU_EXIT_USAGE. */
 __attribute__((format(printf, 2, 3))) static int plot_nothing(const struct plot_ctx *c,
                                                               const char *fmt, ...)
 {
@@ -23,7 +24,7 @@ __attribute__((format(printf, 2, 3))) static int plot_nothing(const struct plot_
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
-    return CLI_EXIT_USAGE;
+    return VKMMU_EXIT_USAGE;
 }
 
 static int no_config(const struct plot_ctx *c)
@@ -104,7 +105,7 @@ int plot_kind_policies(struct plot_ctx *c)
     FILE *d = plot_data_open(c, "policies.dat");
     if (!d) {
         free(pol);
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     }
     double bw = 0.8 / (double)np, ymax = 0;
     bool traps = false;
@@ -261,7 +262,7 @@ int plot_kind_window(struct plot_ctx *c)
                             c->scheme, c->dirty);
     FILE *d = plot_data_open(c, "window.dat");
     if (!d)
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     struct wpoint *pts = calloc(c->nrows, sizeof(*pts));
     const char **titles = calloc(c->nwl * nvar + 1, sizeof(*titles));
     char(*tbuf)[128] = calloc(c->nwl * nvar + 1, sizeof(*tbuf));
@@ -335,7 +336,7 @@ int plot_kind_window(struct plot_ctx *c)
         free(titles);
         free(tbuf);
         free(series_lt);
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     }
     bool has_preset[3] = {false, false, false};
     int pidx[3] = {0, 0, 0}, npidx = 0;
@@ -461,7 +462,7 @@ int plot_kind_overhead(struct plot_ctx *c)
     FILE *d = plot_data_open(c, "overhead.dat");
     if (!d) {
         free(bars);
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     }
     size_t cap = c->nwl * (nb + 1) + 1;
     double *lo = calloc(cap * NCOMP, sizeof(double)), *hi = calloc(cap * NCOMP, sizeof(double));
@@ -641,7 +642,7 @@ int plot_kind_accuracy(struct plot_ctx *c)
     FILE *d = plot_data_open(c, "accuracy.dat");
     if (!d) {
         free(pol);
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     }
     const char **titles = calloc(np + 1, sizeof(*titles));
     int *lts = calloc(np + 1, sizeof(*lts));
@@ -796,7 +797,7 @@ int plot_kind_timeline(struct plot_ctx *c)
         if (d)
             fclose(d);
         free(pol), free(titles), free(tbuf), free(lts), free(dts);
-        return d ? plot_bad("out of memory") : CLI_EXIT_FAILED;
+        return d ? plot_bad("out of memory") : VKMMU_EXIT_FAILED;
     }
     const char *unit = NULL;
     size_t ns = 0;
@@ -940,7 +941,7 @@ int plot_kind_sensitivity(struct plot_ctx *c)
         same_cost = false;
     FILE *d = plot_data_open(c, "sensitivity.dat");
     if (!d)
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     fputs("# window_column scale_row overhead_% label_colour label "
           "(overhead = (T + (s-1) R) / T_native - 1)\n",
           d);

@@ -1,11 +1,11 @@
-/* cli/same_file.c - refusing a command line whose output would overwrite one of its inputs or
+/* sim/same_file.c - refusing a command line whose output would overwrite one of its inputs or
  * another of its outputs (`replay T --json T`, `--json X --csv X`, `convert X -o X`).
  *
  * Two paths name the same file when both exist and have the same device and inode (hard
  * links, symlinks, `./x` and `x` all agree), or when neither exists and they normalise to the
  * same name: the directory part resolved with realpath(3), then the last component.  A
  * dangling symlink is followed one level, since a direct write through it creates the target.
- * An output written through a temporary (PATH.tmp, or PATH.tmp.PID for cli_atomic_open) also
+ * An output written through a temporary (PATH.tmp, or PATH.tmp.PID for sim_atomic_open) also
  * clashes with an input of that temporary name: creating the temporary would truncate it. */
 #include <errno.h>
 #include <limits.h>
@@ -15,12 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "sim.h"
 
-struct cli_path {
+struct sim_path {
     const char *role;  /* "--json", "TRACE", ... */
     char *path;        /* as given (or the derived temporary name) */
-    enum cli_path_kind kind;
+    enum sim_path_kind kind;
     bool is_tmp;       /* the temporary of an output: compared with the inputs only */
     size_t owner;      /* for a temporary, the index of its output */
     bool exists;
@@ -30,21 +30,21 @@ struct cli_path {
     char *norm;        /* for a path that does not exist: realpath(dir) "/" base */
 };
 
-void cli_paths_init(struct cli_paths *p)
+void sim_paths_init(struct sim_paths *p)
 {
     p->v = NULL;
     p->n = p->cap = 0;
     p->oom = false;
 }
 
-void cli_paths_fini(struct cli_paths *p)
+void sim_paths_fini(struct sim_paths *p)
 {
     for (size_t k = 0; k < p->n; k++) {
         free(p->v[k].path);
         free(p->v[k].norm);
     }
     free(p->v);
-    cli_paths_init(p);
+    sim_paths_init(p);
 }
 
 /* realpath of the directory part of path, "/" and the last component (trailing slashes
@@ -93,7 +93,7 @@ static char *follow_dangling(const char *path)
     return out;
 }
 
-static void push(struct cli_paths *p, const char *role, char *path, enum cli_path_kind kind,
+static void push(struct sim_paths *p, const char *role, char *path, enum sim_path_kind kind,
                  bool is_tmp, size_t owner)
 {
     if (!path || p->oom) {
@@ -103,7 +103,7 @@ static void push(struct cli_paths *p, const char *role, char *path, enum cli_pat
     }
     if (p->n == p->cap) {
         size_t cap = p->cap ? 2 * p->cap : 8;
-        struct cli_path *v = realloc(p->v, cap * sizeof *v);
+        struct sim_path *v = realloc(p->v, cap * sizeof *v);
         if (!v) {
             free(path);
             p->oom = true;
@@ -112,8 +112,8 @@ static void push(struct cli_paths *p, const char *role, char *path, enum cli_pat
         p->v = v;
         p->cap = cap;
     }
-    struct cli_path *e = &p->v[p->n];
-    *e = (struct cli_path){
+    struct sim_path *e = &p->v[p->n];
+    *e = (struct sim_path){
         .role = role, .path = path, .kind = kind, .is_tmp = is_tmp, .owner = owner};
     struct stat st;
     if (stat(path, &st) == 0) {
@@ -134,14 +134,14 @@ static void push(struct cli_paths *p, const char *role, char *path, enum cli_pat
     p->n++;
 }
 
-void cli_paths_add(struct cli_paths *p, const char *role, const char *path,
-                   enum cli_path_kind kind)
+void sim_paths_add(struct sim_paths *p, const char *role, const char *path,
+                   enum sim_path_kind kind)
 {
     if (!path || !strcmp(path, "-"))
         return; /* standard input or output */
     size_t owner = p->n;
     push(p, role, strdup(path), kind, false, owner);
-    if (kind == CLI_PATH_OUT_TMP) {
+    if (kind == SIM_PATH_OUT_TMP) {
         char *t = NULL, *tp = NULL;
         push(p, role, asprintf(&t, "%s.tmp", path) < 0 ? NULL : t, kind, true, owner);
         push(p, role, asprintf(&tp, "%s.tmp.%ld", path, (long)getpid()) < 0 ? NULL : tp, kind,
@@ -149,7 +149,7 @@ void cli_paths_add(struct cli_paths *p, const char *role, const char *path,
     }
 }
 
-static bool same(const struct cli_path *a, const struct cli_path *b)
+static bool same(const struct sim_path *a, const struct sim_path *b)
 {
     if (a->exists != b->exists)
         return false;
@@ -160,33 +160,33 @@ static bool same(const struct cli_path *a, const struct cli_path *b)
 
 /* rename(2) over a device or FIFO replaces the node itself (as root, `-o /dev/null` would
  * leave a regular file there); a directory makes the rename fail, reported then. */
-static int check_replaceable(const struct cli_path *e, const char *cmd)
+static int check_replaceable(const struct sim_path *e, const char *cmd)
 {
-    if (e->kind != CLI_PATH_OUT_TMP || e->is_tmp || !e->exists || S_ISREG(e->mode) ||
+    if (e->kind != SIM_PATH_OUT_TMP || e->is_tmp || !e->exists || S_ISREG(e->mode) ||
         S_ISDIR(e->mode))
-        return CLI_EXIT_OK;
+        return VKMMU_EXIT_OK;
     fprintf(stderr, "vkmmu %s: %s '%s' is not a regular file (a device, FIFO or socket): the "
                     "result is written to a temporary file renamed over it, which would "
                     "replace it (choose a regular file)\n", cmd, e->role, e->path);
-    return CLI_EXIT_USAGE;
+    return VKMMU_EXIT_USAGE;
 }
 
-int cli_paths_check(const struct cli_paths *p, const char *cmd)
+int sim_paths_check(const struct sim_paths *p, const char *cmd)
 {
     if (p->oom) {
         fprintf(stderr, "vkmmu %s: out of memory\n", cmd);
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     }
     for (size_t j = 0; j < p->n; j++)
-        if (check_replaceable(&p->v[j], cmd) != CLI_EXIT_OK)
-            return CLI_EXIT_USAGE;
+        if (check_replaceable(&p->v[j], cmd) != VKMMU_EXIT_OK)
+            return VKMMU_EXIT_USAGE;
     for (size_t j = 0; j < p->n; j++) {
-        const struct cli_path *b = &p->v[j];
-        if (b->kind == CLI_PATH_IN)
+        const struct sim_path *b = &p->v[j];
+        if (b->kind == SIM_PATH_IN)
             continue; /* the later path of a clashing pair is always an output */
         for (size_t i = 0; i < p->n; i++) {
-            const struct cli_path *a = &p->v[i];
-            bool a_out = a->kind != CLI_PATH_IN;
+            const struct sim_path *a = &p->v[i];
+            bool a_out = a->kind != SIM_PATH_IN;
             if (i == j || (a_out && (i > j || a->is_tmp || b->is_tmp)) || !same(a, b))
                 continue;
             if (b->is_tmp)
@@ -197,23 +197,23 @@ int cli_paths_check(const struct cli_paths *p, const char *cmd)
                 fprintf(stderr, "vkmmu %s: %s '%s' and %s '%s' are the same file: an output "
                                 "may not overwrite an input or another output\n",
                         cmd, a->role, a->path, b->role, b->path);
-            return CLI_EXIT_USAGE;
+            return VKMMU_EXIT_USAGE;
         }
     }
-    return CLI_EXIT_OK;
+    return VKMMU_EXIT_OK;
 }
 
-void cli_paths_add_results(struct cli_paths *p, const struct cli_model_opts *o)
+void sim_paths_add_results(struct sim_paths *p, const struct sim_model_opts *o)
 {
     /* A costs file is an input too (a profile name that names no file is not). */
     struct stat st;
     if (o->costs_arg && stat(o->costs_arg, &st) == 0)
-        cli_paths_add(p, "--costs", o->costs_arg, CLI_PATH_IN);
-    cli_paths_add(p, "--json", o->json_path, CLI_PATH_OUT_TMP);
-    cli_paths_add(p, "--csv", o->csv_path, CLI_PATH_OUT_TMP);
+        sim_paths_add(p, "--costs", o->costs_arg, SIM_PATH_IN);
+    sim_paths_add(p, "--json", o->json_path, SIM_PATH_OUT_TMP);
+    sim_paths_add(p, "--csv", o->csv_path, SIM_PATH_OUT_TMP);
     if (!o->csv_path || !o->interval)
         return;
-    /* X.csv -> X.timeline.csv, as cli_report_all names it */
+    /* X.csv -> X.timeline.csv, as sim_report_all names it */
     size_t len = strlen(o->csv_path);
     int stem = (int)(len >= 4 && !strcmp(o->csv_path + len - 4, ".csv") ? len - 4 : len);
     char *tl = NULL;
@@ -221,6 +221,6 @@ void cli_paths_add_results(struct cli_paths *p, const struct cli_model_opts *o)
         p->oom = true;
         return;
     }
-    cli_paths_add(p, "the timeline of --csv", tl, CLI_PATH_OUT_TMP);
+    sim_paths_add(p, "the timeline of --csv", tl, SIM_PATH_OUT_TMP);
     free(tl);
 }

@@ -1,4 +1,4 @@
-/* cli/cmd_demo.c - `vkmmu demo`: the headline comparison on the bundled workloads (guests/ and
+/* tools/cmd_demo.c - `vkmmu demo`: the headline comparison on the bundled workloads (guests/ and
  * busybox): schemes native, vpt-1.10, vpt, ept x policies none, dfly, dfly2010, linux-fa,
  * window:16, seq, ptpage (plus window:1..64 for the window and sensitivity figures) x dirty
  * strict, eager.  It writes a sweep spec, runs it with `vkmmu sweep` (resumable), merges the
@@ -14,7 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "sim.h"
+#include "tools.h"
 #include "results_read.h"
 
 #define DEMO_SCHEMES "native, vpt-1.10, vpt, ept"
@@ -271,9 +272,9 @@ static int collect_json(const char *dir)
         return -1;
     }
     fputs("{\n\"tool\": \"vkmmu demo\",\n\"version\": ", f);
-    cli_json_string(f, VKMMU_VERSION);
+    sim_json_string(f, VKMMU_VERSION);
     fputs(",\n\"git_commit\": ", f);
-    cli_json_string(f, VKMMU_GIT_COMMIT);
+    sim_json_string(f, VKMMU_GIT_COMMIT);
     fputs(",\n\"workloads\": [\n", f);
     int rc = 0;
     for (size_t i = 0; i < cells.n; i++) {
@@ -361,18 +362,18 @@ int cmd_demo(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             demo_usage(stdout);
-            return CLI_EXIT_OK;
+            return VKMMU_EXIT_OK;
         }
         if (i + 1 >= argc) {
             fprintf(stderr, "vkmmu demo: %s: %s\n", a,
                     strncmp(a, "-", 1) ? "unexpected argument" : "missing value");
-            return CLI_EXIT_USAGE;
+            return VKMMU_EXIT_USAGE;
         }
         if ((!strcmp(a, "-o") || !strcmp(a, "--guests")) && strlen(argv[i + 1]) >= PATH_MAX) {
             /* both are copied into PATH_MAX bytes (and no longer path can be opened) */
             fprintf(stderr, "vkmmu demo: %s: path of %zu characters is too long (at most %d)\n",
                     a, strlen(argv[i + 1]), PATH_MAX - 1);
-            return CLI_EXIT_USAGE;
+            return VKMMU_EXIT_USAGE;
         }
         if (!strcmp(a, "-o"))
             out = argv[++i];
@@ -384,21 +385,21 @@ int cmd_demo(int argc, char **argv)
             busybox = argv[++i];
         else {
             fprintf(stderr, "vkmmu demo: unknown option '%s' (see vkmmu demo --help)\n", a);
-            return CLI_EXIT_USAGE;
+            return VKMMU_EXIT_USAGE;
         }
     }
     if (!guests[0] && default_guests(guests, sizeof guests) < 0) {
         fprintf(stderr, "vkmmu demo: cannot find the guests: give --guests DIR\n");
-        return CLI_EXIT_USAGE;
+        return VKMMU_EXIT_USAGE;
     }
     char dir[PATH_MAX], gabs[PATH_MAX];
     if (mkdir_p(out) < 0 || !realpath(out, dir)) {
         fprintf(stderr, "vkmmu demo: %s: %s\n", out, strerror(errno));
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     }
     if (!realpath(guests, gabs)) {
         fprintf(stderr, "vkmmu demo: --guests %s: %s\n", guests, strerror(errno));
-        return CLI_EXIT_USAGE;
+        return VKMMU_EXIT_USAGE;
     }
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -411,16 +412,16 @@ int cmd_demo(int argc, char **argv)
     if (mkdir_p(root) < 0 || copy_file(p1, p2) < 0) {
         fprintf(stderr, "vkmmu demo: cannot prepare %s (from %s): %s\n", root, p1,
                 strerror(errno));
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     }
     snprintf(p2, sizeof p2, "%s/words.txt", root);
     if (write_words(p2) < 0) {
         fprintf(stderr, "vkmmu demo: %s: %s\n", p2, strerror(errno));
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     }
     int nw = write_spec(dir, gabs, busybox, root);
     if (nw < 0)
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     fprintf(stderr, "vkmmu demo: %d workloads x 4 schemes x 13 policies x 2 dirty strategies\n",
             nw);
 
@@ -436,16 +437,16 @@ int cmd_demo(int argc, char **argv)
     if (st != 0) {
         fprintf(stderr, "vkmmu demo: the sweep failed (status %d); its logs are in %s/logs\n",
                 st, sweepdir);
-        return st == 130 ? 130 : CLI_EXIT_FAILED;
+        return st == 130 ? 130 : VKMMU_EXIT_FAILED;
     }
     char *merge_args[] = {"vkmmu", "merge", sweepdir, "-o", csv, NULL};
     if (run_self(merge_args, NULL) != 0) {
         fprintf(stderr, "vkmmu demo: merging the results failed\n");
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     }
     if (collect_json(dir) < 0) {
         fprintf(stderr, "vkmmu demo: cannot write %s/results.json\n", dir);
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     }
 
     /* Figures: every kind, as PDF (for papers) and PNG (to look at).  The merged CSV has
@@ -456,7 +457,7 @@ int cmd_demo(int argc, char **argv)
     struct strlist cells = {0};
     if (cell_jsons(dir, &cells) < 0) {
         fprintf(stderr, "vkmmu demo: cannot list the cells of %s\n", sweepdir);
-        return CLI_EXIT_FAILED;
+        return VKMMU_EXIT_FAILED;
     }
     /* Each figure at single-column width: a readable subset of workloads and policies. */
     static const char *const kinds[][5] = {
@@ -516,5 +517,5 @@ int cmd_demo(int argc, char **argv)
     printf("\ndemo results in %s/ (results.csv, results.json, figures/*.pdf and *.png); "
            "%.0f s\n",
            dir, secs);
-    return failed ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+    return failed ? VKMMU_EXIT_FAILED : VKMMU_EXIT_OK;
 }

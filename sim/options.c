@@ -1,4 +1,4 @@
-/* cli/model_opts.c - the model options shared by `replay` and `run`, and the set of
+/* sim/options.c - the model options shared by `replay` and `run`, and the set of
  * configurations they describe (every scheme x policy x dirty combination, plus the native
  * baseline). */
 #include <errno.h>
@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "sim.h"
 
-int cli_model_opts_init(struct cli_model_opts *o, char *err, size_t errlen)
+int sim_model_opts_init(struct sim_model_opts *o, char *err, size_t errlen)
 {
     memset(o, 0, sizeof(*o));
     o->schemes = "vpt-1.10";
@@ -17,7 +17,7 @@ int cli_model_opts_init(struct cli_model_opts *o, char *err, size_t errlen)
     return mmu_costs_resolve(&o->costs, "modern", err, errlen) < 0 ? -1 : 0;
 }
 
-void cli_model_opts_usage(FILE *out)
+void sim_model_opts_usage(FILE *out)
 {
     fputs("  --scheme LIST        comma-separated schemes (default vpt-1.10; see `vkmmu list`)\n"
           "  --policy LIST        comma-separated prefault policies (default none)\n"
@@ -151,7 +151,7 @@ static const char *opt_value(int argc, char **argv, int *i, const char *eq)
     return argv[++*i];
 }
 
-int cli_model_opt(struct cli_model_opts *o, int argc, char **argv, int *i, char *err,
+int sim_model_opt(struct sim_model_opts *o, int argc, char **argv, int *i, char *err,
                   size_t errlen)
 {
     static const char *const with_value[] = {"--scheme", "--policy", "--dirty",
@@ -182,9 +182,9 @@ int cli_model_opt(struct cli_model_opts *o, int argc, char **argv, int *i, char 
         snprintf(err, errlen, "%s: missing value", name);
         return -1;
     }
-    if (strlen(val) > CLI_VALUE_MAX) {
+    if (strlen(val) > SIM_VALUE_MAX) {
         snprintf(err, errlen, "%s: value of %zu characters is too long (at most %d)", name,
-                 strlen(val), CLI_VALUE_MAX);
+                 strlen(val), SIM_VALUE_MAX);
         return -1;
     }
 
@@ -209,7 +209,7 @@ int cli_model_opt(struct cli_model_opts *o, int argc, char **argv, int *i, char 
         o->costs_arg = val;
     } else if (!strcmp(name, "--real-prefault")) {
         uint64_t n;
-        if (cli_parse_uint(val, 0, 1u << 20, &n) < 0) {
+        if (sim_parse_uint(val, 0, 1u << 20, &n) < 0) {
             snprintf(err, errlen, "--real-prefault: bad count '%s' (expected 0 to %u pages)",
                      val, 1u << 20);
             return -1;
@@ -234,7 +234,7 @@ int cli_model_opt(struct cli_model_opts *o, int argc, char **argv, int *i, char 
         }
     } else if (!strcmp(name, "--interval")) {
         uint64_t n;
-        if (cli_parse_uint(val, 0, 1000000000000000ull, &n) < 0 || n == 0) {
+        if (sim_parse_uint(val, 0, 1000000000000000ull, &n) < 0 || n == 0) {
             snprintf(err, errlen, "--interval: bad count '%s' (expected 1 to 1000000000000000)",
                      val);
             return -1;
@@ -262,7 +262,7 @@ int cli_model_opt(struct cli_model_opts *o, int argc, char **argv, int *i, char 
 
 /* ---- the set of configurations ---- */
 
-int cli_build_set(struct cli_model_opts *o, struct vk_set *set, enum mmu_arch arch,
+int sim_build_set(struct sim_model_opts *o, struct vk_set *set, enum mmu_arch arch,
                   int *native_index, bool **baseline_only, char *err, size_t errlen)
 {
     struct list_acc schemes = {.elem_size = sizeof(const struct vk_scheme *)};
@@ -341,7 +341,7 @@ out:
     return rc;
 }
 
-int cli_check_overflow(const struct vk_set *set, const char *cmd, const struct mmu_costs *costs)
+int sim_check_overflow(const struct vk_set *set, const char *cmd, const struct mmu_costs *costs)
 {
     for (size_t i = 0; i < set->n; i++) {
         const char *ctr = vk_overflow(set->m[i]);
@@ -358,7 +358,7 @@ int cli_check_overflow(const struct vk_set *set, const char *cmd, const struct m
     return 0;
 }
 
-int cli_check_identities(const struct vk_set *set)
+int sim_check_identities(const struct vk_set *set)
 {
 #ifdef VKMMU_CHECK_IDENTITIES
     for (size_t i = 0; i < set->n; i++) {

@@ -1,4 +1,4 @@
-/* cli/results_read.c - vkmmu JSON and CSV result files read back into memory.  The JSON reader
+/* sim/results_read.c - vkmmu JSON and CSV result files read back into memory.  The JSON reader
  * is a small complete parser (RFC 8259 values into a tree); result files are small (tens of
  * kilobytes), so the whole file is read at once. */
 #include <ctype.h>

@@ -1,4 +1,4 @@
-/* cli/results_read.h - reads vkmmu result files back: the JSON of `--json` and the CSV of
+/* sim/results_read.h - reads vkmmu result files back: the JSON of `--json` and the CSV of
  * `--csv` (and merged CSVs with an optional `workload` column), detected by content.  For the
  * commands that consume results (plot, and a sweep's merge may use it too).
  *

@@ -1,4 +1,4 @@
-/* cli/cmd_calibrate.c - `vkmmu calibrate -o HOST.costs`: measures this host's memory-management
+/* tools/cmd_calibrate.c - `vkmmu calibrate -o HOST.costs`: measures this host's memory-management
  * costs and writes them as a costs file (the `key = value` format of mmu_costs_load), each
  * value with its method, median and spread in a comment.
  *
@@ -34,7 +34,8 @@
 #define CAL_HAVE_TSC 1
 #endif
 
-#include "cli.h"
+#include "sim.h"
+#include "tools.h"
 
 #define CAL_PAGE 4096u
 
@@ -526,7 +527,7 @@ int cmd_calibrate(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             calibrate_usage(stdout);
-            return CLI_EXIT_OK;
+            return VKMMU_EXIT_OK;
         } else if (!strcmp(a, "-o") && i + 1 < argc) {
             out = argv[++i];
         } else if (!strncmp(a, "-o", 2) && a[2]) {
@@ -536,21 +537,21 @@ int cmd_calibrate(int argc, char **argv)
         } else if ((!strcmp(a, "--runs") && i + 1 < argc) || !strncmp(a, "--runs=", 7)) {
             const char *v = a[6] == '=' ? a + 7 : argv[++i];
             uint64_t n;
-            if (cli_parse_uint(v, 1, 1000, &n) < 0) {
+            if (sim_parse_uint(v, 1, 1000, &n) < 0) {
                 fprintf(stderr, "vkmmu calibrate: --runs: bad count '%s' (expected 1 to 1000)\n",
                         v);
-                return CLI_EXIT_USAGE;
+                return VKMMU_EXIT_USAGE;
             }
             runs = (int)n;
         } else {
             fprintf(stderr, "vkmmu calibrate: %s '%s' (see vkmmu calibrate --help)\n",
                     a[0] == '-' ? "unknown option or missing value" : "unexpected argument", a);
-            return CLI_EXIT_USAGE;
+            return VKMMU_EXIT_USAGE;
         }
     }
     if (!out || !*out) {
         fprintf(stderr, "vkmmu calibrate: missing -o FILE (see vkmmu calibrate --help)\n");
-        return CLI_EXIT_USAGE;
+        return VKMMU_EXIT_USAGE;
     }
 
     /* Pin to the CPU we are on, for stable numbers and same-CPU round trips. */
@@ -567,7 +568,7 @@ int cmd_calibrate(int argc, char **argv)
     for (int q = 0; q < Q_N; q++)
         v[q] = calloc((size_t)runs, sizeof(double));
     double ghz_v[5];
-    int status = CLI_EXIT_OK;
+    int status = VKMMU_EXIT_OK;
     bool uffd_ok = !no_uffd;
     int uffd_errno = no_uffd ? EPERM : 0;
     struct chase ch = {0};
@@ -585,7 +586,7 @@ int cmd_calibrate(int argc, char **argv)
                     strerror(errno));
             free(tmp);
             tmp = NULL;
-            status = CLI_EXIT_FAILED;
+            status = VKMMU_EXIT_FAILED;
             goto out;
         }
     }
@@ -593,7 +594,7 @@ int cmd_calibrate(int argc, char **argv)
     for (int q = 0; q < Q_N; q++)
         if (!v[q]) {
             fputs("vkmmu calibrate: out of memory\n", stderr);
-            status = CLI_EXIT_FAILED;
+            status = VKMMU_EXIT_FAILED;
             goto out;
         }
     fprintf(stderr, "vkmmu calibrate: %ld runs per measurement%s\n", runs,
@@ -607,7 +608,7 @@ int cmd_calibrate(int argc, char **argv)
 #endif
     if (chase_init(&ch) < 0 || !(zbuf = map_anon(CAL_ZERO_PAGES, PROT_READ | PROT_WRITE))) {
         fprintf(stderr, "vkmmu calibrate: cannot map the test buffers: %s\n", strerror(errno));
-        status = CLI_EXIT_FAILED;
+        status = VKMMU_EXIT_FAILED;
         goto out;
     }
     memset(zbuf, 1, (size_t)CAL_ZERO_PAGES * CAL_PAGE);
@@ -631,12 +632,12 @@ int cmd_calibrate(int argc, char **argv)
         if (n < 0) {
             cow_path = NULL;
             fprintf(stderr, "vkmmu calibrate: out of memory\n");
-            status = CLI_EXIT_FAILED;
+            status = VKMMU_EXIT_FAILED;
             goto out;
         }
         if (cow_fd < 0) {
             fprintf(stderr, "vkmmu calibrate: %s: %s\n", cow_path, strerror(errno));
-            status = CLI_EXIT_FAILED;
+            status = VKMMU_EXIT_FAILED;
             goto out;
         }
         unlink(cow_path);
@@ -647,7 +648,7 @@ int cmd_calibrate(int argc, char **argv)
         for (size_t i = 0; i < CAL_COW_PAGES; i++)
             if (write(cow_fd, zbuf, CAL_PAGE) != (ssize_t)CAL_PAGE) {
                 fprintf(stderr, "vkmmu calibrate: %s: write: %s\n", cow_path, strerror(errno));
-                status = CLI_EXIT_FAILED;
+                status = VKMMU_EXIT_FAILED;
                 goto out;
             }
     }
@@ -677,7 +678,7 @@ int cmd_calibrate(int argc, char **argv)
         for (int q = 0; q < Q_N; q++) {
             if (x[q] < 0 && !(q == Q_UFFD)) {
                 fprintf(stderr, "vkmmu calibrate: %s: failed: %s\n", q_names[q], strerror(errno));
-                status = CLI_EXIT_FAILED;
+                status = VKMMU_EXIT_FAILED;
                 goto out;
             }
             v[q][r] = x[q];
@@ -833,7 +834,7 @@ int cmd_calibrate(int argc, char **argv)
         }
         if (werr) {
             fprintf(stderr, "vkmmu calibrate: %s: write error: %s\n", out, strerror(errno));
-            status = CLI_EXIT_FAILED;
+            status = VKMMU_EXIT_FAILED;
         }
 
         /* The spread on stderr. */
@@ -844,7 +845,7 @@ int cmd_calibrate(int argc, char **argv)
                 fprintf(stderr, "  %-34s %10.1f %10.1f %10.1f %9.0f\n", q_names[q], s[q].med,
                         s[q].min, s[q].max, s[q].med * ghz);
         fprintf(stderr, "  %-34s %10.4f %10.4f %10.4f\n", "TSC GHz", g.med, g.min, g.max);
-        if (status == CLI_EXIT_OK)
+        if (status == VKMMU_EXIT_OK)
             fprintf(stderr, "vkmmu calibrate: wrote %s in %.1f s\n", out,
                     (now_ns() - t_start) / 1e9);
     }

@@ -1,4 +1,4 @@
-/* cli/plot_internal.h - what the parts of `vkmmu plot` share: the loaded results, the options,
+/* tools/plot_internal.h - what the parts of `vkmmu plot` share: the loaded results, the options,
  * the gnuplot script being written, and the metadata embedders.  See docs/plotting.md. */
 #ifndef VKMMU_PLOT_INTERNAL_H
 #define VKMMU_PLOT_INTERNAL_H
@@ -67,7 +67,7 @@ FILE *plot_data_open(const struct plot_ctx *c, const char *name);
 void plot_gp_str(FILE *f, const char *s);
 /* Replaces characters that break gnuplot data columns (blanks, quotes, #) by '_'. */
 void plot_token(char *dst, size_t len, const char *s);
-/* Prints "vkmmu plot: ..." on stderr; returns CLI_EXIT_USAGE. */
+/* Prints "vkmmu plot: ..." on stderr; returns VKMMU_EXIT_USAGE. */
 int plot_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The kinds: each writes its data files into c->dir and its commands to c->gp.  0, or an exit

@@ -1,11 +1,11 @@
-/* cli/numbers.c - the integers of command-line options.  Only plain decimal digits are taken:
+/* sim/numbers.c - the integers of command-line options.  Only plain decimal digits are taken:
  * strtoull alone would accept "+5", " 5", "0x10" and wrap "-1" round to 2^64-1. */
 #include <ctype.h>
 #include <stdint.h>
 
-#include "cli.h"
+#include "sim.h"
 
-int cli_parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+int sim_parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 {
     if (!s || !*s)
         return -1;
