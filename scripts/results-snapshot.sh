@@ -4,6 +4,7 @@
 #   scripts/results-snapshot.sh OLD/cli/vkmmu OLD/guests /tmp/before
 #   scripts/results-snapshot.sh NEW/cli/vkmmu NEW/guests /tmp/after
 #   diff -r /tmp/before /tmp/after
+# vkmmu runs with a fixed environment (the guest sees vkmmu's, and bash's $_ names the binary).
 # JSON files lose their "git_commit" and "command_line" members (they name the build and the
 # output paths); everything else, tables on stdout included, is kept as written.
 # With --quick only the traces and three programs run (a few seconds); the default adds every
@@ -31,7 +32,7 @@ strip_json() { # FILE: drop the build- and path-dependent members
 one() {
     local name=$1; shift
     local st=0
-    (cd "$work" && "$vk" "$@" --json "$out/$name.json" --csv "$out/$name.csv") \
+    (cd "$work" && env -i PATH=/usr/bin:/bin LC_ALL=C "$vk" "$1" --json "$out/$name.json" --csv "$out/$name.csv" "${@:2}") \
         </dev/null >"$out/$name.out" 2>"$out/$name.err" || st=$?
     echo "$st" >"$out/$name.status"
     [[ -f $out/$name.json ]] && strip_json "$out/$name.json"
@@ -78,7 +79,7 @@ while read -r prog args; do
 done <<<"$progs"
 
 # ---- a recorded run, replayed ----
-(cd "$work" && "$vk" run --root "$guests" --record "$work/rec.vkt" -- "$guests/seqscan" 8 1) \
+(cd "$work" && env -i PATH=/usr/bin:/bin LC_ALL=C "$vk" run --root "$guests" --record "$work/rec.vkt" -- "$guests/seqscan" 8 1) \
     </dev/null >/dev/null 2>&1
 one replay-recorded replay --scheme $all_schemes --policy none,dfly,seq --dirty strict,eager \
     rec.vkt
