@@ -12,6 +12,7 @@
 
 #include "mmu.h"
 #include "vk.h"
+#include "option_table.h"
 
 #define VKMMU_EXIT_OK 0
 #define VKMMU_EXIT_FAILED 1 /* the run failed (model error, cannot write a result file) */
