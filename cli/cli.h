@@ -1,8 +1,9 @@
-/* cli/cli.h - the vkmmu command: main() and the commands that call into sim/ (replay, run) or
- * traces/ (convert, list).  The applications over results are in tools/ (tools.h).
+/* cli/cli.h - the vkmmu command: main() and, per command, an option table and a call into
+ * sim/ (replay, run, convert) or the registries (list).  The applications over results are in
+ * tools/ (tools.h).
  *
  * Exit statuses of every subcommand: 0 success, 1 failed run, 2 bad usage or bad input
- * (VKMMU_EXIT_*, sim/sim.h). */
+ * (VKMMU_EXIT_*, sim/include/sim.h). */
 #ifndef VKMMU_CLI_H
 #define VKMMU_CLI_H
 
@@ -14,8 +15,8 @@
 #include "tools.h"
 #include "trc.h"
 
-/* The whole command line ("vkmmu", "replay", ...), set by main() before dispatching: the one
- * to echo in sim_report.argc/argv. */
+/* The whole command line ("vkmmu", "replay", ...) as it was given, set by main() before
+ * dispatching: the one to echo in sim_report.argc/argv (parsing may reorder argv). */
 extern int cli_argc;
 extern char **cli_argv;
 
@@ -23,16 +24,29 @@ extern char **cli_argv;
  * main() calls them with the arguments after "vkmmu": argv[0] is the subcommand's name
  * ("replay"), its options start at argv[1].  Each returns the exit status. */
 int cmd_replay(int argc, char **argv);
-int cmd_run(int argc, char **argv); /* cli/cmd_run.c */
+int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
-int cmd_convert(int argc, char **argv);   /* cli/cmd_convert.c */
+int cmd_convert(int argc, char **argv);
 /* plot, sweep, merge, calibrate, demo: tools/tools.h */
 
-/* ---- traces (cli/cmd_convert.c) ---- */
-/* If argv[*i] is --format F or --regions FILE (also as --opt=VALUE), consumes it (*i left on
- * the last argument consumed) and returns 1; 0 when it is neither; -1 with err filled when
- * the value is missing or unknown. */
-int cli_trace_opt(int argc, char **argv, int *i, enum trc_format *fmt, const char **regions,
-                  char *err, size_t errlen);
+/* ---- option handlers shared by commands ----
+ * Each returns 0, or VKMMU_EXIT_USAGE after printing "vkmmu CMD: what was expected"; a NULL
+ * value means the option was given without one. */
+/* --format F (cli/cmd_convert.c) */
+int cli_trace_format(const char *cmd, const char *value, enum trc_format *fmt);
+/* --regions FILE (cli/cmd_convert.c) */
+int cli_trace_regions(const char *cmd, const char *value, const char **regions_path);
+
+/* An option of sim_model_options. */
+static inline int cli_model_option(const char *cmd, struct sim_model_opts *model,
+                                   const struct opt *o, const char *value)
+{
+    char err[SIM_ERR_MAX];
+    if (sim_model_option(model, o->id, value, err, sizeof err) < 0) {
+        fprintf(stderr, "vkmmu %s: %s\n", cmd, err);
+        return VKMMU_EXIT_USAGE;
+    }
+    return 0;
+}
 
 #endif

@@ -11,16 +11,33 @@ static void widen(int *w, const char *name)
         *w = (int)strlen(name);
 }
 
+enum { OPT_HELP = 1 };
+
+/* Its only option; the help text lists none. */
+static const struct opt list_table[] = {
+    {"help", 'h', NULL, "this text", OPT_HELP},
+    OPT_END,
+};
+static const struct opt *const list_options[] = {list_table, NULL};
+
+static int list_option(void *ctx, const struct opt *o, const char *value)
+{
+    (void)ctx, (void)o, (void)value;
+    puts("usage: vkmmu list\n"
+         "Lists the schemes, prefault policies, dirty-bit strategies and cost profiles\n"
+         "accepted by --scheme, --policy, --dirty and --costs.");
+    return OPT_EXIT_OK;
+}
+
 int cmd_list(int argc, char **argv)
 {
-    if (argc > 1) {
-        if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-            puts("usage: vkmmu list\n"
-                 "Lists the schemes, prefault policies, dirty-bit strategies and cost profiles\n"
-                 "accepted by --scheme, --policy, --dirty and --costs.");
-            return VKMMU_EXIT_OK;
-        }
-        fprintf(stderr, "vkmmu list: unexpected argument '%s'\n", argv[1]);
+    int first;
+    int st = opt_parse("list", list_options, OPT_OPERANDS_MIXED, argc, argv, list_option, NULL,
+                       &first);
+    if (st)
+        return st == OPT_EXIT_OK ? VKMMU_EXIT_OK : st;
+    if (first < argc) {
+        fprintf(stderr, "vkmmu list: unexpected argument '%s'\n", argv[first]);
         return VKMMU_EXIT_USAGE;
     }
     int w;

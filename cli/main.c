@@ -1,4 +1,5 @@
 /* cli/main.c - the vkmmu command: dispatches to the subcommands. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -25,6 +26,17 @@ static const struct {
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
+/* The options in place of a command (also `vkmmu -h` and `vkmmu help`), in the column of the
+ * commands' descriptions. */
+enum { OPT_HELP = 1, OPT_VERSION };
+static const struct opt main_table[] = {
+    {"help", 0, NULL, "this text", OPT_HELP},
+    {"version", 0, NULL, "the version and git commit", OPT_VERSION},
+    OPT_END,
+};
+static const struct opt *const main_options[] = {main_table, NULL};
+#define MAIN_HELP_COLUMN 13
+
 static void usage(FILE *out)
 {
     fputs("usage: vkmmu COMMAND [OPTIONS] [ARGS]\n"
@@ -35,9 +47,8 @@ static void usage(FILE *out)
           out);
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(out, "  %-10s %-30s %s\n", commands[i].name, commands[i].args, commands[i].desc);
-    fputs("  --help     this text\n"
-          "  --version  the version and git commit\n"
-          "\n"
+    opt_usage_at(main_options, MAIN_HELP_COLUMN, out);
+    fputs("\n"
           "`vkmmu COMMAND --help` describes a command's options.\n"
           "exit status: 0 success, 1 failed run, 2 bad usage or bad input\n",
           out);
@@ -45,8 +56,15 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    /* The command line as given, for the JSON echo: the commands' parsing moves their
+     * operands after their options in argv itself. */
     cli_argc = argc;
-    cli_argv = argv;
+    cli_argv = malloc(((size_t)argc + 1) * sizeof *cli_argv);
+    if (!cli_argv) {
+        fputs("vkmmu: out of memory\n", stderr);
+        return VKMMU_EXIT_FAILED;
+    }
+    memcpy(cli_argv, argv, ((size_t)argc + 1) * sizeof *cli_argv);
     if (argc < 2) {
         usage(stderr);
         return VKMMU_EXIT_USAGE;
@@ -55,11 +73,12 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (!strcmp(cmd, commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    const struct opt *o = opt_find(main_options, cmd);
+    if ((o && o->id == OPT_HELP) || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         usage(stdout);
         return VKMMU_EXIT_OK;
     }
-    if (!strcmp(cmd, "--version")) {
+    if (o && o->id == OPT_VERSION) {
         printf("vkmmu %s (git %s)\n", VKMMU_VERSION, VKMMU_GIT_COMMIT);
         return VKMMU_EXIT_OK;
     }

@@ -1,10 +1,12 @@
 /* emu/emu_internal.h - the Unicorn machine behind emu.h: memory layout, i386 page tables,
- * GDT, the ring-0 entry stub, the TLB flush, the old_exception fix-up, and the Capstone
- * per-block cache.  Facts about Unicorn 2.0.1: ../shared/docs/unicorn-2.0.1.md. */
+ * GDT, the ring-0 entry stub, the TLB flush, the old_exception fix-up, the Capstone per-block
+ * cache, and the state of one run shared by emu_run.c and emu_hooks.c.  Facts about Unicorn
+ * 2.0.1: ../shared/docs/unicorn-2.0.1.md. */
 #ifndef VKMMU_EMU_INTERNAL_H
 #define VKMMU_EMU_INTERNAL_H
 
 #include <capstone/capstone.h>
+#include <stdatomic.h>
 #include <unicorn/unicorn.h>
 
 #include "emu.h"
@@ -24,7 +26,7 @@
 #define EMU_UPT_ADDR (EMU_KBASE + 0x400000u) /* 768 user page tables: PTE of vpn at +4*vpn */
 #define EMU_KPAGES 5u                        /* pages mapped by the kernel page table */
 #define EMU_FLUSH_PAGE 0xFFFFF000u           /* toggled with uc_mem_protect to flush the TLB */
-#define EMU_USER_VPNS (EMU_USER_LIMIT >> 12)
+#define EMU_USER_VPNS (GOS_USER_LIMIT >> 12)
 #define EMU_GDT_ENTRIES 15u
 #define EMU_TLS_FIRST 12u
 #define EMU_TLS_LAST 14u
@@ -121,5 +123,69 @@ bool emu_uc_check(struct emu_machine *mc, uc_err e, const char *call, const char
 /* Writes GDT entry idx as a DPL3 data/code segment per Linux's fill_ldt (user_desc fields). */
 void emu_machine_set_tls(struct emu_machine *mc, unsigned idx, uint32_t base, uint32_t limit,
                          uint32_t flags);
+
+/* ---- one run (emu_run.c sets it up and runs it; emu_hooks.c serves its events) ---- */
+
+/* Reflections and dirty-bit traps caused by one instruction (--top). */
+struct emu_site_count {
+    uint32_t eip;
+    bool used;
+    uint64_t reflected, dirty_traps;
+};
+
+struct emu_runner {
+    struct emu_machine mc;
+    struct emu_blocks blocks;
+    const struct emu_options *opt;
+    struct vk_set *set;
+    struct vk_model *first_model; /* the first configuration (paging: the only one); NULL for
+                                   * bare */
+    struct gos *gos;
+    struct gos_elf elf;
+    struct emu_result *res;
+    enum emu_engine engine;
+    uint64_t insns;
+    uint64_t insns_reported; /* already given to the models (emu_flush_insns) */
+    const struct emu_block *last_block;
+    uint32_t last_counted;  /* instructions the last block hook added */
+    uint32_t rep_next_iteration; /* a block made of the rep instruction here is its next
+                                  * iteration */
+    bool stopping;     /* the run has ended (guest exit, signal, limit, host error) */
+    bool top;          /* --top: attribute reflections and dirty traps to instructions */
+    bool slow_mem;     /* hooks: memory accesses take hook_mem_slow (--top, or a block with an
+                        * I/O instruction, whose own access must not reach the models) */
+    bool host_error;
+    /* Set by the watchdog thread (timeout_s, stop): the emu_end to end with, or 0. */
+    atomic_int async_end;
+    atomic_bool done; /* uc_emu_start has returned: the watchdog may go */
+    char *err;
+    size_t errlen;
+    /* fault-loop guard: the last faults' (ECX, ESI, EDI, page) at fault_loop_eip */
+    uint32_t fault_loop_eip;
+    uint64_t fault_loop_state[4];
+    unsigned fault_loop_count, fault_loop_next;
+    /* --top: open addressing by eip */
+    struct emu_site_count *sites;
+    size_t sites_cap, sites_len;
+};
+
+/* ---- the hooks (emu_hooks.c) ---- */
+/* Registers every hook the engine needs (int 0x80 and exceptions, in/out, sysenter, syscall;
+ * the block hook for paging and hooks; the memory hook for hooks).  0, or -1 (mc.failed). */
+int emu_hooks_add(struct emu_runner *r);
+/* Guest memory for gos: identity-mapped, the engine's range refused; the paging engine sets
+ * A and D as a kernel copy through the page tables would. */
+struct gos_mem emu_guest_memory(struct emu_runner *r);
+/* The observer that writes the model's real PTEs into the x86 page tables (paging). */
+struct vk_real_pte_observer emu_real_observer(struct emu_runner *r);
+/* The guest dies of sig at eip; addr is the faulting address (SIGSEGV) or eip. */
+void emu_guest_signal(struct emu_runner *r, int sig, uint32_t eip, uint32_t addr, bool fetch,
+                      const char *what);
+/* Ends the run for the watchdog's reason (EMU_END_TIMEOUT or EMU_END_INTERRUPTED) at eip. */
+void emu_async_stop(struct emu_runner *r, int end, uint32_t eip);
+/* Gives the models the instructions counted since the last call. */
+void emu_flush_insns(struct emu_runner *r);
+/* A 32-bit register (0 and mc.failed when Unicorn refuses). */
+uint32_t emu_reg32(struct emu_runner *r, int reg);
 
 #endif

@@ -145,7 +145,7 @@ int emu_machine_open(struct emu_machine *mc, bool all_present, char *err, size_t
     /* Guest memory is identity-mapped (section 1): user space, the reserved range backed by
      * our own buffer so PTE writes and A/D reads are plain memory accesses, and one page
      * whose protection is toggled to flush the TLB. */
-    if (EMU_UC(mc, uc_mem_map(mc->uc, 0, EMU_USER_LIMIT, UC_PROT_ALL)) ||
+    if (EMU_UC(mc, uc_mem_map(mc->uc, 0, GOS_USER_LIMIT, UC_PROT_ALL)) ||
         EMU_UC(mc, uc_mem_map_ptr(mc->uc, EMU_KBASE, EMU_KSIZE, UC_PROT_ALL, mc->kmem)) ||
         EMU_UC(mc, uc_mem_map(mc->uc, EMU_FLUSH_PAGE, 4096, UC_PROT_ALL)))
         return -1;
@@ -333,6 +333,96 @@ out:
     return rc;
 }
 
+/* The old_exception offset when the probe's second fault became #DF: among the int32s that
+ * read 14 at the first fault (the documented offset first), the one whose reset makes every
+ * later fault arrive as #PF.  0 with *off and *nseen (the faults that run saw), or -1 with err
+ * filled. */
+static int find_old_exception_offset(uint8_t *const blobs[4], size_t size, long *off,
+                                     size_t *nseen, char *err, size_t errlen)
+{
+    long cand[PROBE_MAX_CAND];
+    size_t ncand = 0;
+    const long hint = 16 + 5464;
+    if (hint + 4 <= (long)size) {
+        int32_t v;
+        memcpy(&v, blobs[0] + hint, 4);
+        if (v == 14)
+            cand[ncand++] = hint;
+    }
+    for (long o = 0; o + 4 <= (long)size && ncand < PROBE_MAX_CAND; o += 4) {
+        int32_t v;
+        memcpy(&v, blobs[0] + o, 4);
+        if (v == 14 && o != hint)
+            cand[ncand++] = o;
+    }
+    for (size_t c = 0; c < ncand; c++) {
+        struct probe q = {.try_off = cand[c]};
+        memcpy(q.blobs, blobs, sizeof q.blobs);
+        if (probe_run(&q, err, errlen) != 0)
+            return -1;
+        if (q.done && !q.bad) {
+            *off = cand[c];
+            *nseen = q.nfaults;
+            return 0;
+        }
+    }
+    snprintf(err, errlen,
+             "self-test: no old_exception offset makes a second page fault arrive as #PF "
+             "(%zu candidates tried; see ../shared/docs/unicorn-2.0.1.md section 3); "
+             "refusing to run",
+             ncand);
+    return -1;
+}
+
+/* The error_code offset: the int32 that holds 4, 6, 7, 4 across the probe's four faults;
+ * -1 when none does (or the probe did not see four faults). */
+static long find_error_code_offset(uint8_t *const blobs[4], size_t size, size_t nseen)
+{
+    for (long off = 0; off + 4 <= (long)size && nseen == 4; off += 4) {
+        bool ok = true;
+        for (int i = 0; i < 4 && ok; i++) {
+            uint32_t v;
+            memcpy(&v, blobs[i] + off, 4);
+            ok = v == probe_ec[i];
+        }
+        if (ok)
+            return off;
+    }
+    return -1;
+}
+
+/* The probes proper, with the four context blobs allocated: 0, or -1 with err filled. */
+static int run_probes(uint8_t *const blobs[4], size_t size, long *old_exception_offset,
+                      long *error_code_offset, char *err, size_t errlen)
+{
+    struct probe p = {.try_off = -1};
+    memcpy(p.blobs, blobs, sizeof p.blobs);
+    if (probe_run(&p, err, errlen) != 0)
+        return -1;
+    if (p.nfaults == 0) {
+        snprintf(err, errlen,
+                 "self-test: the probe's first page fault did not reach the hook (Unicorn %u.%u "
+                 "does not behave as ../shared/docs/unicorn-2.0.1.md says; refusing to run)",
+                 UC_API_MAJOR, UC_API_MINOR);
+        return -1;
+    }
+    size_t nseen = p.nfaults;
+    if (p.done) /* no #DF: this build needs no fix-up; error_code still comes from the blob */
+        *old_exception_offset = -1;
+    else if (find_old_exception_offset(blobs, size, old_exception_offset, &nseen, err,
+                                       errlen) != 0)
+        return -1;
+    long ec_off = find_error_code_offset(blobs, size, nseen);
+    if (ec_off < 0) {
+        snprintf(err, errlen,
+                 "self-test: cannot find the page-fault error code in the CPU context "
+                 "(no int32 reads 4, 6, 7, 4 across the probe's faults); refusing to run");
+        return -1;
+    }
+    *error_code_offset = ec_off;
+    return 0;
+}
+
 int emu_selftest(long *old_exception_offset, long *error_code_offset, char *err, size_t errlen)
 {
     /* The context size does not depend on the machine's state: learn it from a throwaway. */
@@ -344,89 +434,14 @@ int emu_selftest(long *old_exception_offset, long *error_code_offset, char *err,
     size_t size = uc_context_size(uc);
     uc_close(uc);
     uint8_t *blobs[4] = {0};
-    long cand[PROBE_MAX_CAND];
-    size_t ncand = 0;
     int rc = -1;
-    for (int i = 0; i < 4; i++)
-        if (!(blobs[i] = calloc(1, size))) {
-            snprintf(err, errlen, "self-test: out of memory");
-            goto out;
-        }
-
-    struct probe p = {.try_off = -1};
-    memcpy(p.blobs, blobs, sizeof blobs);
-    if (probe_run(&p, err, errlen) != 0)
-        goto out;
-    if (p.nfaults == 0) {
-        snprintf(err, errlen,
-                 "self-test: the probe's first page fault did not reach the hook (Unicorn %u.%u "
-                 "does not behave as ../shared/docs/unicorn-2.0.1.md says; refusing to run)",
-                 UC_API_MAJOR, UC_API_MINOR);
-        goto out;
-    }
-    long ec_off = -1;
-    size_t nseen = p.nfaults;
-    if (p.done) {
-        /* No #DF: this build needs no fix-up; error_code still comes from the blob. */
-        *old_exception_offset = -1;
-    } else {
-        /* Candidates: int32 == 14 at the first fault; the documented offset first. */
-        const long hint = 16 + 5464;
-        if (hint + 4 <= (long)size) {
-            int32_t v;
-            memcpy(&v, blobs[0] + hint, 4);
-            if (v == 14)
-                cand[ncand++] = hint;
-        }
-        for (long off = 0; off + 4 <= (long)size && ncand < PROBE_MAX_CAND; off += 4) {
-            int32_t v;
-            memcpy(&v, blobs[0] + off, 4);
-            if (v == 14 && off != hint)
-                cand[ncand++] = off;
-        }
-        bool found = false;
-        for (size_t c = 0; c < ncand && !found; c++) {
-            struct probe q = {.try_off = cand[c]};
-            memcpy(q.blobs, blobs, sizeof blobs);
-            if (probe_run(&q, err, errlen) != 0)
-                goto out;
-            if (q.done && !q.bad) {
-                found = true;
-                *old_exception_offset = cand[c];
-                nseen = q.nfaults;
-            }
-        }
-        if (!found) {
-            snprintf(err, errlen,
-                     "self-test: no old_exception offset makes a second page fault arrive as #PF "
-                     "(%zu candidates tried; see ../shared/docs/unicorn-2.0.1.md section 3); "
-                     "refusing to run",
-                     ncand);
-            goto out;
-        }
-    }
-    /* error_code: the offset holding 4, 6, 7, 4 across the four faults. */
-    for (long off = 0; off + 4 <= (long)size && nseen == 4; off += 4) {
-        bool ok = true;
-        for (int i = 0; i < 4 && ok; i++) {
-            uint32_t v;
-            memcpy(&v, blobs[i] + off, 4);
-            ok = v == probe_ec[i];
-        }
-        if (ok) {
-            ec_off = off;
-            break;
-        }
-    }
-    if (ec_off < 0) {
-        snprintf(err, errlen,
-                 "self-test: cannot find the page-fault error code in the CPU context "
-                 "(no int32 reads 4, 6, 7, 4 across the probe's faults); refusing to run");
-        goto out;
-    }
-    *error_code_offset = ec_off;
-    rc = 0;
-out:
+    bool allocated = true;
+    for (int i = 0; i < 4 && allocated; i++)
+        allocated = (blobs[i] = calloc(1, size)) != NULL;
+    if (!allocated)
+        snprintf(err, errlen, "self-test: out of memory");
+    else
+        rc = run_probes(blobs, size, old_exception_offset, error_code_offset, err, errlen);
     for (int i = 0; i < 4; i++)
         free(blobs[i]);
     return rc;

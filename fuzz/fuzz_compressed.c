@@ -1,5 +1,5 @@
 /* fuzz/fuzz_compressed.c - libFuzzer target: the on-the-fly decompression of trace files
- * (traces/source.c: .xz through liblzma, .gz through zlib, multi-member streams, truncation
+ * (traces/byte_source.c: .xz through liblzma, .gz through zlib, multi-member streams, truncation
  * and corruption errors).  The first byte picks the file name (and so the decompressor and
  * the format detection), the rest is the file. */
 #include "fuzz_common.h"

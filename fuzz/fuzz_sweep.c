@@ -1,8 +1,10 @@
-/* fuzz/fuzz_sweep.c - libFuzzer target: the sweep spec parser (spec_parse in tools/cmd_sweep.c,
- * a static function: the file is included here, and fuzz/run.sh links the rest of cli/ without
- * it).  The spec is written to a scratch directory that also holds a trace `t.txt`, a program
- * `p` and a costs file `c.costs`, so that seeds can name files that exist. */
-#include "../tools/cmd_sweep.c"
+/* fuzz/fuzz_sweep.c - libFuzzer target: the sweep spec parser (sweep_spec_parse,
+ * tools/sweep_spec.c) and the cells made from what it accepts.  The spec is written to a
+ * scratch directory that also holds a trace `t.txt`, a program `p` and a costs file
+ * `c.costs`, so that seeds can name files that exist. */
+#include <stdlib.h>
+
+#include "sweep_spec.h"
 
 #include "fuzz_common.h"
 
@@ -16,8 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ready = true;
     }
     const char *path = fuzz_write_file("spec.sweep", data, size);
-    struct sw_spec sp;
-    if (spec_parse(&sp, path) < 0)
+    struct sweep_spec sp;
+    if (sweep_spec_parse(&sp, path) < 0)
         return 0;
     /* A parsed spec has at least one value on every axis, and its cells can be made. */
     if (!sp.nw || !sp.schemes.n || !sp.policies.n || !sp.dirties.n || !sp.ncosts || !sp.nmems ||
@@ -25,9 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     size_t ncells = 0;
     if (sp.nw * sp.ncosts * sp.nmems * sp.nscales < 4096) {
-        struct sw_cell *cells = make_cells(&sp, &ncells);
-        free_cells(cells, ncells);
+        struct sweep_cell *cells = sweep_cells_make(&sp, &ncells);
+        sweep_cells_free(cells, ncells);
     }
-    spec_fini(&sp);
+    sweep_spec_fini(&sp);
     return 0;
 }

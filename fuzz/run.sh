@@ -31,31 +31,31 @@ targets=("$@")
 flags=(-g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-function
        -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
        -DVKMMU_VERSION='"fuzz"' -DVKMMU_GIT_COMMIT='"fuzz"'
-       -I"$src/mmu" -I"$src/traces" -I"$src/vkernel_model" -I"$src/emu" -I"$src/sim" -I"$src/tools")
+       -I"$src/mmu/include" -I"$src/traces" -I"$src/vkernel_model/include" -I"$src/vkernel_model" -I"$src/guest/include" -I"$src/emu/include" -I"$src/sim/include" -I"$src/sim" -I"$src/tools")
 
 mmu=("$src"/mmu/*.c)
 trc=("$src"/traces/*.c "${mmu[@]}")
 vk=("$src"/vkernel_model/*.c)
+guest=("$src"/guest/*.c)
 emu=("$src"/emu/*.c)
-cli=()
-for f in "$src"/sim/*.c "$src"/tools/*.c; do
-    case $(basename "$f") in (cmd_sweep.c) ;; (*) cli+=("$f");; esac
-done
+# The sweep target: the spec parser and the cells (tools/sweep_*.c) over sim/.
+sweep=("$src"/sim/*.c "$src"/tools/sweep_spec.c "$src"/tools/sweep_cells.c "$src"/tools/sweep_util.c)
 
 # Sources and libraries of each target (besides fuzz/fuzz_TARGET.c).
 sources() {
     case $1 in
     (text|vkt|lackey|champsim|cloudsuite|compressed|regions|auto) echo "${trc[@]}";;
     (costs) echo "${mmu[@]}";;
-    (elf) echo "$src/emu/emu_elf.c";;
-    (results) echo "$src/sim/results_read.c ${mmu[@]}";;
-    (sweep) echo "${cli[@]} ${vk[@]} ${emu[@]} ${trc[@]}";;
+    (elf) echo "$src/guest/gos_elf.c";;
+    (results) echo "$src/sim/results_read.c $src/sim/results_json.c ${mmu[@]}";;
+    (sweep) echo "${sweep[@]} ${vk[@]} ${guest[@]} ${emu[@]} ${trc[@]}";;
     esac
 }
 libs() {
     case $1 in
     (text|vkt|lackey|champsim|cloudsuite|compressed|regions|auto) echo "-llzma -lz -lm";;
-    (sweep) echo "$(pkg-config --libs unicorn capstone) -llzma -lz -lm -lpthread";;
+    (sweep) echo "$(pkg-config --libs unicorn capstone json-c) -llzma -lz -lm -lpthread";;
+    (results) echo "$(pkg-config --libs json-c) -lm";;
     (*) echo "-lm";;
     esac
 }

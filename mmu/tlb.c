@@ -32,8 +32,11 @@ static const struct mmu_tlb_cfg tlb_modern = {
     .walk_ref_cycles = 25,
     .pwc_entries = 64,
 };
-static const struct mmu_tlb_preset preset_core2 = {"core2", "Intel Core 2 (2007): ITLB 128x4, DTLB 256x4, no STLB", &tlb_core2};
-static const struct mmu_tlb_preset preset_modern = {"modern", "2020s core: ITLB 64 and DTLB 72 fully associative, STLB 3072x12, PWC 64", &tlb_modern};
+static const struct mmu_tlb_preset preset_core2 = {
+    "core2", "Intel Core 2 (2007): ITLB 128x4, DTLB 256x4, no STLB", &tlb_core2};
+static const struct mmu_tlb_preset preset_modern = {
+    "modern", "2020s core: ITLB 64 and DTLB 72 fully associative, STLB 3072x12, PWC 64",
+    &tlb_modern};
 const struct mmu_tlb_preset *const mmu_tlb_presets[] = {&preset_core2, &preset_modern, NULL};
 
 static int parse_uint(const char *s, size_t len, unsigned *out)
@@ -65,6 +68,72 @@ static int check_level(const char *name, const struct mmu_tlb_level_cfg *l, char
     return 0;
 }
 
+/* The cycle field a non-level key names (stlb_hit, walk_ref, pwc), or NULL. */
+static unsigned *cycle_field(struct mmu_tlb_cfg *out, const char *key, size_t klen)
+{
+    if (klen == 8 && !strncmp(key, "stlb_hit", 8))
+        return &out->stlb_hit_cycles;
+    if (klen == 8 && !strncmp(key, "walk_ref", 8))
+        return &out->walk_ref_cycles;
+    if (klen == 3 && !strncmp(key, "pwc", 3))
+        return &out->pwc_entries;
+    return NULL;
+}
+
+/* The level a key names (itlb, dtlb, stlb), or NULL. */
+static struct mmu_tlb_level_cfg *level_field(struct mmu_tlb_cfg *out, const char *key,
+                                             size_t klen)
+{
+    if (klen != 4)
+        return NULL;
+    if (!strncmp(key, "itlb", 4))
+        return &out->itlb;
+    if (!strncmp(key, "dtlb", 4))
+        return &out->dtlb;
+    if (!strncmp(key, "stlb", 4))
+        return &out->stlb;
+    return NULL;
+}
+
+/* Applies one KEY=VALUE item (len bytes at p) of a custom --tlb; 0 or -1 with err filled. */
+static int parse_item(const char *p, size_t len, struct mmu_tlb_cfg *out, char *err,
+                      size_t errlen)
+{
+    const char *eq = memchr(p, '=', len);
+    if (!eq) {
+        snprintf(err, errlen, "--tlb: expected a preset (core2, modern) or KEY=VALUE, found '%.*s'",
+                 (int)len, p);
+        return -1;
+    }
+    size_t klen = (size_t)(eq - p);
+    const char *val = eq + 1;
+    size_t vlen = len - klen - 1;
+    struct mmu_tlb_level_cfg *lvl = level_field(out, p, klen);
+    if (lvl) {
+        const char *colon = memchr(val, ':', vlen);
+        if (!colon || parse_uint(val, (size_t)(colon - val), &lvl->entries) < 0 ||
+            parse_uint(colon + 1, vlen - (size_t)(colon - val) - 1, &lvl->ways) < 0) {
+            snprintf(err, errlen, "--tlb: expected %.*s=ENTRIES:WAYS, found '%.*s'", (int)klen, p,
+                     (int)len, p);
+            return -1;
+        }
+        return 0;
+    }
+    unsigned *dst = cycle_field(out, p, klen);
+    if (!dst) {
+        snprintf(err, errlen,
+                 "--tlb: unknown key '%.*s' (expected itlb, dtlb, stlb, stlb_hit, walk_ref, pwc)",
+                 (int)klen, p);
+        return -1;
+    }
+    if (parse_uint(val, vlen, dst) < 0) {
+        snprintf(err, errlen, "--tlb: expected a number for %.*s, found '%.*s'", (int)klen, p,
+                 (int)vlen, val);
+        return -1;
+    }
+    return 0;
+}
+
 int mmu_tlb_parse(const char *spec, struct mmu_tlb_cfg *out, char *err, size_t errlen)
 {
     for (int i = 0; mmu_tlb_presets[i]; i++) {
@@ -76,55 +145,11 @@ int mmu_tlb_parse(const char *spec, struct mmu_tlb_cfg *out, char *err, size_t e
     memset(out, 0, sizeof *out);
     snprintf(out->name, sizeof out->name, "custom");
     out->walk_ref_cycles = 25;
-    const char *p = spec;
-    while (*p) {
+    for (const char *p = spec; *p;) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        const char *eq = memchr(p, '=', len);
-        if (!eq) {
-            snprintf(err, errlen, "--tlb: expected a preset (core2, modern) or KEY=VALUE, found '%.*s'",
-                     (int)len, p);
+        if (parse_item(p, len, out, err, errlen) < 0)
             return -1;
-        }
-        size_t klen = (size_t)(eq - p);
-        const char *val = eq + 1;
-        size_t vlen = len - klen - 1;
-        struct mmu_tlb_level_cfg *lvl = NULL;
-        if (klen == 4 && !strncmp(p, "itlb", 4))
-            lvl = &out->itlb;
-        else if (klen == 4 && !strncmp(p, "dtlb", 4))
-            lvl = &out->dtlb;
-        else if (klen == 4 && !strncmp(p, "stlb", 4))
-            lvl = &out->stlb;
-        if (lvl) {
-            const char *colon = memchr(val, ':', vlen);
-            if (!colon || parse_uint(val, (size_t)(colon - val), &lvl->entries) < 0 ||
-                parse_uint(colon + 1, vlen - (size_t)(colon - val) - 1, &lvl->ways) < 0) {
-                snprintf(err, errlen, "--tlb: expected %.*s=ENTRIES:WAYS, found '%.*s'", (int)klen,
-                         p, (int)len, p);
-                return -1;
-            }
-        } else {
-            unsigned *dst = NULL;
-            if (klen == 8 && !strncmp(p, "stlb_hit", 8))
-                dst = &out->stlb_hit_cycles;
-            else if (klen == 8 && !strncmp(p, "walk_ref", 8))
-                dst = &out->walk_ref_cycles;
-            else if (klen == 3 && !strncmp(p, "pwc", 3))
-                dst = &out->pwc_entries;
-            if (!dst) {
-                snprintf(err, errlen,
-                         "--tlb: unknown key '%.*s' (expected itlb, dtlb, stlb, stlb_hit, "
-                         "walk_ref, pwc)",
-                         (int)klen, p);
-                return -1;
-            }
-            if (parse_uint(val, vlen, dst) < 0) {
-                snprintf(err, errlen, "--tlb: expected a number for %.*s, found '%.*s'", (int)klen,
-                         p, (int)vlen, val);
-                return -1;
-            }
-        }
         p += len;
         if (*p == ',')
             p++;

@@ -4,7 +4,7 @@
 set -u
 need_i386=1
 pkgs=(cmake make gcc pkg-config libunicorn-dev libcapstone-dev libcriterion-dev
-      liblzma-dev zlib1g-dev gcc-multilib clang libclang-rt-14-dev python3 qemu-user)
+      liblzma-dev zlib1g-dev libjson-c-dev gcc-multilib clang libclang-rt-14-dev python3 qemu-user)
 i386_pkgs=(busybox-static:i386)
 if [ "${1:-}" = "--all" ]; then
     pkgs+=(gnuplot-nox parallel valgrind slurm-wlm munge)

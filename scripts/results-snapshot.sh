@@ -6,7 +6,7 @@
 #   diff -r /tmp/before /tmp/after
 # vkmmu runs with a fixed environment (the guest sees vkmmu's, and bash's $_ names the binary).
 # JSON files lose their "git_commit" and "command_line" members (they name the build and the
-# output paths); everything else, tables on stdout included, is kept as written.
+# output paths) and the temporary directory is written WORK; everything else, tables on stdout included, is kept as written.
 # With --quick only the traces and three programs run (a few seconds); the default adds every
 # guests/ workload on both engines, a recorded run, a sweep and the demo (several minutes).
 set -euo pipefail
@@ -92,5 +92,5 @@ one replay-recorded replay --scheme $all_schemes --policy none,dfly,seq --dirty 
 for f in "$work"/sweep/*.json "$work"/sweep/*/*.json; do
     [[ -f $f ]] || continue
     rel=${f#"$work"/sweep/}; dst="$out/sweep/${rel//\//_}"
-    mkdir -p "$out/sweep"; cp "$f" "$dst"; strip_json "$dst"
+    mkdir -p "$out/sweep"; sed "s|$work/|WORK/|g" "$f" >"$dst"; strip_json "$dst"
 done

@@ -1,6 +1,6 @@
-/* sim/options.c - the model options shared by `replay` and `run`, and the set of
- * configurations they describe (every scheme x policy x dirty combination, plus the native
- * baseline). */
+/* sim/model_options.c - the model options shared by `replay` and `run` (one option table,
+ * for parsing and help), and the set of configurations they describe (every scheme x policy
+ * x dirty combination, plus the native baseline). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -17,27 +17,42 @@ int sim_model_opts_init(struct sim_model_opts *o, char *err, size_t errlen)
     return mmu_costs_resolve(&o->costs, "modern", err, errlen) < 0 ? -1 : 0;
 }
 
+const struct opt sim_model_options[] = {
+    {"scheme", 0, "LIST", "comma-separated schemes (default vpt-1.10; see `vkmmu list`)",
+     SIM_OPT_SCHEME},
+    {"policy", 0, "LIST", "comma-separated prefault policies (default none)", SIM_OPT_POLICY},
+    {"dirty", 0, "LIST",
+     "comma-separated dirty-bit strategies (default strict)\n"
+     "every scheme x policy x dirty combination is one configuration;\n"
+     "native/none/strict is always computed, for the overhead",
+     SIM_OPT_DIRTY},
+    {"costs", 0, "NAME|FILE", "cost profile or `key = value` file (default modern)",
+     SIM_OPT_COSTS},
+    {"real-prefault", 0, "N", "what-if: the real kernel prefaults up to N valid vptes",
+     SIM_OPT_REAL_PREFAULT},
+    {"vk-mem", 0, "SIZE", "vkernel memory limit (e.g. 64M; default unlimited)", SIM_OPT_VK_MEM},
+    {"file-cache", 0, "warm|cold",
+     "file pages resident at start, or read on first touch\n(default warm)", SIM_OPT_FILE_CACHE},
+    {"inval-every-enter", 0, NULL, "release 1.8: one MADV_INVAL on every pmap_enter",
+     SIM_OPT_INVAL_EVERY_ENTER},
+    {"tlb", 0, "SPEC",
+     "model the TLB on every access: a preset (core2, modern) or\n"
+     "itlb=E:W,dtlb=E:W,stlb=E:W,stlb_hit=C,walk_ref=C,pwc=N",
+     SIM_OPT_TLB},
+    {"interval", 0, "N",
+     "also report the counters every N instructions (every N\n"
+     "accesses when the input has no instruction counts): JSON\n"
+     "\"timeline\", and X.timeline.csv next to --csv X.csv",
+     SIM_OPT_INTERVAL},
+    {"json", 0, "FILE", "write the results as JSON", SIM_OPT_JSON},
+    {"csv", 0, "FILE", "write the results as CSV (one row per configuration)", SIM_OPT_CSV},
+    OPT_END,
+};
+
 void sim_model_opts_usage(FILE *out)
 {
-    fputs("  --scheme LIST        comma-separated schemes (default vpt-1.10; see `vkmmu list`)\n"
-          "  --policy LIST        comma-separated prefault policies (default none)\n"
-          "  --dirty LIST         comma-separated dirty-bit strategies (default strict)\n"
-          "                       every scheme x policy x dirty combination is one configuration;\n"
-          "                       native/none/strict is always computed, for the overhead\n"
-          "  --costs NAME|FILE    cost profile or `key = value` file (default modern)\n"
-          "  --real-prefault N    what-if: the real kernel prefaults up to N valid vptes\n"
-          "  --vk-mem SIZE        vkernel memory limit (e.g. 64M; default unlimited)\n"
-          "  --file-cache warm|cold  file pages resident at start, or read on first touch\n"
-          "                       (default warm)\n"
-          "  --inval-every-enter  release 1.8: one MADV_INVAL on every pmap_enter\n"
-          "  --tlb SPEC           model the TLB on every access: a preset (core2, modern) or\n"
-          "                       itlb=E:W,dtlb=E:W,stlb=E:W,stlb_hit=C,walk_ref=C,pwc=N\n"
-          "  --interval N         also report the counters every N instructions (every N\n"
-          "                       accesses when the input has no instruction counts): JSON\n"
-          "                       \"timeline\", and X.timeline.csv next to --csv X.csv\n"
-          "  --json FILE          write the results as JSON\n"
-          "  --csv FILE           write the results as CSV (one row per configuration)\n",
-          out);
+    const struct opt *const tables[] = {sim_model_options, NULL};
+    opt_usage(tables, out);
 }
 
 /* ---- comma-separated lists ---- */
@@ -139,125 +154,184 @@ static int policy_item(const char *item, void *ctx, char *err, size_t errlen)
     return acc_push(ctx, &spec, err, errlen);
 }
 
+static int first_pass_item(const char *item, void *ctx, char *err, size_t errlen)
+{
+    struct vk_policy_spec spec;
+    if (vk_policy_parse(item, &spec, err, errlen) == 0 && vk_policy_needs_first_pass(&spec))
+        *(bool *)ctx = true;
+    return 0;
+}
+
+bool sim_needs_first_pass(const struct sim_model_opts *o)
+{
+    bool needs = false;
+    char err[256];
+    each_item(o->policies, "--policy", first_pass_item, &needs, err, sizeof err);
+    return needs;
+}
+
 /* ---- single options ---- */
 
-/* The value of option argv[*i] (after '=' or in the next argument), or NULL if missing. */
-static const char *opt_value(int argc, char **argv, int *i, const char *eq)
+static int list_option(const char *list, const char *name,
+                       int (*item)(const char *item, void *ctx, char *err, size_t errlen),
+                       const char **field, char *err, size_t errlen)
 {
-    if (eq)
-        return eq + 1;
-    if (*i + 1 >= argc)
-        return NULL;
-    return argv[++*i];
+    if (each_item(list, name, item, NULL, err, errlen) < 0)
+        return -1;
+    *field = list;
+    return 0;
+}
+
+static int costs_option(struct sim_model_opts *o, const char *value, char *err, size_t errlen)
+{
+    char cerr[MMU_COSTS_ERR_MAX];
+    if (mmu_costs_resolve(&o->costs, value, cerr, sizeof(cerr)) < 0) {
+        snprintf(err, errlen, "--costs: %s", cerr);
+        return -1;
+    }
+    o->costs_arg = value;
+    return 0;
+}
+
+static int real_prefault_option(struct sim_model_opts *o, const char *value, char *err,
+                                size_t errlen)
+{
+    uint64_t n;
+    if (sim_parse_uint(value, 0, 1u << 20, &n) < 0) {
+        snprintf(err, errlen, "--real-prefault: bad count '%s' (expected 0 to %u pages)", value,
+                 1u << 20);
+        return -1;
+    }
+    o->vk.real_prefault = (unsigned)n;
+    return 0;
+}
+
+static int vk_mem_option(struct sim_model_opts *o, const char *value, char *err, size_t errlen)
+{
+    uint64_t bytes;
+    if (vk_parse_size(value, &bytes) < 0 || bytes < MMU_PAGE_SIZE) {
+        snprintf(err, errlen, "--vk-mem: bad size '%s' (expected at least one page, such "
+                              "as 4096, 16k, 64M or 1G)", value);
+        return -1;
+    }
+    o->vk.vk_mem_pages = bytes / MMU_PAGE_SIZE;
+    return 0;
+}
+
+static int file_cache_option(struct sim_model_opts *o, const char *value, char *err,
+                             size_t errlen)
+{
+    if (strcmp(value, "warm") != 0 && strcmp(value, "cold") != 0) {
+        snprintf(err, errlen, "--file-cache: bad value '%s' (expected warm or cold)", value);
+        return -1;
+    }
+    o->vk.file_cache_cold = !strcmp(value, "cold");
+    return 0;
+}
+
+static int interval_option(struct sim_model_opts *o, const char *value, char *err,
+                           size_t errlen)
+{
+    uint64_t n;
+    if (sim_parse_uint(value, 0, 1000000000000000ull, &n) < 0 || n == 0) {
+        snprintf(err, errlen, "--interval: bad count '%s' (expected 1 to 1000000000000000)",
+                 value);
+        return -1;
+    }
+    o->interval = n;
+    return 0;
+}
+
+static int tlb_option(struct sim_model_opts *o, const char *value, char *err, size_t errlen)
+{
+    char terr[256];
+    if (mmu_tlb_parse(value, &o->vk.tlb, terr, sizeof terr) < 0) {
+        snprintf(err, errlen, "%s", terr);
+        return -1;
+    }
+    o->vk.tlb_on = true;
+    return 0;
+}
+
+static int file_option(const char *name, const char *value, const char **path, char *err,
+                       size_t errlen)
+{
+    if (!*value) {
+        snprintf(err, errlen, "--%s: empty file name", name);
+        return -1;
+    }
+    *path = value;
+    return 0;
+}
+
+/* The table entry of option id, or NULL. */
+static const struct opt *model_option_entry(int id)
+{
+    for (const struct opt *e = sim_model_options; e->name || e->help; e++)
+        if (e->name && e->id == id)
+            return e;
+    return NULL;
+}
+
+int sim_model_option(struct sim_model_opts *o, int id, const char *value, char *err,
+                     size_t errlen)
+{
+    const struct opt *e = model_option_entry(id);
+    if (!e) {
+        snprintf(err, errlen, "internal error: no model option %d", id);
+        return -1;
+    }
+    if (e->value && !value) {
+        snprintf(err, errlen, "--%s: missing value", e->name);
+        return -1;
+    }
+    if (value && strlen(value) > SIM_VALUE_MAX) {
+        snprintf(err, errlen, "--%s: value of %zu characters is too long (at most %d)", e->name,
+                 strlen(value), SIM_VALUE_MAX);
+        return -1;
+    }
+    switch (id) {
+    case SIM_OPT_SCHEME:
+        return list_option(value, "--scheme", scheme_item, &o->schemes, err, errlen);
+    case SIM_OPT_POLICY:
+        return list_option(value, "--policy", policy_item, &o->policies, err, errlen);
+    case SIM_OPT_DIRTY:
+        return list_option(value, "--dirty", dirty_item, &o->dirties, err, errlen);
+    case SIM_OPT_COSTS: return costs_option(o, value, err, errlen);
+    case SIM_OPT_REAL_PREFAULT: return real_prefault_option(o, value, err, errlen);
+    case SIM_OPT_VK_MEM: return vk_mem_option(o, value, err, errlen);
+    case SIM_OPT_FILE_CACHE: return file_cache_option(o, value, err, errlen);
+    case SIM_OPT_INVAL_EVERY_ENTER: o->vk.inval_every_enter = true; return 0;
+    case SIM_OPT_TLB: return tlb_option(o, value, err, errlen);
+    case SIM_OPT_INTERVAL: return interval_option(o, value, err, errlen);
+    case SIM_OPT_JSON: return file_option(e->name, value, &o->json_path, err, errlen);
+    case SIM_OPT_CSV: return file_option(e->name, value, &o->csv_path, err, errlen);
+    default: return -1;
+    }
 }
 
 int sim_model_opt(struct sim_model_opts *o, int argc, char **argv, int *i, char *err,
                   size_t errlen)
 {
-    static const char *const with_value[] = {"--scheme", "--policy", "--dirty",
-                                             "--costs", "--real-prefault", "--vk-mem",
-                                             "--file-cache", "--json", "--csv", "--tlb", "--interval", NULL};
     const char *arg = argv[*i];
     if (strncmp(arg, "--", 2) != 0)
         return 0;
     const char *eq = strchr(arg, '=');
-    size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
-
-    if (nlen == strlen("--inval-every-enter") && !strncmp(arg, "--inval-every-enter", nlen)) {
-        if (eq) {
-            snprintf(err, errlen, "--inval-every-enter takes no value");
-            return -1;
-        }
-        o->vk.inval_every_enter = true;
-        return 1;
-    }
-    const char *name = NULL;
-    for (size_t k = 0; with_value[k]; k++)
-        if (strlen(with_value[k]) == nlen && !strncmp(arg, with_value[k], nlen))
-            name = with_value[k];
-    if (!name)
+    size_t nlen = (eq ? (size_t)(eq - arg) : strlen(arg)) - 2;
+    const struct opt *e = sim_model_options;
+    for (; e->name || e->help; e++)
+        if (e->name && strlen(e->name) == nlen && !strncmp(arg + 2, e->name, nlen))
+            break;
+    if (!e->name)
         return 0;
-    const char *val = opt_value(argc, argv, i, eq);
-    if (!val) {
-        snprintf(err, errlen, "%s: missing value", name);
+    if (!e->value && eq) {
+        snprintf(err, errlen, "--%s takes no value", e->name);
         return -1;
     }
-    if (strlen(val) > SIM_VALUE_MAX) {
-        snprintf(err, errlen, "%s: value of %zu characters is too long (at most %d)", name,
-                 strlen(val), SIM_VALUE_MAX);
-        return -1;
-    }
-
-    if (!strcmp(name, "--scheme")) {
-        if (each_item(val, name, scheme_item, NULL, err, errlen) < 0)
-            return -1;
-        o->schemes = val;
-    } else if (!strcmp(name, "--policy")) {
-        if (each_item(val, name, policy_item, NULL, err, errlen) < 0)
-            return -1;
-        o->policies = val;
-    } else if (!strcmp(name, "--dirty")) {
-        if (each_item(val, name, dirty_item, NULL, err, errlen) < 0)
-            return -1;
-        o->dirties = val;
-    } else if (!strcmp(name, "--costs")) {
-        char cerr[MMU_COSTS_ERR_MAX];
-        if (mmu_costs_resolve(&o->costs, val, cerr, sizeof(cerr)) < 0) {
-            snprintf(err, errlen, "--costs: %s", cerr);
-            return -1;
-        }
-        o->costs_arg = val;
-    } else if (!strcmp(name, "--real-prefault")) {
-        uint64_t n;
-        if (sim_parse_uint(val, 0, 1u << 20, &n) < 0) {
-            snprintf(err, errlen, "--real-prefault: bad count '%s' (expected 0 to %u pages)",
-                     val, 1u << 20);
-            return -1;
-        }
-        o->vk.real_prefault = (unsigned)n;
-    } else if (!strcmp(name, "--vk-mem")) {
-        uint64_t bytes;
-        if (vk_parse_size(val, &bytes) < 0 || bytes < MMU_PAGE_SIZE) {
-            snprintf(err, errlen, "--vk-mem: bad size '%s' (expected at least one page, such "
-                                  "as 4096, 16k, 64M or 1G)", val);
-            return -1;
-        }
-        o->vk.vk_mem_pages = bytes / MMU_PAGE_SIZE;
-    } else if (!strcmp(name, "--file-cache")) {
-        if (!strcmp(val, "warm")) {
-            o->vk.file_cache_cold = false;
-        } else if (!strcmp(val, "cold")) {
-            o->vk.file_cache_cold = true;
-        } else {
-            snprintf(err, errlen, "--file-cache: bad value '%s' (expected warm or cold)", val);
-            return -1;
-        }
-    } else if (!strcmp(name, "--interval")) {
-        uint64_t n;
-        if (sim_parse_uint(val, 0, 1000000000000000ull, &n) < 0 || n == 0) {
-            snprintf(err, errlen, "--interval: bad count '%s' (expected 1 to 1000000000000000)",
-                     val);
-            return -1;
-        }
-        o->interval = n;
-    } else if (!strcmp(name, "--tlb")) {
-        char terr[256];
-        if (mmu_tlb_parse(val, &o->vk.tlb, terr, sizeof terr) < 0) {
-            snprintf(err, errlen, "%s", terr);
-            return -1;
-        }
-        o->vk.tlb_on = true;
-    } else if (!strcmp(name, "--json") || !strcmp(name, "--csv")) {
-        if (!*val) {
-            snprintf(err, errlen, "%s: empty file name", name);
-            return -1;
-        }
-        if (name[2] == 'j')
-            o->json_path = val;
-        else
-            o->csv_path = val;
-    }
-    return 1;
+    const char *value = NULL;
+    if (e->value)
+        value = eq ? eq + 1 : *i + 1 < argc ? argv[++*i] : NULL;
+    return sim_model_option(o, e->id, value, err, errlen) < 0 ? -1 : 1;
 }
 
 /* ---- the set of configurations ---- */

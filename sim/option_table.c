@@ -22,19 +22,25 @@ static bool is_end(const struct opt *o)
     return !o->name && !o->help;
 }
 
+/* An option (long name, short name or both), not a line of help text. */
+static bool is_option(const struct opt *o)
+{
+    return o->name || o->short_name;
+}
+
 static int collect(const struct opt *const *tables, struct entries *e)
 {
     size_t n = 0;
     for (size_t t = 0; tables[t]; t++)
         for (const struct opt *o = tables[t]; !is_end(o); o++)
-            n += o->name != NULL;
+            n += is_option(o);
     e->v = calloc(n + 1, sizeof *e->v);
     e->n = 0;
     if (!e->v)
         return -1;
     for (size_t t = 0; tables[t]; t++)
         for (const struct opt *o = tables[t]; !is_end(o); o++)
-            if (o->name)
+            if (is_option(o))
                 e->v[e->n++] = o;
     return 0;
 }
@@ -51,10 +57,12 @@ static int describe(const struct entries *e, enum opt_operands mode, struct opti
     char *s = *shortopts;
     *s++ = mode == OPT_OPERANDS_STOP ? '+' : '-';
     *s++ = ':';
+    size_t nlong = 0;
     for (size_t k = 0; k < e->n; k++) {
         const struct opt *o = e->v[k];
-        (*longopts)[k] = (struct option){o->name, o->value ? required_argument : no_argument,
-                                         NULL, LONG_BASE + (int)k};
+        if (o->name)
+            (*longopts)[nlong++] = (struct option){
+                o->name, o->value ? required_argument : no_argument, NULL, LONG_BASE + (int)k};
         if (o->short_name) {
             *s++ = o->short_name;
             if (o->value)
@@ -108,7 +116,7 @@ static const char *as_written(const struct parse *p, int at, int c, char buf[3])
  * abbreviations ("--sch" for "--scheme"), vkmmu takes only whole names. */
 static bool written_whole(const struct parse *p, int at, const struct opt *o)
 {
-    if (at <= 0 || at >= p->argc || strncmp(p->argv[at], "--", 2) != 0)
+    if (at <= 0 || at >= p->argc || strncmp(p->argv[at], "--", 2) != 0 || !o->name)
         return true; /* a short option */
     const char *a = p->argv[at] + 2;
     size_t n = strcspn(a, "=");
@@ -125,8 +133,12 @@ static int one(struct parse *p, int c, int at, opt_handler handler, void *ctx)
         return 0;
     }
     const struct opt *o = by_val(p->e, c == ':' || c == '?' ? optopt : c);
-    if (c == ':')
-        return usage_error(p->cmd, "--%s: missing value", o ? o->name : "?");
+    if (c == ':' && o && !o->name)
+        return usage_error(p->cmd, "-%c: missing value", o->short_name);
+    if (c == ':') {
+        int st = o ? handler(ctx, o, NULL) : 0;
+        return st ? st : usage_error(p->cmd, "--%s: missing value", o ? o->name : "?");
+    }
     if (c == '?' && optopt >= LONG_BASE && o)
         return usage_error(p->cmd, "--%s takes no value", o->name);
     if (c == '?' || !o || !written_whole(p, at, o))
@@ -181,12 +193,12 @@ int opt_parse(const char *cmd, const struct opt *const *tables, enum opt_operand
 
 /* ---- help ---- */
 
-static void help_text(const char *help, size_t column_now, FILE *out)
+static void help_text(const char *help, size_t column, size_t column_now, FILE *out)
 {
     const char *line = help;
     for (;;) {
         size_t n = strcspn(line, "\n");
-        fprintf(out, "%*s%.*s\n", (int)(HELP_COLUMN - column_now), "", (int)n, line);
+        fprintf(out, "%*s%.*s\n", (int)(column - column_now), "", (int)n, line);
         if (!line[n])
             return;
         line += n + 1;
@@ -196,14 +208,21 @@ static void help_text(const char *help, size_t column_now, FILE *out)
 
 void opt_usage(const struct opt *const *tables, FILE *out)
 {
+    opt_usage_at(tables, HELP_COLUMN, out);
+}
+
+void opt_usage_at(const struct opt *const *tables, int column, FILE *out)
+{
+    size_t help_column = (size_t)column;
     for (size_t t = 0; tables[t]; t++)
         for (const struct opt *o = tables[t]; !is_end(o); o++) {
-            if (!o->name) {
-                help_text(o->help, 0, out);
+            if (!is_option(o)) {
+                help_text(o->help, help_column, 0, out);
                 continue;
             }
             char left[128];
-            size_t len = (size_t)(o->short_name
+            size_t len = (size_t)(!o->name ? snprintf(left, sizeof left, "  -%c", o->short_name)
+                                  : o->short_name
                                       ? snprintf(left, sizeof left, "  -%c, --%s", o->short_name, o->name)
                                       : snprintf(left, sizeof left, "  --%s", o->name));
             if (o->value && len < sizeof left)
@@ -211,11 +230,25 @@ void opt_usage(const struct opt *const *tables, FILE *out)
             fputs(left, out);
             if (!o->help) {
                 fputc('\n', out);
-            } else if (len + 2 <= HELP_COLUMN) {
-                help_text(o->help, len, out);
+            } else if (len + 2 <= help_column) {
+                help_text(o->help, help_column, len, out);
             } else {
                 fputs("  ", out);
-                help_text(o->help, HELP_COLUMN, out);
+                help_text(o->help, help_column, help_column, out);
             }
         }
+}
+
+const struct opt *opt_find(const struct opt *const *tables, const char *arg)
+{
+    for (size_t t = 0; tables[t]; t++)
+        for (const struct opt *o = tables[t]; !is_end(o); o++) {
+            if (!is_option(o) || arg[0] != '-')
+                continue;
+            if (o->name && arg[1] == '-' && !strcmp(arg + 2, o->name))
+                return o;
+            if (o->short_name && arg[1] == o->short_name && !arg[2])
+                return o;
+        }
+    return NULL;
 }

@@ -1,5 +1,5 @@
-/* sim/report.c - results of a set of configurations: a table for people, JSON for one run,
- * CSV for sweeps.  Counter and cost names come from the lists in mmu.h, so a new counter
+/* sim/report.c - results of a set of configurations: a table for people, JSON for one run
+ * (a json-c tree: names in results_schema.h, layout in results_json.c), CSV for sweeps.  Counter and cost names come from the lists in mmu.h, so a new counter
  * appears everywhere at once.  Output is deterministic: no timing, no host-dependent text. */
 #include <errno.h>
 #include <inttypes.h>
@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "results_json.h"
+#include "results_schema.h"
 #include "sim.h"
 
 double sim_overhead(const struct sim_report *r, size_t i)
@@ -17,54 +19,6 @@ double sim_overhead(const struct sim_report *r, size_t i)
     if (base == 0)
         return mine == 0 ? 0.0 : NAN;
     return (double)mine / (double)base - 1.0;
-}
-
-void sim_json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        case '\b': fputs("\\b", f); break;
-        case '\f': fputs("\\f", f); break;
-        default:
-            /* Bytes >= 0x80 pass through: UTF-8 stays UTF-8 (a file name in another encoding
-             * is the one case that is not valid JSON text; it cannot be recovered anyway). */
-            if (*p < 0x20 || *p == 0x7f)
-                fprintf(f, "\\u%04x", *p);
-            else
-                fputc(*p, f);
-        }
-    }
-    fputc('"', f);
-}
-
-void sim_fmt_double(char *buf, size_t len, double v)
-{
-    if (v == floor(v) && fabs(v) < 9007199254740992.0) {
-        snprintf(buf, len, "%.0f", v);
-        return;
-    }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, len, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            return;
-    }
-}
-
-void sim_json_double(FILE *f, double v)
-{
-    char buf[40];
-    if (!isfinite(v)) {
-        fputs("null", f);
-        return;
-    }
-    sim_fmt_double(buf, sizeof(buf), v);
-    fputs(buf, f);
 }
 
 /* ---- table ---- */
@@ -171,117 +125,339 @@ int sim_atomic_close(FILE *f, char *tmp, const char *path)
     return rc;
 }
 
-static void json_counters(FILE *f, const struct mmu_counters *c)
+/* ---- the JSON result file: a json-c tree (names: results_schema.h) in the layout of
+ * sim_results_layout ---- */
+
+/* Puts o and returns NULL when rc reports a failure; else returns o. */
+static struct json_object *finish(struct json_object *o, int rc)
 {
-    fputs("{", f);
-    for (size_t k = 0; k < MMU_NCOUNTERS; k++) {
-        fputs(k ? ",\n        " : "\n        ", f);
-        sim_json_string(f, mmu_counter_names[k]);
-        fprintf(f, ": %" PRIu64, c->c[k]);
+    if (rc) {
+        json_object_put(o);
+        return NULL;
     }
-    fputs("\n      }", f);
+    return o;
+}
+
+/* Adds key: value to o; a NULL o or value is an allocation that failed.  Keys are the
+ * schema's literals or mmu's name lists, which outlive every tree.  0, or -1 (value put). */
+static int add(struct json_object *o, const char *key, struct json_object *value)
+{
+    if (!o || !value ||
+        json_object_object_add_ex(o, key, value,
+                                  JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY) < 0) {
+        json_object_put(value);
+        return -1;
+    }
+    return 0;
+}
+
+/* A number as its shortest exact text, or null when not finite. */
+static int add_number(struct json_object *o, const char *key, double v)
+{
+    int failed = 0;
+    struct json_object *n = sim_json_number(v, &failed);
+    if (!o || failed ||
+        json_object_object_add_ex(o, key, n,
+                                  JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY) < 0) {
+        json_object_put(n);
+        return -1;
+    }
+    return 0;
+}
+
+static int add_string(struct json_object *o, const char *key, const char *s)
+{
+    return add(o, key, json_object_new_string(s));
+}
+
+static int append(struct json_object *array, struct json_object *value)
+{
+    if (!array || !value || json_object_array_add(array, value) < 0) {
+        json_object_put(value);
+        return -1;
+    }
+    return 0;
+}
+
+static struct json_object *costs_object(const struct mmu_costs *k)
+{
+    struct json_object *costs = json_object_new_object(), *values = json_object_new_object();
+    int rc = 0;
+    for (size_t i = 0; i < MMU_NCOSTS; i++)
+        rc |= add_number(values, mmu_cost_names[i], k->v[i]);
+    rc |= add_string(costs, SIM_KEY_COSTS_PROFILE, k->name);
+    rc |= add_number(costs, SIM_KEY_COSTS_CLOCK_GHZ, k->clock_ghz);
+    rc |= add(costs, SIM_KEY_COSTS_VALUES, values);
+    return finish(costs, rc);
+}
+
+static struct json_object *meta_object(const struct sim_report *r)
+{
+    char name[160];
+    struct json_object *meta = json_object_new_object(), *argv = json_object_new_array();
+    int rc = 0;
+    for (int i = 0; i < r->argc; i++)
+        rc |= append(argv, json_object_new_string(r->argv[i]));
+    rc |= add_string(meta, SIM_KEY_TOOL, SIM_RESULTS_TOOL);
+    rc |= add_string(meta, SIM_KEY_VERSION, VKMMU_VERSION);
+    rc |= add_string(meta, SIM_KEY_GIT_COMMIT, VKMMU_GIT_COMMIT);
+    rc |= add(meta, SIM_KEY_COMMAND_LINE, argv);
+    rc |= add(meta, SIM_KEY_COSTS, costs_object(r->costs));
+    if (r->timeline) {
+        const char *unit;
+        const struct sim_tl_series *s = sim_timeline_series(r->timeline, &unit);
+        rc |= add_string(meta, SIM_KEY_TIMELINE_UNIT, unit);
+        rc |= add(meta, SIM_KEY_TIMELINE_INTERVAL, json_object_new_uint64(s->interval));
+    }
+    rc |= add_string(meta, SIM_KEY_BASELINE,
+                     vk_config_name(vk_model_config(r->set->m[r->native_index]), name,
+                                    sizeof(name)));
+    return finish(meta, rc);
+}
+
+/* Adds every member of from to o (keys copied, values shared).  0 or -1. */
+static int add_members(struct json_object *o, struct json_object *from)
+{
+    json_object_object_foreach(from, key, value)
+    {
+        struct json_object *v = json_object_get(value);
+        if (json_object_object_add_ex(o, key, v, JSON_C_OBJECT_ADD_KEY_IS_NEW) < 0) {
+            json_object_put(v);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Adds the members of the JSON text fragment workload_extra_json; -1 with err filled. */
+static int add_extra_json(struct json_object *workload, const char *fragment, char *err,
+                          size_t errlen)
+{
+    size_t len = strlen(fragment) + 2;
+    char *text = malloc(len + 1);
+    if (!text)
+        return -1;
+    snprintf(text, len + 1, "{%s}", fragment);
+    char why[160];
+    struct json_object *members = sim_json_parse(text, len, why, sizeof why);
+    free(text);
+    if (!members || !json_object_is_type(members, json_type_object)) {
+        snprintf(err, errlen, "workload_extra_json is not a list of JSON members: %s",
+                 members ? "not an object" : why);
+        json_object_put(members);
+        return -1;
+    }
+    int rc = add_members(workload, members);
+    json_object_put(members);
+    return rc;
+}
+
+static struct json_object *workload_object(const struct sim_report *r, char *err, size_t errlen)
+{
+    struct json_object *w = json_object_new_object();
+    int rc = add_string(w, SIM_KEY_WORKLOAD_KIND, r->workload_kind ? r->workload_kind : "unknown");
+    rc |= add_string(w, SIM_KEY_WORKLOAD_NAME, r->workload_name ? r->workload_name : "");
+    rc |= add_string(w, SIM_KEY_WORKLOAD_ARCH, mmu_arch_name(r->set->arch));
+    if (!rc && r->workload_extra_json && *r->workload_extra_json)
+        rc = add_extra_json(w, r->workload_extra_json, err, errlen);
+    if (!rc && r->workload_extra)
+        rc = add_members(w, r->workload_extra);
+    return finish(w, rc);
+}
+
+static struct json_object *pair(uint64_t a, uint64_t b)
+{
+    struct json_object *o = json_object_new_array();
+    int rc = append(o, json_object_new_uint64(a));
+    rc |= append(o, json_object_new_uint64(b));
+    return finish(o, rc);
+}
+
+static struct json_object *tlb_object(const struct mmu_tlb_cfg *t)
+{
+    struct json_object *o = json_object_new_object();
+    int rc = add_string(o, SIM_KEY_TLB_NAME, t->name);
+    rc |= add(o, SIM_KEY_TLB_ITLB, pair(t->itlb.entries, t->itlb.ways));
+    rc |= add(o, SIM_KEY_TLB_DTLB, pair(t->dtlb.entries, t->dtlb.ways));
+    rc |= add(o, SIM_KEY_TLB_STLB, pair(t->stlb.entries, t->stlb.ways));
+    rc |= add(o, SIM_KEY_TLB_STLB_HIT_CYCLES, json_object_new_uint64(t->stlb_hit_cycles));
+    rc |= add(o, SIM_KEY_TLB_WALK_REF_CYCLES, json_object_new_uint64(t->walk_ref_cycles));
+    rc |= add(o, SIM_KEY_TLB_PWC_ENTRIES, json_object_new_uint64(t->pwc_entries));
+    return finish(o, rc);
+}
+
+static struct json_object *options_object(const struct vk_options *opt)
+{
+    struct json_object *o = json_object_new_object();
+    int rc = add(o, SIM_KEY_REAL_PREFAULT, json_object_new_uint64(opt->real_prefault));
+    rc |= add(o, SIM_KEY_VK_MEM_PAGES, json_object_new_uint64(opt->vk_mem_pages));
+    rc |= add_string(o, SIM_KEY_FILE_CACHE, opt->file_cache_cold ? "cold" : "warm");
+    rc |= add(o, SIM_KEY_INVAL_EVERY_ENTER, json_object_new_boolean(opt->inval_every_enter));
+    if (opt->tlb_on)
+        rc |= add(o, SIM_KEY_TLB, tlb_object(&opt->tlb));
+    return finish(o, rc);
+}
+
+static struct json_object *counters_object(const struct mmu_counters *c)
+{
+    struct json_object *o = json_object_new_object();
+    int rc = 0;
+    for (size_t k = 0; k < MMU_NCOUNTERS; k++)
+        rc |= add(o, mmu_counter_names[k], json_object_new_uint64(c->c[k]));
+    return finish(o, rc);
+}
+
+/* One result without its timeline. */
+static struct json_object *result_object(const struct sim_report *r, size_t i)
+{
+    char name[160];
+    const struct vk_config *cfg = vk_model_config(r->set->m[i]);
+    struct json_object *o = json_object_new_object();
+    int rc = add_string(o, SIM_KEY_CONFIG, vk_config_name(cfg, name, sizeof(name)));
+    rc |= add_string(o, SIM_KEY_SCHEME, cfg->scheme->name);
+    rc |= add_string(o, SIM_KEY_POLICY, cfg->policy.text);
+    rc |= add_string(o, SIM_KEY_DIRTY, cfg->dirty->name);
+    rc |= add(o, SIM_KEY_OPTIONS, options_object(&cfg->opt));
+    rc |= add(o, SIM_KEY_COUNTERS, counters_object(vk_counters(r->set->m[i])));
+    rc |= add_number(o, SIM_KEY_OVERHEAD, sim_overhead(r, i));
+    return finish(o, rc);
+}
+
+/* A timeline is written point by point as it is serialized: a tree of every point of every
+ * configuration would take several times the memory of the timeline itself. */
+struct timeline_source {
+    const struct sim_report *r;
+    size_t model;
+};
+
+static struct json_object *point_object(const struct timeline_source *src, size_t p)
+{
+    const char *unit;
+    const struct sim_tl_series *s = sim_timeline_series(src->r->timeline, &unit);
+    struct json_object *o = json_object_new_object();
+    int rc = add(o, SIM_KEY_TIMELINE_END, json_object_new_uint64(s->ends[p]));
+    rc |= add(o, SIM_KEY_COUNTERS,
+              counters_object(&s->c[p * src->r->set->n + src->model]));
+    return finish(o, rc);
+}
+
+/* json-c's pretty array, each point in the layout of sim_json_write_point. */
+static int write_timeline(struct json_object *o, struct printbuf *pb, int level, int flags)
+{
+    const struct timeline_source *src = json_object_get_userdata(o);
+    const char *unit;
+    const struct sim_tl_series *s = sim_timeline_series(src->r->timeline, &unit);
+    if (s->n == 0)
+        return printbuf_strappend(pb, "[]") < 0 ? -1 : 0;
+    if (printbuf_strappend(pb, "[") < 0)
+        return -1;
+    for (size_t p = 0; p < s->n; p++) {
+        struct json_object *point = point_object(src, p);
+        int rc = point && printbuf_memappend(pb, ",\n" + !p, 2 - !p) >= 0 &&
+                         printbuf_memset(pb, -1, ' ', 2 * (level + 1)) >= 0
+                     ? sim_json_write_point(point, pb, level + 1, flags)
+                     : -1;
+        json_object_put(point);
+        if (rc < 0)
+            return -1;
+    }
+    return printbuf_strappend(pb, "\n") < 0 || printbuf_memset(pb, -1, ' ', 2 * level) < 0 ||
+                   printbuf_strappend(pb, "]") < 0
+               ? -1
+               : 0;
+}
+
+static struct json_object *timeline_array(const struct sim_report *r, size_t model)
+{
+    struct json_object *a = json_object_new_array();
+    struct timeline_source *src = malloc(sizeof *src);
+    if (!a || !src) {
+        json_object_put(a);
+        free(src);
+        return NULL;
+    }
+    *src = (struct timeline_source){r, model};
+    json_object_set_serializer(a, write_timeline, src, json_object_free_userdata);
+    return a;
+}
+
+/* The whole file's tree, laid out; NULL with err filled (or left "out of memory"). */
+static struct json_object *results_tree(const struct sim_report *r, char *err, size_t errlen)
+{
+    struct json_object *root = json_object_new_object(), *results = json_object_new_array();
+    int rc = add(root, SIM_KEY_META, meta_object(r));
+    rc |= add(root, SIM_KEY_WORKLOAD, workload_object(r, err, errlen));
+    for (size_t i = 0; i < r->set->n; i++)
+        if (!r->baseline_only[i])
+            rc |= append(results, result_object(r, i));
+    rc |= add(root, SIM_KEY_RESULTS, results);
+    if (rc)
+        return finish(root, rc);
+    sim_results_layout(root);
+    /* Added after the layout, which would take an empty array for an empty timeline. */
+    for (size_t i = 0, j = 0; r->timeline && i < r->set->n; i++)
+        if (!r->baseline_only[i])
+            rc |= add(json_object_array_get_idx(results, j++), SIM_KEY_TIMELINE,
+                      timeline_array(r, i));
+    return finish(root, rc);
 }
 
 int sim_report_json(const struct sim_report *r, const char *path)
 {
+    char err[256] = "out of memory";
+    size_t len = 0;
+    struct json_object *root = results_tree(r, err, sizeof err);
+    const char *text = root ? json_object_to_json_string_length(root, SIM_JSON_FLAGS, &len) : NULL;
+    if (!text) {
+        fprintf(stderr, "vkmmu: %s: %s\n", path, err);
+        json_object_put(root);
+        return -1;
+    }
     char *tmp;
     FILE *f = sim_atomic_open(path, &tmp);
-    if (!f)
+    if (f) {
+        fwrite(text, 1, len, f);
+        fputc('\n', f);
+    }
+    json_object_put(root);
+    return f ? sim_atomic_close(f, tmp, path) : -1;
+}
+
+static int add_extra(struct sim_report *r, const char *key, struct json_object *value)
+{
+    if (!r->workload_extra)
+        r->workload_extra = json_object_new_object();
+    if (!r->workload_extra || !value || json_object_object_add(r->workload_extra, key, value) < 0) {
+        json_object_put(value);
         return -1;
-    char name[160];
+    }
+    return 0;
+}
 
-    fputs("{\n  \"meta\": {\n    \"tool\": \"vkmmu\",\n    \"version\": ", f);
-    sim_json_string(f, VKMMU_VERSION);
-    fputs(",\n    \"git_commit\": ", f);
-    sim_json_string(f, VKMMU_GIT_COMMIT);
-    fputs(",\n    \"command_line\": [", f);
-    for (int i = 0; i < r->argc; i++) {
-        if (i)
-            fputs(", ", f);
-        sim_json_string(f, r->argv[i]);
-    }
-    fputs("],\n    \"costs\": {\n      \"profile\": ", f);
-    sim_json_string(f, r->costs->name);
-    fputs(",\n      \"clock_ghz\": ", f);
-    sim_json_double(f, r->costs->clock_ghz);
-    fputs(",\n      \"values\": {", f);
-    for (size_t k = 0; k < MMU_NCOSTS; k++) {
-        fputs(k ? ",\n        " : "\n        ", f);
-        sim_json_string(f, mmu_cost_names[k]);
-        fputs(": ", f);
-        sim_json_double(f, r->costs->v[k]);
-    }
-    fputs("\n      }\n    },\n", f);
-    if (r->timeline) {
-        const char *unit;
-        const struct sim_tl_series *s = sim_timeline_series(r->timeline, &unit);
-        fputs("    \"timeline_unit\": ", f);
-        sim_json_string(f, unit);
-        fprintf(f, ",\n    \"timeline_interval\": %" PRIu64 ",\n", s->interval);
-    }
-    fputs("    \"baseline\": ", f);
-    sim_json_string(f, vk_config_name(vk_model_config(r->set->m[r->native_index]), name,
-                                      sizeof(name)));
-    fputs("\n  },\n  \"workload\": {\n    \"kind\": ", f);
-    sim_json_string(f, r->workload_kind ? r->workload_kind : "unknown");
-    fputs(",\n    \"name\": ", f);
-    sim_json_string(f, r->workload_name ? r->workload_name : "");
-    fputs(",\n    \"arch\": ", f);
-    sim_json_string(f, mmu_arch_name(r->set->arch));
-    if (r->workload_extra_json && *r->workload_extra_json)
-        fprintf(f, ",\n    %s", r->workload_extra_json);
-    fputs("\n  },\n  \"results\": [", f);
+int sim_report_extra_u64(struct sim_report *r, const char *key, uint64_t value)
+{
+    return add_extra(r, key, json_object_new_uint64(value));
+}
 
-    bool first = true;
-    for (size_t i = 0; i < r->set->n; i++) {
-        if (r->baseline_only[i])
-            continue;
-        const struct vk_config *cfg = vk_model_config(r->set->m[i]);
-        fputs(first ? "\n    {\n      \"config\": " : ",\n    {\n      \"config\": ", f);
-        first = false;
-        sim_json_string(f, vk_config_name(cfg, name, sizeof(name)));
-        fputs(",\n      \"scheme\": ", f);
-        sim_json_string(f, cfg->scheme->name);
-        fputs(",\n      \"policy\": ", f);
-        sim_json_string(f, cfg->policy.text);
-        fputs(",\n      \"dirty\": ", f);
-        sim_json_string(f, cfg->dirty->name);
-        fprintf(f,
-                ",\n      \"options\": {\"real_prefault\": %u, \"vk_mem_pages\": %" PRIu64
-                ", \"file_cache\": \"%s\", \"inval_every_enter\": %s",
-                cfg->opt.real_prefault, cfg->opt.vk_mem_pages,
-                cfg->opt.file_cache_cold ? "cold" : "warm",
-                cfg->opt.inval_every_enter ? "true" : "false");
-        if (cfg->opt.tlb_on) {
-            const struct mmu_tlb_cfg *t = &cfg->opt.tlb;
-            fputs(", \"tlb\": {\"name\": ", f);
-            sim_json_string(f, t->name);
-            fprintf(f,
-                    ", \"itlb\": [%u, %u], \"dtlb\": [%u, %u], \"stlb\": [%u, %u], "
-                    "\"stlb_hit_cycles\": %u, \"walk_ref_cycles\": %u, \"pwc_entries\": %u}",
-                    t->itlb.entries, t->itlb.ways, t->dtlb.entries, t->dtlb.ways, t->stlb.entries,
-                    t->stlb.ways, t->stlb_hit_cycles, t->walk_ref_cycles, t->pwc_entries);
-        }
-        fputs("},\n      \"counters\": ", f);
-        json_counters(f, vk_counters(r->set->m[i]));
-        fputs(",\n      \"overhead\": ", f);
-        sim_json_double(f, sim_overhead(r, i));
-        if (r->timeline) {
-            const char *unit;
-            const struct sim_tl_series *s = sim_timeline_series(r->timeline, &unit);
-            fputs(",\n      \"timeline\": [", f);
-            for (size_t p = 0; p < s->n; p++) {
-                fprintf(f, "%s\n        {\"end\": %" PRIu64 ", \"counters\": ", p ? "," : "",
-                        s->ends[p]);
-                json_counters(f, &s->c[p * r->set->n + i]);
-                fputs("}", f);
-            }
-            fputs(s->n ? "\n      ]" : "]", f);
-        }
-        fputs("\n    }", f);
-    }
-    fputs(first ? "]\n}\n" : "\n  ]\n}\n", f);
-    return sim_atomic_close(f, tmp, path);
+int sim_report_extra_int(struct sim_report *r, const char *key, int64_t value)
+{
+    return add_extra(r, key, json_object_new_int64(value));
+}
+
+int sim_report_extra_bool(struct sim_report *r, const char *key, bool value)
+{
+    return add_extra(r, key, json_object_new_boolean(value));
+}
+
+int sim_report_extra_string(struct sim_report *r, const char *key, const char *value)
+{
+    return add_extra(r, key, json_object_new_string(value));
+}
+
+void sim_report_fini(struct sim_report *r)
+{
+    json_object_put(r->workload_extra);
+    r->workload_extra = NULL;
 }
 
 int sim_report_csv(const struct sim_report *r, const char *path)

@@ -1,6 +1,6 @@
-/* sim/results_read.c - vkmmu JSON and CSV result files read back into memory.  The JSON reader
- * is a small complete parser (RFC 8259 values into a tree); result files are small (tens of
- * kilobytes), so the whole file is read at once. */
+/* sim/results_read.c - vkmmu JSON and CSV result files read back into memory.  JSON is parsed
+ * by json-c (sim_json_parse) and its tree walked by the names of results_schema.h; CSV is
+ * split by hand (plain fields, one row per configuration).  Result files are read whole. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -9,314 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "results_json.h"
 #include "results_read.h"
-
-/* ---- a JSON tree ---- */
-
-enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
-struct jval {
-    enum jtype t;
-    bool b;
-    double num;
-    const char *numtext; /* the number as written (for exact u64 counters) */
-    size_t numlen;
-    char *str;          /* J_STR */
-    struct jval *items; /* J_ARR / J_OBJ values */
-    char **keys;        /* J_OBJ */
-    size_t n;
-    size_t start, end; /* byte offsets of the value's text */
-};
-
-struct jparser {
-    const char *s;
-    size_t len, pos;
-    char err[160];
-    int depth;
-};
-
-static void jfree(struct jval *v)
-{
-    free(v->str);
-    for (size_t i = 0; i < v->n; i++) {
-        jfree(&v->items[i]);
-        if (v->keys)
-            free(v->keys[i]);
-    }
-    free(v->items);
-    free(v->keys);
-    memset(v, 0, sizeof(*v));
-}
-
-static int jfail(struct jparser *p, const char *fmt, ...)
-{
-    if (!p->err[0]) {
-        char msg[120];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        snprintf(p->err, sizeof(p->err), "byte %zu: %s", p->pos, msg);
-    }
-    return -1;
-}
-
-static void jws(struct jparser *p)
-{
-    while (p->pos < p->len && strchr(" \t\r\n", p->s[p->pos]))
-        p->pos++;
-}
-
-static int jvalue(struct jparser *p, struct jval *v);
-
-static void utf8_put(char *out, size_t *k, unsigned cp)
-{
-    if (cp < 0x80) {
-        out[(*k)++] = (char)cp;
-    } else if (cp < 0x800) {
-        out[(*k)++] = (char)(0xC0 | (cp >> 6));
-        out[(*k)++] = (char)(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out[(*k)++] = (char)(0xE0 | (cp >> 12));
-        out[(*k)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[(*k)++] = (char)(0x80 | (cp & 0x3F));
-    } else {
-        out[(*k)++] = (char)(0xF0 | (cp >> 18));
-        out[(*k)++] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        out[(*k)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[(*k)++] = (char)(0x80 | (cp & 0x3F));
-    }
-}
-
-static int jhex4(struct jparser *p, unsigned *cp)
-{
-    if (p->pos + 4 > p->len)
-        return jfail(p, "truncated \\u escape");
-    *cp = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p->s[p->pos++];
-        unsigned d = (c >= '0' && c <= '9')   ? (unsigned)(c - '0')
-                     : (c >= 'a' && c <= 'f') ? (unsigned)(c - 'a' + 10)
-                     : (c >= 'A' && c <= 'F') ? (unsigned)(c - 'A' + 10)
-                                              : 16;
-        if (d == 16)
-            return jfail(p, "bad \\u escape");
-        *cp = *cp * 16 + d;
-    }
-    return 0;
-}
-
-/* At the opening quote; *out receives a malloc'd UTF-8 string. */
-static int jstring(struct jparser *p, char **out)
-{
-    p->pos++;
-    size_t start = p->pos;
-    while (p->pos < p->len && p->s[p->pos] != '"') {
-        if (p->s[p->pos] == '\\')
-            p->pos++;
-        p->pos++;
-    }
-    if (p->pos >= p->len)
-        return jfail(p, "unterminated string");
-    /* Escapes never lengthen the text (\uXXXX is 6 bytes for at most 4). */
-    char *s = malloc(p->pos - start + 1);
-    if (!s)
-        return jfail(p, "out of memory");
-    size_t k = 0, end = p->pos;
-    p->pos = start;
-    while (p->pos < end) {
-        unsigned char c = (unsigned char)p->s[p->pos++];
-        if (c < 0x20) {
-            free(s);
-            return jfail(p, "control character in a string");
-        }
-        if (c != '\\') {
-            s[k++] = (char)c;
-            continue;
-        }
-        char e = p->s[p->pos++];
-        switch (e) {
-        case '"': s[k++] = '"'; break;
-        case '\\': s[k++] = '\\'; break;
-        case '/': s[k++] = '/'; break;
-        case 'b': s[k++] = '\b'; break;
-        case 'f': s[k++] = '\f'; break;
-        case 'n': s[k++] = '\n'; break;
-        case 'r': s[k++] = '\r'; break;
-        case 't': s[k++] = '\t'; break;
-        case 'u': {
-            unsigned cp;
-            if (jhex4(p, &cp) < 0) {
-                free(s);
-                return -1;
-            }
-            if (cp >= 0xD800 && cp < 0xDC00 && p->pos + 6 <= end && p->s[p->pos] == '\\' &&
-                p->s[p->pos + 1] == 'u') {
-                unsigned lo;
-                p->pos += 2;
-                if (jhex4(p, &lo) < 0) {
-                    free(s);
-                    return -1;
-                }
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            }
-            utf8_put(s, &k, cp);
-            break;
-        }
-        default:
-            free(s);
-            p->pos--;
-            return jfail(p, "bad escape '\\%c'", e);
-        }
-    }
-    s[k] = 0;
-    p->pos = end + 1;
-    *out = s;
-    return 0;
-}
-
-/* Parses `{...}` or `[...]`. */
-static int jcontainer(struct jparser *p, struct jval *v, bool obj)
-{
-    char close = obj ? '}' : ']';
-    size_t cap = 0;
-    v->t = obj ? J_OBJ : J_ARR;
-    p->pos++;
-    if (++p->depth > 64)
-        return jfail(p, "nesting too deep");
-    jws(p);
-    if (p->pos < p->len && p->s[p->pos] == close) {
-        p->pos++;
-        p->depth--;
-        return 0;
-    }
-    for (;;) {
-        if (v->n == cap) {
-            cap = cap ? cap * 2 : 8;
-            struct jval *ni = realloc(v->items, cap * sizeof(*ni));
-            if (!ni)
-                return jfail(p, "out of memory");
-            v->items = ni;
-            if (obj) {
-                char **nk = realloc(v->keys, cap * sizeof(*nk));
-                if (!nk)
-                    return jfail(p, "out of memory");
-                v->keys = nk;
-            }
-        }
-        char *key = NULL;
-        jws(p);
-        if (obj) {
-            if (p->pos >= p->len || p->s[p->pos] != '"')
-                return jfail(p, "expected a member name");
-            if (jstring(p, &key) < 0)
-                return -1;
-            jws(p);
-            if (p->pos >= p->len || p->s[p->pos] != ':') {
-                free(key);
-                return jfail(p, "expected ':'");
-            }
-            p->pos++;
-        }
-        memset(&v->items[v->n], 0, sizeof(v->items[0]));
-        if (obj)
-            v->keys[v->n] = key;
-        v->n++;
-        if (jvalue(p, &v->items[v->n - 1]) < 0)
-            return -1;
-        jws(p);
-        if (p->pos < p->len && p->s[p->pos] == ',') {
-            p->pos++;
-            continue;
-        }
-        if (p->pos < p->len && p->s[p->pos] == close) {
-            p->pos++;
-            p->depth--;
-            return 0;
-        }
-        return jfail(p, "expected ',' or '%c'", close);
-    }
-}
-
-static int jvalue(struct jparser *p, struct jval *v)
-{
-    jws(p);
-    v->start = p->pos;
-    if (p->pos >= p->len)
-        return jfail(p, "unexpected end of file");
-    char c = p->s[p->pos];
-    int rc = 0;
-    if (c == '{' || c == '[') {
-        rc = jcontainer(p, v, c == '{');
-    } else if (c == '"') {
-        v->t = J_STR;
-        rc = jstring(p, &v->str);
-    } else if (!strncmp(p->s + p->pos, "null", 4)) {
-        v->t = J_NULL;
-        p->pos += 4;
-    } else if (!strncmp(p->s + p->pos, "true", 4)) {
-        v->t = J_BOOL;
-        v->b = true;
-        p->pos += 4;
-    } else if (!strncmp(p->s + p->pos, "false", 5)) {
-        v->t = J_BOOL;
-        p->pos += 5;
-    } else if (c == '-' || (c >= '0' && c <= '9')) {
-        char *end;
-        /* The text is not NUL-terminated at the number: strtod stops at the first non-number
-         * character, and the buffer is NUL-terminated at its end. */
-        v->num = strtod(p->s + p->pos, &end);
-        if (end == p->s + p->pos)
-            return jfail(p, "bad number");
-        v->t = J_NUM;
-        v->numtext = p->s + p->pos;
-        v->numlen = (size_t)(end - (p->s + p->pos));
-        p->pos = (size_t)(end - p->s);
-    } else {
-        return jfail(p, "unexpected character '%c'", c);
-    }
-    v->end = p->pos;
-    return rc;
-}
-
-static const struct jval *jget(const struct jval *o, const char *key)
-{
-    if (!o || o->t != J_OBJ)
-        return NULL;
-    for (size_t i = 0; i < o->n; i++)
-        if (!strcmp(o->keys[i], key))
-            return &o->items[i];
-    return NULL;
-}
-
-static const char *jstr(const struct jval *v)
-{
-    return v && v->t == J_STR ? v->str : NULL;
-}
-
-/* A counter value: a JSON integer from 0 to 2^64 - 1, read exactly.  -1 for anything else
- * (a sign, a fraction, an exponent, a value past 2^64 - 1): vkmmu writes plain integers, so
- * such a value is a damaged or edited file, never a number to round or wrap. */
-static int jnum_u64(const struct jval *v, uint64_t *out)
-{
-    if (!v || v->t != J_NUM || !v->numlen)
-        return -1;
-    uint64_t x = 0;
-    for (size_t i = 0; i < v->numlen; i++) {
-        char c = v->numtext[i];
-        if (c < '0' || c > '9' || __builtin_mul_overflow(x, 10, &x) ||
-            __builtin_add_overflow(x, (uint64_t)(c - '0'), &x))
-            return -1;
-    }
-    *out = x;
-    return 0;
-}
-
-/* ---- file helpers ---- */
+#include "results_schema.h"
 
 static char *xstrdup(const char *s)
 {
     return strdup(s ? s : "");
 }
+
+/* ---- file helpers ---- */
 
 char *rr_workload_label(const char *path)
 {
@@ -404,154 +106,326 @@ void rr_file_fini(struct rr_file *f)
     memset(f, 0, sizeof(*f));
 }
 
-/* Fills c from a "counters" object.  NULL, or the value that is not a counter. */
-static const struct jval *counters_from(const struct jval *o, uint64_t *c)
+/* ---- where a value is in the text ----
+ * json-c keeps no offsets of values, but an error about a value names its byte offset and
+ * shows its text as written, and json-c reads an integer past 2^64 - 1 as 2^64 - 1, so a
+ * counter of that value is checked against its text.  The text has been parsed by json-c
+ * already: walking it needs no error checks (strings are skipped with their escapes,
+ * brackets matched). */
+
+/* One step of a path from the root: the member key, or (key NULL) the element index. */
+struct json_step {
+    const char *key;
+    size_t index;
+};
+#define JSON_PATH_MAX 6 /* results, [i], timeline, [p], counters, COUNTER */
+
+static size_t skip_space(const char *t, size_t i)
 {
-    memset(c, 0, sizeof(uint64_t) * MMU_NCOUNTERS);
-    for (size_t i = 0; o && o->t == J_OBJ && i < o->n; i++) {
-        int k = mmu_counter_find(o->keys[i]);
-        if (k >= 0 && jnum_u64(&o->items[i], &c[k]) < 0)
-            return &o->items[i];
-    }
-    return NULL;
+    while (t[i] && strchr(" \t\r\n", t[i]))
+        i++;
+    return i;
 }
 
-/* Writes "FILE: byte N: counter value 'X' is not an integer from 0 to 2^64 - 1" into err
- * (a value over 64 characters is shown as its first 64 and "..."). */
-static void bad_counter(const struct rr_file *f, const char *text, const struct jval *v,
-                        char *err, size_t errlen)
+/* The offset just past the value at i. */
+static size_t skip_value(const char *t, size_t i)
 {
-    int n = (int)(v->end - v->start);
-    snprintf(err, errlen,
-             "%s: byte %zu: counter value '%.*s%s' is not an integer from 0 to "
-             "18446744073709551615",
-             f->path, v->start, n > 64 ? 64 : n, text + v->start, n > 64 ? "..." : "");
+    int depth = 0;
+    do {
+        if (t[i] == '"') {
+            for (i++; t[i] && t[i] != '"'; i++)
+                if (t[i] == '\\' && t[i + 1])
+                    i++;
+            i += t[i] ? 1 : 0;
+        } else if (t[i] == '{' || t[i] == '[') {
+            depth++, i++;
+        } else if (t[i] == '}' || t[i] == ']') {
+            depth--, i++;
+        } else if (depth == 0) {
+            while (t[i] && !strchr(",]} \t\r\n", t[i]))
+                i++;
+        } else {
+            i++;
+        }
+    } while (depth > 0 && t[i]);
+    return i;
+}
+
+/* The offset of the value of member key of the object at i (the last of equal names, as
+ * json-c keeps), or SIZE_MAX. */
+static size_t member_at(const char *t, size_t i, const char *key)
+{
+    size_t found = SIZE_MAX, keylen = strlen(key);
+    if (t[i] != '{')
+        return SIZE_MAX;
+    for (i = skip_space(t, i + 1); t[i] == '"';) {
+        size_t name = i + 1, after = skip_value(t, i);
+        bool match = after - name - 1 == keylen && !memcmp(t + name, key, keylen);
+        i = skip_space(t, skip_space(t, after) + 1); /* past ':' */
+        if (match)
+            found = i;
+        i = skip_space(t, skip_value(t, i));
+        if (t[i] == ',')
+            i = skip_space(t, i + 1);
+    }
+    return found;
+}
+
+static size_t element_at(const char *t, size_t i, size_t index)
+{
+    if (t[i] != '[')
+        return SIZE_MAX;
+    i = skip_space(t, i + 1);
+    for (size_t k = 0; k < index && t[i] && t[i] != ']'; k++) {
+        i = skip_space(t, skip_value(t, i));
+        if (t[i] == ',')
+            i = skip_space(t, i + 1);
+    }
+    return t[i] && t[i] != ']' ? i : SIZE_MAX;
+}
+
+static size_t value_offset(const char *text, const struct json_step *path, size_t n)
+{
+    size_t i = skip_space(text, 0);
+    for (size_t k = 0; k < n && i != SIZE_MAX; k++)
+        i = path[k].key ? member_at(text, i, path[k].key) : element_at(text, i, path[k].index);
+    return i;
 }
 
 /* ---- JSON result files ---- */
 
+struct json_reader {
+    struct rr_file *f;
+    const char *text; /* the file, for value_offset */
+    char *err;
+    size_t errlen;
+};
+
+/* Writes "FILE: byte N: MESSAGE" into err (without "byte N: " when the value at path cannot
+ * be found) and returns -1. */
+static int fail_at(const struct json_reader *jr, const struct json_step *path, size_t n,
+                   const char *fmt, ...)
+{
+    char msg[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    size_t at = value_offset(jr->text, path, n);
+    if (at == SIZE_MAX)
+        snprintf(jr->err, jr->errlen, "%s: %s", jr->f->path, msg);
+    else
+        snprintf(jr->err, jr->errlen, "%s: byte %zu: %s", jr->f->path, at, msg);
+    return -1;
+}
+
+static int out_of_memory(const struct json_reader *jr)
+{
+    snprintf(jr->err, jr->errlen, "%s: out of memory", jr->f->path);
+    return -1;
+}
+
+static struct json_object *member(struct json_object *o, const char *key)
+{
+    struct json_object *v = NULL;
+    if (json_object_is_type(o, json_type_object))
+        json_object_object_get_ex(o, key, &v);
+    return v;
+}
+
+static const char *member_string(struct json_object *o, const char *key)
+{
+    struct json_object *v = member(o, key);
+    return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+static bool is_number(struct json_object *v)
+{
+    return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
+}
+
+/* A counter value: a JSON integer from 0 to 2^64 - 1, read exactly.  -1 for anything else
+ * (a sign, a fraction, an exponent, a value past 2^64 - 1): vkmmu writes plain integers, so
+ * such a value is a damaged or edited file, never a number to round or wrap.  The message
+ * shows the value as written (its first 64 characters and "..." when longer). */
+static int read_counter(const struct json_reader *jr, struct json_object *v,
+                        const struct json_step *path, size_t n, uint64_t *out)
+{
+    static const char max[] = "18446744073709551615";
+    bool ok = json_object_is_type(v, json_type_int) && json_object_get_int64(v) >= 0;
+    uint64_t x = ok ? json_object_get_uint64(v) : 0;
+    size_t at = SIZE_MAX;
+    if (!ok || x == UINT64_MAX) {
+        at = value_offset(jr->text, path, n);
+        ok = ok && (at == SIZE_MAX || (!strncmp(jr->text + at, max, sizeof max - 1) &&
+                                       !isdigit((unsigned char)jr->text[at + sizeof max - 1])));
+    }
+    if (ok) {
+        *out = x;
+        return 0;
+    }
+    const char *shown = at == SIZE_MAX ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN)
+                                       : jr->text + at;
+    int len = at == SIZE_MAX ? (int)strlen(shown) : (int)(skip_value(jr->text, at) - at);
+    return fail_at(jr, path, n, "counter value '%.*s%s' is not an integer from 0 to %s",
+                   len > 64 ? 64 : len, shown, len > 64 ? "..." : "", max);
+}
+
+/* Fills c from a "counters" object at path[0..n): known names only, the others read as 0. */
+static int read_counters(const struct json_reader *jr, struct json_object *o,
+                         struct json_step *path, size_t n, uint64_t *c)
+{
+    memset(c, 0, sizeof(uint64_t) * MMU_NCOUNTERS);
+    json_object_object_foreach(o, key, value)
+    {
+        int k = mmu_counter_find(key);
+        path[n] = (struct json_step){key, 0};
+        if (k >= 0 && read_counter(jr, value, path, n + 1, &c[k]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* meta.command_line's strings joined by spaces. */
+static char *command_line(struct json_object *argv)
+{
+    size_t n = json_object_is_type(argv, json_type_array) ? json_object_array_length(argv) : 0;
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)json_object_get_string_len(json_object_array_get_idx(argv, i)) + 1;
+    char *s = calloc(1, len), *end = s;
+    for (size_t i = 0; s && i < n; i++) {
+        struct json_object *arg = json_object_array_get_idx(argv, i);
+        if (i)
+            *end++ = ' ';
+        if (json_object_is_type(arg, json_type_string))
+            end = stpcpy(end, json_object_get_string(arg));
+    }
+    return s;
+}
+
+static int read_meta(const struct json_reader *jr, struct json_object *meta)
+{
+    struct rr_file *f = jr->f;
+    struct json_object *costs = member(meta, SIM_KEY_COSTS);
+    struct json_object *values = member(costs, SIM_KEY_COSTS_VALUES);
+    f->version = xstrdup(member_string(meta, SIM_KEY_VERSION));
+    f->git_commit = xstrdup(member_string(meta, SIM_KEY_GIT_COMMIT));
+    f->command_line = command_line(member(meta, SIM_KEY_COMMAND_LINE));
+    f->cost_profile = xstrdup(member_string(costs, SIM_KEY_COSTS_PROFILE));
+    f->has_costs = json_object_is_type(values, json_type_object);
+    for (size_t k = 0; f->has_costs && k < MMU_NCOSTS; k++) {
+        struct json_object *v = member(values, mmu_cost_names[k]);
+        f->has_costs = is_number(v);
+        f->costs[k] = json_object_get_double(v);
+    }
+    const char *unit = member_string(meta, SIM_KEY_TIMELINE_UNIT);
+    if (!unit)
+        unit = member_string(meta, SIM_KEY_OLD_INTERVAL_UNIT);
+    if (!unit)
+        unit = member_string(member(meta, SIM_KEY_OLD_INTERVAL), SIM_KEY_OLD_INTERVAL_UNIT_MEMBER);
+    if (unit && !(f->timeline_unit = strdup(unit)))
+        return out_of_memory(jr);
+    return f->version && f->git_commit && f->command_line && f->cost_profile ? 0
+                                                                              : out_of_memory(jr);
+}
+
+/* The result's "timeline" array (path: the result's, with room for 4 more steps). */
+static int read_timeline(const struct json_reader *jr, struct json_object *timeline,
+                         struct json_step *path, struct rr_result *r)
+{
+    size_t n = json_object_is_type(timeline, json_type_array) ? json_object_array_length(timeline)
+                                                              : 0;
+    if (!n)
+        return 0;
+    if (!(r->timeline = calloc(n, sizeof(*r->timeline))))
+        return out_of_memory(jr);
+    path[2] = (struct json_step){SIM_KEY_TIMELINE, 0};
+    for (size_t p = 0; p < n; p++) {
+        struct json_object *point = json_object_array_get_idx(timeline, p);
+        struct json_object *end = member(point, SIM_KEY_TIMELINE_END);
+        struct json_object *counters = member(point, SIM_KEY_COUNTERS);
+        path[3] = (struct json_step){NULL, p};
+        if (!is_number(end) || !json_object_is_type(counters, json_type_object))
+            return fail_at(jr, path, 4,
+                           "timeline point lacks a numeric \"" SIM_KEY_TIMELINE_END
+                           "\" and \"" SIM_KEY_COUNTERS "\"");
+        r->timeline[p].end = json_object_get_double(end);
+        path[4] = (struct json_step){SIM_KEY_COUNTERS, 0};
+        if (read_counters(jr, counters, path, 5, r->timeline[p].c) < 0)
+            return -1;
+    }
+    r->ntimeline = n;
+    return 0;
+}
+
+static int read_result(const struct json_reader *jr, struct json_object *e, size_t i)
+{
+    struct rr_file *f = jr->f;
+    struct json_step path[JSON_PATH_MAX] = {{SIM_KEY_RESULTS, 0}, {NULL, i}};
+    const char *scheme = member_string(e, SIM_KEY_SCHEME);
+    const char *policy = member_string(e, SIM_KEY_POLICY);
+    const char *dirty = member_string(e, SIM_KEY_DIRTY);
+    struct json_object *counters = member(e, SIM_KEY_COUNTERS), *options;
+    if (!scheme || !policy || !dirty || !json_object_is_type(counters, json_type_object))
+        return fail_at(jr, path, 2, "result %zu lacks scheme, policy, dirty or counters", i);
+    struct rr_result *r = &f->r[f->n++];
+    r->workload = xstrdup(f->workload);
+    r->scheme = xstrdup(scheme);
+    r->policy = xstrdup(policy);
+    r->dirty = xstrdup(dirty);
+    /* For duplicate detection: the options as compact JSON text, "" when absent. */
+    r->options = xstrdup(json_object_object_get_ex(e, SIM_KEY_OPTIONS, &options)
+                             ? json_object_to_json_string_ext(options, JSON_C_TO_STRING_PLAIN)
+                             : "");
+    if (!r->workload || !r->scheme || !r->policy || !r->dirty || !r->options)
+        return out_of_memory(jr);
+    path[2] = (struct json_step){SIM_KEY_COUNTERS, 0};
+    if (read_counters(jr, counters, path, 3, r->c) < 0)
+        return -1;
+    struct json_object *overhead = member(e, SIM_KEY_OVERHEAD);
+    r->overhead = is_number(overhead) ? json_object_get_double(overhead) : NAN;
+    return read_timeline(jr, member(e, SIM_KEY_TIMELINE), path, r);
+}
+
+static int read_json(const struct json_reader *jr, struct json_object *root)
+{
+    struct rr_file *f = jr->f;
+    struct json_object *meta = member(root, SIM_KEY_META);
+    struct json_object *results = member(root, SIM_KEY_RESULTS);
+    const char *tool = member_string(meta, SIM_KEY_TOOL);
+    if (!tool || strcmp(tool, SIM_RESULTS_TOOL) || !json_object_is_type(results, json_type_array)) {
+        snprintf(jr->err, jr->errlen,
+                 "%s: not a vkmmu result file (no " SIM_KEY_META "." SIM_KEY_TOOL
+                 " \"" SIM_RESULTS_TOOL "\" and " SIM_KEY_RESULTS " array)",
+                 f->path);
+        return -1;
+    }
+    if (read_meta(jr, meta) < 0)
+        return -1;
+    const char *name = member_string(member(root, SIM_KEY_WORKLOAD), SIM_KEY_WORKLOAD_NAME);
+    f->workload = rr_workload_label(name && *name ? name : f->path);
+    size_t n = json_object_array_length(results);
+    f->r = calloc(n ? n : 1, sizeof(*f->r));
+    if (!f->r || !f->workload)
+        return out_of_memory(jr);
+    for (size_t i = 0; i < n; i++)
+        if (read_result(jr, json_object_array_get_idx(results, i), i) < 0)
+            return -1;
+    return 0;
+}
+
 static int load_json(struct rr_file *f, const char *text, size_t len, char *err, size_t errlen)
 {
-    struct jparser p = {.s = text, .len = len};
-    struct jval root = {0};
-    int rc = -1;
-    if (jvalue(&p, &root) < 0) {
-        snprintf(err, errlen, "%s: not valid JSON: %s", f->path, p.err);
-        goto out;
+    char why[160];
+    struct json_object *root = sim_json_parse(text, len, why, sizeof why);
+    if (!root) {
+        snprintf(err, errlen, "%s: not valid JSON: %s", f->path, why);
+        return -1;
     }
-    jws(&p);
-    if (p.pos != len) {
-        snprintf(err, errlen, "%s: not valid JSON: byte %zu: text after the value", f->path, p.pos);
-        goto out;
-    }
-    const struct jval *meta = jget(&root, "meta"), *results = jget(&root, "results");
-    const char *tool = jstr(jget(meta, "tool"));
-    if (!tool || strcmp(tool, "vkmmu") || !results || results->t != J_ARR) {
-        snprintf(err, errlen,
-                 "%s: not a vkmmu result file (no meta.tool \"vkmmu\" and results array)", f->path);
-        goto out;
-    }
-    f->version = xstrdup(jstr(jget(meta, "version")));
-    f->git_commit = xstrdup(jstr(jget(meta, "git_commit")));
-    const struct jval *cl = jget(meta, "command_line");
-    size_t cllen = 1;
-    for (size_t i = 0; cl && cl->t == J_ARR && i < cl->n; i++)
-        cllen += (jstr(&cl->items[i]) ? strlen(cl->items[i].str) : 0) + 1;
-    f->command_line = calloc(1, cllen);
-    for (size_t i = 0; f->command_line && cl && cl->t == J_ARR && i < cl->n; i++) {
-        if (i)
-            strcat(f->command_line, " ");
-        if (jstr(&cl->items[i]))
-            strcat(f->command_line, cl->items[i].str);
-    }
-    const struct jval *costs = jget(meta, "costs");
-    f->cost_profile = xstrdup(jstr(jget(costs, "profile")));
-    const struct jval *vals = jget(costs, "values");
-    if (vals && vals->t == J_OBJ) {
-        f->has_costs = true;
-        for (size_t k = 0; k < MMU_NCOSTS; k++) {
-            const struct jval *x = jget(vals, mmu_cost_names[k]);
-            if (!x || x->t != J_NUM)
-                f->has_costs = false;
-            else
-                f->costs[k] = x->num;
-        }
-    }
-    const char *unit = jstr(jget(meta, "timeline_unit"));
-    if (!unit)
-        unit = jstr(jget(meta, "interval_unit"));
-    if (!unit)
-        unit = jstr(jget(jget(meta, "interval"), "unit"));
-    if (unit)
-        f->timeline_unit = xstrdup(unit);
-    const char *wname = jstr(jget(jget(&root, "workload"), "name"));
-    f->workload = rr_workload_label(wname && *wname ? wname : f->path);
-
-    f->r = calloc(results->n ? results->n : 1, sizeof(*f->r));
-    if (!f->r || !f->version || !f->git_commit || !f->command_line || !f->cost_profile ||
-        !f->workload) {
-        snprintf(err, errlen, "%s: out of memory", f->path);
-        goto out;
-    }
-    for (size_t i = 0; i < results->n; i++) {
-        const struct jval *e = &results->items[i];
-        struct rr_result *r = &f->r[f->n];
-        const char *sch = jstr(jget(e, "scheme")), *pol = jstr(jget(e, "policy")),
-                   *dir = jstr(jget(e, "dirty"));
-        const struct jval *ctrs = jget(e, "counters");
-        if (!sch || !pol || !dir || !ctrs || ctrs->t != J_OBJ) {
-            snprintf(err, errlen,
-                     "%s: byte %zu: result %zu lacks scheme, policy, dirty or counters", f->path,
-                     e->start, i);
-            goto out;
-        }
-        f->n++;
-        r->workload = xstrdup(f->workload);
-        r->scheme = xstrdup(sch);
-        r->policy = xstrdup(pol);
-        r->dirty = xstrdup(dir);
-        const struct jval *opt = jget(e, "options");
-        r->options = opt ? strndup(text + opt->start, opt->end - opt->start) : xstrdup("");
-        const struct jval *bad = counters_from(ctrs, r->c);
-        if (bad) {
-            bad_counter(f, text, bad, err, errlen);
-            goto out;
-        }
-        const struct jval *ov = jget(e, "overhead");
-        r->overhead = ov && ov->t == J_NUM ? ov->num : NAN;
-        const struct jval *tl = jget(e, "timeline");
-        if (tl && tl->t == J_ARR && tl->n) {
-            r->timeline = calloc(tl->n, sizeof(*r->timeline));
-            if (!r->timeline) {
-                snprintf(err, errlen, "%s: out of memory", f->path);
-                goto out;
-            }
-            for (size_t k = 0; k < tl->n; k++) {
-                const struct jval *pt = &tl->items[k], *end = jget(pt, "end");
-                const struct jval *pc = jget(pt, "counters");
-                if (!end || end->t != J_NUM || !pc || pc->t != J_OBJ) {
-                    snprintf(
-                        err, errlen,
-                        "%s: byte %zu: timeline point lacks a numeric \"end\" and \"counters\"",
-                        f->path, pt->start);
-                    goto out;
-                }
-                r->timeline[k].end = end->num;
-                if ((bad = counters_from(pc, r->timeline[k].c)) != NULL) {
-                    bad_counter(f, text, bad, err, errlen);
-                    goto out;
-                }
-            }
-            r->ntimeline = tl->n;
-        }
-        if (!r->workload || !r->scheme || !r->policy || !r->dirty || !r->options) {
-            snprintf(err, errlen, "%s: out of memory", f->path);
-            goto out;
-        }
-    }
-    rc = 0;
-out:
-    jfree(&root);
+    struct json_reader jr = {f, text, err, errlen};
+    int rc = read_json(&jr, root);
+    json_object_put(root);
     return rc;
 }
 
@@ -575,13 +449,97 @@ static size_t csv_split(char *line, char **fields, size_t max)
     return n;
 }
 
+#define CSV_MAX_FIELDS 256
+
+/* The header row: which column holds what (-1: none). */
+struct csv_columns {
+    size_t n;
+    int scheme, policy, dirty, overhead, workload;
+    int counter[CSV_MAX_FIELDS]; /* the mmu counter of each column, or -1 */
+};
+
+static int csv_header(struct csv_columns *cols, char **fields, size_t n, const char *path,
+                      char *err, size_t errlen)
+{
+    *cols = (struct csv_columns){
+        .n = n, .scheme = -1, .policy = -1, .dirty = -1, .overhead = -1, .workload = -1};
+    for (size_t k = 0; k < n; k++) {
+        int *role = !strcmp(fields[k], SIM_KEY_SCHEME)     ? &cols->scheme
+                    : !strcmp(fields[k], SIM_KEY_POLICY)   ? &cols->policy
+                    : !strcmp(fields[k], SIM_KEY_DIRTY)    ? &cols->dirty
+                    : !strcmp(fields[k], SIM_KEY_OVERHEAD) ? &cols->overhead
+                    : !strcmp(fields[k], "workload")       ? &cols->workload
+                                                           : NULL;
+        if (role)
+            *role = (int)k;
+        cols->counter[k] = mmu_counter_find(fields[k]);
+    }
+    if (cols->scheme < 0 || cols->policy < 0 || cols->dirty < 0) {
+        snprintf(err, errlen, "%s:1: not a vkmmu result file (no scheme, policy and dirty columns)",
+                 path);
+        return -1;
+    }
+    return 0;
+}
+
+/* Fills r from a data row of cols->n fields. */
+static int csv_row(struct rr_file *f, struct rr_result *r, const struct csv_columns *cols,
+                   char **fields, size_t lineno, char *err, size_t errlen)
+{
+    const char *wl = cols->workload >= 0 && *fields[cols->workload] ? fields[cols->workload]
+                                                                    : f->workload;
+    r->workload = xstrdup(wl);
+    r->scheme = xstrdup(fields[cols->scheme]);
+    r->policy = xstrdup(fields[cols->policy]);
+    r->dirty = xstrdup(fields[cols->dirty]);
+    r->options = xstrdup("");
+    if (!r->workload || !r->scheme || !r->policy || !r->dirty || !r->options) {
+        snprintf(err, errlen, "%s: out of memory", f->path);
+        return -1;
+    }
+    for (size_t k = 0; k < cols->n; k++) {
+        if (cols->counter[k] < 0)
+            continue;
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(fields[k], &end, 10);
+        /* strtoull takes a sign and wraps "-1" round to 2^64 - 1: digits only */
+        if (!isdigit((unsigned char)fields[k][0]) || *end || errno) {
+            snprintf(err, errlen, "%s:%zu: column %zu: expected an integer counter, got '%s'",
+                     f->path, lineno, k + 1, fields[k]);
+            return -1;
+        }
+        r->c[cols->counter[k]] = v;
+    }
+    r->overhead = NAN;
+    if (cols->overhead >= 0 && *fields[cols->overhead]) {
+        char *end;
+        double v = strtod(fields[cols->overhead], &end);
+        if (end != fields[cols->overhead] && !*end)
+            r->overhead = v;
+    }
+    return 0;
+}
+
+/* Room for one more result in f->r; -1 when out of memory. */
+static int csv_grow(struct rr_file *f, size_t *cap)
+{
+    if (f->n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    struct rr_result *nr = realloc(f->r, ncap * sizeof(*nr));
+    if (!nr)
+        return -1;
+    f->r = nr;
+    *cap = ncap;
+    return 0;
+}
+
 static int load_csv(struct rr_file *f, char *text, char *err, size_t errlen)
 {
-    enum { MAXF = 256 };
-    char *fields[MAXF];
-    int col_scheme = -1, col_policy = -1, col_dirty = -1, col_overhead = -1, col_wl = -1;
-    int ctr_of[MAXF];
-    size_t ncols = 0, lineno = 0, cap = 0;
+    char *fields[CSV_MAX_FIELDS];
+    struct csv_columns cols = {0};
+    size_t lineno = 0, cap = 0;
     f->workload = rr_workload_label(f->path);
     if (!f->workload) {
         snprintf(err, errlen, "%s: out of memory", f->path);
@@ -590,87 +548,37 @@ static int load_csv(struct rr_file *f, char *text, char *err, size_t errlen)
     char *save = NULL;
     for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         lineno++;
-        size_t L = strlen(line);
-        if (L && line[L - 1] == '\r')
-            line[--L] = 0;
-        if (!L)
+        size_t len = strlen(line);
+        if (len && line[len - 1] == '\r')
+            line[--len] = 0;
+        if (!len)
             continue;
-        size_t n = csv_split(line, fields, MAXF);
-        if (n > MAXF) {
-            snprintf(err, errlen, "%s:%zu: more than %d columns", f->path, lineno, MAXF);
+        size_t n = csv_split(line, fields, CSV_MAX_FIELDS);
+        if (n > CSV_MAX_FIELDS) {
+            snprintf(err, errlen, "%s:%zu: more than %d columns", f->path, lineno,
+                     CSV_MAX_FIELDS);
             return -1;
         }
-        if (!ncols) {
-            ncols = n;
-            for (size_t k = 0; k < n; k++) {
-                ctr_of[k] = mmu_counter_find(fields[k]);
-                if (!strcmp(fields[k], "scheme"))
-                    col_scheme = (int)k;
-                else if (!strcmp(fields[k], "policy"))
-                    col_policy = (int)k;
-                else if (!strcmp(fields[k], "dirty"))
-                    col_dirty = (int)k;
-                else if (!strcmp(fields[k], "overhead"))
-                    col_overhead = (int)k;
-                else if (!strcmp(fields[k], "workload"))
-                    col_wl = (int)k;
-            }
-            if (col_scheme < 0 || col_policy < 0 || col_dirty < 0) {
-                snprintf(err, errlen,
-                         "%s:1: not a vkmmu result file (no scheme, policy and dirty columns)",
-                         f->path);
+        if (!cols.n) {
+            if (csv_header(&cols, fields, n, f->path, err, errlen) < 0)
                 return -1;
-            }
             continue;
         }
-        if (n != ncols) {
+        if (n != cols.n) {
             snprintf(err, errlen, "%s:%zu: %zu fields, the header has %zu", f->path, lineno, n,
-                     ncols);
+                     cols.n);
             return -1;
         }
-        if (f->n == cap) {
-            cap = cap ? cap * 2 : 16;
-            struct rr_result *nr = realloc(f->r, cap * sizeof(*nr));
-            if (!nr) {
-                snprintf(err, errlen, "%s: out of memory", f->path);
-                return -1;
-            }
-            f->r = nr;
-        }
-        struct rr_result *r = &f->r[f->n++];
-        memset(r, 0, sizeof(*r));
-        r->workload = xstrdup(col_wl >= 0 && *fields[col_wl] ? fields[col_wl] : f->workload);
-        r->scheme = xstrdup(fields[col_scheme]);
-        r->policy = xstrdup(fields[col_policy]);
-        r->dirty = xstrdup(fields[col_dirty]);
-        r->options = xstrdup("");
-        if (!r->workload || !r->scheme || !r->policy || !r->dirty || !r->options) {
+        if (csv_grow(f, &cap) < 0) {
             snprintf(err, errlen, "%s: out of memory", f->path);
             return -1;
         }
-        for (size_t k = 0; k < n; k++) {
-            if (ctr_of[k] < 0)
-                continue;
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(fields[k], &end, 10);
-            /* strtoull takes a sign and wraps "-1" round to 2^64 - 1: digits only */
-            if (!isdigit((unsigned char)fields[k][0]) || *end || errno) {
-                snprintf(err, errlen, "%s:%zu: column %zu: expected an integer counter, got '%s'",
-                         f->path, lineno, k + 1, fields[k]);
-                return -1;
-            }
-            r->c[ctr_of[k]] = v;
-        }
-        r->overhead = NAN;
-        if (col_overhead >= 0 && *fields[col_overhead]) {
-            char *end;
-            double v = strtod(fields[col_overhead], &end);
-            if (end != fields[col_overhead] && !*end)
-                r->overhead = v;
-        }
+        struct rr_result *r = &f->r[f->n++];
+        memset(r, 0, sizeof(*r));
+        if (csv_row(f, r, &cols, fields, lineno, err, errlen) < 0)
+            return -1;
     }
-    if (!ncols) {
+    if (!cols.n) {
         snprintf(err, errlen, "%s: empty file: not a vkmmu result file", f->path);
         return -1;
     }

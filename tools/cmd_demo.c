@@ -16,13 +16,30 @@
 
 #include "sim.h"
 #include "tools.h"
+#include "results_json.h"
 #include "results_read.h"
+#include "results_schema.h"
 
 #define DEMO_SCHEMES "native, vpt-1.10, vpt, ept"
 #define DEMO_POLICIES "none, dfly, dfly2010, linux-fa, window:16, seq, ptpage"
 #define DEMO_WINDOWS "1, 2, 4, 8, 32, 64"
 #define DEMO_DIRTY "strict, eager"
 #define DEMO_INTERVAL "1000000"
+
+enum { DEMO_OUTPUT = 1, DEMO_JOBS, DEMO_GUESTS, DEMO_BUSYBOX, DEMO_HELP };
+
+static const struct opt demo_options[] = {
+    {NULL, 'o', "DIR", "output folder (default: vkmmu-demo in the current directory)", DEMO_OUTPUT},
+    {NULL, 'j', "N", "workloads run at once (default: the number of CPUs)", DEMO_JOBS},
+    {"guests", 0, "DIR", "the built guests (default: guests/ next to this binary's cli/)",
+     DEMO_GUESTS},
+    {"busybox", 0, "PATH", "an i386 static busybox (default /bin/busybox; skipped if absent)",
+     DEMO_BUSYBOX},
+    {"help", 'h', NULL, "this text", DEMO_HELP},
+    OPT_END,
+};
+static const struct opt *const demo_tables[] = {demo_options, NULL};
+#define DEMO_HELP_COLUMN 18
 
 static void demo_usage(FILE *out)
 {
@@ -34,14 +51,10 @@ static void demo_usage(FILE *out)
           "results.json and figures/ (PDF and PNG of every `vkmmu plot` kind) into DIR.\n"
           "Re-running with the same -o DIR resumes: finished workloads are not run again.\n"
           "\n"
-          "options:\n"
-          "  -o DIR          output folder (default: vkmmu-demo in the current directory)\n"
-          "  -j N            workloads run at once (default: the number of CPUs)\n"
-          "  --guests DIR    the built guests (default: guests/ next to this binary's cli/)\n"
-          "  --busybox PATH  an i386 static busybox (default /bin/busybox; skipped if absent)\n"
-          "  -h, --help      this text\n"
-          "exit status: 0 success, 1 a step failed, 2 bad usage\n",
+          "options:\n",
           out);
+    opt_usage_at(demo_tables, DEMO_HELP_COLUMN, out);
+    fputs("exit status: 0 success, 1 a step failed, 2 bad usage\n", out);
 }
 
 #define DEMO_FIG_POLICIES "none,dfly,dfly2010,linux-fa,window:16,seq,ptpage"
@@ -257,7 +270,8 @@ static int write_spec(const char *dir, const char *guests, const char *busybox, 
     return n;
 }
 
-/* results.json: every cell's JSON in one array, in cell order. */
+/* results.json: every cell's JSON in one array, in cell order, each as its own file writes it:
+ * {"tool": "vkmmu demo", "version", "git_commit", "workloads": [FILE...]} (results_schema.h). */
 static int collect_json(const char *dir)
 {
     char out[PATH_MAX + 32], tmp[PATH_MAX + 40];
@@ -266,35 +280,28 @@ static int collect_json(const char *dir)
     struct strlist cells = {0};
     if (cell_jsons(dir, &cells) < 0)
         return -1;
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        sl_free_all(&cells);
-        return -1;
-    }
-    fputs("{\n\"tool\": \"vkmmu demo\",\n\"version\": ", f);
-    sim_json_string(f, VKMMU_VERSION);
-    fputs(",\n\"git_commit\": ", f);
-    sim_json_string(f, VKMMU_GIT_COMMIT);
-    fputs(",\n\"workloads\": [\n", f);
-    int rc = 0;
-    for (size_t i = 0; i < cells.n; i++) {
-        FILE *c = fopen(cells.v[i], "r");
-        if (!c) {
+    struct json_object *root = json_object_new_object();
+    struct json_object *members[] = {
+        json_object_new_string(SIM_DEMO_TOOL), json_object_new_string(VKMMU_VERSION),
+        json_object_new_string(VKMMU_GIT_COMMIT), sim_results_files_array(cells.v, cells.n)};
+    static const char *const keys[] = {SIM_KEY_TOOL, SIM_KEY_VERSION, SIM_KEY_GIT_COMMIT,
+                                       SIM_KEY_DEMO_WORKLOADS};
+    int rc = root ? 0 : -1;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!members[i] || rc < 0 || json_object_object_add(root, keys[i], members[i]) < 0) {
+            json_object_put(members[i]);
             rc = -1;
-            continue;
         }
-        if (i)
-            fputs(",\n", f);
-        char buf[65536];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof buf, c)) > 0)
-            if (fwrite(buf, 1, n, f) != n)
-                rc = -1;
-        fclose(c);
+    FILE *f = rc == 0 ? fopen(tmp, "w") : NULL;
+    if (f) {
+        sim_json_layout_flat(root);
+        rc = sim_json_write(f, root);
+        if (fclose(f) != 0)
+            rc = -1;
     }
+    json_object_put(root);
     sl_free_all(&cells);
-    fputs("]\n}\n", f);
-    if (fclose(f) != 0 || rc < 0 || rename(tmp, out) != 0)
+    if (!f || rc < 0 || rename(tmp, out) != 0)
         return -1;
     return 0;
 }
@@ -354,114 +361,181 @@ static void summary(const char *csv)
     rr_file_fini(&rf);
 }
 
-int cmd_demo(int argc, char **argv)
-{
-    const char *out = "vkmmu-demo", *jobs = NULL, *busybox = "/bin/busybox";
-    char guests[PATH_MAX] = "";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            demo_usage(stdout);
-            return VKMMU_EXIT_OK;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "vkmmu demo: %s: %s\n", a,
-                    strncmp(a, "-", 1) ? "unexpected argument" : "missing value");
-            return VKMMU_EXIT_USAGE;
-        }
-        if ((!strcmp(a, "-o") || !strcmp(a, "--guests")) && strlen(argv[i + 1]) >= PATH_MAX) {
-            /* both are copied into PATH_MAX bytes (and no longer path can be opened) */
-            fprintf(stderr, "vkmmu demo: %s: path of %zu characters is too long (at most %d)\n",
-                    a, strlen(argv[i + 1]), PATH_MAX - 1);
-            return VKMMU_EXIT_USAGE;
-        }
-        if (!strcmp(a, "-o"))
-            out = argv[++i];
-        else if (!strcmp(a, "-j"))
-            jobs = argv[++i];
-        else if (!strcmp(a, "--guests"))
-            snprintf(guests, sizeof guests, "%s", argv[++i]);
-        else if (!strcmp(a, "--busybox"))
-            busybox = argv[++i];
-        else {
-            fprintf(stderr, "vkmmu demo: unknown option '%s' (see vkmmu demo --help)\n", a);
-            return VKMMU_EXIT_USAGE;
-        }
-    }
-    if (!guests[0] && default_guests(guests, sizeof guests) < 0) {
-        fprintf(stderr, "vkmmu demo: cannot find the guests: give --guests DIR\n");
-        return VKMMU_EXIT_USAGE;
-    }
-    char dir[PATH_MAX], gabs[PATH_MAX];
-    if (mkdir_p(out) < 0 || !realpath(out, dir)) {
-        fprintf(stderr, "vkmmu demo: %s: %s\n", out, strerror(errno));
-        return VKMMU_EXIT_FAILED;
-    }
-    if (!realpath(guests, gabs)) {
-        fprintf(stderr, "vkmmu demo: --guests %s: %s\n", guests, strerror(errno));
-        return VKMMU_EXIT_USAGE;
-    }
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+/* The command line of vkmmu demo. */
+struct demo_args {
+    const char *out, *jobs, *busybox;
+    char guests[PATH_MAX];
+};
 
-    /* The guests' root: the input files the workloads read. */
-    char root[PATH_MAX + 16], p1[PATH_MAX + 16], p2[PATH_MAX + 32];
-    snprintf(root, sizeof root, "%s/root", dir);
-    snprintf(p1, sizeof p1, "%s/data.bin", gabs);
-    snprintf(p2, sizeof p2, "%s/data.bin", root);
-    if (mkdir_p(root) < 0 || copy_file(p1, p2) < 0) {
-        fprintf(stderr, "vkmmu demo: cannot prepare %s (from %s): %s\n", root, p1,
-                strerror(errno));
-        return VKMMU_EXIT_FAILED;
+static int demo_option(void *ctx, const struct opt *o, const char *v)
+{
+    struct demo_args *a = ctx;
+    if (o->value && !v)
+        return 0; /* "--name: missing value" */
+    if ((o->id == DEMO_OUTPUT || o->id == DEMO_GUESTS) && strlen(v) >= PATH_MAX) {
+        /* both are copied into PATH_MAX bytes (and no longer path can be opened) */
+        fprintf(stderr, "vkmmu demo: %s: path of %zu characters is too long (at most %d)\n",
+                o->id == DEMO_OUTPUT ? "-o" : "--guests", strlen(v), PATH_MAX - 1);
+        return VKMMU_EXIT_USAGE;
     }
-    snprintf(p2, sizeof p2, "%s/words.txt", root);
+    switch (o->id) {
+    case DEMO_OUTPUT:
+        a->out = v;
+        break;
+    case DEMO_JOBS:
+        a->jobs = v;
+        break;
+    case DEMO_GUESTS:
+        snprintf(a->guests, sizeof a->guests, "%s", v);
+        break;
+    case DEMO_BUSYBOX:
+        a->busybox = v;
+        break;
+    case DEMO_HELP:
+        demo_usage(stdout);
+        return OPT_EXIT_OK;
+    }
+    return 0;
+}
+
+/* Parses argv into *a; 0, or the exit status after printing the reason. */
+static int demo_parse_args(int argc, char **argv, struct demo_args *a)
+{
+    int first;
+    int st = opt_parse("demo", demo_tables, OPT_OPERANDS_MIXED, argc, argv, demo_option, a, &first);
+    if (st)
+        return st;
+    if (first < argc) {
+        fprintf(stderr, "vkmmu demo: %s: unexpected argument\n", argv[first]);
+        return VKMMU_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* The demo's folders and files. */
+struct demo_paths {
+    char dir[PATH_MAX], guests[PATH_MAX]; /* absolute */
+    char root[PATH_MAX + 16];             /* the guests' root: the files the workloads read */
+    char spec[PATH_MAX + 16], sweepdir[PATH_MAX + 16], csv[PATH_MAX + 16];
+};
+
+/* The output folder, the guests' root with its input files, and the sweep spec.  The
+ * number of workloads, or -1 with *status the exit status after printing the reason. */
+static int prepare(const struct demo_args *a, struct demo_paths *p, int *status)
+{
+    *status = VKMMU_EXIT_FAILED;
+    if (mkdir_p(a->out) < 0 || !realpath(a->out, p->dir)) {
+        fprintf(stderr, "vkmmu demo: %s: %s\n", a->out, strerror(errno));
+        return -1;
+    }
+    if (!realpath(a->guests, p->guests)) {
+        fprintf(stderr, "vkmmu demo: --guests %s: %s\n", a->guests, strerror(errno));
+        *status = VKMMU_EXIT_USAGE;
+        return -1;
+    }
+    char p1[PATH_MAX + 16], p2[PATH_MAX + 32];
+    snprintf(p->root, sizeof p->root, "%s/root", p->dir);
+    snprintf(p1, sizeof p1, "%s/data.bin", p->guests);
+    snprintf(p2, sizeof p2, "%s/data.bin", p->root);
+    if (mkdir_p(p->root) < 0 || copy_file(p1, p2) < 0) {
+        fprintf(stderr, "vkmmu demo: cannot prepare %s (from %s): %s\n", p->root, p1,
+                strerror(errno));
+        return -1;
+    }
+    snprintf(p2, sizeof p2, "%s/words.txt", p->root);
     if (write_words(p2) < 0) {
         fprintf(stderr, "vkmmu demo: %s: %s\n", p2, strerror(errno));
-        return VKMMU_EXIT_FAILED;
+        return -1;
     }
-    int nw = write_spec(dir, gabs, busybox, root);
-    if (nw < 0)
-        return VKMMU_EXIT_FAILED;
-    fprintf(stderr, "vkmmu demo: %d workloads x 4 schemes x 13 policies x 2 dirty strategies\n",
-            nw);
+    snprintf(p->spec, sizeof p->spec, "%s/demo.sweep", p->dir);
+    snprintf(p->sweepdir, sizeof p->sweepdir, "%s/sweep", p->dir);
+    snprintf(p->csv, sizeof p->csv, "%s/results.csv", p->dir);
+    return write_spec(p->dir, p->guests, a->busybox, p->root);
+}
 
-    char spec[PATH_MAX + 16], sweepdir[PATH_MAX + 16], csv[PATH_MAX + 16];
-    snprintf(spec, sizeof spec, "%s/demo.sweep", dir);
-    snprintf(sweepdir, sizeof sweepdir, "%s/sweep", dir);
-    snprintf(csv, sizeof csv, "%s/results.csv", dir);
-    char *sweep_args[] = {"vkmmu", "sweep", spec, "-o", sweepdir, "-j", (char *)(jobs ? jobs : "0"),
-                          NULL};
-    if (!jobs)
+/* The sweep run (resumable), its CSV merged and its JSON collected.  The exit status. */
+static int run_sweep(const struct demo_args *a, const struct demo_paths *p)
+{
+    char *sweep_args[] = {"vkmmu", "sweep", (char *)p->spec, "-o", (char *)p->sweepdir, "-j",
+                          (char *)(a->jobs ? a->jobs : "0"), NULL};
+    if (!a->jobs)
         sweep_args[5] = NULL; /* the sweep's default: the number of CPUs */
     int st = run_self(sweep_args, NULL);
     if (st != 0) {
         fprintf(stderr, "vkmmu demo: the sweep failed (status %d); its logs are in %s/logs\n",
-                st, sweepdir);
+                st, p->sweepdir);
         return st == 130 ? 130 : VKMMU_EXIT_FAILED;
     }
-    char *merge_args[] = {"vkmmu", "merge", sweepdir, "-o", csv, NULL};
+    char *merge_args[] = {"vkmmu", "merge", (char *)p->sweepdir, "-o", (char *)p->csv, NULL};
     if (run_self(merge_args, NULL) != 0) {
         fprintf(stderr, "vkmmu demo: merging the results failed\n");
         return VKMMU_EXIT_FAILED;
     }
-    if (collect_json(dir) < 0) {
-        fprintf(stderr, "vkmmu demo: cannot write %s/results.json\n", dir);
+    if (collect_json(p->dir) < 0) {
+        fprintf(stderr, "vkmmu demo: cannot write %s/results.json\n", p->dir);
         return VKMMU_EXIT_FAILED;
     }
+    return VKMMU_EXIT_OK;
+}
 
-    /* Figures: every kind, as PDF (for papers) and PNG (to look at).  The merged CSV has
-     * every result; timelines are only in the cells' JSON. */
+/* One figure of the demo: kind, scheme, dirty, policies (NULL = all), workloads (NULL =
+ * all). */
+typedef const char *const demo_figure[5];
+
+/* Draws figure k as fig with `vkmmu plot` over the merged CSV (over the cells' JSON for the
+ * timeline, which only they hold).  0, or -1 after printing that it failed. */
+static int draw_figure(demo_figure k, const char *fig, const struct demo_paths *p,
+                       const struct strlist *cells)
+{
+    struct strlist av = {0};
+    sl_push(&av, "vkmmu");
+    sl_push(&av, "plot");
+    if (!strcmp(k[0], "timeline")) {
+        for (size_t j = 0; j < cells->n; j++)
+            sl_push(&av, cells->v[j]);
+    } else {
+        sl_push(&av, p->csv);
+    }
+    if (k[4]) {
+        sl_push(&av, "--workload");
+        sl_push(&av, k[4]);
+    }
+    sl_push(&av, "-o");
+    sl_push(&av, fig);
+    sl_push(&av, "--kind");
+    sl_push(&av, k[0]);
+    sl_push(&av, "--scheme");
+    sl_push(&av, k[1]);
+    sl_push(&av, "--dirty");
+    sl_push(&av, k[2]);
+    if (k[3]) {
+        sl_push(&av, "--policy");
+        sl_push(&av, k[3]);
+    }
+    sl_push(&av, NULL);
+    int rc = 0;
+    if (!av.v || run_self(av.v, NULL) != 0) {
+        fprintf(stderr, "vkmmu demo: figure %s failed\n", fig);
+        rc = -1;
+    }
+    free(av.v);
+    return rc;
+}
+
+/* Figures: every kind, as PDF (for papers) and PNG (to look at).  The number that failed,
+ * or -1 after printing the reason. */
+static int draw_figures(const struct demo_paths *p)
+{
     char figs[PATH_MAX + 16];
-    snprintf(figs, sizeof figs, "%s/figures", dir);
+    snprintf(figs, sizeof figs, "%s/figures", p->dir);
     mkdir_p(figs);
     struct strlist cells = {0};
-    if (cell_jsons(dir, &cells) < 0) {
-        fprintf(stderr, "vkmmu demo: cannot list the cells of %s\n", sweepdir);
-        return VKMMU_EXIT_FAILED;
+    if (cell_jsons(p->dir, &cells) < 0) {
+        fprintf(stderr, "vkmmu demo: cannot list the cells of %s\n", p->sweepdir);
+        return -1;
     }
     /* Each figure at single-column width: a readable subset of workloads and policies. */
-    static const char *const kinds[][5] = {
-        /* kind, scheme, dirty, policies (NULL = all), workloads (NULL = all) */
+    static demo_figure kinds[] = {
         {"policies", "vpt-1.10", "strict", DEMO_FIG_POLICIES, NULL},
         {"window", "vpt", "eager", NULL, "seqscan,stride,sparse,randacc,churn,filemmap"},
         {"overhead", "vpt-1.10", "strict", "none,dfly,dfly2010,window:16,seq",
@@ -471,51 +545,47 @@ int cmd_demo(int argc, char **argv)
         {"sensitivity", "vpt", "eager", NULL, "seqscan,randacc,churn,stride"},
     };
     int failed = 0;
-    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
         for (int fmt = 0; fmt < 2; fmt++) {
             char fig[PATH_MAX + 64];
             snprintf(fig, sizeof fig, "%s/%s.%s", figs, kinds[k][0], fmt ? "png" : "pdf");
-            struct strlist av = {0};
-            sl_push(&av, "vkmmu");
-            sl_push(&av, "plot");
-            if (!strcmp(kinds[k][0], "timeline")) {
-                for (size_t j = 0; j < cells.n; j++)
-                    sl_push(&av, cells.v[j]);
-            } else {
-                sl_push(&av, csv);
-            }
-            if (kinds[k][4]) {
-                sl_push(&av, "--workload");
-                sl_push(&av, kinds[k][4]);
-            }
-            sl_push(&av, "-o");
-            sl_push(&av, fig);
-            sl_push(&av, "--kind");
-            sl_push(&av, kinds[k][0]);
-            sl_push(&av, "--scheme");
-            sl_push(&av, kinds[k][1]);
-            sl_push(&av, "--dirty");
-            sl_push(&av, kinds[k][2]);
-            if (kinds[k][3]) {
-                sl_push(&av, "--policy");
-                sl_push(&av, kinds[k][3]);
-            }
-            sl_push(&av, NULL);
-            if (!av.v || run_self(av.v, NULL) != 0) {
-                fprintf(stderr, "vkmmu demo: figure %s failed\n", fig);
-                failed++;
-            }
-            free(av.v);
+            failed += draw_figure(kinds[k], fig, p, &cells) < 0;
         }
-    }
     sl_free_all(&cells);
+    return failed;
+}
 
-    summary(csv);
+int cmd_demo(int argc, char **argv)
+{
+    struct demo_args a = {.out = "vkmmu-demo", .busybox = "/bin/busybox"};
+    int status = demo_parse_args(argc, argv, &a);
+    if (status == OPT_EXIT_OK) /* --help printed */
+        return VKMMU_EXIT_OK;
+    if (status)
+        return status;
+    if (!a.guests[0] && default_guests(a.guests, sizeof a.guests) < 0) {
+        fprintf(stderr, "vkmmu demo: cannot find the guests: give --guests DIR\n");
+        return VKMMU_EXIT_USAGE;
+    }
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    static struct demo_paths p; /* large: not on the stack */
+    int nw = prepare(&a, &p, &status);
+    if (nw < 0)
+        return status;
+    fprintf(stderr, "vkmmu demo: %d workloads x 4 schemes x 13 policies x 2 dirty strategies\n",
+            nw);
+    if ((status = run_sweep(&a, &p)) != VKMMU_EXIT_OK)
+        return status;
+    int failed = draw_figures(&p);
+    if (failed < 0)
+        return VKMMU_EXIT_FAILED;
+    summary(p.csv);
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     printf("\ndemo results in %s/ (results.csv, results.json, figures/*.pdf and *.png); "
            "%.0f s\n",
-           dir, secs);
+           p.dir, secs);
     return failed ? VKMMU_EXIT_FAILED : VKMMU_EXIT_OK;
 }

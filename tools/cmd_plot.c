@@ -1,6 +1,7 @@
 /* tools/cmd_plot.c - `vkmmu plot RESULTS... -o FIG --kind KIND`: figures from result files with
- * gnuplot.  This file reads the options and the results, writes the script's preamble, runs
- * gnuplot and embeds the metadata; plot_kinds.c draws each kind, plot_meta.c embeds.
+ * gnuplot.  This file reads the options (one table drives parsing and --help) and the
+ * results, writes the script's preamble, runs gnuplot and embeds the metadata; the kinds are
+ * drawn by plot_kinds.c, plot_kind_window.c and plot_kind_overhead.c, plot_meta.c embeds.
  * Design and formulas: docs/plotting.md. */
 #include <errno.h>
 #include <math.h>
@@ -50,6 +51,34 @@ int plot_bad(const char *fmt, ...)
     return VKMMU_EXIT_USAGE;
 }
 
+enum {
+    PLOT_OUTPUT = 1, PLOT_KIND, PLOT_DATA, PLOT_METRIC, PLOT_SCHEME, PLOT_DIRTY, PLOT_POLICY,
+    PLOT_WORKLOAD, PLOT_SCALES, PLOT_SIZE, PLOT_HELP
+};
+
+static const struct opt plot_options[] = {
+    {"output", 'o', "FIG", "the figure: .pdf or .svg (vector) or .png (300 dpi)", PLOT_OUTPUT},
+    {"kind", 0, "KIND", "what to draw (above)", PLOT_KIND},
+    {"data", 0, "DIR",
+     "also write the gnuplot script (plot.gp) and its data files\n"
+     "into DIR, to restyle: cd DIR && gnuplot plot.gp",
+     PLOT_DATA},
+    {"metric", 0, "NAME",
+     "window: reflections (default), traps, overhead, accuracy,\n"
+     "or any counter name (e.g. fault.real, cycles.total)",
+     PLOT_METRIC},
+    {"scheme", 0, "LIST", "schemes to draw (default: the first vkernel scheme found)", PLOT_SCHEME},
+    {"dirty", 0, "LIST", "dirty strategies to draw (default: the first found)", PLOT_DIRTY},
+    {"policy", 0, "LIST", "policies to draw (default: all)", PLOT_POLICY},
+    {"workload", 0, "LIST", "workloads to draw (default: all)", PLOT_WORKLOAD},
+    {"scales", 0, "LIST", "sensitivity: reflection-cost scales\n(default 0.25,0.5,1,2,4,8)",
+     PLOT_SCALES},
+    {"size", 0, "W,H", "figure size in inches (default 3.5 wide, height by kind)", PLOT_SIZE},
+    {"help", 'h', NULL, "this text", PLOT_HELP},
+    OPT_END,
+};
+static const struct opt *const plot_tables[] = {plot_options, NULL};
+
 static void usage(FILE *out)
 {
     fputs("usage: vkmmu plot RESULTS... -o FIG.{pdf,svg,png} --kind KIND [OPTIONS]\n"
@@ -62,22 +91,10 @@ static void usage(FILE *out)
     for (size_t i = 0; i < NKINDS; i++)
         fprintf(out, "  %-12s %s\n", kinds[i].name, kinds[i].desc);
     fputs("\n"
-          "options:\n"
-          "  -o, --output FIG     the figure: .pdf or .svg (vector) or .png (300 dpi)\n"
-          "  --kind KIND          what to draw (above)\n"
-          "  --data DIR           also write the gnuplot script (plot.gp) and its data files\n"
-          "                       into DIR, to restyle: cd DIR && gnuplot plot.gp\n"
-          "  --metric NAME        window: reflections (default), traps, overhead, accuracy,\n"
-          "                       or any counter name (e.g. fault.real, cycles.total)\n"
-          "  --scheme LIST        schemes to draw (default: the first vkernel scheme found)\n"
-          "  --dirty LIST         dirty strategies to draw (default: the first found)\n"
-          "  --policy LIST        policies to draw (default: all)\n"
-          "  --workload LIST      workloads to draw (default: all)\n"
-          "  --scales LIST        sensitivity: reflection-cost scales\n"
-          "                       (default 0.25,0.5,1,2,4,8)\n"
-          "  --size W,H           figure size in inches (default 3.5 wide, height by kind)\n"
-          "  -h, --help           this text\n"
-          "\n"
+          "options:\n",
+          out);
+    opt_usage(plot_tables, out);
+    fputs("\n"
           "The figure's metadata holds the tool version, this command line and each input's\n"
           "configuration (SVG <metadata>, PNG tEXt/iTXt, PDF Info dictionary).\n"
           "gnuplot is found on PATH, or set VKMMU_GNUPLOT to its path.\n"
@@ -455,200 +472,118 @@ static int plot_check_paths(const struct plot_ctx *c, char **inputs, size_t ninp
     return rc;
 }
 
-int cmd_plot(int argc, char **argv)
+static int plot_option(void *ctx, const struct opt *o, const char *val)
 {
-    struct plot_ctx c = {.w_in = 3.5};
-    char **inputs = calloc((size_t)argc + 1, sizeof(*inputs));
-    size_t ninputs = 0;
-    int rc = VKMMU_EXIT_USAGE;
-    bool tmpdir = false;
-    char *meta = NULL;
-    if (!inputs)
-        return plot_bad("out of memory");
+    struct plot_ctx *c = ctx;
+    if (o->value && !val)
+        return plot_bad("--%s needs a value (see 'vkmmu plot --help')", o->name);
+    switch (o->id) {
+    case PLOT_OUTPUT: c->out = val; break;
+    case PLOT_KIND: c->kind = val; break;
+    case PLOT_DATA: c->data_dir = val; break;
+    case PLOT_METRIC: c->metric = val; break;
+    case PLOT_SCHEME: c->want_scheme = val; break;
+    case PLOT_DIRTY: c->want_dirty = val; break;
+    case PLOT_POLICY: c->want_policy = val; break;
+    case PLOT_WORKLOAD: c->want_workload = val; break;
+    case PLOT_SCALES: c->scales = val; break;
+    case PLOT_HELP: usage(stdout); return OPT_EXIT_OK;
+    case PLOT_SIZE: {
+        char *end;
+        c->w_in = strtod(val, &end);
+        if (*end == ',')
+            c->h_in = strtod(end + 1, &end);
+        if (*end || !(c->w_in >= 1 && c->w_in <= 40) || !(c->h_in >= 1 && c->h_in <= 40))
+            return plot_bad("--size '%s': expected W,H in inches (1 to 40)", val);
+        break;
+    }
+    }
+    return 0;
+}
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *const valued[] = {"-o",         "--output", "--kind",  "--data",
-                                      "--metric",   "--scheme", "--dirty", "--policy",
-                                      "--workload", "--scales", "--size"};
-        const char *val = NULL, *opt = NULL;
-        for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]) && !opt; k++) {
-            size_t n = strlen(valued[k]);
-            if (!strcmp(a, valued[k])) {
-                if (i + 1 >= argc) {
-                    rc = plot_bad("%s needs a value (see 'vkmmu plot --help')", a);
-                    goto out;
-                }
-                opt = valued[k];
-                val = argv[++i];
-            } else if (!strncmp(a, valued[k], n) && a[n] == '=' && valued[k][1] == '-') {
-                opt = valued[k];
-                val = a + n + 1;
-            }
-        }
-        if (!opt) {
-            if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-                usage(stdout);
-                rc = VKMMU_EXIT_OK;
-                goto out;
-            }
-            if (a[0] == '-' && a[1]) {
-                rc = plot_bad("unknown option '%s' (see 'vkmmu plot --help')", a);
-                goto out;
-            }
-            inputs[ninputs++] = argv[i];
-        } else if (!strcmp(opt, "-o") || !strcmp(opt, "--output")) {
-            c.out = val;
-        } else if (!strcmp(opt, "--kind")) {
-            c.kind = val;
-        } else if (!strcmp(opt, "--data")) {
-            c.data_dir = val;
-        } else if (!strcmp(opt, "--metric")) {
-            c.metric = val;
-        } else if (!strcmp(opt, "--scheme")) {
-            c.want_scheme = val;
-        } else if (!strcmp(opt, "--dirty")) {
-            c.want_dirty = val;
-        } else if (!strcmp(opt, "--policy")) {
-            c.want_policy = val;
-        } else if (!strcmp(opt, "--workload")) {
-            c.want_workload = val;
-        } else if (!strcmp(opt, "--scales")) {
-            c.scales = val;
-        } else { /* --size W,H */
-            char *end;
-            c.w_in = strtod(val, &end);
-            if (*end == ',')
-                c.h_in = strtod(end + 1, &end);
-            if (*end || !(c.w_in >= 1 && c.w_in <= 40) || !(c.h_in >= 1 && c.h_in <= 40)) {
-                rc = plot_bad("--size '%s': expected W,H in inches (1 to 40)", val);
-                goto out;
-            }
-        }
-    }
-    if (!c.kind) {
-        rc = plot_bad("--kind KIND is required (policies, window, overhead, accuracy, timeline, "
-                      "sensitivity)");
-        goto out;
-    }
-    int (*kind_fn)(struct plot_ctx *) = NULL;
+/* The kind's function, the figure's format and the inputs checked.  0, or the exit status
+ * after printing the reason. */
+static int plot_check_args(struct plot_ctx *c, int (**kind_fn)(struct plot_ctx *), size_t ninputs)
+{
+    if (!c->kind)
+        return plot_bad("--kind KIND is required (policies, window, overhead, accuracy, timeline, "
+                        "sensitivity)");
+    *kind_fn = NULL;
     for (size_t k = 0; k < NKINDS; k++)
-        if (!strcmp(kinds[k].name, c.kind))
-            kind_fn = kinds[k].fn;
-    if (!kind_fn) {
-        rc = plot_bad("unknown kind '%s' (policies, window, overhead, accuracy, timeline, "
-                      "sensitivity)",
-                      c.kind);
-        goto out;
-    }
-    if (!c.out) {
-        rc = plot_bad("-o FIG is required (.pdf, .svg or .png)");
-        goto out;
-    }
-    const char *dot = strrchr(c.out, '.');
+        if (!strcmp(kinds[k].name, c->kind))
+            *kind_fn = kinds[k].fn;
+    if (!*kind_fn)
+        return plot_bad("unknown kind '%s' (policies, window, overhead, accuracy, timeline, "
+                        "sensitivity)",
+                        c->kind);
+    if (!c->out)
+        return plot_bad("-o FIG is required (.pdf, .svg or .png)");
+    const char *dot = strrchr(c->out, '.');
     if (dot && !strcasecmp(dot, ".pdf"))
-        c.fmt = PLOT_PDF;
+        c->fmt = PLOT_PDF;
     else if (dot && !strcasecmp(dot, ".svg"))
-        c.fmt = PLOT_SVG;
+        c->fmt = PLOT_SVG;
     else if (dot && !strcasecmp(dot, ".png"))
-        c.fmt = PLOT_PNG;
-    else {
-        rc = plot_bad("%s: the output must end in .pdf, .svg or .png", c.out);
-        goto out;
-    }
-    if (strlen(c.out) >= PATH_MAX) { /* the directory is copied into PATH_MAX bytes below */
-        rc = plot_bad("-o: path of %zu characters is too long (at most %d)", strlen(c.out),
-                      PATH_MAX - 1);
-        goto out;
-    }
-    if (!ninputs) {
-        rc = plot_bad("no result files given (see 'vkmmu plot --help')");
-        goto out;
-    }
-    if ((rc = plot_check_paths(&c, inputs, ninputs)) != 0 ||
-        (rc = load_inputs(&c, inputs, ninputs)) != 0)
-        goto out;
+        c->fmt = PLOT_PNG;
+    else
+        return plot_bad("%s: the output must end in .pdf, .svg or .png", c->out);
+    if (strlen(c->out) >= PATH_MAX) /* the directory is copied into PATH_MAX bytes below */
+        return plot_bad("-o: path of %zu characters is too long (at most %d)", strlen(c->out),
+                        PATH_MAX - 1);
+    if (!ninputs)
+        return plot_bad("no result files given (see 'vkmmu plot --help')");
+    return 0;
+}
 
-    /* The script and data go to --data DIR, or a private temporary directory. */
-    if (c.data_dir) {
-        if (mkdir(c.data_dir, 0777) != 0 && errno != EEXIST) {
-            rc = plot_bad("--data %s: cannot create: %s", c.data_dir, strerror(errno));
-            goto out;
-        }
-        if (!realpath(c.data_dir, c.dir)) {
-            rc = plot_bad("--data %s: %s", c.data_dir, strerror(errno));
-            goto out;
-        }
-    } else {
-        const char *t = getenv("TMPDIR");
-        int n = snprintf(c.dir, sizeof(c.dir), "%s/vkmmu-plot-XXXXXX", t && *t ? t : "/tmp");
-        if (n < 0 || (size_t)n >= sizeof(c.dir)) {
-            fprintf(stderr, "vkmmu plot: TMPDIR of %zu characters is too long (at most %d)\n",
-                    strlen(t), (int)sizeof(c.dir) - 20);
-            rc = VKMMU_EXIT_FAILED;
-            goto out;
-        }
-        if (!mkdtemp(c.dir)) {
-            fprintf(stderr, "vkmmu plot: %s: cannot create a temporary directory: %s\n", c.dir,
-                    strerror(errno));
-            rc = VKMMU_EXIT_FAILED;
-            goto out;
-        }
-        tmpdir = true;
+/* The script and data go to --data DIR, or a private temporary directory (*tmpdir set).  0,
+ * or the exit status after printing the reason. */
+static int plot_open_dir(struct plot_ctx *c, bool *tmpdir)
+{
+    if (c->data_dir) {
+        if (mkdir(c->data_dir, 0777) != 0 && errno != EEXIST)
+            return plot_bad("--data %s: cannot create: %s", c->data_dir, strerror(errno));
+        if (!realpath(c->data_dir, c->dir))
+            return plot_bad("--data %s: %s", c->data_dir, strerror(errno));
+        return 0;
     }
-    /* gnuplot runs in c.dir: the output path must not be relative to here. */
-    char outabs[2 * PATH_MAX + 8], outdir[PATH_MAX];
-    {
-        char tmp[PATH_MAX];
-        snprintf(tmp, sizeof(tmp), "%s", c.out);
-        char *slash = strrchr(tmp, '/');
-        const char *base = slash ? slash + 1 : tmp;
-        if (slash)
-            *slash = 0;
-        if (!realpath(slash ? (tmp[0] ? tmp : "/") : ".", outdir)) {
-            rc = plot_bad("%s: its directory does not exist", c.out);
-            goto out;
-        }
-        snprintf(outabs, sizeof(outabs), "%s/%s", strcmp(outdir, "/") ? outdir : "", base);
+    const char *t = getenv("TMPDIR");
+    int n = snprintf(c->dir, sizeof(c->dir), "%s/vkmmu-plot-XXXXXX", t && *t ? t : "/tmp");
+    if (n < 0 || (size_t)n >= sizeof(c->dir)) {
+        fprintf(stderr, "vkmmu plot: TMPDIR of %zu characters is too long (at most %d)\n",
+                strlen(t), (int)sizeof(c->dir) - 20);
+        return VKMMU_EXIT_FAILED;
     }
+    if (!mkdtemp(c->dir)) {
+        fprintf(stderr, "vkmmu plot: %s: cannot create a temporary directory: %s\n", c->dir,
+                strerror(errno));
+        return VKMMU_EXIT_FAILED;
+    }
+    *tmpdir = true;
+    return 0;
+}
 
-    char gppath[PATH_MAX + 16];
-    snprintf(gppath, sizeof(gppath), "%s/plot.gp", c.dir);
-    c.gp = fopen(gppath, "w");
-    if (!c.gp) {
-        fprintf(stderr, "vkmmu plot: %s: cannot write: %s\n", gppath, strerror(errno));
-        rc = VKMMU_EXIT_FAILED;
-        goto out;
-    }
-    /* The kind writes its body into a memory buffer first: the preamble needs the height
-     * and the selection it chooses. */
-    char *body = NULL;
-    size_t bodylen = 0;
-    FILE *gp_file = c.gp;
-    c.gp = open_memstream(&body, &bodylen);
-    if (!c.gp) {
-        fclose(gp_file);
-        rc = VKMMU_EXIT_FAILED;
-        goto out;
-    }
-    rc = kind_fn(&c);
-    fclose(c.gp);
-    c.gp = gp_file;
-    if (rc != 0) {
-        free(body);
-        fclose(c.gp);
-        goto out;
-    }
-    double h = c.h_in > 0 ? c.h_in : (c.h_default > 0 ? c.h_default : 2.8);
-    meta = metadata_text(&c, argc, argv);
-    if (!meta) {
-        free(body);
-        fclose(c.gp);
-        rc = VKMMU_EXIT_FAILED;
-        goto out;
-    }
-    FILE *g = c.gp;
-    fprintf(g, "# vkmmu plot --kind %s: written by vkmmu %s (git %s).\n", c.kind, VKMMU_VERSION,
+/* The figure's absolute path into outabs (gnuplot runs in c->dir: the output path must not be
+ * relative to here).  0, or the exit status after printing the reason. */
+static int plot_output_path(const struct plot_ctx *c, char *outabs, size_t len)
+{
+    char tmp[PATH_MAX], outdir[PATH_MAX];
+    snprintf(tmp, sizeof(tmp), "%s", c->out);
+    char *slash = strrchr(tmp, '/');
+    const char *base = slash ? slash + 1 : tmp;
+    if (slash)
+        *slash = 0;
+    if (!realpath(slash ? (tmp[0] ? tmp : "/") : ".", outdir))
+        return plot_bad("%s: its directory does not exist", c->out);
+    snprintf(outabs, len, "%s/%s", strcmp(outdir, "/") ? outdir : "", base);
+    return 0;
+}
+
+/* The script's preamble: where it comes from, the metadata as comments, the output file, the
+ * terminal of the format at width x h inches and the house style. */
+static void write_preamble(FILE *g, const struct plot_ctx *c, const char *meta,
+                           const char *outabs, double h)
+{
+    fprintf(g, "# vkmmu plot --kind %s: written by vkmmu %s (git %s).\n", c->kind, VKMMU_VERSION,
             VKMMU_GIT_COMMIT);
     fputs("# Restyle freely; run it in this directory: gnuplot plot.gp\n"
           "# (gnuplot -e \"outfile='other.pdf'\" plot.gp to draw elsewhere; the terminal is\n"
@@ -666,21 +601,21 @@ int cmd_plot(int argc, char **argv)
     /* Single-column figures: 3.5 in wide, 8 pt text.  SVG: 100 user units per inch (the
      * width and height are rewritten in inches afterwards), so 11 units = 8 pt.  PNG: 300 dpi;
      * pango sets text at 96 pixels per inch, so fonts and lines are scaled by 300/96. */
-    switch (c.fmt) {
+    switch (c->fmt) {
     case PLOT_PDF:
         fprintf(g,
                 "set terminal pdfcairo size %.2fin,%.2fin font 'Sans,8' linewidth 1 noenhanced\n",
-                c.w_in, h);
+                c->w_in, h);
         break;
     case PLOT_SVG:
         fprintf(g, "set terminal svg size %d,%d font 'Sans,11' linewidth 1.4 noenhanced\n",
-                (int)lround(c.w_in * 100), (int)lround(h * 100));
+                (int)lround(c->w_in * 100), (int)lround(h * 100));
         break;
     case PLOT_PNG:
         fprintf(g,
                 "set terminal pngcairo size %d,%d font 'Sans,8' fontscale 3.125 linewidth 3.125 "
                 "noenhanced\n",
-                (int)lround(c.w_in * 300), (int)lround(h * 300));
+                (int)lround(c->w_in * 300), (int)lround(h * 300));
         break;
     }
     fputs("set output outfile\nset encoding utf8\n", g);
@@ -689,14 +624,53 @@ int cmd_plot(int argc, char **argv)
     fputs("set linetype cycle 8\nset border 3 lw 0.8\nset tics nomirror out scale 0.6\n"
           "set grid ytics lw 0.5 lc rgb '#dddddd'\nset key noautotitle\n\n",
           g);
-    fwrite(body, 1, bodylen, g);
-    free(body);
-    if (fclose(g) != 0) {
-        fprintf(stderr, "vkmmu plot: %s: write error: %s\n", gppath, strerror(errno));
-        rc = VKMMU_EXIT_FAILED;
-        goto out;
-    }
+}
 
+/* Writes c->dir/plot.gp: the kind writes its body into a memory buffer first, as the preamble
+ * needs the height and the selection it chooses.  *meta receives the metadata text and *h the
+ * figure's height.  0, or the exit status after printing the reason. */
+static int plot_write_script(struct plot_ctx *c, int (*kind_fn)(struct plot_ctx *),
+                             const char *outabs, int argc, char **argv, char **meta, double *h)
+{
+    char gppath[PATH_MAX + 16];
+    snprintf(gppath, sizeof(gppath), "%s/plot.gp", c->dir);
+    FILE *gp_file = fopen(gppath, "w");
+    if (!gp_file) {
+        fprintf(stderr, "vkmmu plot: %s: cannot write: %s\n", gppath, strerror(errno));
+        return VKMMU_EXIT_FAILED;
+    }
+    char *body = NULL;
+    size_t bodylen = 0;
+    c->gp = open_memstream(&body, &bodylen);
+    if (!c->gp) {
+        fclose(gp_file);
+        return VKMMU_EXIT_FAILED;
+    }
+    int rc = kind_fn(c);
+    fclose(c->gp);
+    c->gp = gp_file;
+    *h = c->h_in > 0 ? c->h_in : (c->h_default > 0 ? c->h_default : 2.8);
+    if (rc == 0 && !(*meta = metadata_text(c, argc, argv)))
+        rc = VKMMU_EXIT_FAILED;
+    if (rc != 0) {
+        free(body);
+        fclose(gp_file);
+        return rc;
+    }
+    write_preamble(gp_file, c, *meta, outabs, *h);
+    fwrite(body, 1, bodylen, gp_file);
+    free(body);
+    if (fclose(gp_file) != 0) {
+        fprintf(stderr, "vkmmu plot: %s: write error: %s\n", gppath, strerror(errno));
+        return VKMMU_EXIT_FAILED;
+    }
+    return 0;
+}
+
+/* Runs gnuplot on the script: it writes FIG.tmp; the metadata is embedded there and the
+ * result renamed, so FIG is either the old file or the finished new one.  The exit status. */
+static int plot_render(const struct plot_ctx *c, const char *outabs, const char *meta, double h)
+{
     char gnuplot[PATH_MAX];
     if (find_gnuplot(gnuplot, sizeof(gnuplot)) < 0) {
         fprintf(stderr,
@@ -704,42 +678,71 @@ int cmd_plot(int argc, char **argv)
                 "VKMMU_GNUPLOT to its path\n",
                 getenv("VKMMU_GNUPLOT") && *getenv("VKMMU_GNUPLOT") ? getenv("VKMMU_GNUPLOT")
                                                                     : "not on PATH");
-        rc = VKMMU_EXIT_FAILED;
-        goto out;
+        return VKMMU_EXIT_FAILED;
     }
-    /* gnuplot writes FIG.tmp; the metadata is embedded there and the result renamed, so FIG
-     * is either the old file or the finished new one. */
     char outtmp[2 * PATH_MAX + 16];
     snprintf(outtmp, sizeof(outtmp), "%s.tmp", outabs);
-    if (run_gnuplot(gnuplot, c.dir, outtmp) < 0) {
-        unlink(outtmp);
-        rc = VKMMU_EXIT_FAILED;
-        goto out;
-    }
     char title[128];
-    snprintf(title, sizeof(title), "vkmmu plot: %s", c.kind);
-    if (plot_embed_metadata(outtmp, c.fmt, title, meta, c.w_in, h) < 0) {
+    snprintf(title, sizeof(title), "vkmmu plot: %s", c->kind);
+    if (run_gnuplot(gnuplot, c->dir, outtmp) < 0 ||
+        plot_embed_metadata(outtmp, c->fmt, title, meta, c->w_in, h) < 0) {
         unlink(outtmp);
-        rc = VKMMU_EXIT_FAILED;
-        goto out;
+        return VKMMU_EXIT_FAILED;
     }
     if (rename(outtmp, outabs) != 0) {
         fprintf(stderr, "vkmmu plot: %s: cannot rename to %s: %s\n", outtmp, outabs,
                 strerror(errno));
         unlink(outtmp);
-        rc = VKMMU_EXIT_FAILED;
-        goto out;
+        return VKMMU_EXIT_FAILED;
     }
-    rc = VKMMU_EXIT_OK;
-out:
+    return VKMMU_EXIT_OK;
+}
+
+/* Everything after the options: inputs checked and loaded, the script written, gnuplot run.
+ * The exit status; *tmpdir set when c->dir is a temporary directory to remove. */
+static int plot_draw(struct plot_ctx *c, char **inputs, size_t ninputs, int argc, char **argv,
+                     bool *tmpdir)
+{
+    int (*kind_fn)(struct plot_ctx *) = NULL;
+    int rc;
+    char outabs[2 * PATH_MAX + 8];
+    if ((rc = plot_check_args(c, &kind_fn, ninputs)) != 0 ||
+        (rc = plot_check_paths(c, inputs, ninputs)) != 0 ||
+        (rc = load_inputs(c, inputs, ninputs)) != 0 || (rc = plot_open_dir(c, tmpdir)) != 0 ||
+        (rc = plot_output_path(c, outabs, sizeof outabs)) != 0)
+        return rc;
+    char *meta = NULL;
+    double h;
+    rc = plot_write_script(c, kind_fn, outabs, argc, argv, &meta, &h);
+    if (rc == 0)
+        rc = plot_render(c, outabs, meta, h);
+    free(meta);
+    return rc;
+}
+
+int cmd_plot(int argc, char **argv)
+{
+    struct plot_ctx c = {.w_in = 3.5};
+    /* The command line as given, for the metadata (opt_parse moves the operands last). */
+    char **given = calloc((size_t)argc + 1, sizeof(*given));
+    if (!given)
+        return plot_bad("out of memory");
+    memcpy(given, argv, (size_t)argc * sizeof(*given));
+    int first;
+    int rc = opt_parse("plot", plot_tables, OPT_OPERANDS_MIXED, argc, argv, plot_option, &c,
+                       &first);
+    bool tmpdir = false;
+    if (rc == OPT_EXIT_OK) /* --help printed */
+        rc = VKMMU_EXIT_OK;
+    else if (rc == 0)
+        rc = plot_draw(&c, argv + first, (size_t)(argc - first), argc, given, &tmpdir);
     if (tmpdir)
         rm_tree_files(c.dir);
-    free(meta);
     for (size_t i = 0; i < c.nfiles; i++)
         rr_file_fini(&c.files[i]);
     free(c.files);
     free(c.rows);
     free(c.wls);
-    free(inputs);
+    free(given);
     return rc;
 }

@@ -70,8 +70,37 @@ void plot_token(char *dst, size_t len, const char *s);
 /* Prints "vkmmu plot: ..." on stderr; returns VKMMU_EXIT_USAGE. */
 int plot_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- shared by the kinds (plot_kinds.c) ---- */
+
+/* "vkmmu plot: FILE[ (and N more)]: nothing to plot: ..."; returns VKMMU_EXIT_USAGE. */
+int plot_nothing(const struct plot_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* plot_nothing: no results of the selected scheme and dirty strategy. */
+int plot_no_config(const struct plot_ctx *c);
+/* Writes `array NAME[n] = ['a', 'b']`. */
+void plot_gp_array(FILE *g, const char *name, const char *const *items, size_t n);
+/* Writes `set xtics (...)` (axis "x" or "x2") with labels at positions. */
+void plot_gp_tics(FILE *g, const char *axis, const char *const *labels, const double *pos,
+                  size_t n, const char *extra);
+/* "window:N" or "window:N:VARIANT": N and the variant ("" for the default); false otherwise. */
+bool plot_parse_window(const char *policy, unsigned *n, const char **variant);
+/* 100 a / b, NaN unless b > 0. */
+double plot_percent(double a, double b);
+/* Overhead (%) of a row against its workload's native total; the file's value otherwise. */
+double plot_row_overhead(const struct plot_ctx *c, const struct rr_result *r);
+/* The key below the plot, as every kind with several series sets it. */
+extern const char plot_key_below[];
+
+/* A value at a window size, sorted by window size (plot_window_point_compare). */
+struct plot_window_point {
+    unsigned n;
+    double v;
+};
+int plot_window_point_compare(const void *a, const void *b);
+
 /* The kinds: each writes its data files into c->dir and its commands to c->gp.  0, or an exit
- * status after printing the reason. */
+ * status after printing the reason.  policies and timeline: plot_kinds.c; window and
+ * sensitivity: plot_kind_window.c; overhead and accuracy: plot_kind_overhead.c. */
 int plot_kind_policies(struct plot_ctx *c);
 int plot_kind_window(struct plot_ctx *c);
 int plot_kind_overhead(struct plot_ctx *c);

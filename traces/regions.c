@@ -63,7 +63,7 @@ int trc_file_id_check(struct trc_reader *r, const struct trc_record *rec, uint32
                    "(expected ids up to %u)", rec->file_id, shift, UINT32_MAX - shift
     if (!rec->line)
         return trc_fail_at(r, rec->offset, TRC_ID_MSG);
-    r->line = rec->line; /* a batch may have read further; the reader stops here */
+    r->src.line = rec->line; /* a batch may have read further; the reader stops here */
     return trc_fail(r, TRC_ID_MSG);
 #undef TRC_ID_MSG
 }

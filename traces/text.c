@@ -1,6 +1,7 @@
-/* traces/text.c - streaming reader of the vkmmu text trace (trace-formats.md section 1) and of
- * regions files (`--regions`: text `map` lines and /proc/PID/maps lines).  Fields and numbers
- * are parsed by hand (a trace of millions of accesses must not pay sscanf per line). */
+/* traces/text.c - the formats text (the vkmmu text trace, trace-formats.md section 1) and
+ * regions (a `--regions` file: text `map` lines and /proc/PID/maps lines): streaming readers
+ * over the lines of the byte source.  Fields and numbers are parsed by hand (a trace of
+ * millions of accesses must not pay sscanf per line). */
 #include "trc_internal.h"
 
 #include <stdio.h>
@@ -208,50 +209,58 @@ static uint64_t name_hash(const char *s, size_t n) /* FNV-1a */
 /* A fresh file id (ids are 32-bit: the 2^32-th file would wrap to 0, which means anon). */
 static int next_file_id(struct trc_reader *r, uint32_t *id)
 {
-    if (r->last_file_id == UINT32_MAX)
+    if (r->file_names.last_id == UINT32_MAX)
         return fail(r, "map: more than %u distinct files (expected at most 2^32-1 file maps "
                        "without a NAME and distinct NAMEs)", UINT32_MAX);
-    *id = ++r->last_file_id;
+    *id = ++r->file_names.last_id;
+    return 0;
+}
+
+/* Doubles the table of file NAMEs (64 slots at first), rehashing every name. */
+static int grow_file_names(struct trc_reader *r)
+{
+    struct trc_file_names *names = &r->file_names;
+    size_t ncap = names->cap ? names->cap * 2 : 64;
+    struct trc_file_name *slots = calloc(ncap, sizeof(*slots));
+    if (!slots)
+        return fail(r, "out of memory");
+    for (size_t i = 0; i < names->cap; i++) {
+        if (!names->slot[i].s)
+            continue;
+        const char *q = names->slot[i].s;
+        size_t j = (size_t)name_hash(q, strlen(q)) & (ncap - 1);
+        while (slots[j].s)
+            j = (j + 1) & (ncap - 1);
+        slots[j] = names->slot[i];
+    }
+    free(names->slot);
+    names->slot = slots;
+    names->cap = ncap;
     return 0;
 }
 
 /* The id of file NAME: the one it got at its first map, else the next free id. */
 static int file_id_of(struct trc_reader *r, const struct tok *t, uint32_t *id)
 {
-    if (r->names_len * 2 >= r->names_cap) {
-        size_t ncap = r->names_cap ? r->names_cap * 2 : 64;
-        struct trc_name *nn = calloc(ncap, sizeof(*nn));
-        if (!nn)
-            return fail(r, "out of memory");
-        for (size_t i = 0; i < r->names_cap; i++) {
-            if (!r->names[i].s)
-                continue;
-            const char *q = r->names[i].s;
-            size_t j = (size_t)name_hash(q, strlen(q)) & (ncap - 1);
-            while (nn[j].s)
-                j = (j + 1) & (ncap - 1);
-            nn[j] = r->names[i];
-        }
-        free(r->names);
-        r->names = nn;
-        r->names_cap = ncap;
-    }
-    size_t j = (size_t)name_hash(t->s, t->n) & (r->names_cap - 1);
-    while (r->names[j].s) {
-        if (strlen(r->names[j].s) == t->n && memcmp(r->names[j].s, t->s, t->n) == 0) {
-            *id = r->names[j].id;
+    struct trc_file_names *names = &r->file_names;
+    if (names->len * 2 >= names->cap && grow_file_names(r) < 0)
+        return -1;
+    size_t j = (size_t)name_hash(t->s, t->n) & (names->cap - 1);
+    while (names->slot[j].s) {
+        if (strlen(names->slot[j].s) == t->n && memcmp(names->slot[j].s, t->s, t->n) == 0) {
+            *id = names->slot[j].id;
             return 0;
         }
-        j = (j + 1) & (r->names_cap - 1);
+        j = (j + 1) & (names->cap - 1);
     }
     if (next_file_id(r, id) < 0)
         return -1;
     char *s = strndup(t->s, t->n);
     if (!s)
         return fail(r, "out of memory");
-    r->names[j].s = s;
-    r->names[j].id = *id;
-    r->names_len++;
+    names->slot[j].s = s;
+    names->slot[j].id = *id;
+    names->len++;
     return 0;
 }
 
@@ -306,16 +315,12 @@ static bool parse_hex(const char *s, size_t n, uint64_t *out)
     return true;
 }
 
-/* A /proc/PID/maps line `START-END PERMS OFFSET DEV INODE [PATHNAME]` (first field in range):
- * a file region when INODE is not 0 (file page OFFSET >> 12, one id per PATHNAME), else anon.
- * Returns 0, 1 for a region in the upper half of the 64-bit space (kernel addresses: the
- * [vsyscall] page of an x86-64 process; skipped), or -1. */
-static int parse_procmaps(struct line_ctx *c, struct trc_record *rec, const struct tok *range)
+/* The fields of a /proc/PID/maps line after START-END (range): PERMS into rec->prot, OFFSET,
+ * INODE, and PATHNAME (the rest of the line, which may hold spaces; trimmed). */
+static int procmaps_fields(struct line_ctx *c, struct trc_record *rec, const struct tok *range,
+                           uint64_t *off, uint64_t *inode, struct tok *path)
 {
     struct tok t;
-    c->kw = "/proc maps";
-    c->usage = "START-END PERMS OFFSET DEV INODE [PATHNAME]";
-    rec->type = TRC_MAP;
     const char *dash = memchr(range->s, '-', range->n);
     if (!dash || !parse_hex(range->s, (size_t)(dash - range->s), &rec->addr) ||
         !parse_hex(dash + 1, range->n - (size_t)(dash + 1 - range->s), &rec->end))
@@ -329,24 +334,38 @@ static int parse_procmaps(struct line_ctx *c, struct trc_record *rec, const stru
                     c->kw, TOKA(t));
     rec->prot = (t.s[0] == 'r' ? TRC_PROT_R : 0) | (t.s[1] == 'w' ? TRC_PROT_W : 0) |
                 (t.s[2] == 'x' ? TRC_PROT_X : 0);
-    uint64_t off, inode;
     if (need_tok(c, "OFFSET", &t) < 0)
         return -1;
-    if (!parse_hex(t.s, t.n, &off))
+    if (!parse_hex(t.s, t.n, off))
         return fail(c->r, "%s: bad OFFSET " TOKF " (expected hexadecimal)", c->kw, TOKA(t));
     if (need_tok(c, "DEV", &t) < 0)
         return -1;
     if (need_tok(c, "INODE", &t) < 0)
         return -1;
-    if (parse_u64(&t, &inode) != 0)
+    if (parse_u64(&t, inode) != 0)
         return fail(c->r, "%s: bad INODE " TOKF " (expected a decimal number)", c->kw, TOKA(t));
-    /* PATHNAME: the rest of the line, which may hold spaces. */
     const char *p = c->p, *e = c->e;
     while (p < e && is_space(*p))
         p++;
     while (e > p && is_space(e[-1]))
         e--;
-    struct tok path = {p, (size_t)(e - p)};
+    *path = (struct tok){p, (size_t)(e - p)};
+    return 0;
+}
+
+/* A /proc/PID/maps line `START-END PERMS OFFSET DEV INODE [PATHNAME]` (first field in range):
+ * a file region when INODE is not 0 (file page OFFSET >> 12, one id per PATHNAME), else anon.
+ * Returns 0, 1 for a region in the upper half of the 64-bit space (kernel addresses: the
+ * [vsyscall] page of an x86-64 process; skipped), or -1. */
+static int parse_procmaps(struct line_ctx *c, struct trc_record *rec, const struct tok *range)
+{
+    c->kw = "/proc maps";
+    c->usage = "START-END PERMS OFFSET DEV INODE [PATHNAME]";
+    rec->type = TRC_MAP;
+    uint64_t off, inode;
+    struct tok path;
+    if (procmaps_fields(c, rec, range, &off, &inode, &path) < 0)
+        return -1;
     uint64_t lim = trc_region_limit(c->r->arch);
     if (rec->addr >= 0x800000000000ull)
         return 1;
@@ -403,105 +422,156 @@ static int parse_insns(struct line_ctx *c, struct trc_record *rec)
     return 0;
 }
 
-static int text_next(struct trc_reader *r, struct trc_record *rec)
+/* S NUMBER: a system call number below 2^32. */
+static int parse_syscall(struct line_ctx *c, struct trc_record *rec)
 {
-    if (r->failed)
+    c->kw = "S", c->usage = "S NUMBER", rec->type = TRC_SYSCALL;
+    if (need_num(c, "NUMBER", &rec->count) < 0 || need_end(c, "NUMBER") < 0)
         return -1;
+    if (rec->count > UINT32_MAX)
+        return fail(c->r, "S: system call NUMBER %llu too large (expected below 2^32)",
+                    (unsigned long long)rec->count);
+    return 0;
+}
+
+/* arch NAME: only as the first record; it sets the reader's architecture. */
+static int parse_arch(struct line_ctx *c, struct trc_record *rec)
+{
+    struct tok t;
+    c->kw = "arch", c->usage = "arch i386|x86_64", rec->type = TRC_ARCH;
+    if (c->r->nrec > 0)
+        return fail(c->r, "arch: must come before any other record (and only once)");
+    if (need_tok(c, "NAME", &t) < 0)
+        return -1;
+    if (!tok_is(&t, "i386", 4) && !tok_is(&t, "x86_64", 6))
+        return fail(c->r, "arch: unknown architecture " TOKF " (expected i386 or x86_64)",
+                    TOKA(t));
+    c->r->arch = rec->arch = t.n == 4 ? MMU_ARCH_I386 : MMU_ARCH_X86_64;
+    return need_end(c, "NAME");
+}
+
+/* An access record R, W, X (optional SIZE) or KR, KW (SIZE required). */
+static int parse_access(struct line_ctx *c, struct trc_record *rec, enum trc_type type,
+                        const char *kw, const char *usage)
+{
+    c->kw = kw, c->usage = usage, rec->type = type;
+    return need_access(c, rec, type == TRC_KREAD || type == TRC_KWRITE);
+}
+
+/* The record of a text trace line whose first field is kw: 0, -1 (error set), or -2 for an
+ * unknown keyword. */
+static int text_record(struct line_ctx *c, struct trc_record *rec, const struct tok *kw)
+{
+    /* The access records first: they are almost every line of a real trace. */
+    if (kw->n == 1) {
+        switch (kw->s[0]) {
+        case 'R': return parse_access(c, rec, TRC_READ, "R", "R ADDR [SIZE]");
+        case 'W': return parse_access(c, rec, TRC_WRITE, "W", "W ADDR [SIZE]");
+        case 'X': return parse_access(c, rec, TRC_FETCH, "X", "X ADDR [SIZE]");
+        case 'I': return parse_insns(c, rec);
+        case 'S': return parse_syscall(c, rec);
+        }
+        return -2;
+    }
+    if (tok_is(kw, "KR", 2))
+        return parse_access(c, rec, TRC_KREAD, "KR", "KR ADDR SIZE");
+    if (tok_is(kw, "KW", 2))
+        return parse_access(c, rec, TRC_KWRITE, "KW", "KW ADDR SIZE");
+    if (tok_is(kw, "map", 3))
+        return parse_map(c, rec);
+    if (tok_is(kw, "unmap", 5)) {
+        c->kw = "unmap", c->usage = "unmap START END", rec->type = TRC_UNMAP;
+        return need_range(c, rec) < 0 ? -1 : need_end(c, "END");
+    }
+    if (tok_is(kw, "protect", 7)) {
+        c->kw = "protect", c->usage = "protect START END PROT", rec->type = TRC_PROTECT;
+        return need_range(c, rec) < 0 || need_prot(c, &rec->prot) < 0 ? -1
+                                                                       : need_end(c, "PROT");
+    }
+    if (tok_is(kw, "arch", 4))
+        return parse_arch(c, rec);
+    return -2;
+}
+
+/* The next line that holds a record (comments after '#' and blank lines skipped): its first
+ * field in *kw and the rest in *c, rec zeroed with its line.  1, 0 at the end, -1. */
+static inline int next_record_line(struct trc_reader *r, struct line_ctx *c, struct tok *kw,
+                                   struct trc_record *rec)
+{
     for (;;) {
         char *ls, *le;
-        int rc = trc_next_line(r, &ls, &le);
+        int rc = trc_source_next_line(&r->src, &ls, &le);
         if (rc <= 0)
             return rc;
         char *hash = memchr(ls, '#', (size_t)(le - ls));
         if (hash)
             le = hash;
-        struct line_ctx c = {.r = r, .p = ls, .e = le};
-        struct tok kw;
-        if (!next_tok(&c.p, c.e, &kw))
+        *c = (struct line_ctx){.r = r, .p = ls, .e = le};
+        if (!next_tok(&c->p, c->e, kw))
             continue; /* blank or comment */
-
         memset(rec, 0, sizeof(*rec));
-        rec->line = r->line;
+        rec->line = r->src.line;
         rec->arch = r->arch;
-        if (r->fmt == TRC_FMT_REGIONS) {
-            rc = regions_line(&c, rec, &kw);
-            if (rc < 0)
-                return -1;
-            if (rc > 0)
-                continue;
-            r->nrec++;
-            return 1;
-        }
-        rc = -2;
-        /* The access records first: they are almost every line of a real trace. */
-        if (kw.n == 1) {
-            switch (kw.s[0]) {
-            case 'R':
-                c.kw = "R", c.usage = "R ADDR [SIZE]", rec->type = TRC_READ;
-                rc = need_access(&c, rec, false);
-                break;
-            case 'W':
-                c.kw = "W", c.usage = "W ADDR [SIZE]", rec->type = TRC_WRITE;
-                rc = need_access(&c, rec, false);
-                break;
-            case 'X':
-                c.kw = "X", c.usage = "X ADDR [SIZE]", rec->type = TRC_FETCH;
-                rc = need_access(&c, rec, false);
-                break;
-            case 'I':
-                rc = parse_insns(&c, rec);
-                break;
-            case 'S':
-                c.kw = "S", c.usage = "S NUMBER", rec->type = TRC_SYSCALL;
-                rc = need_num(&c, "NUMBER", &rec->count) < 0 ? -1 : need_end(&c, "NUMBER");
-                if (rc == 0 && rec->count > UINT32_MAX)
-                    rc = fail(r, "S: system call NUMBER %llu too large (expected below 2^32)",
-                              (unsigned long long)rec->count);
-                break;
-            }
-        } else if (tok_is(&kw, "KR", 2) || tok_is(&kw, "KW", 2)) {
-            bool w = kw.s[1] == 'W';
-            c.kw = w ? "KW" : "KR";
-            c.usage = w ? "KW ADDR SIZE" : "KR ADDR SIZE";
-            rec->type = w ? TRC_KWRITE : TRC_KREAD;
-            rc = need_access(&c, rec, true);
-        } else if (tok_is(&kw, "map", 3)) {
-            rc = parse_map(&c, rec);
-        } else if (tok_is(&kw, "unmap", 5)) {
-            c.kw = "unmap", c.usage = "unmap START END", rec->type = TRC_UNMAP;
-            rc = need_range(&c, rec) < 0 ? -1 : need_end(&c, "END");
-        } else if (tok_is(&kw, "protect", 7)) {
-            c.kw = "protect", c.usage = "protect START END PROT", rec->type = TRC_PROTECT;
-            rc = need_range(&c, rec) < 0 || need_prot(&c, &rec->prot) < 0
-                     ? -1
-                     : need_end(&c, "PROT");
-        } else if (tok_is(&kw, "arch", 4)) {
-            struct tok t;
-            c.kw = "arch", c.usage = "arch i386|x86_64", rec->type = TRC_ARCH;
-            if (r->nrec > 0)
-                rc = fail(r, "arch: must come before any other record (and only once)");
-            else if (need_tok(&c, "NAME", &t) < 0)
-                rc = -1;
-            else if (!tok_is(&t, "i386", 4) && !tok_is(&t, "x86_64", 6))
-                rc = fail(r, "arch: unknown architecture " TOKF " (expected i386 or x86_64)",
-                          TOKA(t));
-            else {
-                r->arch = rec->arch = t.n == 4 ? MMU_ARCH_I386 : MMU_ARCH_X86_64;
-                rc = need_end(&c, "NAME");
-            }
-        }
-        if (rc == -2)
-            return fail(r, "unknown record " TOKF " (expected arch, map, unmap, protect, R, W, "
-                           "X, KR, KW, I or S)", TOKA(kw));
-        if (rc < 0)
-            return -1;
-        r->nrec++;
         return 1;
     }
 }
 
-int trc_text_init(struct trc_reader *r)
+static int text_next(struct trc_reader *r, struct trc_record *rec)
 {
-    r->next = text_next;
-    return 0;
+    if (r->src.failed)
+        return -1;
+    struct line_ctx c;
+    struct tok kw;
+    int rc = next_record_line(r, &c, &kw, rec);
+    if (rc <= 0)
+        return rc;
+    rc = text_record(&c, rec, &kw);
+    if (rc == -2)
+        return fail(r, "unknown record " TOKF " (expected arch, map, unmap, protect, R, W, "
+                       "X, KR, KW, I or S)", TOKA(kw));
+    if (rc < 0)
+        return -1;
+    r->nrec++;
+    return 1;
 }
+
+/* Regions files yield map records only; a skipped region (parse_procmaps) reads on. */
+static int regions_next(struct trc_reader *r, struct trc_record *rec)
+{
+    if (r->src.failed)
+        return -1;
+    for (;;) {
+        struct line_ctx c;
+        struct tok kw;
+        int rc = next_record_line(r, &c, &kw, rec);
+        if (rc <= 0)
+            return rc;
+        rc = regions_line(&c, rec, &kw);
+        if (rc < 0)
+            return -1;
+        if (rc == 0) {
+            r->nrec++;
+            return 1;
+        }
+    }
+}
+
+/* Anything that is no other format is a text trace. */
+static bool text_detect(const char *b, size_t n, const char *name, size_t name_len)
+{
+    (void)b, (void)n, (void)name, (void)name_len;
+    return true;
+}
+
+const struct trc_format_ops trc_format_text = {
+    .id = TRC_FMT_TEXT,
+    .name = "text",
+    .detect = text_detect,
+    .next = text_next,
+};
+
+const struct trc_format_ops trc_format_regions = {
+    .id = TRC_FMT_REGIONS,
+    .name = "regions",
+    .next = regions_next,
+};

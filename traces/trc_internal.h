@@ -1,106 +1,81 @@
-/* traces/trc_internal.h - what the readers of traces/ share: the reader object, its buffered
- * byte source (file descriptor, memory, xz or gzip stream) and the error helpers.  Private to
- * traces/. */
+/* traces/trc_internal.h - what the trace formats of traces/ share: the reader object (a byte
+ * source, the counts every format keeps, and the format's own state), the operations of one
+ * format and the table of formats that trc_open dispatches on.  Private to traces/. */
 #ifndef VKMMU_TRC_INTERNAL_H
 #define VKMMU_TRC_INTERNAL_H
 
+#include <stdalign.h>
+
+#include "byte_source.h"
 #include "trc.h"
 
 /* CRC-32 as zlib computes it (traces/crc32.c); crc 0 to start. */
 uint32_t trc_crc32(uint32_t crc, const void *data, size_t len);
 
-#define TRC_BLOCK (256u * 1024u) /* initial buffer, and the size of one read */
+const char *trc_arch_str(enum mmu_arch a);
 
-/* A distinct file NAME and its id (open addressing, FNV-1a): text and regions formats. */
-struct trc_name {
+struct trc_reader;
+
+/* One input format: an entry of the table in formats.c, defined in the format's own file. */
+struct trc_format_ops {
+    enum trc_format id;
+    const char *name;  /* what --format takes and trc_format_name gives */
+    bool binary;       /* positions are byte offsets ("NAME: byte N"), else lines ("NAME:N") */
+    size_t state_size; /* bytes of the format's own state (trc_format_state), zeroed at open */
+    /* Auto-detection (TRC_FMT_AUTO): whether an input whose first n bytes are b (all of it
+     * when n < 64) and whose name, without a .xz or .gz suffix, is name[0, name_len) is in
+     * this format.  NULL: never detected.  The table is tried in order. */
+    bool (*detect)(const char *b, size_t n, const char *name, size_t name_len);
+    /* Sets up the format once the source is open (reads a header, say).  0, or -1 with the
+     * source's error set. */
+    int (*open)(struct trc_reader *r);
+    int (*next)(struct trc_reader *r, struct trc_record *rec); /* as trc_next */
+    /* Optional (NULL: next in a loop): as trc_next_batch. */
+    size_t (*batch)(struct trc_reader *r, struct trc_record *recs, size_t n, int *rc);
+    /* Optional: frees what open or next allocated in the format's state. */
+    void (*close)(struct trc_reader *r);
+};
+
+/* The format with this id (not TRC_FMT_AUTO), or NULL. */
+const struct trc_format_ops *trc_format_find(enum trc_format id);
+/* The first format of the table whose detect accepts the input (text accepts anything). */
+const struct trc_format_ops *trc_format_detect(const char *b, size_t n, const char *path);
+/* Whether name[0, name_len) ends in suffix (for the detect functions). */
+bool trc_name_ends_with(const char *name, size_t name_len, const char *suffix);
+
+/* A distinct file NAME and its id (open addressing, FNV-1a). */
+struct trc_file_name {
     char *s;
     uint32_t id;
 };
 
-struct trc_zsrc; /* decompressor state (source.c) */
-
-struct trc_reader {
-    /* ---- byte source ---- */
-    int fd;               /* -1 for a memory source */
-    bool own_fd;
-    const char *mem;      /* memory source */
-    size_t mem_len, mem_pos;
-    struct trc_zsrc *z;   /* non-NULL: the fd holds an xz or gzip stream */
-    /* Unparsed bytes are buf[beg, end); buf[0] is byte `base` of the (decompressed) input.
-     * The buffer has one spare byte past cap (the text parser NUL-terminates a name there). */
-    char *buf;
-    size_t cap, beg, end;
-    uint64_t base;
-    bool eof;             /* the source has no more bytes */
-    /* .vkt: CRC-32 (zlib) of the bytes before buf[crc_done], kept up to date when the buffer
-     * slides; crc_on enables it. */
-    bool crc_on;
-    uint32_t crc;
-    size_t crc_done;
-
-    /* ---- common ---- */
-    enum trc_format fmt;
-    int (*next)(struct trc_reader *r, struct trc_record *rec);
-    /* Optional: up to n records (trc_next_batch); NULL = trc_next in a loop. */
-    size_t (*batch)(struct trc_reader *r, struct trc_record *recs, size_t n, int *rc);
-    char *name;           /* for messages */
-    unsigned long line;
-    uint64_t nrec;        /* records returned */
-    uint64_t insns;       /* total of the I COUNTs returned (at most TRC_MAX_INSNS) */
-    enum mmu_arch arch;
-    bool failed;
-    char err[512];
-
-    /* ---- text and regions ---- */
-    struct trc_name *names;
-    size_t names_cap, names_len;
-    uint32_t last_file_id;
-
-    /* ---- records queued by an importer or a fused .vkt opcode: q[qhead, qlen) ---- */
-    struct trc_record q[12];
-    unsigned qhead, qlen;
-    bool insn_open;       /* Lackey: an instruction whose `I 1` is still to come */
-
-    /* ---- .vkt ---- */
-    uint64_t vkt_prev[4]; /* end of the previous access per class: R, W, X, kernel */
-    uint64_t vkt_size[4]; /* size of the previous access per class */
-    uint64_t vkt_prev2[2]; /* R and W: the other address slot (0xfc/0xfd swap it in) */
-    uint64_t lim_access, lim_region; /* trc_access_limit / trc_region_limit of arch */
-    bool vkt_ended;
-    bool vkt_pend;        /* the fetch of a fused `I 1, X` opcode is still to be returned */
-    uint64_t vkt_pend_addr, vkt_pend_off;
-    char vkt_name[TRC_VKT_MAX_NAME + 1];
-    unsigned rec_size;    /* ChampSim: 64 or 96 */
+/* The ids of file NAMEs, for the formats whose map records name files without numbering them
+ * (text and regions; text.c). */
+struct trc_file_names {
+    struct trc_file_name *slot;
+    size_t cap, len;
+    uint32_t last_id; /* the last id given (ids start at 1) */
 };
 
-/* "NAME:LINE: ..." (line-based) and puts the reader in the failed state; returns -1. */
-__attribute__((format(printf, 2, 3))) int trc_fail(struct trc_reader *r, const char *fmt, ...);
-/* "NAME: byte OFFSET: ..." and the failed state; returns -1. */
-__attribute__((format(printf, 3, 4))) int trc_fail_at(struct trc_reader *r, uint64_t offset,
-                                                      const char *fmt, ...);
+struct trc_reader {
+    struct trc_source src;
+    const struct trc_format_ops *format;
+    uint64_t nrec;      /* records returned */
+    uint64_t insns;     /* total of the I COUNTs returned (at most TRC_MAX_INSNS) */
+    enum mmu_arch arch;
+    uint64_t lim_access, lim_region; /* trc_access_limit / trc_region_limit of arch */
+    struct trc_file_names file_names;
+    /* The format's own state: format->state_size bytes. */
+    alignas(max_align_t) unsigned char format_state[];
+};
 
-/* Appends bytes from the source at buf[end] (up to cap); 0, or -1 with the error set.  Sets
- * eof when the source is exhausted. */
-int trc_fill(struct trc_reader *r);
-/* Makes at least n bytes (n <= cap) available at buf[beg] unless the source ends first;
- * slides the unparsed bytes to the front.  0, or -1 on a read error. */
-int trc_ensure(struct trc_reader *r, size_t n);
-/* The next line without its newline into [*ls, *le); 1, 0 at the end, -1 on an error. */
-int trc_next_line(struct trc_reader *r, char **ls, char **le);
+static inline void *trc_format_state(struct trc_reader *r)
+{
+    return r->format_state;
+}
 
-const char *trc_arch_str(enum mmu_arch a);
-
-/* Per-format setup after the source is open and the format known: sets r->next and reads any
- * header.  0, or -1 with r->err set. */
-int trc_text_init(struct trc_reader *r);
-int trc_vkt_init(struct trc_reader *r);
-int trc_lackey_init(struct trc_reader *r);
-int trc_champsim_init(struct trc_reader *r);
-
-/* .vkt header (docs/vkt-format.md). */
-#define TRC_VKT_MAGIC "\x89VKT\r\n\x1a\n"
-#define TRC_VKT_MAGIC_LEN 8
-#define TRC_VKT_HEADER 16
-#define TRC_VKT_VERSION 1
+/* The reader's source's trc_source_fail / trc_source_fail_at. */
+#define trc_fail(r, ...) trc_source_fail(&(r)->src, __VA_ARGS__)
+#define trc_fail_at(r, offset, ...) trc_source_fail_at(&(r)->src, offset, __VA_ARGS__)
 
 #endif

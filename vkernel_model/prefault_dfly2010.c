@@ -5,18 +5,18 @@
  * pages of writable regions are zero-filled first; other non-resident pages are skipped. */
 #include "vk_internal.h"
 
-static void dfly2010_run(struct vk_pf *pf)
+static void dfly2010_run(struct vk_prefault *pf)
 {
     bool stopped[2] = {false, false}; /* [0] backwards, [1] forwards */
     for (unsigned k = 0; k < 8; k++) {
-        int64_t off = vk_pf_sym_offset(k);
+        int64_t off = vk_prefault_sym_offset(k);
         int dir = off > 0;
         if (stopped[dir])
             continue;
-        enum vk_pf_res r = vk_pf_try(pf, off, VK_PFF_ZERO_FILL_W);
-        if (r == VK_PF_ERROR)
+        enum vk_candidate_result r = vk_prefault_try(pf, off, VK_ENTER_ZERO_FILL_WRITABLE);
+        if (r == VK_CANDIDATE_ERROR)
             return;
-        if (r == VK_PF_VALID)
+        if (r == VK_CANDIDATE_VALID)
             stopped[dir] = true;
     }
 }

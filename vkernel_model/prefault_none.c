@@ -1,7 +1,7 @@
 /* vkernel_model/prefault_none.c - policy none: the faulting page only. */
 #include "vk_internal.h"
 
-static void none_run(struct vk_pf *pf)
+static void none_run(struct vk_prefault *pf)
 {
     (void)pf;
 }

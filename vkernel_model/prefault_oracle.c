@@ -27,7 +27,7 @@ static int oracle_parse(const char *args, struct vk_policy_spec *out, char *err,
     return 0;
 }
 
-static void oracle_run(struct vk_pf *pf)
+static void oracle_run(struct vk_prefault *pf)
 {
     struct vk_model *m = pf->m;
     struct oracle_state *st = pf->state;
@@ -41,7 +41,7 @@ static void oracle_run(struct vk_pf *pf)
         st->next++;
     for (size_t k = st->next; k < none->n && k < st->next + pf->spec->n; k++)
         if (none->v[k].vpn != pf->vpn &&
-            vk_pf_try_page(m, none->v[k].vpn, VK_PFF_ZERO_FILL) == VK_PF_ERROR)
+            vk_prefault_try_page(m, none->v[k].vpn, VK_ENTER_ZERO_FILL) == VK_CANDIDATE_ERROR)
             return;
 }
 
@@ -52,4 +52,5 @@ const struct vk_policy vk_policy_oracle = {
     .parse = oracle_parse,
     .run = oracle_run,
     .state_size = sizeof(struct oracle_state),
+    .needs_first_pass = true,
 };

@@ -3,14 +3,17 @@
  * pages zero-filled first; entered with the 6 step 3 bits, in ascending order. */
 #include "vk_internal.h"
 
-static void ptpage_run(struct vk_pf *pf)
+static void ptpage_run(struct vk_prefault *pf)
 {
-    uint64_t n = pf->m->sp.leaf_pages;
+    uint64_t n = pf->m->space.leaf_pages;
     uint64_t base = pf->vpn & ~(n - 1);
     uint64_t lo = base > pf->lo ? base : pf->lo, hi = base + n < pf->hi ? base + n : pf->hi;
-    for (uint64_t v = lo; v < hi; v++)
-        if (v != pf->vpn && vk_pf_try(pf, (int64_t)(v - pf->vpn), VK_PFF_ZERO_FILL) == VK_PF_ERROR)
+    for (uint64_t v = lo; v < hi; v++) {
+        if (v == pf->vpn)
+            continue;
+        if (vk_prefault_try(pf, (int64_t)(v - pf->vpn), VK_ENTER_ZERO_FILL) == VK_CANDIDATE_ERROR)
             return;
+    }
 }
 
 const struct vk_policy vk_policy_ptpage = {

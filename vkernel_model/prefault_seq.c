@@ -13,7 +13,7 @@ struct seq_state {
 
 #define SEQ_MAX 64u
 
-static void seq_run(struct vk_pf *pf)
+static void seq_run(struct vk_prefault *pf)
 {
     struct seq_state *s = pf->state;
     uint64_t v = pf->vpn;
@@ -31,7 +31,7 @@ static void seq_run(struct vk_pf *pf)
     s->valid = true;
     s->last = v;
     for (unsigned k = 1; k <= s->win; k++)
-        if (vk_pf_try(pf, s->dir * (int64_t)k, VK_PFF_ZERO_FILL) == VK_PF_ERROR)
+        if (vk_prefault_try(pf, s->dir * (int64_t)k, VK_ENTER_ZERO_FILL) == VK_CANDIDATE_ERROR)
             return;
 }
 

@@ -45,19 +45,23 @@ static int window_parse(const char *args, struct vk_policy_spec *out, char *err,
     return 0;
 }
 
-static void window_run(struct vk_pf *pf)
+static void window_run(struct vk_prefault *pf)
 {
     unsigned n = pf->spec->n;
     if (pf->spec->mode == VK_WIN_ALIGNED) {
         uint64_t base = pf->vpn - pf->vpn % n;
-        for (uint64_t v = base; v < base + n; v++)
-            if (v != pf->vpn && vk_pf_try(pf, (int64_t)(v - pf->vpn), VK_PFF_ZERO_FILL) == VK_PF_ERROR)
+        for (uint64_t v = base; v < base + n; v++) {
+            if (v == pf->vpn)
+                continue;
+            int64_t off = (int64_t)(v - pf->vpn);
+            if (vk_prefault_try(pf, off, VK_ENTER_ZERO_FILL) == VK_CANDIDATE_ERROR)
                 return;
+        }
         return;
     }
     for (unsigned k = 0; k < n; k++) {
-        int64_t off = pf->spec->mode == VK_WIN_SYM ? vk_pf_sym_offset(k) : (int64_t)k + 1;
-        if (vk_pf_try(pf, off, VK_PFF_ZERO_FILL) == VK_PF_ERROR)
+        int64_t off = pf->spec->mode == VK_WIN_SYM ? vk_prefault_sym_offset(k) : (int64_t)k + 1;
+        if (vk_prefault_try(pf, off, VK_ENTER_ZERO_FILL) == VK_CANDIDATE_ERROR)
             return;
     }
 }

@@ -64,16 +64,16 @@ uint32_t vk_cache_get(struct vk_model *m, const struct vk_region *r, uint64_t vp
 
 int vk_pv_add(struct vk_model *m, uint32_t f, uint64_t vpn)
 {
-    struct vk_frame *fr = &m->fr[f];
-    if (fr->npv == fr->cappv) {
-        uint32_t ncap = fr->cappv ? fr->cappv * 2 : 2;
+    struct vk_frame *fr = &m->frames[f];
+    if (fr->npv == fr->pv_cap) {
+        uint32_t ncap = fr->pv_cap ? fr->pv_cap * 2 : 2;
         uint64_t *n = realloc(fr->pv, ncap * sizeof *n);
         if (!n) {
             vk_fail(m, "out of memory");
             return -1;
         }
         fr->pv = n;
-        fr->cappv = ncap;
+        fr->pv_cap = ncap;
     }
     fr->pv[fr->npv++] = vpn;
     return 0;
@@ -81,7 +81,7 @@ int vk_pv_add(struct vk_model *m, uint32_t f, uint64_t vpn)
 
 void vk_pv_remove(struct vk_model *m, uint32_t f, uint64_t vpn)
 {
-    struct vk_frame *fr = &m->fr[f];
+    struct vk_frame *fr = &m->frames[f];
     for (uint32_t i = 0; i < fr->npv; i++) {
         if (fr->pv[i] == vpn) {
             fr->pv[i] = fr->pv[--fr->npv];
@@ -92,7 +92,7 @@ void vk_pv_remove(struct vk_model *m, uint32_t f, uint64_t vpn)
 
 static bool clock_referenced(struct vk_model *m, uint64_t vpn, bool clear)
 {
-    struct mmu_page *p = mmu_space_page(&m->sp, vpn);
+    struct mmu_page *p = mmu_space_page(&m->space, vpn);
     if (p && (p->vpte & VPTE_V) && (p->vpte & VPTE_A)) {
         /* Clearing A does not invalidate (pmap_clear_reference): A is set again only by the
          * real kernel's next walk. */
@@ -106,18 +106,18 @@ static bool clock_referenced(struct vk_model *m, uint64_t vpn, bool clear)
 /* Evicts the page in frame f (model.md section 2). */
 static void evict_frame(struct vk_model *m, uint32_t f)
 {
-    struct vk_frame *fr = &m->fr[f];
+    struct vk_frame *fr = &m->frames[f];
     if (fr->kind == FR_PRIVATE) {
         uint64_t vpn = fr->owner;
-        struct mmu_page *p = mmu_space_page(&m->sp, vpn);
+        struct mmu_page *p = mmu_space_page(&m->space, vpn);
         if (p->vpte & VPTE_V)
             vk_invalidate(m, vpn, p);
-        p->st |= PG_SWAPPED;
+        p->state |= PG_SWAPPED;
         p->frame = 0;
     } else {
         while (fr->npv) {
             uint64_t vpn = fr->pv[fr->npv - 1];
-            struct mmu_page *p = mmu_space_page(&m->sp, vpn);
+            struct mmu_page *p = mmu_space_page(&m->space, vpn);
             vk_invalidate(m, vpn, p); /* removes vpn from the pv list */
         }
         cache_set(m, fr->owner, 0, CP_EVICTED);
@@ -129,11 +129,11 @@ static void evict_frame(struct vk_model *m, uint32_t f)
 /* CLOCK over VPTE_A: clear A and skip; take the first frame whose pages have A clear. */
 static int clock_evict(struct vk_model *m)
 {
-    for (uint64_t steps = 0; steps < 2 * m->nfr + 2; steps++) {
-        if (m->hand == 0 || m->hand > m->nfr)
-            m->hand = 1;
-        uint32_t f = (uint32_t)m->hand++;
-        struct vk_frame *fr = &m->fr[f];
+    for (uint64_t steps = 0; steps < 2 * m->nframes + 2; steps++) {
+        if (m->clock_hand == 0 || m->clock_hand > m->nframes)
+            m->clock_hand = 1;
+        uint32_t f = (uint32_t)m->clock_hand++;
+        struct vk_frame *fr = &m->frames[f];
         if (fr->kind == FR_PRIVATE) {
             if (fr->owner == m->busy_vpn || clock_referenced(m, fr->owner, true))
                 continue;
@@ -160,7 +160,7 @@ static int clock_evict(struct vk_model *m)
 
 uint32_t vk_frame_alloc(struct vk_model *m, enum vk_frame_kind kind, uint64_t owner)
 {
-    uint64_t limit = m->vkernel ? m->cfg.opt.vk_mem_pages : 0;
+    uint64_t limit = m->cfg.scheme->vkernel ? m->cfg.opt.vk_mem_pages : 0;
     if (limit && m->nused >= limit && clock_evict(m) < 0) {
         vk_fail(m, "--vk-mem is too small: all %llu frames are page-table pages or busy",
                 (unsigned long long)limit);
@@ -170,24 +170,24 @@ uint32_t vk_frame_alloc(struct vk_model *m, enum vk_frame_kind kind, uint64_t ow
     if (m->nfree) {
         f = m->freelist[--m->nfree];
     } else {
-        if (m->nfr + 1 >= m->capfr) {
-            uint64_t ncap = m->capfr ? m->capfr * 2 : 1024;
-            struct vk_frame *n = realloc(m->fr, ncap * sizeof *n);
+        if (m->nframes + 1 >= m->frames_cap) {
+            uint64_t ncap = m->frames_cap ? m->frames_cap * 2 : 1024;
+            struct vk_frame *n = realloc(m->frames, ncap * sizeof *n);
             if (!n) {
                 vk_fail(m, "out of memory");
                 return 0;
             }
-            memset(n + m->capfr, 0, (ncap - m->capfr) * sizeof *n);
-            m->fr = n;
-            m->capfr = ncap;
+            memset(n + m->frames_cap, 0, (ncap - m->frames_cap) * sizeof *n);
+            m->frames = n;
+            m->frames_cap = ncap;
         }
-        if (m->nfr + 1 > 0xFFFFFu && m->arch == MMU_ARCH_I386) {
+        if (m->nframes + 1 > 0xFFFFFu && m->arch == MMU_ARCH_I386) {
             vk_fail(m, "vkernel frame numbers exhausted (more than 4 GiB of frames)");
             return 0;
         }
-        f = (uint32_t)++m->nfr;
+        f = (uint32_t)++m->nframes;
     }
-    struct vk_frame *fr = &m->fr[f];
+    struct vk_frame *fr = &m->frames[f];
     fr->kind = (uint8_t)kind;
     fr->owner = owner;
     fr->npv = 0;
@@ -197,16 +197,16 @@ uint32_t vk_frame_alloc(struct vk_model *m, enum vk_frame_kind kind, uint64_t ow
 
 void vk_frame_free(struct vk_model *m, uint32_t f)
 {
-    struct vk_frame *fr = &m->fr[f];
+    struct vk_frame *fr = &m->frames[f];
     fr->kind = FR_FREE;
     fr->npv = 0;
-    if (m->nfree == m->capfree) {
-        uint64_t ncap = m->capfree ? m->capfree * 2 : 256;
+    if (m->nfree == m->free_cap) {
+        uint64_t ncap = m->free_cap ? m->free_cap * 2 : 256;
         uint32_t *n = realloc(m->freelist, ncap * sizeof *n);
         if (!n)
             return; /* the frame is lost to reuse; counts are unaffected */
         m->freelist = n;
-        m->capfree = ncap;
+        m->free_cap = ncap;
     }
     m->freelist[m->nfree++] = f;
     m->nused--;

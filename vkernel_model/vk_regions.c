@@ -1,17 +1,19 @@
 /* vkernel_model/vk_regions.c - the vkernel's map: a sorted array of page-aligned regions
- * (model.md section 1).  Region counts are small; faults, not accesses, look them up. */
+ * (model.md section 1), and the region changes (map, unmap, protect) that also change the
+ * pages' entries through vk_pmap.c.  Region counts are small; faults, not accesses, look
+ * them up. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "vk_internal.h"
 
-static size_t rg_search(const struct vk_model *m, uint64_t addr)
+static size_t region_search(const struct vk_model *m, uint64_t addr)
 {
     /* first region with end > addr */
-    size_t lo = 0, hi = m->nrg;
+    size_t lo = 0, hi = m->nregions;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (m->rg[mid].end <= addr)
+        if (m->regions[mid].end <= addr)
             lo = mid + 1;
         else
             hi = mid;
@@ -21,102 +23,173 @@ static size_t rg_search(const struct vk_model *m, uint64_t addr)
 
 const struct vk_region *vk_region_find(const struct vk_model *m, uint64_t addr)
 {
-    size_t i = rg_search(m, addr);
-    if (i < m->nrg && m->rg[i].start <= addr)
-        return &m->rg[i];
+    size_t i = region_search(m, addr);
+    if (i < m->nregions && m->regions[i].start <= addr)
+        return &m->regions[i];
     return NULL;
 }
 
 const struct vk_region *vk_region_find_vpn(struct vk_model *m, uint64_t vpn)
 {
     uint64_t addr = vpn << MMU_PAGE_SHIFT;
-    if (m->last_rg < m->nrg) {
-        const struct vk_region *r = &m->rg[m->last_rg];
+    if (m->last_region < m->nregions) {
+        const struct vk_region *r = &m->regions[m->last_region];
         if (r->start <= addr && addr < r->end)
             return r;
     }
-    size_t i = rg_search(m, addr);
-    if (i < m->nrg && m->rg[i].start <= addr) {
-        m->last_rg = i;
-        return &m->rg[i];
+    size_t i = region_search(m, addr);
+    if (i < m->nregions && m->regions[i].start <= addr) {
+        m->last_region = i;
+        return &m->regions[i];
     }
     return NULL;
 }
 
 const struct vk_region *vk_regions(const struct vk_model *m, size_t *n)
 {
-    *n = m->nrg;
-    return m->rg;
+    *n = m->nregions;
+    return m->regions;
 }
 
-static int rg_reserve(struct vk_model *m, size_t extra)
+static int region_reserve(struct vk_model *m, size_t extra)
 {
-    if (m->nrg + extra <= m->caprg)
+    if (m->nregions + extra <= m->regions_cap)
         return 0;
-    size_t ncap = m->caprg ? m->caprg * 2 : 16;
-    while (ncap < m->nrg + extra)
+    size_t ncap = m->regions_cap ? m->regions_cap * 2 : 16;
+    while (ncap < m->nregions + extra)
         ncap *= 2;
-    struct vk_region *n = realloc(m->rg, ncap * sizeof *n);
+    struct vk_region *n = realloc(m->regions, ncap * sizeof *n);
     if (!n)
         return -1;
-    m->rg = n;
-    m->caprg = ncap;
+    m->regions = n;
+    m->regions_cap = ncap;
     return 0;
 }
 
 /* Splits region i at addr (start < addr < end). */
-static int rg_split(struct vk_model *m, size_t i, uint64_t addr)
+static int region_split(struct vk_model *m, size_t i, uint64_t addr)
 {
-    if (rg_reserve(m, 1) < 0)
+    if (region_reserve(m, 1) < 0)
         return -1;
-    memmove(&m->rg[i + 1], &m->rg[i], (m->nrg - i) * sizeof *m->rg);
-    m->nrg++;
-    m->rg[i].end = addr;
-    m->rg[i + 1].start = addr;
-    if (m->rg[i + 1].kind == VK_FILE)
-        m->rg[i + 1].file_pgoff += (addr - m->rg[i].start) >> MMU_PAGE_SHIFT;
+    memmove(&m->regions[i + 1], &m->regions[i], (m->nregions - i) * sizeof *m->regions);
+    m->nregions++;
+    m->regions[i].end = addr;
+    m->regions[i + 1].start = addr;
+    if (m->regions[i + 1].kind == VK_FILE)
+        m->regions[i + 1].file_pgoff += (addr - m->regions[i].start) >> MMU_PAGE_SHIFT;
     return 0;
 }
 
-int vk_region_cut(struct vk_model *m, uint64_t start, uint64_t end, size_t *pi, size_t *pj)
+/* Splits regions at start and end; returns the index range [*pi, *pj) of regions inside. */
+static int region_cut(struct vk_model *m, uint64_t start, uint64_t end, size_t *pi, size_t *pj)
 {
-    m->last_rg = SIZE_MAX;
-    size_t i = rg_search(m, start);
-    if (i < m->nrg && m->rg[i].start < start && start < m->rg[i].end) {
-        if (rg_split(m, i, start) < 0)
+    m->last_region = SIZE_MAX;
+    size_t i = region_search(m, start);
+    if (i < m->nregions && m->regions[i].start < start && start < m->regions[i].end) {
+        if (region_split(m, i, start) < 0)
             return -1;
         i++;
     }
-    size_t j = rg_search(m, end);
-    if (j < m->nrg && m->rg[j].start < end && end < m->rg[j].end) {
-        if (rg_split(m, j, end) < 0)
+    size_t j = region_search(m, end);
+    if (j < m->nregions && m->regions[j].start < end && end < m->regions[j].end) {
+        if (region_split(m, j, end) < 0)
             return -1;
     }
-    j = rg_search(m, end);
+    j = region_search(m, end);
     /* j: first region with end > end; regions [i, j) lie inside [start, end) */
     *pi = i;
     *pj = j;
     return 0;
 }
 
-int vk_region_insert(struct vk_model *m, const struct vk_region *r)
+static int region_insert(struct vk_model *m, const struct vk_region *r)
 {
-    if (rg_reserve(m, 1) < 0)
+    if (region_reserve(m, 1) < 0)
         return -1;
-    size_t i = rg_search(m, r->start);
-    if (i < m->nrg)
-        memmove(&m->rg[i + 1], &m->rg[i], (m->nrg - i) * sizeof *m->rg);
-    m->rg[i] = *r;
-    m->nrg++;
-    m->last_rg = SIZE_MAX;
+    size_t i = region_search(m, r->start);
+    if (i < m->nregions)
+        memmove(&m->regions[i + 1], &m->regions[i], (m->nregions - i) * sizeof *m->regions);
+    m->regions[i] = *r;
+    m->nregions++;
+    m->last_region = SIZE_MAX;
     return 0;
 }
 
-void vk_region_remove(struct vk_model *m, size_t i, size_t j)
+static void region_remove(struct vk_model *m, size_t i, size_t j)
 {
     if (i == j)
         return;
-    memmove(&m->rg[i], &m->rg[j], (m->nrg - j) * sizeof *m->rg);
-    m->nrg -= j - i;
-    m->last_rg = SIZE_MAX;
+    memmove(&m->regions[i], &m->regions[j], (m->nregions - j) * sizeof *m->regions);
+    m->nregions -= j - i;
+    m->last_region = SIZE_MAX;
 }
+
+/* ---- region changes ---- */
+
+/* A region change's range is page-aligned, non-empty and in user space, and comes before the
+ * end of the run; otherwise the model fails. */
+static bool range_ok(struct vk_model *m, uint64_t start, uint64_t end)
+{
+    if ((start | end) & (MMU_PAGE_SIZE - 1) || start >= end ||
+        end > mmu_arch_user_limit(m->arch)) {
+        vk_fail(m, "bad range [0x%llx, 0x%llx)", (unsigned long long)start,
+                (unsigned long long)end);
+        return false;
+    }
+    if (m->finished) {
+        vk_fail(m, "event after the end of the run");
+        return false;
+    }
+    return true;
+}
+
+/* munmap: the pages of the regions inside go (vk_pmap_remove), then the regions. */
+int vk_unmap(struct vk_model *m, uint64_t start, uint64_t end)
+{
+    if (!range_ok(m, start, end))
+        return VK_ERROR;
+    size_t i, j;
+    if (region_cut(m, start, end, &i, &j) < 0) {
+        vk_fail(m, "out of memory");
+        return VK_ERROR;
+    }
+    for (size_t k = i; k < j; k++)
+        vk_pmap_remove(m, m->regions[k].start >> MMU_PAGE_SHIFT,
+                       m->regions[k].end >> MMU_PAGE_SHIFT);
+    region_remove(m, i, j);
+    return m->error[0] ? VK_ERROR : VK_OK;
+}
+
+int vk_map(struct vk_model *m, uint64_t start, uint64_t end, unsigned prot,
+           enum vk_region_kind kind, uint32_t file_id, uint64_t file_pgoff)
+{
+    if (vk_unmap(m, start, end) != VK_OK) /* MAP_FIXED: the covered part is unmapped first */
+        return VK_ERROR;
+    struct vk_region r = {start, end, prot & 7u, kind, file_id, file_pgoff};
+    if (region_insert(m, &r) < 0) {
+        vk_fail(m, "out of memory");
+        return VK_ERROR;
+    }
+    return VK_OK;
+}
+
+/* mprotect: the entries whose rights shrink change too (vk_pmap_protect). */
+int vk_protect(struct vk_model *m, uint64_t start, uint64_t end, unsigned prot)
+{
+    if (!range_ok(m, start, end))
+        return VK_ERROR;
+    size_t i, j;
+    if (region_cut(m, start, end, &i, &j) < 0) {
+        vk_fail(m, "out of memory");
+        return VK_ERROR;
+    }
+    for (size_t k = i; k < j; k++) {
+        unsigned old = m->regions[k].prot;
+        m->regions[k].prot = prot & 7u;
+        if ((old & ~prot) & (VK_PROT_R | VK_PROT_W))
+            vk_pmap_protect(m, m->regions[k].start >> MMU_PAGE_SHIFT,
+                            m->regions[k].end >> MMU_PAGE_SHIFT, prot);
+    }
+    return m->error[0] ? VK_ERROR : VK_OK;
+}
+

@@ -101,9 +101,9 @@ static uint64_t filter_perm(struct vk_set *s, uint64_t vpn)
 {
     uint64_t perm = 3;
     for (size_t i = 0; i < s->n && perm; i++) {
-        struct mmu_leaf *l = mmu_space_leaf(&s->m[i]->sp, vpn, false);
-        uint8_t r = l ? l->pg[vpn & (s->m[i]->sp.leaf_pages - 1)].real : 0;
-        if ((r & (REAL_P | REAL_A)) != (REAL_P | REAL_A) || s->m[i]->has_obs)
+        struct mmu_leaf *l = mmu_space_leaf(&s->m[i]->space, vpn, false);
+        uint8_t r = l ? l->pg[vpn & (s->m[i]->space.leaf_pages - 1)].real : 0;
+        if ((r & (REAL_P | REAL_A)) != (REAL_P | REAL_A) || s->m[i]->has_observer)
             perm = 0;
         else if ((r & (REAL_W | REAL_D)) != (REAL_W | REAL_D))
             perm &= 1;

@@ -1,27 +1,61 @@
 /* vkernel_model/vk_tables.c - the scheme and dirty-strategy tables (they parse the options,
- * drive `vkmmu list` and echo the configuration), and small parsers. */
+ * drive `vkmmu list`, echo the configuration and give the model each one's behaviour), and
+ * small parsers.  Adding a scheme is one entry here plus its functions (vk_fault.c); adding
+ * a dirty strategy is one entry and its entry_m. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "vk.h"
+#include "vk_internal.h"
+
+/* ---- schemes (model.md section 5) ---- */
 
 static const struct vk_scheme scheme_vpt110 = {
-    "vpt-1.10", "DragonFly 1.10 vpagetable: read faults map read-only, dirty-bit traps",
-    VK_SCHEME_VPT110, true};
+    .name = "vpt-1.10",
+    .desc = "DragonFly 1.10 vpagetable: read faults map read-only, dirty-bit traps",
+    .vkernel = true,
+    .cost_class = MMU_CLASS_VPT,
+    .real_fault = vk_vpt_fault,
+    .kernel_page = vk_kernel_page_vkernel,
+};
 static const struct vk_scheme scheme_vpt = {
-    "vpt", "vpagetable with the 2017 fixes: read faults on W|M vptes map writable",
-    VK_SCHEME_VPT, true};
+    .name = "vpt",
+    .desc = "vpagetable with the 2017 fixes: read faults on W|M vptes map writable",
+    .vkernel = true,
+    .cost_class = MMU_CLASS_VPT,
+    .real_fault = vk_vpt_fault,
+    .kernel_page = vk_kernel_page_vkernel,
+    .read_fault_maps_wm_writable = true, /* c50e690bc7 (2017) */
+    .quick_entry_readable = true,
+};
 static const struct vk_scheme scheme_ept = {
-    "ept", "2013 VMX mode: hardware walks the vptes and an EPT; no dirty-bit traps",
-    VK_SCHEME_EPT, true};
+    .name = "ept",
+    .desc = "2013 VMX mode: hardware walks the vptes and an EPT; no dirty-bit traps",
+    .vkernel = true,
+    .cost_class = MMU_CLASS_EPT,
+    .real_fault = vk_ept_fault,
+    .kernel_page = vk_kernel_page_vkernel,
+    .quick_entry_readable = true,
+    .nested_paging = true,
+    .tagged_tlb = true,
+};
 static const struct vk_scheme scheme_native = {
-    "native", "baseline: the same program on a real BSD kernel, no vkernel", VK_SCHEME_NATIVE,
-    false};
+    .name = "native",
+    .desc = "baseline: the same program on a real BSD kernel, no vkernel",
+    .cost_class = MMU_CLASS_NATIVE,
+    .real_fault = vk_native_fault,
+    .kernel_page = vk_kernel_page_native,
+};
 static const struct vk_scheme scheme_linux = {
-    "linux", "the program on Linux: zero page on read, built-in 16-page fault-around",
-    VK_SCHEME_LINUX, false};
+    .name = "linux",
+    .desc = "the program on Linux: zero page on read, built-in 16-page fault-around",
+    .cost_class = MMU_CLASS_NATIVE,
+    .real_fault = vk_native_fault,
+    .kernel_page = vk_kernel_page_native,
+    .builtin_prefault = vk_fault_around,
+    .zero_page_on_read = true,
+};
 
 const struct vk_scheme *const vk_schemes[] = {&scheme_vpt110, &scheme_vpt,   &scheme_ept,
                                               &scheme_native, &scheme_linux, NULL};
@@ -34,12 +68,42 @@ const struct vk_scheme *vk_scheme_find(const char *name)
     return NULL;
 }
 
+/* ---- dirty-bit strategies (model.md section 8) ---- */
+
+static uint64_t strict_entry_m(uint64_t bits, bool write_fault)
+{
+    (void)bits;
+    (void)write_fault;
+    return 0; /* M is set only by the real kernel's walk */
+}
+
+static uint64_t hint_entry_m(uint64_t bits, bool write_fault)
+{
+    (void)bits;
+    return write_fault ? VPTE_M : 0;
+}
+
+static uint64_t eager_entry_m(uint64_t bits, bool write_fault)
+{
+    (void)write_fault;
+    return (bits & VPTE_W) ? VPTE_M : 0;
+}
+
 static const struct vk_dirty dirty_strict = {
-    "strict", "read faults map read-only; the first write traps to set M", VK_DIRTY_STRICT};
+    .name = "strict",
+    .desc = "read faults map read-only; the first write traps to set M",
+    .entry_m = strict_entry_m,
+};
 static const struct vk_dirty dirty_hint = {
-    "hint", "the vkernel sets M in the vpte of a reflected write fault", VK_DIRTY_HINT};
+    .name = "hint",
+    .desc = "the vkernel sets M in the vpte of a reflected write fault",
+    .entry_m = hint_entry_m,
+};
 static const struct vk_dirty dirty_eager = {
-    "eager", "the vkernel sets M on every writable private page it enters", VK_DIRTY_EAGER};
+    .name = "eager",
+    .desc = "the vkernel sets M on every writable private page it enters",
+    .entry_m = eager_entry_m,
+};
 
 const struct vk_dirty *const vk_dirties[] = {&dirty_strict, &dirty_hint, &dirty_eager, NULL};
 

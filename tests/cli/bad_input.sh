@@ -2,24 +2,7 @@
 # Bad traces, options and costs files: exit status 2, a message naming the file and line, and
 # no result file written.
 # Usage: bash bad_input.sh VKMMU_BIN BUILD_DIR
-set -u
-bin=$1
-tmp=$(mktemp -d "${2:-/tmp}/vkmmu-bad.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-status=0
-
-# expect STATUS PATTERN CMD...: runs CMD, wants exit STATUS and PATTERN (grep -E) on stderr.
-expect() {
-    local want=$1 pattern=$2
-    shift 2
-    "$@" > "$tmp/stdout" 2> "$tmp/stderr"
-    local got=$?
-    if [ $got -ne "$want" ]; then
-        echo "FAIL: exit $got, want $want: $*"; cat "$tmp/stderr"; status=1
-    elif ! grep -Eq -- "$pattern" "$tmp/stderr"; then
-        echo "FAIL: stderr lacks /$pattern/: $*"; cat "$tmp/stderr"; status=1
-    fi
-}
+source "$(dirname "$0")/../lib.sh"
 
 good="map 0x10000000 0x10010000 rw- anon
 R 0x10000000 4"
@@ -29,12 +12,12 @@ bad_trace() {
     printf '%s\n' "$content" > "$tmp/$name.vkt.txt"
     rm -f "$tmp/out.json" "$tmp/out.csv"
     expect 2 "^vkmmu: $tmp/$name.vkt.txt:$line: .*$pattern" \
-        "$bin" replay --json "$tmp/out.json" --csv "$tmp/out.csv" "$tmp/$name.vkt.txt"
+        "$vkmmu" replay --json "$tmp/out.json" --csv "$tmp/out.csv" "$tmp/$name.vkt.txt"
     if [ -e "$tmp/out.json" ] || [ -e "$tmp/out.csv" ] || [ -e "$tmp/out.json.tmp" ]; then
-        echo "FAIL: a result file was written for the bad trace $name"; status=1
+        fail "a result file was written for the bad trace $name"
     fi
     if [ -s "$tmp/stdout" ]; then
-        echo "FAIL: a table was printed for the bad trace $name:"; cat "$tmp/stdout"; status=1
+        fail "a table was printed for the bad trace $name:"; cat "$tmp/stdout"
     fi
 }
 
@@ -61,40 +44,39 @@ oops"
 
 # Standard input is named in the message.
 printf 'R 0x1000\nbogus\n' > "$tmp/stdin.txt"
-expect 2 "^vkmmu: <stdin>:2: unknown record" "$bin" replay - < "$tmp/stdin.txt"
-expect 2 "cannot open" "$bin" replay "$tmp/does-not-exist.vkt.txt"
+expect 2 "^vkmmu: <stdin>:2: unknown record" "$vkmmu" replay - < "$tmp/stdin.txt"
+expect 2 "cannot open" "$vkmmu" replay "$tmp/does-not-exist.vkt.txt"
 
 printf '%s\n' "$good" > "$tmp/good.vkt.txt"
-expect 2 "unknown policy|policy" "$bin" replay --policy nosuchpolicy "$tmp/good.vkt.txt"
-expect 2 "nosuchpolicy" "$bin" replay --policy none,nosuchpolicy "$tmp/good.vkt.txt"
-expect 2 "unknown scheme 'vpt-9'" "$bin" replay --scheme vpt-9 "$tmp/good.vkt.txt"
-expect 2 "unknown dirty strategy 'dirtyish'" "$bin" replay --dirty dirtyish "$tmp/good.vkt.txt"
-expect 2 "empty name" "$bin" replay --scheme vpt,,native "$tmp/good.vkt.txt"
-expect 2 "bad size" "$bin" replay --vk-mem 12Q "$tmp/good.vkt.txt"
-expect 2 "warm or cold" "$bin" replay --file-cache tepid "$tmp/good.vkt.txt"
-expect 2 "real-prefault" "$bin" replay --real-prefault -1 "$tmp/good.vkt.txt"
-expect 2 "missing value" "$bin" replay "$tmp/good.vkt.txt" --policy
-expect 2 "unknown option '--frobnicate'" "$bin" replay --frobnicate "$tmp/good.vkt.txt"
-expect 2 "missing TRACE" "$bin" replay
-expect 2 "more than one TRACE" "$bin" replay "$tmp/good.vkt.txt" "$tmp/good.vkt.txt"
-expect 2 "unknown command 'frob'" "$bin" frob
-expect 2 "usage" "$bin"
+expect 2 "unknown policy|policy" "$vkmmu" replay --policy nosuchpolicy "$tmp/good.vkt.txt"
+expect 2 "nosuchpolicy" "$vkmmu" replay --policy none,nosuchpolicy "$tmp/good.vkt.txt"
+expect 2 "unknown scheme 'vpt-9'" "$vkmmu" replay --scheme vpt-9 "$tmp/good.vkt.txt"
+expect 2 "unknown dirty strategy 'dirtyish'" "$vkmmu" replay --dirty dirtyish "$tmp/good.vkt.txt"
+expect 2 "empty name" "$vkmmu" replay --scheme vpt,,native "$tmp/good.vkt.txt"
+expect 2 "bad size" "$vkmmu" replay --vk-mem 12Q "$tmp/good.vkt.txt"
+expect 2 "warm or cold" "$vkmmu" replay --file-cache tepid "$tmp/good.vkt.txt"
+expect 2 "real-prefault" "$vkmmu" replay --real-prefault -1 "$tmp/good.vkt.txt"
+expect 2 "missing value" "$vkmmu" replay "$tmp/good.vkt.txt" --policy
+expect 2 "unknown option '--frobnicate'" "$vkmmu" replay --frobnicate "$tmp/good.vkt.txt"
+expect 2 "missing TRACE" "$vkmmu" replay
+expect 2 "more than one TRACE" "$vkmmu" replay "$tmp/good.vkt.txt" "$tmp/good.vkt.txt"
+expect 2 "unknown command 'frob'" "$vkmmu" frob
+expect 2 "usage" "$vkmmu"
 
 # A bad costs file names its line.
 printf 'insn = 1\n# fine\nreflect = lots\n' > "$tmp/bad.costs"
-expect 2 "$tmp/bad.costs:3" "$bin" replay --costs "$tmp/bad.costs" "$tmp/good.vkt.txt"
+expect 2 "$tmp/bad.costs:3" "$vkmmu" replay --costs "$tmp/bad.costs" "$tmp/good.vkt.txt"
 printf 'insn = 1\nno_such_key = 5\n' > "$tmp/bad2.costs"
-expect 2 "$tmp/bad2.costs:2" "$bin" replay --costs "$tmp/bad2.costs" "$tmp/good.vkt.txt"
-expect 2 "nosuchprofile" "$bin" replay --costs nosuchprofile "$tmp/good.vkt.txt"
+expect 2 "$tmp/bad2.costs:2" "$vkmmu" replay --costs "$tmp/bad2.costs" "$tmp/good.vkt.txt"
+expect 2 "nosuchprofile" "$vkmmu" replay --costs nosuchprofile "$tmp/good.vkt.txt"
 
 # Help and version succeed.
 for args in "--help" "--version" "replay --help" "list --help"; do
     # shellcheck disable=SC2086
-    if ! "$bin" $args > "$tmp/stdout" 2>&1 || ! [ -s "$tmp/stdout" ]; then
-        echo "FAIL: vkmmu $args"; status=1
+    if ! "$vkmmu" $args > "$tmp/stdout" 2>&1 || ! [ -s "$tmp/stdout" ]; then
+        fail "vkmmu $args"
     fi
 done
-grep -q -- "--policy LIST" <("$bin" replay --help) || { echo "FAIL: replay --help lacks --policy"; status=1; }
+grep -q -- "--policy LIST" <("$vkmmu" replay --help) || fail "replay --help lacks --policy"
 
-[ $status -eq 0 ] && echo "bad_input: ok"
-exit $status
+finish

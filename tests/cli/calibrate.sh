@@ -23,7 +23,7 @@ printf 'map 0x10000000 0x10010000 rw- anon\nR 0x10000000 4\nW 0x10000000 4\nR 0x
 "$bin" replay --costs "$tmp/host.costs" --scheme vpt-1.10,ept --json "$tmp/r.json" "$tmp/t.vkt.txt" > /dev/null 2> "$tmp/rerr" \
     || { fail "replay --costs host.costs exit $?"; cat "$tmp/rerr"; }
 
-python3 - "$tmp/host.costs" "$tmp/r.json" "$(dirname "$0")/../../mmu/mmu.h" <<'PY' || status=1
+python3 - "$tmp/host.costs" "$tmp/r.json" "$(dirname "$0")/../../mmu/include/mmu.h" <<'PY' || status=1
 import json, re, sys
 bad = []
 hdr = open(sys.argv[3]).read()

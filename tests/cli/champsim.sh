@@ -3,12 +3,7 @@
 # replay with exactly the expected access counts; truncated or corrupt files exit 2 and name
 # the byte offset.
 # Usage: bash champsim.sh VKMMU_BIN BUILD_DIR
-set -u
-bin=$1
-tmp=$(mktemp -d "${2:-/tmp}/vkmmu-champsim.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-status=0
-fail() { echo "FAIL: $*"; status=1; }
+source "$(dirname "$0")/../lib.sh"
 
 # gen FILE RECSIZE N: writes N records, prints "fetches reads writes insns" expected.
 gen() {
@@ -47,7 +42,7 @@ counts() {
 replay_check() {
     local name=$1 want=$2
     shift 2
-    if ! "$bin" replay --scheme native,vpt-1.10 --json "$tmp/$name.json" "$@" > /dev/null 2> "$tmp/$name.err"; then
+    if ! "$vkmmu" replay --scheme native,vpt-1.10 --json "$tmp/$name.json" "$@" > /dev/null 2> "$tmp/$name.err"; then
         fail "$name: replay exited non-zero"; cat "$tmp/$name.err"; return
     fi
     local got
@@ -82,60 +77,51 @@ xz -c "$tmp/c.bin" > "$tmp/c.bin.xz"
 replay_check cloudsuite_xz "$cwant" --format cloudsuite "$tmp/c.bin.xz"
 
 # The .vkt conversion replays to the same counts (every counter, two configurations).
-"$bin" convert "$tmp/t.champsim.xz" -o "$tmp/t.vkt" 2> "$tmp/convert.err" || { fail "convert"; cat "$tmp/convert.err"; }
+"$vkmmu" convert "$tmp/t.champsim.xz" -o "$tmp/t.vkt" 2> "$tmp/convert.err" || { fail "convert"; cat "$tmp/convert.err"; }
 grep -o "[0-9.]* bytes/access" "$tmp/convert.err" | sed 's/^/  ChampSim trace as .vkt: /'
-"$bin" replay --scheme native,vpt-1.10 --json "$tmp/vkt.json" "$tmp/t.vkt" > /dev/null || fail "replay .vkt"
+"$vkmmu" replay --scheme native,vpt-1.10 --json "$tmp/vkt.json" "$tmp/t.vkt" > /dev/null || fail "replay .vkt"
 python3 -c 'import json,sys; a,b=(json.load(open(p))["results"] for p in sys.argv[1:]); sys.exit([r["counters"] for r in a]!=[r["counters"] for r in b])' \
     "$tmp/xz.json" "$tmp/vkt.json" || fail "the .vkt of the ChampSim trace replays differently"
 
-# expect STATUS PATTERN CMD...: exit STATUS and PATTERN (grep -E) on stderr, no result file.
-expect() {
-    local want=$1 pattern=$2
-    shift 2
+# expect_no_result STATUS PATTERN CMD...: expect STATUS and PATTERN of CMD --json FILE, and no
+# FILE written.
+expect_no_result() {
     rm -f "$tmp/bad.json"
-    "$@" --json "$tmp/bad.json" > "$tmp/stdout" 2> "$tmp/stderr"
-    local got=$?
-    if [ $got -ne "$want" ]; then
-        fail "exit $got, want $want: $*"; cat "$tmp/stderr"
-    elif ! grep -Eq -- "$pattern" "$tmp/stderr"; then
-        fail "stderr lacks /$pattern/: $*"; cat "$tmp/stderr"
-    else
-        echo "  ok: $(head -c 200 "$tmp/stderr")"
-    fi
-    [ -e "$tmp/bad.json" ] && fail "a result file was written: $*"
+    expect "$@" --json "$tmp/bad.json" && echo "  ok: $(head -c 200 "$tmp/stderr")"
+    [ -e "$tmp/bad.json" ] && fail "a result file was written: ${*:3}"
 }
 # A length that is not a multiple of 64: the partial record's offset.
 head -c $((64 * 100 + 10)) "$tmp/t.champsim" > "$tmp/short.champsim"
-expect 2 "^vkmmu: $tmp/short.champsim: byte 6400: the input ends 10 bytes into a record" \
-    "$bin" replay "$tmp/short.champsim"
+expect_no_result 2 "^vkmmu: $tmp/short.champsim: byte 6400: the input ends 10 bytes into a record" \
+    "$vkmmu" replay "$tmp/short.champsim"
 head -c $((64 * 100 + 10)) "$tmp/t.champsim" | gzip -c > "$tmp/short.champsim.gz"
-expect 2 "^vkmmu: $tmp/short.champsim.gz: byte 6400: the input ends 10 bytes into a record" \
-    "$bin" replay "$tmp/short.champsim.gz"
+expect_no_result 2 "^vkmmu: $tmp/short.champsim.gz: byte 6400: the input ends 10 bytes into a record" \
+    "$vkmmu" replay "$tmp/short.champsim.gz"
 # A truncated .xz: the decompressed byte reached and the compressed length.
 xsize=$(stat -c %s "$tmp/t.champsim.xz")
 head -c $((xsize / 2)) "$tmp/t.champsim.xz" > "$tmp/cut.champsim.xz"
-expect 2 "^vkmmu: $tmp/cut.champsim.xz: byte [0-9]+: xz stream ends early at compressed byte $((xsize / 2))" \
-    "$bin" replay "$tmp/cut.champsim.xz"
+expect_no_result 2 "^vkmmu: $tmp/cut.champsim.xz: byte [0-9]+: xz stream ends early at compressed byte $((xsize / 2))" \
+    "$vkmmu" replay "$tmp/cut.champsim.xz"
 gsize=$(stat -c %s "$tmp/t.champsim.gz")
 head -c $((gsize / 2)) "$tmp/t.champsim.gz" > "$tmp/cut.champsim.gz"
-expect 2 "^vkmmu: $tmp/cut.champsim.gz: byte [0-9]+: gzip stream ends early at compressed byte $((gsize / 2))" \
-    "$bin" replay "$tmp/cut.champsim.gz"
+expect_no_result 2 "^vkmmu: $tmp/cut.champsim.gz: byte [0-9]+: gzip stream ends early at compressed byte $((gsize / 2))" \
+    "$vkmmu" replay "$tmp/cut.champsim.gz"
 # Corrupt compressed data in the middle: deflate may decode garbage that a record check
 # catches first, else zlib reports it (at the latest by the CRC at the end).
 cp "$tmp/t.champsim.gz" "$tmp/bad.champsim.gz"
 printf 'XXXXXXXXXXXXXXXX' | dd of="$tmp/bad.champsim.gz" bs=1 seek=$((gsize / 2)) conv=notrunc status=none
-expect 2 "^vkmmu: $tmp/bad.champsim.gz: byte [0-9]+: " "$bin" replay "$tmp/bad.champsim.gz"
+expect_no_result 2 "^vkmmu: $tmp/bad.champsim.gz: byte [0-9]+: " "$vkmmu" replay "$tmp/bad.champsim.gz"
 # A bad CRC in the gzip trailer: zlib's "incorrect data check".
 cp "$tmp/t.champsim.gz" "$tmp/crc.champsim.gz"
 printf '\x00\x00\x00\x00' | dd of="$tmp/crc.champsim.gz" bs=1 seek=$((gsize - 8)) conv=notrunc status=none
-expect 2 "^vkmmu: $tmp/crc.champsim.gz: byte 320000: gzip data is corrupt near compressed byte [0-9]+ \(incorrect data check" \
-    "$bin" replay "$tmp/crc.champsim.gz"
+expect_no_result 2 "^vkmmu: $tmp/crc.champsim.gz: byte 320000: gzip data is corrupt near compressed byte [0-9]+ \(incorrect data check" \
+    "$vkmmu" replay "$tmp/crc.champsim.gz"
 cp "$tmp/t.champsim.xz" "$tmp/bad.champsim.xz"
 printf 'XXXXXXXXXXXXXXXX' | dd of="$tmp/bad.champsim.xz" bs=1 seek=$((xsize / 2)) conv=notrunc status=none
-expect 2 "^vkmmu: $tmp/bad.champsim.xz: byte [0-9]+: xz data is corrupt near compressed byte [0-9]+" \
-    "$bin" replay "$tmp/bad.champsim.xz"
+expect_no_result 2 "^vkmmu: $tmp/bad.champsim.xz: byte [0-9]+: xz data is corrupt near compressed byte [0-9]+" \
+    "$vkmmu" replay "$tmp/bad.champsim.xz"
 # Not xz at all.
 cp "$tmp/t.champsim" "$tmp/raw.champsim.xz"
-expect 2 "^vkmmu: $tmp/raw.champsim.xz: byte 0: xz data is corrupt" "$bin" replay "$tmp/raw.champsim.xz"
+expect_no_result 2 "^vkmmu: $tmp/raw.champsim.xz: byte 0: xz data is corrupt" "$vkmmu" replay "$tmp/raw.champsim.xz"
 
-exit $status
+finish

@@ -16,19 +16,16 @@
 # broken Unicorn).  ERRORS_DOC_NO_COVERAGE=1 skips the coverage check (while other case files
 # are being written); ERRORS_DOC_JOBS sets how many cases run at once (default 2).
 # Usage: bash errors_doc.sh VKMMU_BIN BUILD_DIR
-set -u
-VKMMU=$(readlink -f "$1")
-BUILD=$(readlink -f "$2")
-SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$(dirname "$0")/../lib.sh"
+VKMMU=$vkmmu BUILD=$build SRC=$src
 GUESTS=$BUILD/errors-doc-guests
 bash "$SRC/tests/emu/guests/build.sh" "$GUESTS" > /dev/null 2>&1 ||
     echo "note: cannot build the test guests into $GUESTS: the run cases will fail"
 export VKMMU BUILD SRC GUESTS
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vkmmu-errors-doc.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
 export ERRORS_DOC_TMP=$tmp
 
-exec python3 - "$SRC/docs/errors.md" "$SRC/tests/cli/errors_cases" <<'PY'
+# A child, not exec: the shell stays to remove $tmp at exit; the test's status is python's.
+python3 - "$SRC/docs/errors.md" "$SRC/tests/cli/errors_cases" <<'PY'
 import concurrent.futures, glob, os, re, subprocess, sys, tempfile
 
 doc_path, cases_dir = sys.argv[1], sys.argv[2]

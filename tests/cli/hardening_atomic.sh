@@ -5,14 +5,8 @@
 # `replay --csv` and `convert -o`.  The kill times are spread over the run's whole duration
 # (measured first), the last ones close to its end where the files are written.  A leftover
 # FILE.tmp is allowed (the next run overwrites it) and counted.
-set -u
-vkmmu=${1:?usage: hardening_atomic.sh VKMMU_BIN BUILD_DIR}
-build=${2:?usage: hardening_atomic.sh VKMMU_BIN BUILD_DIR}
-work=$(mktemp -d "$build/test-cli-atomic.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-fails=0
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+source "$(dirname "$0")/../lib.sh"
+cd "$tmp" || exit 1
 
 # A trace long enough to take a fraction of a second, and a short one for the old results.
 python3 - <<'PY'
@@ -85,5 +79,4 @@ for ((k = 0; k < runs; k++)); do
     rm -f t.vkt.tmp
 done
 echo "convert: $runs kills: old $olds, new $news, leftover .tmp $tmps"
-echo "$fails failure(s)"
-[ $fails -eq 0 ]
+finish

@@ -10,24 +10,9 @@
 #   - `vkmmu replay` twice of a text trace and of the same trace in every other format
 #     (.vkt, Lackey, ChampSim, cloudsuite, xz- and gzip-compressed): JSON byte for byte;
 #   - a sweep run with -j 1 and with -j 2: the merged CSV byte for byte.
-set -u
-vkmmu=${1:?usage: hardening_determinism.sh VKMMU_BIN BUILD_DIR}
-build=${2:?usage: hardening_determinism.sh VKMMU_BIN BUILD_DIR}
-vkmmu=$(cd "$(dirname "$vkmmu")" && pwd)/$(basename "$vkmmu")
-src=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d "$build/test-cli-determinism.XXXXXX")
+source "$(dirname "$0")/../lib.sh"
 tag=det-$$-$RANDOM
-trap 'rm -rf "$work"; rm -f "$build/guests/$tag".*' EXIT
-fails=0
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-same() { # NAME FILE1 FILE2
-    if cmp -s "$2" "$3"; then
-        echo "ok   $1"
-    else
-        fail "$1: the two runs differ"
-        diff "$2" "$3" | head -10 | sed 's/^/  | /'
-    fi
-}
+on_exit 'rm -f "$build/guests/$tag".*'
 model=(--scheme vpt-1.10,native --policy none,dfly)
 
 # 1. The bundled workloads, twice each, from BUILD_DIR/guests.
@@ -40,23 +25,23 @@ else
         for pass in 1 2; do
             # shellcheck disable=SC2086
             (cd "$build/guests" && timeout 120 "$vkmmu" run --engine hooks "${model[@]}" \
-                --json "$tag.json" -- "./$name" $args >"$work/$name.$pass.out" \
-                2>"$work/$name.$pass.err")
+                --json "$tag.json" -- "./$name" $args >"$tmp/$name.$pass.out" \
+                2>"$tmp/$name.$pass.err")
             rc=$?
-            echo "$rc" >"$work/$name.$pass.rc"
-            mv "$build/guests/$tag.json" "$work/$name.$pass.json" 2>/dev/null ||
+            echo "$rc" >"$tmp/$name.$pass.rc"
+            mv "$build/guests/$tag.json" "$tmp/$name.$pass.json" 2>/dev/null ||
                 fail "$name pass $pass: no JSON written (exit $rc)"
-            grep -v ' s emulated (' "$work/$name.$pass.err" >"$work/$name.$pass.report"
+            grep -v ' s emulated (' "$tmp/$name.$pass.err" >"$tmp/$name.$pass.report"
         done
-        same "$name: JSON" "$work/$name.1.json" "$work/$name.2.json"
-        same "$name: guest output and exit status" <(cat "$work/$name.1.out" "$work/$name.1.rc") \
-            <(cat "$work/$name.2.out" "$work/$name.2.rc")
-        same "$name: report" "$work/$name.1.report" "$work/$name.2.report"
+        same "$name: JSON" "$tmp/$name.1.json" "$tmp/$name.2.json"
+        same "$name: guest output and exit status" <(cat "$tmp/$name.1.out" "$tmp/$name.1.rc") \
+            <(cat "$tmp/$name.2.out" "$tmp/$name.2.rc")
+        same "$name: report" "$tmp/$name.1.report" "$tmp/$name.2.report"
     done <"$list"
 fi
 
 # 2. Traces: the same accesses in every format, each replayed twice.
-cd "$work" || exit 1
+cd "$tmp" || exit 1
 cp "$src/examples/sweeps/stride.vkt.txt" t.txt
 "$vkmmu" convert -q t.txt -o t.vkt || fail "convert t.txt"
 # Lackey and ChampSim (x86-64, no regions) from the text trace's accesses.
@@ -116,5 +101,4 @@ for j in 1 2; do
 done
 same "sweep -j 1 vs -j 2: merged CSV" merged-j1.csv merged-j2.csv
 
-echo "$fails failure(s)"
-[ $fails -eq 0 ]
+finish

@@ -8,18 +8,14 @@
 # the reader could grow with the length.  Size: VKMMU_STREAM_BYTES (default 2 GiB, 512 MiB in
 # a sanitizer build); bench/stream_rss.sh runs larger ones.  Peak RSS: GNU time's
 # "Maximum resident set size" when /usr/bin/time exists, else VmHWM polled from /proc.
-set -u
-vkmmu=${1:?usage: hardening_stream.sh VKMMU_BIN BUILD_DIR}
-build=${2:?usage: hardening_stream.sh VKMMU_BIN BUILD_DIR}
+source "$(dirname "$0")/../lib.sh"
 # 2 GiB in a normal build (about 20 s); 512 MiB under the sanitizers, which are slower
 default=2147483648
 grep -q '^VKMMU_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null && default=536870912
 bytes=${VKMMU_STREAM_BYTES:-$default}
 limit_kib=$((100 * 1024))
-work=$(mktemp -d "$build/test-cli-stream.XXXXXX")
-trap 'rm -rf "$work"' EXIT
 
-cat >"$work/gen.c" <<'GEN'
+cat >"$tmp/gen.c" <<'GEN'
 /* gen BYTES: a text trace of at least BYTES bytes on stdout, cycling over 64 MiB. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,26 +60,26 @@ int main(int argc, char **argv)
     return 0;
 }
 GEN
-gcc -O2 -o "$work/gen" "$work/gen.c" || { echo "FAIL cannot build the generator"; exit 1; }
+gcc -O2 -o "$tmp/gen" "$tmp/gen.c" || fail_now "cannot build the generator"
 
 start=$(date +%s.%N)
-args=(replay --scheme vpt-1.10,ept,native --policy none,dfly --json "$work/r.json" -)
+args=(replay --scheme vpt-1.10,ept,native --policy none,dfly --json "$tmp/r.json" -)
 if [ -x /usr/bin/time ]; then
-    "$work/gen" "$bytes" | timeout 600 /usr/bin/time -v -o "$work/time.txt" "$vkmmu" "${args[@]}" \
-        >"$work/out" 2>"$work/err"
+    "$tmp/gen" "$bytes" | timeout 600 /usr/bin/time -v -o "$tmp/time.txt" "$vkmmu" "${args[@]}" \
+        >"$tmp/out" 2>"$tmp/err"
     rc=$?
-    peak=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$work/time.txt")
+    peak=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$tmp/time.txt")
     how="GNU time"
 else
     # vkmmu last in the pipeline, so that $! is its pid; the loop is the 600 s watchdog.
-    "$work/gen" "$bytes" | "$vkmmu" "${args[@]}" >"$work/out" 2>"$work/err" &
+    "$tmp/gen" "$bytes" | "$vkmmu" "${args[@]}" >"$tmp/out" 2>"$tmp/err" &
     pid=$!
     peak=0 ticks=0
     while kill -0 "$pid" 2>/dev/null; do
         v=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid/status" 2>/dev/null)
         [ -n "$v" ] && [ "$v" -gt "$peak" ] && peak=$v
         ticks=$((ticks + 1))
-        [ $ticks -gt 3000 ] && { kill "$pid"; echo "FAIL still running after 600 s"; }
+        [ $ticks -gt 3000 ] && { kill "$pid"; fail "still running after 600 s"; }
         sleep 0.2
     done
     wait "$pid"
@@ -94,14 +90,11 @@ secs=$(echo "$(date +%s.%N) - $start" | bc)
 mib=$((bytes / 1048576))
 rate=$(echo "scale=1; $mib / $secs" | bc)
 echo "streamed $mib MiB in $secs s ($rate MiB/s); peak RSS ${peak:-?} KiB ($how)"
-fails=0
-[ "$rc" -eq 0 ] || { echo "FAIL replay exit $rc"; sed 's/^/  | /' "$work/err" | head -5; fails=1; }
-grep -q '"fault.reflected": [1-9]' "$work/r.json" 2>/dev/null ||
-    { echo "FAIL no reflections counted"; fails=1; }
+[ "$rc" -eq 0 ] || { fail "replay exit $rc"; sed 's/^/  | /' "$tmp/err" | head -5; }
+grep -q '"fault.reflected": [1-9]' "$tmp/r.json" 2>/dev/null || fail "no reflections counted"
 if [ -z "${peak:-}" ] || [ "$peak" -ge "$limit_kib" ]; then
-    echo "FAIL peak RSS ${peak:-unknown} KiB is not under $limit_kib KiB (100 MiB)"
-    fails=1
+    fail "peak RSS ${peak:-unknown} KiB is not under $limit_kib KiB (100 MiB)"
 else
-    echo "ok   peak RSS under 100 MiB"
+    pass "peak RSS under 100 MiB"
 fi
-[ $fails -eq 0 ]
+finish

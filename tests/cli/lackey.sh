@@ -5,12 +5,7 @@
 # number of distinct pages computed independently by python3 from the same text.  The .vkt
 # conversion replays to the same counts.
 # Usage: bash lackey.sh VKMMU_BIN BUILD_DIR
-set -u
-bin=$1
-tmp=$(mktemp -d "${2:-/tmp}/vkmmu-lackey.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-status=0
-fail() { echo "FAIL: $*"; status=1; }
+source "$(dirname "$0")/../lib.sh"
 if ! command -v valgrind > /dev/null; then
     echo "SKIP: valgrind is not installed (scripts/install-deps.sh --all)"; exit 0
 fi
@@ -62,7 +57,7 @@ set -o pipefail
 dir=/usr/share/doc/valgrind
 [ -d "$dir" ] || dir=/usr/share
 if ! valgrind --tool=lackey --trace-mem=yes /bin/ls "$dir" 2>&1 > /dev/null | tee "$tmp/ls.txt" |
-        "$bin" replay --format lackey --scheme vpt-1.10,native --policy none,dfly \
+        "$vkmmu" replay --format lackey --scheme vpt-1.10,native --policy none,dfly \
             --json "$tmp/ls.json" - > /dev/null 2> "$tmp/ls.err"; then
     fail "lackey pipeline for ls"; cat "$tmp/ls.err"
 else
@@ -73,21 +68,21 @@ fi
 
 # 2. The format is detected from the ==PID== first line.
 head -n 20000 "$tmp/ls.txt" > "$tmp/head.txt"
-"$bin" replay --scheme native --policy none --json "$tmp/head.json" - < "$tmp/head.txt" > /dev/null 2> "$tmp/head.err" ||
+"$vkmmu" replay --scheme native --policy none --json "$tmp/head.json" - < "$tmp/head.txt" > /dev/null 2> "$tmp/head.err" ||
     { fail "detected Lackey from stdin"; cat "$tmp/head.err"; }
 check "first 20000 lines, detected" "$tmp/head.txt" "$tmp/head.json"
 
 # 3. Converted to .vkt, the same counts for several configurations; bytes per access.
-"$bin" convert "$tmp/ls.txt" -o "$tmp/ls.vkt" 2> "$tmp/convert.err" || fail "convert"
+"$vkmmu" convert "$tmp/ls.txt" -o "$tmp/ls.vkt" 2> "$tmp/convert.err" || fail "convert"
 grep -o "[0-9.]* bytes/access" "$tmp/convert.err" | sed 's/^/  ls trace as .vkt: /'
-"$bin" replay --scheme vpt-1.10,native --policy none,dfly --json "$tmp/b.json" "$tmp/ls.vkt" > /dev/null
+"$vkmmu" replay --scheme vpt-1.10,native --policy none,dfly --json "$tmp/b.json" "$tmp/ls.vkt" > /dev/null
 python3 -c 'import json,sys; a,b=(json.load(open(p))["results"] for p in sys.argv[1:]); sys.exit([r["counters"] for r in a]!=[r["counters"] for r in b])' \
     "$tmp/ls.json" "$tmp/b.json" || fail "the .vkt of the Lackey trace replays differently"
 
 # 4. A line that is not Lackey's names its line number; exit 2.
 printf '==1== x\nI  0401ab70,3\nhello\n' > "$tmp/bad.txt"
-"$bin" replay --format lackey "$tmp/bad.txt" > /dev/null 2> "$tmp/bad.err"
+"$vkmmu" replay --format lackey "$tmp/bad.txt" > /dev/null 2> "$tmp/bad.err"
 [ $? -eq 2 ] || fail "a bad Lackey line did not exit 2"
 grep -q "^vkmmu: $tmp/bad.txt:3: not a Lackey line 'hello'" "$tmp/bad.err" || { fail "message"; cat "$tmp/bad.err"; }
 
-exit $status
+finish

@@ -2,12 +2,7 @@
 # The result files: JSON layout with every counter in every result, the CSV header, atomic and
 # deterministic writing, standard input, the default region, the native baseline.
 # Usage: bash outputs.sh VKMMU_BIN BUILD_DIR
-set -u
-bin=$1
-tmp=$(mktemp -d "${2:-/tmp}/vkmmu-outputs.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-status=0
-fail() { echo "FAIL: $*"; status=1; }
+source "$(dirname "$0")/../lib.sh"
 
 cat > "$tmp/t.vkt.txt" <<'T'
 # a bit of everything
@@ -31,11 +26,11 @@ I 50
 T
 
 opts=(--scheme vpt-1.10,vpt,linux --policy none,dfly,window:4 --dirty strict,eager)
-"$bin" replay "${opts[@]}" --json "$tmp/a.json" --csv "$tmp/a.csv" "$tmp/t.vkt.txt" > "$tmp/table1" 2> "$tmp/err" \
+"$vkmmu" replay "${opts[@]}" --json "$tmp/a.json" --csv "$tmp/a.csv" "$tmp/t.vkt.txt" > "$tmp/table1" 2> "$tmp/err" \
     || { fail "replay exit $?"; cat "$tmp/err"; }
 [ -e "$tmp/a.json.tmp" ] || [ -e "$tmp/a.csv.tmp" ] && fail "a temporary file was left behind"
 
-python3 - "$tmp/a.json" "$tmp/a.csv" "$(dirname "$0")/../../mmu/mmu.h" <<'PY' || status=1
+python3 - "$tmp/a.json" "$tmp/a.csv" "$src/mmu/include/mmu.h" <<'PY' || fail "JSON and CSV layout"
 import csv, json, sys
 doc = json.load(open(sys.argv[1]))
 bad = []
@@ -82,7 +77,7 @@ order = [(r["scheme"], r["policy"], r["dirty"]) for r in res]
 want = [(s, p, d) for s in ("vpt-1.10", "vpt", "linux") for p in ("none", "dfly", "window:4") for d in ("strict", "eager")]
 if [(s, d) for s, p, d in order] != [(s, d) for s, p, d in want] or len({p for s, p, d in order}) != 3:
     bad.append("result order %r" % order)
-# The counter list itself, in its order: the MMU_COUNTERS X-macro of mmu/mmu.h.
+# The counter list itself, in its order: the MMU_COUNTERS X-macro of mmu/include/mmu.h.
 import re
 hdr = open(sys.argv[3]).read()
 block = hdr[hdr.index("#define MMU_COUNTERS(X)"):]
@@ -103,28 +98,28 @@ PY
 
 # Same input, same bytes (there is no timing field).
 cp "$tmp/a.json" "$tmp/first.json"; cp "$tmp/a.csv" "$tmp/first.csv"
-"$bin" replay "${opts[@]}" --json "$tmp/a.json" --csv "$tmp/a.csv" "$tmp/t.vkt.txt" > "$tmp/table2" 2>&1 \
+"$vkmmu" replay "${opts[@]}" --json "$tmp/a.json" --csv "$tmp/a.csv" "$tmp/t.vkt.txt" > "$tmp/table2" 2>&1 \
     || fail "second replay exit $?"
 cmp -s "$tmp/a.json" "$tmp/first.json" || fail "JSON differs between two identical runs"
 cmp -s "$tmp/a.csv" "$tmp/first.csv" || fail "CSV differs between two identical runs"
 cmp -s "$tmp/table1" "$tmp/table2" || fail "table differs between two identical runs"
 
 # Standard input gives the same counts as the file.
-"$bin" replay --csv "$tmp/file.csv" "$tmp/t.vkt.txt" > /dev/null 2>&1 || fail "replay file"
-"$bin" replay --csv "$tmp/stdin.csv" - < "$tmp/t.vkt.txt" > /dev/null 2>&1 || fail "replay -"
+"$vkmmu" replay --csv "$tmp/file.csv" "$tmp/t.vkt.txt" > /dev/null 2>&1 || fail "replay file"
+"$vkmmu" replay --csv "$tmp/stdin.csv" - < "$tmp/t.vkt.txt" > /dev/null 2>&1 || fail "replay -"
 cmp -s "$tmp/file.csv" "$tmp/stdin.csv" || fail "replay - differs from replay FILE"
 
 # `--opt=VALUE` is `--opt VALUE`; `--` ends the options.
-"$bin" replay --scheme=vpt,native --dirty=eager --csv="$tmp/eq.csv" -- "$tmp/t.vkt.txt" > /dev/null 2>&1 || fail "replay --opt=VALUE"
-"$bin" replay --scheme vpt,native --dirty eager --csv "$tmp/sp.csv" "$tmp/t.vkt.txt" > /dev/null 2>&1 || fail "replay --opt VALUE"
+"$vkmmu" replay --scheme=vpt,native --dirty=eager --csv="$tmp/eq.csv" -- "$tmp/t.vkt.txt" > /dev/null 2>&1 || fail "replay --opt=VALUE"
+"$vkmmu" replay --scheme vpt,native --dirty eager --csv "$tmp/sp.csv" "$tmp/t.vkt.txt" > /dev/null 2>&1 || fail "replay --opt VALUE"
 cmp -s "$tmp/eq.csv" "$tmp/sp.csv" || fail "--opt=VALUE and --opt VALUE differ"
 
 # No map before the first access: the default region rw- anon.  The native baseline is hidden
 # unless asked for, and reported with overhead 0 when it is.
 printf 'R 0x10000000 4\nW 0x10000000 4\nR 0xBFFFF000\n' > "$tmp/nomap.vkt.txt"
-"$bin" replay --json "$tmp/n1.json" "$tmp/nomap.vkt.txt" > /dev/null 2>&1 || fail "replay nomap"
-"$bin" replay --scheme vpt-1.10,native --json "$tmp/n2.json" "$tmp/nomap.vkt.txt" > /dev/null 2>&1 || fail "replay nomap native"
-python3 - "$tmp/n1.json" "$tmp/n2.json" <<'PY' || status=1
+"$vkmmu" replay --json "$tmp/n1.json" "$tmp/nomap.vkt.txt" > /dev/null 2>&1 || fail "replay nomap"
+"$vkmmu" replay --scheme vpt-1.10,native --json "$tmp/n2.json" "$tmp/nomap.vkt.txt" > /dev/null 2>&1 || fail "replay nomap native"
+python3 - "$tmp/n1.json" "$tmp/n2.json" <<'PY' || fail "default region and native baseline"
 import json, sys
 a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2]))
 bad = []
@@ -141,16 +136,16 @@ PY
 
 # An access outside every region is a segv, counted, and the replay goes on.
 printf 'map 0x10000000 0x10001000 rw- anon\nR 0x20000000\nR 0x10000000\n' > "$tmp/segv.vkt.txt"
-"$bin" replay --json "$tmp/s.json" "$tmp/segv.vkt.txt" > /dev/null 2>&1 || fail "replay segv exit $?"
+"$vkmmu" replay --json "$tmp/s.json" "$tmp/segv.vkt.txt" > /dev/null 2>&1 || fail "replay segv exit $?"
 python3 -c '
 import json, sys
 c = json.load(open(sys.argv[1]))["results"][0]["counters"]
 ok = c["fault.segv"] == 1 and c["access.read"] == 2 and c["page.zero_fill"] == 1
 print("" if ok else "FAIL: segv counters %r" % {k: c[k] for k in ("fault.segv", "access.read", "page.zero_fill")}, end="")
-sys.exit(0 if ok else 1)' "$tmp/s.json" || status=1
+sys.exit(0 if ok else 1)' "$tmp/s.json" || fail "segv"
 
 # An unwritable result path fails the run (exit 1) and leaves nothing behind.
-"$bin" replay --json "$tmp/no/such/dir/x.json" "$tmp/t.vkt.txt" > /dev/null 2> "$tmp/err"
+"$vkmmu" replay --json "$tmp/no/such/dir/x.json" "$tmp/t.vkt.txt" > /dev/null 2> "$tmp/err"
 rc=$?
 [ $rc -eq 1 ] || fail "unwritable --json: exit $rc, want 1"
 grep -q "no/such/dir/x.json" "$tmp/err" || fail "unwritable --json: message lacks the path"
@@ -160,17 +155,17 @@ grep -q "no/such/dir/x.json" "$tmp/err" || fail "unwritable --json: message lack
 printf 'map 0x08048000 0x0804a000 r-x file prog\nmap 0x0804a000 0x0804c000 rw- file prog
 R 0x08048000\nR 0x0804a000\nunmap 0x08048000 0x0804a000\nmap 0x08048000 0x0804a000 r-x file prog
 R 0x08048000\n' > "$tmp/files.vkt.txt"
-"$bin" replay --file-cache cold --csv "$tmp/files.csv" "$tmp/files.vkt.txt" > /dev/null 2>&1 || fail "replay files exit $?"
+"$vkmmu" replay --file-cache cold --csv "$tmp/files.csv" "$tmp/files.vkt.txt" > /dev/null 2>&1 || fail "replay files exit $?"
 python3 -c '
 import csv, sys
 r = list(csv.DictReader(open(sys.argv[1])))[0]
 ok = r["page.file_read"] == "2" and r["fault.reflected"] == "3"
 print("" if ok else "FAIL: file pages: file_read %s reflected %s" % (r["page.file_read"], r["fault.reflected"]), end="")
-sys.exit(0 if ok else 1)' "$tmp/files.csv" || status=1
+sys.exit(0 if ok else 1)' "$tmp/files.csv" || fail "file pages"
 
 # A model error (here: a vkernel memory of one frame cannot hold a page table and a page)
 # fails the run with exit 1, names the trace line, and writes no result file.
-"$bin" replay --vk-mem 4k --json "$tmp/e.json" "$tmp/t.vkt.txt" > "$tmp/out" 2> "$tmp/err"
+"$vkmmu" replay --vk-mem 4k --json "$tmp/e.json" "$tmp/t.vkt.txt" > "$tmp/out" 2> "$tmp/err"
 rc=$?
 [ $rc -eq 1 ] || fail "model error: exit $rc, want 1"
 grep -q "^vkmmu: $tmp/t.vkt.txt:[0-9]*: model " "$tmp/err" || { fail "model error message:"; cat "$tmp/err"; }
@@ -179,14 +174,13 @@ grep -q "^vkmmu: $tmp/t.vkt.txt:[0-9]*: model " "$tmp/err" || { fail "model erro
 
 # arch x86_64: wide addresses and the 64-bit default region.
 printf 'arch x86_64\nR 0x7fffffffe000 8\nW 0x7fffffffe000 8\n' > "$tmp/x64.vkt.txt"
-"$bin" replay --json "$tmp/x64.json" "$tmp/x64.vkt.txt" > /dev/null 2>&1 || fail "x86_64 replay exit $?"
+"$vkmmu" replay --json "$tmp/x64.json" "$tmp/x64.vkt.txt" > /dev/null 2>&1 || fail "x86_64 replay exit $?"
 python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 c = d["results"][0]["counters"]
 ok = d["workload"]["arch"] == "x86_64" and c["fault.segv"] == 0 and c["fault.reflected"] == 1 and c["fault.dirty_trap"] == 1
 print("" if ok else "FAIL: x86_64 arch %r counters %r" % (d["workload"]["arch"], c), end="")
-sys.exit(0 if ok else 1)' "$tmp/x64.json" || status=1
+sys.exit(0 if ok else 1)' "$tmp/x64.json" || fail "x86_64"
 
-[ $status -eq 0 ] && echo "outputs: ok"
-exit $status
+finish

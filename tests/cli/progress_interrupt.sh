@@ -5,16 +5,9 @@
 # models are finished on what they saw, so model.md's identities hold for the partial counts
 # (checked here: fault.real = fault.reflected + fault.resolved_real).  The trace is endless:
 # a generator piped into `vkmmu replay -`.
-set -u
-vkmmu=${1:?usage: progress_interrupt.sh VKMMU_BIN BUILD_DIR}
-build=${2:?usage: progress_interrupt.sh VKMMU_BIN BUILD_DIR}
-work=$(mktemp -d "$build/test-cli-interrupt.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-fails=0
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-pass() { echo "ok   $*"; }
+source "$(dirname "$0")/../lib.sh"
 
-cat >"$work/gen.c" <<'GEN'
+cat >"$tmp/gen.c" <<'GEN'
 /* gen: an endless text trace over a 64 MiB region (reads, writes, instruction counts). */
 #include <stdio.h>
 int main(void)
@@ -32,14 +25,14 @@ int main(void)
     }
 }
 GEN
-gcc -O2 -o "$work/gen" "$work/gen.c" || { echo "FAIL: cannot compile the generator"; exit 1; }
+gcc -O2 -o "$tmp/gen" "$tmp/gen.c" || fail_now "cannot compile the generator"
 
 # interrupt NAME SIGNAL WANT_STATUS: replay the endless trace, send SIGNAL after 1.5 s.
 interrupt() {
     local name=$1 sig=$2 want=$3
-    "$work/gen" | timeout -s KILL 30 "$vkmmu" replay --scheme vpt-1.10,ept,native \
-        --policy none,dfly --json "$work/$name.json" --csv "$work/$name.csv" - \
-        >"$work/$name.out" 2>"$work/$name.err" &
+    "$tmp/gen" | timeout -s KILL 30 "$vkmmu" replay --scheme vpt-1.10,ept,native \
+        --policy none,dfly --json "$tmp/$name.json" --csv "$tmp/$name.csv" - \
+        >"$tmp/$name.out" 2>"$tmp/$name.err" &
     local pid=$!
     sleep 1.5
     # $! is timeout(1)'s pid: signal its child, vkmmu
@@ -50,11 +43,11 @@ interrupt() {
     rc=$?
     if [ "$rc" -ne "$want" ]; then
         fail "$name: exit $rc, want $want"
-        head -5 "$work/$name.err"
+        head -5 "$tmp/$name.err"
         return
     fi
     pass "$name: exit $want"
-    if python3 - "$work/$name.json" "$sig" <<'PY'
+    if python3 - "$tmp/$name.json" "$sig" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 sig = sys.argv[2]
@@ -77,12 +70,12 @@ PY
     else
         fail "$name: JSON"
     fi
-    grep -q "^partial results: interrupted by SIG$sig after [0-9]* records" "$work/$name.out" &&
-        grep -q "^vpt-1.10" "$work/$name.out" &&
+    grep -q "^partial results: interrupted by SIG$sig after [0-9]* records" "$tmp/$name.out" &&
+        grep -q "^vpt-1.10" "$tmp/$name.out" &&
         pass "$name: table written with a partial footer" || fail "$name: table footer"
-    grep -q "interrupted by SIG$sig after [0-9]* records: the results are partial" "$work/$name.err" &&
+    grep -q "interrupted by SIG$sig after [0-9]* records: the results are partial" "$tmp/$name.err" &&
         pass "$name: stderr says partial" || fail "$name: stderr message"
-    [ "$(grep -c '^vpt-1.10,' "$work/$name.csv")" -eq 2 ] && pass "$name: CSV written" ||
+    [ "$(grep -c '^vpt-1.10,' "$tmp/$name.csv")" -eq 2 ] && pass "$name: CSV written" ||
         fail "$name: CSV"
 }
 interrupt sigint INT 130
@@ -92,23 +85,22 @@ interrupt sigterm TERM 143
 # partial OUT.tmp, leave OUT as it was (absent here, an older file kept), and exit 130 / 143.
 for sig in INT:130 TERM:143; do
     IFS=: read -r s want <<<"$sig"
-    rm -f "$work/z.vkt"*
-    [ $s = TERM ] && echo old >"$work/z.vkt"
-    "$vkmmu" convert /dev/zero --format champsim -o "$work/z.vkt" 2>"$work/conv.err" &
+    rm -f "$tmp/z.vkt"*
+    [ $s = TERM ] && echo old >"$tmp/z.vkt"
+    "$vkmmu" convert /dev/zero --format champsim -o "$tmp/z.vkt" 2>"$tmp/conv.err" &
     p=$!
     sleep 1
     kill -$s $p
     wait $p
     rc=$?
-    leftover=$(ls "$work"/z.vkt.* 2>/dev/null)
+    leftover=$(ls "$tmp"/z.vkt.* 2>/dev/null)
     if [ $rc -eq "$want" ] && [ -z "$leftover" ] &&
-        grep -q "interrupted by SIG$s after [0-9]* records: .*z.vkt not written" "$work/conv.err" &&
-        { [ $s = INT ] && [ ! -e "$work/z.vkt" ] || [ "$(cat "$work/z.vkt")" = old ]; }; then
+        grep -q "interrupted by SIG$s after [0-9]* records: .*z.vkt not written" "$tmp/conv.err" &&
+        { [ $s = INT ] && [ ! -e "$tmp/z.vkt" ] || [ "$(cat "$tmp/z.vkt")" = old ]; }; then
         pass "convert SIG$s: exit $rc, no temporary left, the output untouched"
     else
-        fail "convert SIG$s: exit $rc (want $want), left: '$leftover', $(cat "$work/conv.err")"
+        fail "convert SIG$s: exit $rc (want $want), left: '$leftover', $(cat "$tmp/conv.err")"
     fi
 done
 
-echo "$fails failure(s)"
-[ $fails -eq 0 ]
+finish

@@ -4,14 +4,8 @@
 # trailing slash, the X.tmp the writer creates), while distinct outputs still work; and the
 # numeric options of run take every value up to their real bound.
 # Usage: bash same_file.sh VKMMU_BIN BUILD_DIR
-set -u
-bin=$(readlink -f "$1")
-src=$(cd "$(dirname "$0")/../.." && pwd)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vkmmu-same-file.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/../lib.sh"
 cd "$tmp" || exit 1
-status=0
-fail() { echo "FAIL: $*"; status=1; }
 cp "$src/examples/worked.vkt.txt" t.txt
 cp t.txt orig.txt
 : > err
@@ -21,7 +15,7 @@ cp t.txt orig.txt
 refused() {
     local before after rc
     before=$(ls -A | sort)
-    "$bin" "$@" > /dev/null 2> err; rc=$?
+    "$vkmmu" "$@" > /dev/null 2> err; rc=$?
     after=$(ls -A | sort)
     [ $rc -eq 2 ] || fail "$*: exit $rc, want 2"
     grep -Eq "are the same file|is the temporary file of" err || fail "$*: message: $(cat err)"
@@ -54,12 +48,12 @@ cmp -s c.costs c.orig || fail "--costs c.costs --json c.costs: the costs file ch
 rm -f c.costs c.orig
 
 # The same outputs, distinct, still work.
-"$bin" replay t.txt --interval 1 --json x.json --csv x.csv > /dev/null 2>&1 ||
+"$vkmmu" replay t.txt --interval 1 --json x.json --csv x.csv > /dev/null 2>&1 ||
     fail "distinct outputs: exit $?"
 [ -s x.json ] && [ -s x.csv ] && [ -s x.timeline.csv ] || fail "distinct outputs not written"
-"$bin" convert t.txt -o t.vkt 2> /dev/null || fail "convert to a new file: exit $?"
-"$bin" convert t.vkt -o t2.vkt 2> /dev/null || fail "convert .vkt to another: exit $?"
-"$bin" replay t.txt --json x.json > /dev/null 2>&1 || fail "overwriting an old output: exit $?"
+"$vkmmu" convert t.txt -o t.vkt 2> /dev/null || fail "convert to a new file: exit $?"
+"$vkmmu" convert t.vkt -o t2.vkt 2> /dev/null || fail "convert .vkt to another: exit $?"
+"$vkmmu" replay t.txt --json x.json > /dev/null 2>&1 || fail "overwriting an old output: exit $?"
 
 # run: the program, --stdin, --stdout, --record, --json, --csv.
 guests=$tmp/guests
@@ -68,16 +62,16 @@ if bash "$src/tests/emu/guests/build.sh" "$guests" > /dev/null 2>&1; then
     for args in "--stdout prog" "--record prog" "--json prog" "--stdin in --stdout in" \
                 "--csv o.csv --record o.csv" "--json o --stdout ./o"; do
         # shellcheck disable=SC2086
-        "$bin" run $args -- ./prog > /dev/null 2> err; rc=$?
+        "$vkmmu" run $args -- ./prog > /dev/null 2> err; rc=$?
         [ $rc -eq 2 ] && grep -q "are the same file" err || fail "run $args: exit $rc: $(cat err)"
         cmp -s prog "$guests/exit42" || fail "run $args: the program changed"
         cmp -s in t.txt || fail "run $args: --stdin changed"
         [ -e o ] || [ -e o.csv ] && fail "run $args: wrote an output"
     done
-    "$bin" run --top 999999999 --max-insns 18446744073709551615 --seed 18446744073709551615 \
+    "$vkmmu" run --top 999999999 --max-insns 18446744073709551615 --seed 18446744073709551615 \
         --stdin in --stdout out --record r.vkt -- ./prog > /dev/null 2> err; rc=$?
     [ $rc -eq 42 ] || fail "run with large --top/--max-insns/--seed: exit $rc: $(cat err)"
 else
     fail "cannot build the test guests"
 fi
-exit $status
+finish

@@ -5,16 +5,15 @@
 # gigabytes.  Each is exit status 2 with the file and line or byte offset, at once (no walk
 # over a huge range), and no result file; valid inputs next to them still replay.
 # Usage: bash trace_limits.sh VKMMU_BIN BUILD_DIR
-set -u
-bin=$1
-src=$(cd "$(dirname "$0")/../.." && pwd)
-tmp=$(mktemp -d "${2:-/tmp}/vkmmu-limits.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/../lib.sh"
 cd "$tmp" || exit 1
-status=0
 hdr='\x89VKT\r\n\x1a\n\x01\x00\x00\x00\x00\x00\x00\x00' # .vkt header, i386
 
-fail() { echo "FAIL: $*"; [ -s err ] && cat err; status=1; }
+# fail_showing_err MESSAGE...: a failure, then the standard error of the command just run (err).
+fail_showing_err() {
+    fail "$@"
+    if [ -s err ]; then cat err; fi
+}
 
 # bad WHAT PATTERN replay|convert ARGS...: exit 2 within 20 s, stderr matches PATTERN, no
 # --json/--csv/-o output (nor its .tmp) and no table.
@@ -23,34 +22,40 @@ bad() {
     shift 3
     rm -f out.json out.csv out.vkt out.json.tmp out.csv.tmp out.vkt.tmp
     if [ "$cmd" = replay ]; then
-        timeout 20 "$bin" replay --json out.json --csv out.csv "$@" > out 2> err
+        timeout 20 "$vkmmu" replay --json out.json --csv out.csv "$@" > out 2> err
     else
-        timeout 20 "$bin" convert "$@" -o out.vkt > out 2> err
+        timeout 20 "$vkmmu" convert "$@" -o out.vkt > out 2> err
     fi
     local rc=$?
-    [ $rc -eq 2 ] || { fail "$what: exit $rc, want 2"; return; }
-    grep -Eq -- "$pattern" err || fail "$what: stderr lacks /$pattern/"
+    [ $rc -eq 2 ] || { fail_showing_err "$what: exit $rc, want 2"; return; }
+    grep -Eq -- "$pattern" err || fail_showing_err "$what: stderr lacks /$pattern/"
     local f
     for f in out.json out.csv out.vkt out.json.tmp out.csv.tmp out.vkt.tmp; do
-        [ -e "$f" ] && fail "$what: $f was written"
+        [ -e "$f" ] && fail_showing_err "$what: $f was written"
     done
-    [ -s out ] && fail "$what: a table was printed"
+    [ -s out ] && fail_showing_err "$what: a table was printed"
 }
 
 # good WHAT ARGS...: replay exits 0.
 good() {
     local what=$1
     shift
-    timeout 20 "$bin" replay "$@" > out 2> err || fail "$what: exit $?, want 0"
+    timeout 20 "$vkmmu" replay "$@" > out 2> err || fail_showing_err "$what: exit $?, want 0"
+}
+
+# define_value NAME: the value, in parentheses, of `#define NAME (...)` in a source folder's headers.
+define_value() {
+    sed -n "s/^#define $1 \(([^)]*)\).*/\1/p" "$src"/{mmu,vkernel_model,traces,guest,emu,sim}/{,include/}*.h \
+        2>/dev/null | head -1
 }
 
 # ---- 1. the bound on one access record, in every reader and in the writer ----
 # A kernel access may be as large as the largest copy of one system call of `vkmmu run`, so that
 # its recordings always replay: the two constants must move together.
-io_max=$(sed -n 's/^#define GOS_IO_MAX \(([^)]*)\).*/\1/p' "$src/vkernel_model/gos_internal.h")
-k_max=$(sed -n 's/^#define TRC_MAX_KACCESS \(([^)]*)\).*/\1/p' "$src/traces/trc.h")
+io_max=$(define_value GOS_IO_MAX)
+k_max=$(define_value TRC_MAX_KACCESS)
 [ -n "$io_max" ] && [ "$io_max" = "$k_max" ] ||
-    fail "TRC_MAX_KACCESS ($k_max, traces/trc.h) differs from GOS_IO_MAX ($io_max)"
+    fail_showing_err "TRC_MAX_KACCESS ($k_max) differs from GOS_IO_MAX ($io_max)"
 printf 'map 0x10000000 0x20000000 rw- anon\nR 0x10000000 16384\nW 0x10000000 16385\n' > big.txt
 bad "text R/W" '^vkmmu: big\.txt:3: W: SIZE 16385 exceeds the largest access, 16384 bytes \(expected 1 to 16384; split a longer access into several records\)$' replay big.txt
 bad "convert text" '^vkmmu: big\.txt:3: W: SIZE 16385 exceeds the largest access' convert big.txt
@@ -66,7 +71,7 @@ bad ".vkt W" '^vkmmu: big\.vkt: byte 17: access SIZE 16385 exceeds the largest a
 printf "$hdr"'\xf3\x81\x80\x80\x08\x00' > kbig.vkt
 bad ".vkt KR" '^vkmmu: kbig\.vkt: byte 16: kernel access SIZE 16777217 exceeds the largest kernel access' replay kbig.vkt
 printf 'map 0x10000000 0x20000000 rw- anon\nR 0x10000000 16384\nKW 0x10000000 16777216\n' > max.txt
-"$bin" convert -q max.txt -o max.vkt 2> err || fail "convert of the largest accesses"
+"$vkmmu" convert -q max.txt -o max.vkt 2> err || fail_showing_err "convert of the largest accesses"
 good "the largest accesses from .vkt" max.vkt
 # the writer's own checks are bad input too (exit 2), named by the input's line
 { printf 'map 0x10000000 0x10001000 r-- file '; head -c 5000 /dev/zero | tr '\0' n; echo; } > name.txt
@@ -97,9 +102,9 @@ good "text named .vkt, --format text" --format text text.vkt
 bad "empty .vkt.xz" '^vkmmu: empty\.vkt\.xz: byte 0: empty file' replay empty.vkt.xz
 printf "$hdr" | head -c 5 | gzip > p5.vkt.gz
 bad "truncated .vkt.gz" '^vkmmu: p5\.vkt\.gz: byte 5: the file ends inside the header' replay p5.vkt.gz
-printf '\x89VKT' | timeout 20 "$bin" replay - > out 2> err
+printf '\x89VKT' | timeout 20 "$vkmmu" replay - > out 2> err
 [ $? -eq 2 ] && grep -q '^vkmmu: <stdin>: byte 4: the file ends inside the header' err ||
-    fail "a truncated .vkt header on standard input"
+    fail_showing_err "a truncated .vkt header on standard input"
 mkdir dir.vkt
 bad "a directory" '^vkmmu: dir\.vkt: is a directory \(expected a trace file\)$' replay dir.vkt
 bad "a directory (convert)" '^vkmmu: dir\.vkt: is a directory' convert dir.vkt
@@ -109,15 +114,15 @@ cp "$src/examples/worked.vkt.txt" w.vkt.txt && gzip -k w.vkt.txt
 good "the worked example, gzip" w.vkt.txt.gz
 : > empty.vkt.txt
 good "an empty text trace" empty.vkt.txt
-timeout 20 "$bin" replay - < /dev/null > out 2> err || fail "empty standard input: exit $?"
+timeout 20 "$vkmmu" replay - < /dev/null > out 2> err || fail_showing_err "empty standard input: exit $?"
 # a FIFO is read as a stream: a text trace through it replays as from a file, a truncated
 # .vkt through it is reported
 mkfifo t.fifo p.vkt.fifo
-"$bin" replay "$src/examples/worked.vkt.txt" > want 2> err || fail "worked example"
+"$vkmmu" replay "$src/examples/worked.vkt.txt" > want 2> err || fail_showing_err "worked example"
 cat "$src/examples/worked.vkt.txt" > t.fifo &
-timeout 20 "$bin" replay t.fifo > got 2> err || fail "text trace through a FIFO: exit $?"
+timeout 20 "$vkmmu" replay t.fifo > got 2> err || fail_showing_err "text trace through a FIFO: exit $?"
 wait
-cmp -s want got || fail "a FIFO gives other counts than the file"
+cmp -s want got || fail_showing_err "a FIFO gives other counts than the file"
 printf "$hdr" | head -c 3 > p.vkt.fifo &
 bad "truncated .vkt through a FIFO" '^vkmmu: p\.vkt\.fifo: byte 3: the file ends inside the header' replay p.vkt.fifo
 wait
@@ -151,10 +156,9 @@ for f in "$src"/fuzz/regressions/{text,vkt,lackey,auto}/*; do
     case $f in (*/text/*) fmt=text;; (*/vkt/*) fmt=vkt;; (*/lackey/*) fmt=lackey;; esac
     want=2
     [ "${f##*/}" = empty ] && want=0 # an empty input is an empty text trace
-    timeout 20 "$bin" replay --format "$fmt" "$f" > out 2> err
+    timeout 20 "$vkmmu" replay --format "$fmt" "$f" > out 2> err
     rc=$?
-    [ $rc -eq $want ] || fail "fuzz regression $f: exit $rc, want $want"
+    [ $rc -eq $want ] || fail_showing_err "fuzz regression $f: exit $rc, want $want"
 done
 
-[ $status -eq 0 ] && echo "trace limits: all checks passed"
-exit $status
+finish

@@ -3,12 +3,7 @@
 # `vkmmu replay FILE.vkt` (detected by its magic number) gives exactly the counts of replaying
 # the text, for several configurations; truncated and corrupt files exit 2 naming the byte.
 # Usage: bash vkt.sh VKMMU_BIN BUILD_DIR
-set -u
-bin=$1
-tmp=$(mktemp -d "${2:-/tmp}/vkmmu-vkt.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-status=0
-fail() { echo "FAIL: $*"; status=1; }
+source "$(dirname "$0")/../lib.sh"
 
 # same_counts A.json B.json: the results (every configuration, every counter) are equal.
 same_counts() {
@@ -70,47 +65,34 @@ with open(sys.argv[1], "a") as f:
 PY
 
 configs=(--scheme vpt-1.10,vpt,native,linux --policy none,dfly --dirty strict,hint)
-if ! "$bin" convert "$tmp/t.vkt.txt" -o "$tmp/t.vkt" 2> "$tmp/convert.err"; then
+if ! "$vkmmu" convert "$tmp/t.vkt.txt" -o "$tmp/t.vkt" 2> "$tmp/convert.err"; then
     fail "convert exited non-zero"; cat "$tmp/convert.err"
 fi
 grep -E "bytes/access" "$tmp/convert.err"
-"$bin" replay "${configs[@]}" --json "$tmp/text.json" "$tmp/t.vkt.txt" > /dev/null || fail "replay text"
-"$bin" replay "${configs[@]}" --json "$tmp/vkt.json" "$tmp/t.vkt" > /dev/null || fail "replay vkt"
+"$vkmmu" replay "${configs[@]}" --json "$tmp/text.json" "$tmp/t.vkt.txt" > /dev/null || fail "replay text"
+"$vkmmu" replay "${configs[@]}" --json "$tmp/vkt.json" "$tmp/t.vkt" > /dev/null || fail "replay vkt"
 grep -q '"kind": "vkt-trace"' "$tmp/vkt.json" || fail "workload kind is not vkt-trace"
 same_counts "$tmp/text.json" "$tmp/vkt.json" || fail "replay of the .vkt differs from the text"
 # From standard input too, and with --format given.
-"$bin" replay --format vkt --json "$tmp/stdin.json" - < "$tmp/t.vkt" > /dev/null || fail "replay vkt from stdin"
-"$bin" replay --json "$tmp/text1.json" "$tmp/t.vkt.txt" > /dev/null
+"$vkmmu" replay --format vkt --json "$tmp/stdin.json" - < "$tmp/t.vkt" > /dev/null || fail "replay vkt from stdin"
+"$vkmmu" replay --json "$tmp/text1.json" "$tmp/t.vkt.txt" > /dev/null
 same_counts "$tmp/text1.json" "$tmp/stdin.json" || fail ".vkt from stdin differs"
-
-# expect STATUS PATTERN CMD...: exit STATUS and PATTERN (grep -E) on stderr.
-expect() {
-    local want=$1 pattern=$2
-    shift 2
-    "$@" > "$tmp/stdout" 2> "$tmp/stderr"
-    local got=$?
-    if [ $got -ne "$want" ]; then
-        fail "exit $got, want $want: $*"; cat "$tmp/stderr"
-    elif ! grep -Eq -- "$pattern" "$tmp/stderr"; then
-        fail "stderr lacks /$pattern/: $*"; cat "$tmp/stderr"
-    fi
-}
 
 size=$(stat -c %s "$tmp/t.vkt")
 head -c $((size - 5)) "$tmp/t.vkt" > "$tmp/trunc.vkt"
 expect 2 "^vkmmu: $tmp/trunc.vkt: byte $((size - 13)): the file ends inside the end record" \
-    "$bin" replay --json "$tmp/bad.json" "$tmp/trunc.vkt"
+    "$vkmmu" replay --json "$tmp/bad.json" "$tmp/trunc.vkt"
 [ -e "$tmp/bad.json" ] && fail "a result file was written for a truncated .vkt"
 head -c 1000 "$tmp/t.vkt" > "$tmp/trunc2.vkt"
-expect 2 "^vkmmu: $tmp/trunc2.vkt: byte [0-9]+: the file ends" "$bin" replay "$tmp/trunc2.vkt"
+expect 2 "^vkmmu: $tmp/trunc2.vkt: byte [0-9]+: the file ends" "$vkmmu" replay "$tmp/trunc2.vkt"
 # Two slot swaps in a row where the first records (the arch record 0xfa at byte 16) were.
 cp "$tmp/t.vkt" "$tmp/corrupt.vkt"
 printf '\xfc\xfc' | dd of="$tmp/corrupt.vkt" bs=1 seek=16 conv=notrunc status=none
-expect 2 "^vkmmu: $tmp/corrupt.vkt: byte 17: two slot swaps in a row" "$bin" replay "$tmp/corrupt.vkt"
+expect 2 "^vkmmu: $tmp/corrupt.vkt: byte 17: two slot swaps in a row" "$vkmmu" replay "$tmp/corrupt.vkt"
 # A bad version number in the header.
 cp "$tmp/t.vkt" "$tmp/version.vkt"
 printf '\x09' | dd of="$tmp/version.vkt" bs=1 seek=8 conv=notrunc status=none
-expect 2 "^vkmmu: $tmp/version.vkt: byte 8: unsupported version 9" "$bin" replay "$tmp/version.vkt"
+expect 2 "^vkmmu: $tmp/version.vkt: byte 8: unsupported version 9" "$vkmmu" replay "$tmp/version.vkt"
 # A changed byte in the middle that still decodes: the end record's CRC-32 catches it.
 cp "$tmp/t.vkt" "$tmp/flip.vkt"
 python3 - "$tmp/flip.vkt" <<'PY'
@@ -122,12 +104,12 @@ while d[i] >= 0x40:    # a one-byte read (0x00-0x3f): another read of the same s
 d[i] ^= 1
 open(sys.argv[1], "wb").write(d)
 PY
-expect 2 "^vkmmu: $tmp/flip.vkt: byte $((size - 13)): CRC-32 mismatch" "$bin" replay "$tmp/flip.vkt"
+expect 2 "^vkmmu: $tmp/flip.vkt: byte $((size - 13)): CRC-32 mismatch" "$vkmmu" replay "$tmp/flip.vkt"
 # A bad input to convert leaves no output file.
 printf 'R 0x1000 4\nQ 1\n' > "$tmp/bad.vkt.txt"
-expect 2 "^vkmmu: $tmp/bad.vkt.txt:2: unknown record 'Q'" "$bin" convert "$tmp/bad.vkt.txt" -o "$tmp/bad.vkt"
+expect 2 "^vkmmu: $tmp/bad.vkt.txt:2: unknown record 'Q'" "$vkmmu" convert "$tmp/bad.vkt.txt" -o "$tmp/bad.vkt"
 [ -e "$tmp/bad.vkt" ] || [ -e "$tmp/bad.vkt.tmp" ] && fail "convert left an output file"
-expect 2 "missing -o" "$bin" convert "$tmp/t.vkt.txt"
-expect 2 "unknown format 'elf'" "$bin" replay --format elf "$tmp/t.vkt"
+expect 2 "missing -o" "$vkmmu" convert "$tmp/t.vkt.txt"
+expect 2 "unknown format 'elf'" "$vkmmu" replay --format elf "$tmp/t.vkt"
 
-exit $status
+finish

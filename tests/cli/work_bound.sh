@@ -6,10 +6,7 @@
 # the counts are the hand-derived ones: in vpt each touched page takes a reflected fault and the
 # real fault of the retry (402 real faults), in native and linux one fault each.
 # Usage: bash work_bound.sh VKMMU_BIN BUILD_DIR
-set -u
-bin=$1
-tmp=$(mktemp -d "${2:-/tmp}/vkmmu-work.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/../lib.sh"
 {
     echo "arch x86_64"
     echo "map 0x1000 0x7ffffffff000 rw- anon"
@@ -20,13 +17,12 @@ trap 'rm -rf "$tmp"' EXIT
         echo "map 0x20000000 0x7fff00000000 rw- anon"
     done
 } >"$tmp/t.txt"
-status=0
-timeout 60 "$bin" replay --scheme vpt,native,linux --csv "$tmp/r.csv" "$tmp/t.txt" >/dev/null 2>"$tmp/err"
+timeout 60 "$vkmmu" replay --scheme vpt,native,linux --csv "$tmp/r.csv" "$tmp/t.txt" >/dev/null 2>"$tmp/err"
 rc=$?
 if [ $rc -ne 0 ]; then
-    echo "FAIL: replay exit $rc (124: still running after 60 s)"; cat "$tmp/err"; status=1
+    fail "replay exit $rc (124: still running after 60 s)"; cat "$tmp/err"
 else
-    python3 - "$tmp/r.csv" <<'PY' || status=1
+    python3 - "$tmp/r.csv" <<'PY' || fail "counts"
 import csv, sys
 rows = {r["scheme"]: r for r in csv.DictReader(open(sys.argv[1]))}
 want = {"vpt": {"fault.reflected": "201", "fault.real": "402"},
@@ -38,5 +34,4 @@ if bad:
 print("ok   201 pages, 400 whole-space protect/remap records: counts as derived")
 PY
 fi
-echo "$([ $status -eq 0 ] && echo 1 || echo 0) passed, $([ $status -eq 0 ] && echo 0 || echo 1) failed"
-exit $status
+finish

@@ -1,11 +1,7 @@
 #!/usr/bin/env bash
 # The worked example of issue 3, through `vkmmu replay --json`, checked counter by counter.
 # Usage: bash worked_example.sh VKMMU_BIN BUILD_DIR
-set -u
-bin=$1
-tmp=$(mktemp -d "${2:-/tmp}/vkmmu-worked.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-status=0
+source "$(dirname "$0")/../lib.sh"
 
 cat > "$tmp/rwr.vkt.txt" <<'T'
 map 0x10000000 0x10010000 rw- anon
@@ -25,9 +21,8 @@ check() {
     local trace=$1 opts=$2 config=$3
     shift 3
     # shellcheck disable=SC2086
-    if ! "$bin" replay $opts --json "$tmp/out.json" "$tmp/$trace" > "$tmp/stdout" 2> "$tmp/stderr"; then
-        echo "FAIL: vkmmu replay $opts $trace exited non-zero:"; cat "$tmp/stderr"
-        status=1
+    if ! "$vkmmu" replay $opts --json "$tmp/out.json" "$tmp/$trace" > "$tmp/stdout" 2> "$tmp/stderr"; then
+        fail "vkmmu replay $opts $trace exited non-zero:"; cat "$tmp/stderr"
         return
     fi
     if ! python3 - "$tmp/out.json" "$config" "$@" <<'PY'
@@ -48,8 +43,7 @@ for kv in sys.argv[3:]:
 sys.exit(bad)
 PY
     then
-        echo "  (trace $trace, options: $opts)"
-        status=1
+        fail "the counters above (trace $trace, options: $opts)"
     fi
 }
 
@@ -72,13 +66,12 @@ check rwr.vkt.txt "$all" native/none/strict fault.native=1
 check rwr.vkt.txt "$all" linux/none/strict fault.native=2
 
 # The table names the configuration and its counts.
-"$bin" replay "$tmp/rwr.vkt.txt" > "$tmp/table" 2>&1 || { echo "FAIL: replay exit $?"; status=1; }
+"$vkmmu" replay "$tmp/rwr.vkt.txt" > "$tmp/table" 2>&1 || fail "replay exit $?"
 if ! grep -Eq '^vpt-1\.10 +none +strict +1 +1 +3 +0 +0 +0 ' "$tmp/table"; then
-    echo "FAIL: table row for vpt-1.10/none/strict:"; cat "$tmp/table"; status=1
+    fail "table row for vpt-1.10/none/strict:"; cat "$tmp/table"
 fi
 if grep -q '^native' "$tmp/table"; then
-    echo "FAIL: the hidden native baseline is in the table:"; cat "$tmp/table"; status=1
+    fail "the hidden native baseline is in the table:"; cat "$tmp/table"
 fi
 
-[ $status -eq 0 ] && echo "worked_example: ok"
-exit $status
+finish

@@ -42,7 +42,7 @@ Test(space, i386_leaf_creation)
     cr_expect_eq(l->index, 0x10005 >> 10);
     cr_expect_eq(l->pde, 0);
     for (int i = 0; i < 1024; i++)
-        cr_assert_eq(l->pg[i].vpte | l->pg[i].frame | l->pg[i].real | l->pg[i].st, 0);
+        cr_assert_eq(l->pg[i].vpte | l->pg[i].frame | l->pg[i].real | l->pg[i].state, 0);
     cr_expect_eq(mmu_space_leaf(&s, 0x103FF, false), l, "same 4 MiB -> same leaf");
     cr_expect_eq(mmu_space_page(&s, 0x10005), &l->pg[5]);
     cr_expect_null(mmu_space_leaf(&s, 0x10400, false), "next 4 MiB is another leaf");

@@ -179,7 +179,7 @@ Test(limits, file_ids_never_wrap)
     char err[256];
     const char *t = "map 0x1000 0x2000 r-- file\nmap 0x2000 0x3000 r-- file a\n";
     cr_assert_eq(trc_open_mem(&r, "t.txt", t, strlen(t), err, sizeof(err)), 0);
-    r->last_file_id = UINT32_MAX - 1; /* as after 2^32-2 file maps */
+    r->file_names.last_id = UINT32_MAX - 1; /* as after 2^32-2 file maps */
     struct trc_record rec;
     cr_assert_eq(trc_next(r, &rec), 1);
     cr_assert_eq(rec.file_id, UINT32_MAX);

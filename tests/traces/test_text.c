@@ -42,6 +42,8 @@ static void expect_error(const char *text, unsigned long line, const char *what)
     trc_close(r);
 }
 
+/* One straight sequence, kept whole: the records of one trace in order, each with its
+ * fields, so that the line numbers and the final count check the whole reading. */
 Test(text, every_record_type_with_exact_fields)
 {
     struct trc_reader *r = open_str("# a comment\n"

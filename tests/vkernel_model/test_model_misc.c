@@ -185,6 +185,15 @@ Test(model_names, config_name_and_sizes)
     cr_expect(vk_scheme_find("vpt")->vkernel);
     cr_expect(!vk_scheme_find("native")->vkernel);
     cr_expect(!vk_scheme_find("linux")->vkernel);
+    /* every scheme is a complete operation table; linux's fault-around is in its entry */
+    for (size_t i = 0; vk_schemes[i]; i++) {
+        cr_expect_not_null(vk_schemes[i]->real_fault, "%s", vk_schemes[i]->name);
+        cr_expect_not_null(vk_schemes[i]->kernel_page, "%s", vk_schemes[i]->name);
+        cr_expect_eq(vk_schemes[i]->builtin_prefault != NULL,
+                     strcmp(vk_schemes[i]->name, "linux") == 0, "%s", vk_schemes[i]->name);
+    }
+    for (size_t i = 0; vk_dirties[i]; i++)
+        cr_expect_not_null(vk_dirties[i]->entry_m, "%s", vk_dirties[i]->name);
     uint64_t v = 0;
     cr_expect_eq(vk_parse_size("64M", &v), 0);
     cr_expect_eq(v, 64ull << 20);

@@ -1,5 +1,7 @@
 /* oracle:N: prefaults the pages of the next N reflections of policy none. */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "vk.h"
 
@@ -56,4 +58,18 @@ Test(policy_oracle, needs_the_none_reflections)
     vk_model_free(m);
     cr_assert_eq(vk_policy_parse("oracle", &c.policy, err, sizeof err), -1);
     cr_assert_eq(vk_policy_parse("oracle:0", &c.policy, err, sizeof err), -1);
+}
+
+/* The oracle is known by its policy entry, not by its name: only it needs the first pass. */
+Test(oracle, only_the_oracle_needs_a_first_pass)
+{
+    char err[256], text[64];
+    for (size_t i = 0; vk_policies[i]; i++) {
+        const struct vk_policy *p = vk_policies[i];
+        struct vk_policy_spec s;
+        /* a policy with arguments (window:N, oracle:N) gets N = 4 */
+        snprintf(text, sizeof text, p->parse ? "%s:4" : "%s", p->name);
+        cr_assert_eq(vk_policy_parse(text, &s, err, sizeof err), 0, "%s: %s", text, err);
+        cr_expect_eq(vk_policy_needs_first_pass(&s), strcmp(p->name, "oracle") == 0, "%s", text);
+    }
 }

@@ -1,0 +1,842 @@
+/* guest/gos_core.c - the guest OS's life cycle, its guest-memory copies and the memory calls
+ * (brk, mmap, munmap, mprotect, madvise, mremap), which change the vkernel's regions as
+ * model.md section 1 says.  gos keeps a shadow of the regions it made (and of those
+ * the engine mapped through gos_map) for placement and checks, so it also runs with no model;
+ * placement also avoids every region of the first model. */
+#include "gos_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* i386 mmap flags (asm-generic/mman-common.h, asm/mman.h) and madvise advice. */
+#define GOS_MAP_SHARED 0x01u
+#define GOS_MAP_PRIVATE 0x02u
+#define GOS_MAP_SHARED_VALIDATE 0x03u
+#define GOS_MAP_TYPE 0x0fu
+#define GOS_MAP_FIXED 0x10u
+#define GOS_MAP_ANONYMOUS 0x20u
+#define GOS_MAP_FIXED_NOREPLACE 0x100000u
+#define GOS_PROT_MASK 0x7u
+#define GOS_PROT_GROWS 0x03000000u /* PROT_GROWSDOWN | PROT_GROWSUP: accepted, ignored */
+#define GOS_MADV_DONTNEED 4u
+
+/* x rounded up to a page; 0 when that passes 4 GiB (callers treat 0 as too large). */
+static uint32_t page_up(uint64_t x)
+{
+    return (uint32_t)((x + GOS_PAGE - 1) & ~(uint64_t)(GOS_PAGE - 1));
+}
+
+void gos_fail(struct gos *g, const char *fmt, ...)
+{
+    if (g->fatal)
+        return; /* keep the first reason */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(g->err, sizeof g->err, fmt, ap);
+    va_end(ap);
+    g->fatal = true;
+}
+
+/* Turns a vk_set_* status into gos's terms: VK_ERROR is fatal and names the model. */
+static int gos_vk_status(struct gos *g, int st, const char *what)
+{
+    if (st != VK_ERROR)
+        return st;
+    const char *why = "unknown model error";
+    for (size_t i = 0; i < g->models->n; i++) {
+        const char *e = vk_error(g->models->m[i]);
+        if (e && *e) {
+            why = e;
+            break;
+        }
+    }
+    gos_fail(g, "%s: model error: %s", what, why);
+    return st;
+}
+
+/* ---- guest memory --------------------------------------------------------------------- */
+
+int gos_kernel_access(struct gos *g, uint32_t addr, size_t len, bool write)
+{
+    if (len == 0)
+        return 0;
+    /* access_ok(): user space ends at 0xC0000000 whatever the models say (above it lie the
+     * engine's page tables). */
+    if ((uint64_t)addr + len > GOS_USER_LIMIT)
+        return -EFAULT;
+    if (g->recording)
+        gos_log_kaccess(g, addr, len, write);
+    int st = gos_vk_status(g, vk_set_kernel_access(g->models, addr, len, write),
+                           "kernel access");
+    return st == VK_OK ? 0 : -EFAULT;
+}
+
+int gos_copy_in(struct gos *g, uint32_t addr, void *buf, size_t len)
+{
+    int rc = gos_kernel_access(g, addr, len, false);
+    if (rc || len == 0)
+        return rc;
+    return g->mem.read(g->mem.ctx, addr, buf, len) == 0 ? 0 : -EFAULT;
+}
+
+int gos_copy_out(struct gos *g, uint32_t addr, const void *buf, size_t len)
+{
+    int rc = gos_kernel_access(g, addr, len, true);
+    if (rc || len == 0)
+        return rc;
+    if (g->recording)
+        gos_log_write(g, addr, buf, len);
+    return g->mem.write(g->mem.ctx, addr, buf, len) == 0 ? 0 : -EFAULT;
+}
+
+int gos_copy_str(struct gos *g, uint32_t addr, char *out, size_t max)
+{
+    size_t got = 0;
+    while (got < max) {
+        uint64_t a = (uint64_t)addr + got;
+        if (a >= GOS_USER_LIMIT)
+            return -EFAULT;
+        size_t chunk = GOS_PAGE - (size_t)(a & (GOS_PAGE - 1));
+        if (chunk > max - got)
+            chunk = max - got;
+        if (g->mem.read(g->mem.ctx, (uint32_t)a, out + got, chunk) != 0)
+            return -EFAULT;
+        char *nul = memchr(out + got, 0, chunk);
+        if (nul) {
+            size_t len = (size_t)(nul - out);
+            return gos_kernel_access(g, addr, len + 1, false);
+        }
+        got += chunk;
+    }
+    return -ENAMETOOLONG;
+}
+
+uint8_t *gos_scratch(struct gos *g, size_t n)
+{
+    if (n <= g->scratch_len)
+        return g->scratch;
+    size_t cap = g->scratch_len ? g->scratch_len : 65536;
+    while (cap < n)
+        cap *= 2;
+    uint8_t *p = realloc(g->scratch, cap);
+    if (!p) {
+        gos_fail(g, "out of memory (%zu bytes of copy buffer)", cap);
+        return NULL;
+    }
+    g->scratch = p;
+    g->scratch_len = cap;
+    return p;
+}
+
+int gos_zero_guest(struct gos *g, uint32_t addr, size_t n)
+{
+    static const uint8_t zeros[65536];
+    if (g->recording && n)
+        gos_log_zero(g, addr, n);
+    while (n) {
+        size_t c = n < sizeof zeros ? n : sizeof zeros;
+        if (g->mem.write(g->mem.ctx, addr, zeros, c) != 0) {
+            gos_fail(g, "engine refused to write guest memory at 0x%08x", addr);
+            return -1;
+        }
+        addr += (uint32_t)c;
+        n -= c;
+    }
+    return 0;
+}
+
+int gos_fill_from_file(struct gos *g, int fd, uint64_t off, uint32_t addr, size_t len)
+{
+    size_t done = 0;
+    uint8_t *buf = gos_scratch(g, 65536);
+    if (!buf)
+        return -1;
+    while (done < len) {
+        size_t c = len - done < 65536 ? len - done : 65536;
+        ssize_t n = pread(fd, buf, c, (off_t)(off + done));
+        if (n < 0) {
+            gos_fail(g, "reading a mapped file: %s", strerror(errno));
+            return -1;
+        }
+        if (n == 0)
+            break; /* end of file: the rest of the mapping reads as zeros */
+        if (g->recording)
+            gos_log_write(g, addr + (uint32_t)done, buf, (size_t)n);
+        if (g->mem.write(g->mem.ctx, addr + (uint32_t)done, buf, (size_t)n) != 0) {
+            gos_fail(g, "engine refused to write guest memory at 0x%08x",
+                     addr + (uint32_t)done);
+            return -1;
+        }
+        done += (size_t)n;
+    }
+    return gos_zero_guest(g, addr + (uint32_t)done, len - done);
+}
+
+/* ---- gos's shadow of the region map ---------------------------------------------------- */
+
+/* Removes [s, e) from the shadow, splitting regions that straddle a bound. */
+static int reg_remove(struct gos *g, uint32_t s, uint32_t e)
+{
+    for (size_t i = 0; i < g->nregions;) {
+        struct gos_region *r = &g->regions[i];
+        if (r->end <= s || r->start >= e) {
+            i++;
+            continue;
+        }
+        if (r->start < s && r->end > e) { /* split in two */
+            if (g->nregions == g->regions_cap) {
+                size_t cap = g->regions_cap ? g->regions_cap * 2 : 32;
+                struct gos_region *p = realloc(g->regions, cap * sizeof *p);
+                if (!p) {
+                    gos_fail(g, "out of memory (region list)");
+                    return -1;
+                }
+                g->regions = p;
+                g->regions_cap = cap;
+                r = &g->regions[i];
+            }
+            memmove(&g->regions[i + 2], &g->regions[i + 1], (g->nregions - i - 1) * sizeof *r);
+            struct gos_region hi = *r;
+            hi.file_pgoff += (e - r->start) / GOS_PAGE;
+            hi.start = e;
+            r->end = s;
+            g->regions[i + 1] = hi;
+            g->nregions++;
+            return 0;
+        }
+        if (r->start >= s && r->end <= e) { /* covered: drop */
+            memmove(r, r + 1, (g->nregions - i - 1) * sizeof *r);
+            g->nregions--;
+            continue;
+        }
+        if (r->start < s) { /* keep the low part */
+            r->end = s;
+        } else { /* keep the high part */
+            r->file_pgoff += (e - r->start) / GOS_PAGE;
+            r->start = e;
+        }
+        i++;
+    }
+    return 0;
+}
+
+static int reg_insert(struct gos *g, const struct gos_region *n)
+{
+    if (reg_remove(g, n->start, n->end))
+        return -1;
+    if (g->nregions == g->regions_cap) {
+        size_t cap = g->regions_cap ? g->regions_cap * 2 : 32;
+        struct gos_region *p = realloc(g->regions, cap * sizeof *p);
+        if (!p) {
+            gos_fail(g, "out of memory (region list)");
+            return -1;
+        }
+        g->regions = p;
+        g->regions_cap = cap;
+    }
+    size_t i = 0;
+    while (i < g->nregions && g->regions[i].start < n->start)
+        i++;
+    memmove(&g->regions[i + 1], &g->regions[i], (g->nregions - i) * sizeof *n);
+    g->regions[i] = *n;
+    g->nregions++;
+    return 0;
+}
+
+/* Sets prot on [s, e) of the shadow, splitting at the bounds. */
+static int reg_protect(struct gos *g, uint32_t s, uint32_t e, unsigned prot)
+{
+    for (size_t i = 0; i < g->nregions; i++) {
+        struct gos_region r = g->regions[i];
+        if (r.end <= s || r.start >= e || r.prot == prot)
+            continue;
+        uint32_t a = r.start > s ? r.start : s, b = r.end < e ? r.end : e;
+        struct gos_region mid = r;
+        mid.file_pgoff += (a - r.start) / GOS_PAGE;
+        mid.start = a;
+        mid.end = b;
+        mid.prot = prot;
+        if (reg_insert(g, &mid))
+            return -1;
+    }
+    return 0;
+}
+
+/* Occupied intervals: the shadow and the first model's regions (the engine may map its ELF
+ * image and stack with vk_set_map directly).  Sorted, disjoint, not adjacent; caller frees. */
+struct gos_iv {
+    uint32_t start, end;
+};
+static int iv_cmp(const void *a, const void *b)
+{
+    const struct gos_iv *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+static struct gos_iv *occupied(struct gos *g, size_t *n)
+{
+    size_t nm = 0;
+    const struct vk_region *mr = g->models->n ? vk_regions(g->models->m[0], &nm) : NULL;
+    struct gos_iv *iv = malloc((g->nregions + nm + 1) * sizeof *iv);
+    if (!iv) {
+        gos_fail(g, "out of memory (placement)");
+        return NULL;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < g->nregions; i++)
+        iv[k++] = (struct gos_iv){g->regions[i].start, g->regions[i].end};
+    for (size_t i = 0; i < nm; i++) {
+        if (mr[i].start >= GOS_USER_LIMIT)
+            continue;
+        uint64_t e = mr[i].end > GOS_USER_LIMIT ? GOS_USER_LIMIT : mr[i].end;
+        iv[k++] = (struct gos_iv){(uint32_t)mr[i].start, (uint32_t)e};
+    }
+    qsort(iv, k, sizeof *iv, iv_cmp);
+    /* Coalesce: the two sources overlap, and the model may merge neighbours. */
+    size_t m = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (m && iv[i].start <= iv[m - 1].end) {
+            if (iv[i].end > iv[m - 1].end)
+                iv[m - 1].end = iv[i].end;
+        } else {
+            iv[m++] = iv[i];
+        }
+    }
+    *n = m;
+    return iv;
+}
+
+/* 1 when no region overlaps [s, e), 0 when one does, -1 on error. */
+static int range_free(struct gos *g, uint32_t s, uint64_t e)
+{
+    size_t n;
+    struct gos_iv *iv = occupied(g, &n);
+    if (!iv)
+        return -1;
+    int ok = 1;
+    for (size_t i = 0; i < n && ok; i++)
+        if (iv[i].start < e && iv[i].end > s)
+            ok = 0;
+    free(iv);
+    return ok;
+}
+
+/* 1 when regions cover all of [s, e), 0 when a hole remains, -1 on error. */
+static int range_covered(struct gos *g, uint32_t s, uint32_t e)
+{
+    size_t n;
+    struct gos_iv *iv = occupied(g, &n);
+    if (!iv)
+        return -1;
+    uint32_t cur = s;
+    for (size_t i = 0; i < n && cur < e; i++)
+        if (iv[i].start <= cur && iv[i].end > cur)
+            cur = iv[i].end;
+    free(iv);
+    return cur >= e;
+}
+
+/* Linux's unmapped_area_topdown: the highest free [a, a + len) with a >= GOS_MMAP_MIN and
+ * a + len <= mmap_top.  0 when none (0 is never a valid answer). */
+static uint32_t place_topdown(struct gos *g, uint32_t len)
+{
+    size_t n;
+    struct gos_iv *iv = occupied(g, &n);
+    if (!iv)
+        return 0;
+    uint32_t hi = g->mmap_top, ans = 0;
+    bool found = false;
+    for (size_t k = n; k-- > 0;) {
+        if (iv[k].start >= hi)
+            continue;
+        if (iv[k].end <= hi && hi - iv[k].end >= len) {
+            ans = hi - len;
+            found = true;
+            break;
+        }
+        hi = iv[k].start;
+    }
+    if (!found && hi >= GOS_MMAP_MIN && hi - GOS_MMAP_MIN >= len)
+        ans = hi - len;
+    free(iv);
+    return ans >= GOS_MMAP_MIN ? ans : 0;
+}
+
+int gos_region_map(struct gos *g, const struct gos_region *r)
+{
+    if (g->recording)
+        gos_log_map(g, r);
+    int st = gos_vk_status(g, vk_set_map(g->models, r->start, r->end, r->prot, r->kind,
+                                         r->file_id, r->file_pgoff),
+                           "map");
+    if (st == VK_ERROR)
+        return -1;
+    return reg_insert(g, r);
+}
+
+int gos_region_unmap(struct gos *g, uint32_t s, uint32_t e)
+{
+    if (g->recording)
+        gos_log_unmap(g, s, e);
+    if (gos_vk_status(g, vk_set_unmap(g->models, s, e), "unmap") == VK_ERROR)
+        return -1;
+    return reg_remove(g, s, e);
+}
+
+int gos_region_protect(struct gos *g, uint32_t s, uint32_t e, unsigned prot)
+{
+    if (g->recording)
+        gos_log_protect(g, s, e, prot);
+    if (gos_vk_status(g, vk_set_protect(g->models, s, e, prot), "protect") == VK_ERROR)
+        return -1;
+    return reg_protect(g, s, e, prot);
+}
+
+
+int gos_map(struct gos *g, uint32_t start, uint32_t end, unsigned prot,
+            enum vk_region_kind kind, uint32_t file_id, uint64_t file_pgoff)
+{
+    struct gos_region r = {start, end, prot, kind, file_id, file_pgoff};
+    int st = vk_set_map(g->models, start, end, prot, kind, file_id, file_pgoff);
+    if (st != VK_ERROR && reg_insert(g, &r))
+        return VK_ERROR;
+    return st;
+}
+
+uint32_t gos_file_id(struct gos *g, int host_fd)
+{
+    return gos_file_id_of(g, host_fd);
+}
+
+/* ---- memory calls ---------------------------------------------------------------------- */
+
+#define GOS_RLIMIT_AS 9 /* asm-generic/resource.h */
+
+/* RLIMIT_AS (--guest-mem): whether mapping [s, e) would take the total size of the regions
+ * past the soft limit.  The part of [s, e) already mapped (MAP_FIXED over a mapping) is not
+ * counted twice.  The total is gos's shadow, which holds the ELF image and the stack (the
+ * engine maps them through gos_map) and everything brk, mmap and mremap made. */
+static bool over_mem_limit(const struct gos *g, uint32_t s, uint64_t e)
+{
+    uint64_t lim = g->rlim[GOS_RLIMIT_AS][0];
+    if (lim >= (1ull << 32))
+        return false; /* unlimited, or more than an i386 address space */
+    uint64_t total = 0, overlap = 0;
+    for (size_t i = 0; i < g->nregions; i++) {
+        const struct gos_region *r = &g->regions[i];
+        total += r->end - r->start;
+        uint64_t a = r->start > s ? r->start : s, b = r->end < e ? r->end : e;
+        if (a < b)
+            overlap += b - a;
+    }
+    return total - overlap + (e - s) > lim;
+}
+
+/* brk(addr): Linux mm/mmap.c semantics; the heap is [brk_base, page_up(brk)), anon rw-.
+ * Returns the new break, or the old one when the request is refused. */
+int32_t gos_sys_brk(struct gos *g, const struct gos_regs *r)
+{
+    uint32_t want = r->ebx;
+    if (want < g->brk_base)
+        return (int32_t)g->brk_cur;
+    uint32_t oldpg = page_up(g->brk_cur);
+    uint64_t newpg = page_up(want);
+    if (want > g->mmap_top || newpg > GOS_USER_LIMIT)
+        return (int32_t)g->brk_cur;
+    if (newpg < oldpg) {
+        if (gos_region_unmap(g, (uint32_t)newpg, oldpg))
+            return -ENOMEM;
+    } else if (newpg > oldpg) {
+        int fr = range_free(g, oldpg, newpg);
+        if (fr < 0)
+            return -ENOMEM;
+        if (!fr)
+            return (int32_t)g->brk_cur; /* would run into a mapping */
+        if (over_mem_limit(g, oldpg, newpg))
+            return (int32_t)g->brk_cur; /* RLIMIT_AS: Linux's brk answers the old break */
+        struct gos_region reg = {oldpg, (uint32_t)newpg, VK_PROT_R | VK_PROT_W, VK_ANON, 0, 0};
+        if (gos_region_map(g, &reg) || gos_zero_guest(g, oldpg, (uint32_t)newpg - oldpg))
+            return -ENOMEM;
+    }
+    g->brk_cur = want;
+    return (int32_t)want;
+}
+
+/* mmap of guest fd fd: the file must be a regular file open for reading, and a shared
+ * mapping read-only.  Fills reg's file part and *hfd (the host fd); 0 or -errno. */
+static int mmap_file(struct gos *g, int32_t fd, uint32_t type, uint32_t prot, uint64_t off,
+                     struct gos_region *reg, int *hfd)
+{
+    *hfd = gos_host_fd(g, fd);
+    if (*hfd < 0)
+        return -EBADF;
+    struct stat st;
+    if (fstat(*hfd, &st) != 0 || !S_ISREG(st.st_mode))
+        return -ENODEV;
+    int fl = fcntl(*hfd, F_GETFL);
+    if (fl < 0 || (fl & O_ACCMODE) == O_WRONLY)
+        return -EACCES;
+    /* A shared writable file mapping would have to write back to the file: not modelled.
+     * Shared read-only is served as a private read (nothing can tell them apart). */
+    if (type != GOS_MAP_PRIVATE && (prot & VK_PROT_W))
+        return -ENODEV;
+    reg->kind = VK_FILE;
+    reg->file_id = gos_file_id_of(g, *hfd);
+    if (!reg->file_id)
+        return -ENOMEM;
+    reg->file_pgoff = off / GOS_PAGE;
+    return 0;
+}
+
+/* Where an mmap of plen bytes goes: addr itself for MAP_FIXED (MAP_FIXED_NOREPLACE: only when
+ * free), else the hint addr when free, else the highest free range below mmap_top.  0 and
+ * *start, or -errno. */
+static int mmap_place(struct gos *g, uint32_t addr, uint64_t plen, uint32_t flags,
+                      uint32_t *start)
+{
+    if (flags & (GOS_MAP_FIXED | GOS_MAP_FIXED_NOREPLACE)) {
+        /* Linux: past the end of the address space is ENOMEM (get_unmapped_area), below
+         * vm.mmap_min_addr EPERM for an unprivileged process (security_mmap_addr). */
+        if ((uint64_t)addr + plen > GOS_USER_LIMIT)
+            return -ENOMEM;
+        if (addr < GOS_MMAP_MIN)
+            return -EPERM;
+        *start = addr;
+        if (flags & GOS_MAP_FIXED_NOREPLACE && !(flags & GOS_MAP_FIXED)) {
+            int fr = range_free(g, addr, addr + plen);
+            if (fr < 0)
+                return -ENOMEM;
+            if (!fr)
+                return -EEXIST;
+        }
+        return 0;
+    }
+    *start = 0;
+    uint32_t hint = page_up(addr);
+    if (addr && hint >= GOS_MMAP_MIN && (uint64_t)hint + plen <= GOS_USER_LIMIT) {
+        int fr = range_free(g, hint, (uint64_t)hint + plen);
+        if (fr < 0)
+            return -ENOMEM;
+        if (fr)
+            *start = hint;
+    }
+    if (!*start)
+        *start = place_topdown(g, (uint32_t)plen);
+    return *start ? 0 : -ENOMEM;
+}
+
+/* The common part of mmap2 and old mmap; off is in bytes, page-aligned. */
+static int32_t do_mmap(struct gos *g, uint32_t addr, uint32_t len, uint32_t prot,
+                       uint32_t flags, int32_t fd, uint64_t off)
+{
+    if (len == 0)
+        return -EINVAL;
+    uint64_t plen = page_up(len);
+    if (plen == 0 || plen > GOS_USER_LIMIT - GOS_MMAP_MIN)
+        return -ENOMEM;
+    uint32_t type = flags & GOS_MAP_TYPE;
+    if (type != GOS_MAP_SHARED && type != GOS_MAP_PRIVATE && type != GOS_MAP_SHARED_VALIDATE)
+        return -EINVAL;
+    if (prot & ~(GOS_PROT_MASK | GOS_PROT_GROWS))
+        return -EINVAL;
+    bool fixed = flags & (GOS_MAP_FIXED | GOS_MAP_FIXED_NOREPLACE);
+    if (fixed && (addr & (GOS_PAGE - 1)))
+        return -EINVAL;
+    if (off & (GOS_PAGE - 1))
+        return -EINVAL;
+
+    struct gos_region reg = {0, 0, prot & GOS_PROT_MASK, VK_ANON, 0, 0};
+    int hfd = -1;
+    if (!(flags & GOS_MAP_ANONYMOUS)) {
+        int rc = mmap_file(g, fd, type, prot, off, &reg, &hfd);
+        if (rc)
+            return rc;
+    }
+    uint32_t start;
+    int rc = mmap_place(g, addr, plen, flags, &start);
+    if (rc)
+        return rc;
+    reg.start = start;
+    reg.end = start + (uint32_t)plen;
+    if (over_mem_limit(g, reg.start, reg.end))
+        return -ENOMEM; /* RLIMIT_AS (--guest-mem) */
+    /* MAP_FIXED replaces whatever was there: that part is unmapped first (model.md 1). */
+    if (fixed && gos_region_unmap(g, reg.start, reg.end))
+        return -ENOMEM;
+    if (gos_region_map(g, &reg))
+        return -ENOMEM;
+    /* The identity-mapped guest memory gets the new pages' contents: zeros, or the file's
+     * bytes as the page cache holds them (past the end of the file, zeros). */
+    rc = hfd < 0 ? gos_zero_guest(g, reg.start, (size_t)plen)
+                 : gos_fill_from_file(g, hfd, off, reg.start, (size_t)plen);
+    if (rc)
+        return -ENOMEM;
+    return (int32_t)start;
+}
+
+int32_t gos_sys_mmap2(struct gos *g, const struct gos_regs *r)
+{
+    return do_mmap(g, r->ebx, r->ecx, r->edx, r->esi, (int32_t)r->edi,
+                   (uint64_t)r->ebp * GOS_PAGE);
+}
+
+/* Old mmap (nr 90): ebx points to struct mmap_arg_struct {addr, len, prot, flags, fd, off}. */
+int32_t gos_sys_old_mmap(struct gos *g, const struct gos_regs *r)
+{
+    uint32_t a[6];
+    int rc = gos_copy_in(g, r->ebx, a, sizeof a);
+    if (rc)
+        return rc;
+    return do_mmap(g, a[0], a[1], a[2], a[3], (int32_t)a[4], a[5]);
+}
+
+int32_t gos_sys_munmap(struct gos *g, const struct gos_regs *r)
+{
+    uint32_t addr = r->ebx;
+    uint64_t end = (uint64_t)addr + page_up(r->ecx);
+    if ((addr & (GOS_PAGE - 1)) || r->ecx == 0 || end > GOS_USER_LIMIT || page_up(r->ecx) == 0)
+        return -EINVAL;
+    return gos_region_unmap(g, addr, (uint32_t)end) ? -ENOMEM : 0;
+}
+
+int32_t gos_sys_mprotect(struct gos *g, const struct gos_regs *r)
+{
+    uint32_t addr = r->ebx, prot = r->edx;
+    if (addr & (GOS_PAGE - 1))
+        return -EINVAL;
+    if (prot & ~(GOS_PROT_MASK | GOS_PROT_GROWS))
+        return -EINVAL;
+    if (r->ecx == 0)
+        return 0;
+    uint64_t end = (uint64_t)addr + page_up(r->ecx);
+    if (page_up(r->ecx) == 0 || end > GOS_USER_LIMIT)
+        return -ENOMEM;
+    int cov = range_covered(g, addr, (uint32_t)end);
+    if (cov <= 0)
+        return -ENOMEM;
+    if (gos_region_protect(g, addr, (uint32_t)end, prot & GOS_PROT_MASK))
+        return -ENOMEM;
+    return 0;
+}
+
+/* madvise: MADV_DONTNEED drops the pages of private mappings (the next touch gets fresh
+ * zero-fill or file pages), modelled as unmapping and remapping each region piece; every
+ * other advice is a hint with no effect here. */
+int32_t gos_sys_madvise(struct gos *g, const struct gos_regs *r)
+{
+    uint32_t addr = r->ebx;
+    if (addr & (GOS_PAGE - 1))
+        return -EINVAL;
+    uint64_t end = (uint64_t)addr + page_up(r->ecx);
+    if (end > GOS_USER_LIMIT)
+        return -EINVAL;
+    if (r->edx != GOS_MADV_DONTNEED || end == addr)
+        return 0;
+    int cov = range_covered(g, addr, (uint32_t)end);
+    if (cov <= 0)
+        return -ENOMEM;
+    /* Pieces of gos's own regions; regions the engine mapped directly are left alone. */
+    size_t n = g->nregions;
+    struct gos_region *pieces = malloc((n + 1) * sizeof *pieces);
+    if (!pieces) {
+        gos_fail(g, "out of memory (madvise)");
+        return -ENOMEM;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct gos_region p = g->regions[i];
+        if (p.end <= addr || p.start >= end)
+            continue;
+        if (p.start < addr) {
+            p.file_pgoff += (addr - p.start) / GOS_PAGE;
+            p.start = addr;
+        }
+        if (p.end > end)
+            p.end = (uint32_t)end;
+        pieces[k++] = p;
+    }
+    int32_t ret = 0;
+    for (size_t i = 0; i < k && !ret; i++) {
+        struct gos_region *p = &pieces[i];
+        int hfd = -1;
+        if (p->kind == VK_FILE) {
+            if (p->file_id == 0 || p->file_id > g->nfiles)
+                continue;
+            hfd = g->files[p->file_id - 1].host_fd;
+        }
+        if (gos_region_unmap(g, p->start, p->end) || gos_region_map(g, p))
+            ret = -ENOMEM;
+        else if (hfd < 0 ? gos_zero_guest(g, p->start, p->end - p->start)
+                         : gos_fill_from_file(g, hfd, p->file_pgoff * GOS_PAGE, p->start,
+                                              p->end - p->start))
+            ret = -ENOMEM;
+    }
+    free(pieces);
+    return ret;
+}
+
+/* mremap(old, old_len, new_len, flags, new_addr): shrinking and growing in place, as Linux
+ * does when the pages above are free.  A move would need the model to carry pages to new
+ * addresses, which it has no operation for: it fails with ENOMEM instead, and glibc's realloc
+ * falls back to malloc, copy, free. */
+int32_t gos_sys_mremap(struct gos *g, const struct gos_regs *r)
+{
+    const uint32_t maymove = 1, fixed = 2, dontunmap = 4;
+    uint32_t old = r->ebx, flags = r->esi;
+    if (flags & ~(maymove | fixed | dontunmap) || ((flags & fixed) && !(flags & maymove)) ||
+        (old & (GOS_PAGE - 1)))
+        return -EINVAL;
+    uint64_t olen = page_up(r->ecx), nlen = page_up(r->edx);
+    if (r->edx == 0 || nlen == 0)
+        return -EINVAL;
+    if (olen == 0 || (flags & (fixed | dontunmap)))
+        return -ENOMEM; /* duplicating a shared mapping, or a forced move */
+    if ((uint64_t)old + olen > GOS_USER_LIMIT)
+        return -EFAULT;
+    /* The region holding old, extended through neighbours that Linux would have merged into
+     * one vma (same prot and kind, contiguous file pages): reg is the last of them. */
+    const struct gos_region *reg = NULL;
+    size_t i = 0;
+    while (i < g->nregions && !(g->regions[i].start <= old && old < g->regions[i].end))
+        i++;
+    if (i == g->nregions)
+        return -EFAULT;
+    reg = &g->regions[i];
+    while (i + 1 < g->nregions) {
+        const struct gos_region *nx = &g->regions[i + 1];
+        if (nx->start != reg->end || nx->prot != reg->prot || nx->kind != reg->kind ||
+            nx->file_id != reg->file_id ||
+            (reg->kind == VK_FILE &&
+             nx->file_pgoff != reg->file_pgoff + (reg->end - reg->start) / GOS_PAGE))
+            break;
+        reg = nx;
+        i++;
+    }
+    if (old + olen > reg->end)
+        return -EFAULT;
+    if (nlen == olen)
+        return (int32_t)old;
+    if (nlen < olen) {
+        if (gos_region_unmap(g, old + (uint32_t)nlen, old + (uint32_t)olen))
+            return -ENOMEM;
+        return (int32_t)old;
+    }
+    uint64_t end = (uint64_t)old + nlen;
+    if (reg->end != old + olen || end > g->mmap_top)
+        return -ENOMEM;
+    int fr = range_free(g, old + (uint32_t)olen, end);
+    if (fr <= 0 || over_mem_limit(g, old + (uint32_t)olen, end))
+        return -ENOMEM;
+    struct gos_region ext = *reg;
+    ext.file_pgoff += (ext.end - ext.start) / GOS_PAGE;
+    ext.start = reg->end;
+    ext.end = (uint32_t)end;
+    int hfd = -1;
+    if (ext.kind == VK_FILE) {
+        if (ext.file_id == 0 || ext.file_id > g->nfiles)
+            return -ENOMEM;
+        hfd = g->files[ext.file_id - 1].host_fd;
+    }
+    if (gos_region_map(g, &ext))
+        return -ENOMEM;
+    int rc = hfd < 0 ? gos_zero_guest(g, ext.start, ext.end - ext.start)
+                     : gos_fill_from_file(g, hfd, ext.file_pgoff * GOS_PAGE, ext.start,
+                                          ext.end - ext.start);
+    return rc ? -ENOMEM : (int32_t)old;
+}
+
+int32_t gos_sys_exit(struct gos *g, const struct gos_regs *r)
+{
+    g->exiting = true;
+    g->exit_status = (int)(r->ebx & 0xff);
+    return 0;
+}
+
+/* Calls that glibc probes and handles the absence of: answering ENOSYS is the contract, so
+ * they are not reported as unknown. */
+int32_t gos_sys_enosys(struct gos *g, const struct gos_regs *r)
+{
+    (void)g;
+    (void)r;
+    return -ENOSYS;
+}
+
+int gos_exit_signal(const struct gos *g)
+{
+    return g->exit_signal;
+}
+
+const char *gos_error(const struct gos *g)
+{
+    return g->err;
+}
+
+void gos_set_brk_base(struct gos *g, uint32_t brk_start)
+{
+    g->brk_base = page_up(brk_start);
+    g->brk_cur = g->brk_base;
+}
+
+void gos_set_mmap_top(struct gos *g, uint32_t top)
+{
+    g->mmap_top = top & ~(GOS_PAGE - 1);
+}
+
+struct gos *gos_new(const struct gos_options *o, struct vk_set *models, const struct gos_mem *mem)
+{
+    struct gos *g = calloc(1, sizeof *g);
+    if (!g)
+        return NULL;
+    g->opt = *o;
+    g->root = strdup(o->root ? o->root : ".");
+    g->exe_path = strdup(o->exe_path ? o->exe_path : "/exe");
+    if (!g->root || !g->exe_path) {
+        free(g->root);
+        free(g->exe_path);
+        free(g);
+        errno = ENOMEM;
+        return NULL;
+    }
+    g->opt.root = g->root;
+    g->opt.exe_path = g->exe_path;
+    g->models = models;
+    g->mem = *mem;
+    /* Defaults until the engine says: Linux's i386 layout with no randomisation. */
+    g->brk_base = g->brk_cur = 0x08100000u;
+    g->mmap_top = GOS_USER_LIMIT - (128u << 20);
+    gos_misc_init(g);
+    if (o->mem_limit) {
+        g->rlim[GOS_RLIMIT_AS][0] = o->mem_limit;
+        g->rlim[GOS_RLIMIT_AS][1] = o->mem_limit;
+    }
+    if (gos_fs_init(g)) {
+        int e = errno;
+        gos_free(g);
+        errno = e;
+        return NULL;
+    }
+    return g;
+}
+
+void gos_free(struct gos *g)
+{
+    if (!g)
+        return;
+    gos_fs_fini(g);
+    for (size_t i = 0; i < g->nfiles; i++)
+        if (g->files[i].host_fd >= 0)
+            close(g->files[i].host_fd);
+    free(g->files);
+    free(g->regions);
+    free(g->unknown_nrs);
+    free(g->unknown_names);
+    free(g->scratch);
+    free(g->root);
+    free(g->exe_path);
+    free(g);
+}

@@ -1,0 +1,409 @@
+/* guest/gos_internal.h - private state of the guest OS (guest_os.h), shared by gos_calls.c
+ * (the system call table and dispatch), gos_core.c (life cycle, copies, memory calls),
+ * gos_fs.c (files, sandbox), gos_misc.c (clock, random, ids, signals, limits), gos_log.c
+ * (record and replay) and gos_stack.c (the initial stack). */
+#ifndef VKMMU_GOS_INTERNAL_H
+#define VKMMU_GOS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "guest_os.h"
+
+#define GOS_NSYSCALLS 451
+
+/* i386 system call numbers (asm/unistd_32.h) of the calls gos serves. */
+enum gos_nr {
+    GOS_NR_exit = 1,
+    GOS_NR_read = 3,
+    GOS_NR_write = 4,
+    GOS_NR_open = 5,
+    GOS_NR_close = 6,
+    GOS_NR_unlink = 10,
+    GOS_NR_chdir = 12,
+    GOS_NR_time = 13,
+    GOS_NR_lseek = 19,
+    GOS_NR_getpid = 20,
+    GOS_NR_access = 33,
+    GOS_NR_rename = 38,
+    GOS_NR_mkdir = 39,
+    GOS_NR_rmdir = 40,
+    GOS_NR_dup = 41,
+    GOS_NR_pipe = 42,
+    GOS_NR_brk = 45,
+    GOS_NR_ioctl = 54,
+    GOS_NR_fcntl = 55,
+    GOS_NR_umask = 60,
+    GOS_NR_dup2 = 63,
+    GOS_NR_getppid = 64,
+    GOS_NR_getpgrp = 65,
+    GOS_NR_gettimeofday = 78,
+    GOS_NR_readlink = 85,
+    GOS_NR_mmap = 90,
+    GOS_NR_munmap = 91,
+    GOS_NR_ftruncate = 93,
+    GOS_NR_fchmod = 94,
+    GOS_NR_fchdir = 133,
+    GOS_NR_sysinfo = 116,
+    GOS_NR_uname = 122,
+    GOS_NR_mprotect = 125,
+    GOS_NR__llseek = 140,
+    GOS_NR_writev = 146,
+    GOS_NR_readv = 145,
+    GOS_NR_nanosleep = 162,
+    GOS_NR_mremap = 163,
+    GOS_NR_prctl = 172,
+    GOS_NR_rt_sigaction = 174,
+    GOS_NR_rt_sigprocmask = 175,
+    GOS_NR_pread64 = 180,
+    GOS_NR_pwrite64 = 181,
+    GOS_NR_getcwd = 183,
+    GOS_NR_sigaltstack = 186,
+    GOS_NR_sendfile64 = 239,
+    GOS_NR_ugetrlimit = 191,
+    GOS_NR_mmap2 = 192,
+    GOS_NR_ftruncate64 = 194,
+    GOS_NR_stat64 = 195,
+    GOS_NR_lstat64 = 196,
+    GOS_NR_fstat64 = 197,
+    GOS_NR_getuid32 = 199,
+    GOS_NR_getgid32 = 200,
+    GOS_NR_geteuid32 = 201,
+    GOS_NR_getegid32 = 202,
+    GOS_NR_madvise = 219,
+    GOS_NR_getdents64 = 220,
+    GOS_NR_fcntl64 = 221,
+    GOS_NR_gettid = 224,
+    GOS_NR_set_thread_area = 243,
+    GOS_NR_exit_group = 252,
+    GOS_NR_set_tid_address = 258,
+    GOS_NR_clock_gettime = 265,
+    GOS_NR_clock_getres = 266,
+    GOS_NR_clock_nanosleep = 267,
+    GOS_NR_openat = 295,
+    GOS_NR_mkdirat = 296,
+    GOS_NR_fstatat64 = 300,
+    GOS_NR_unlinkat = 301,
+    GOS_NR_renameat = 302,
+    GOS_NR_faccessat = 307,
+    GOS_NR_set_robust_list = 311,
+    GOS_NR_dup3 = 330,
+    GOS_NR_pipe2 = 331,
+    GOS_NR_prlimit64 = 340,
+    GOS_NR_renameat2 = 353,
+    GOS_NR_getrandom = 355,
+    GOS_NR_statx = 383,
+    GOS_NR_rseq = 386,
+    GOS_NR_clock_gettime64 = 403,
+    GOS_NR_clock_getres_time64 = 406,
+    GOS_NR_clock_nanosleep_time64 = 407,
+    GOS_NR_faccessat2 = 439,
+    GOS_NR_sched_getaffinity = 242,
+    GOS_NR_getrusage = 77,
+    GOS_NR_fsync = 118,
+    GOS_NR_fdatasync = 148,
+    GOS_NR_poll = 168,
+    GOS_NR_chmod = 15,
+    GOS_NR_fchmodat = 306,
+    GOS_NR_symlink = 83,
+    GOS_NR_symlinkat = 304,
+    GOS_NR_link = 9,
+    GOS_NR_linkat = 303,
+    GOS_NR_utimensat = 320,
+    GOS_NR_utimensat_time64 = 412,
+    GOS_NR_sync = 36,
+    GOS_NR_getgroups32 = 205,
+    GOS_NR_fchown32 = 207,
+    GOS_NR_chown32 = 212,
+    GOS_NR_lchown32 = 198,
+    GOS_NR_fchownat = 298,
+    /* user and group ids (gos_sys_ids): the 16-bit calls, then the 32-bit ones */
+    GOS_NR_setuid = 23,
+    GOS_NR_getuid = 24,
+    GOS_NR_setgid = 46,
+    GOS_NR_getgid = 47,
+    GOS_NR_geteuid = 49,
+    GOS_NR_getegid = 50,
+    GOS_NR_setreuid = 70,
+    GOS_NR_setregid = 71,
+    GOS_NR_setfsuid = 138,
+    GOS_NR_setfsgid = 139,
+    GOS_NR_setresuid = 164,
+    GOS_NR_getresuid = 165,
+    GOS_NR_setresgid = 170,
+    GOS_NR_getresgid = 171,
+    GOS_NR_setreuid32 = 203,
+    GOS_NR_setregid32 = 204,
+    GOS_NR_setresuid32 = 208,
+    GOS_NR_getresuid32 = 209,
+    GOS_NR_setresgid32 = 210,
+    GOS_NR_getresgid32 = 211,
+    GOS_NR_setuid32 = 213,
+    GOS_NR_setgid32 = 214,
+    GOS_NR_setfsuid32 = 215,
+    GOS_NR_setfsgid32 = 216,
+};
+
+#define GOS_PAGE 4096u
+#define GOS_MMAP_MIN 0x10000u   /* vm.mmap_min_addr default: nothing is placed below */
+#define GOS_PATH_MAX 4096
+#define GOS_NFDS 1024           /* RLIMIT_NOFILE soft limit the guest sees */
+#define GOS_PID 1000            /* the guest's pid and tid (virtual, fixed) */
+#define GOS_UID 1000            /* the guest's user and group ids (also AT_UID, AT_GID, ...) */
+#define GOS_GID 1000
+#define GOS_IO_MAX (16u << 20)  /* largest single host read/write (a short count beyond) */
+
+/* One region as gos made it (its shadow of the models' map, kept for placement, mprotect
+ * checks and MADV_DONTNEED, and so that gos works with no model at all). */
+struct gos_region {
+    uint32_t start, end;
+    unsigned prot;
+    enum vk_region_kind kind;
+    uint32_t file_id;
+    uint64_t file_pgoff;
+};
+
+/* A host file that backs file mappings: one id per (dev, inode). */
+struct gos_file {
+    dev_t dev;
+    ino_t ino;
+    int host_fd; /* kept open to refill pages (MADV_DONTNEED) */
+};
+
+/* Directory offsets the guest sees: a 64-bit process gets 64-bit hash offsets from ext4,
+ * which an i386 program's readdir refuses (EOVERFLOW), as a 32-bit process never sees them.
+ * gos hands out small cookies instead (index + 1 into offs) and maps them back on lseek. */
+struct gos_dircook {
+    struct mmu_hmap idx; /* host offset -> (void *)(index + 1) */
+    uint64_t *offs;      /* index -> host offset */
+    size_t n, cap;
+};
+
+struct gos_fd {
+    int host;     /* host fd, -1 = free slot */
+    bool cloexec;
+    char *path;   /* guest path it was opened by (NULL for 0, 1, 2 and pipes) */
+    struct gos_dircook *dc; /* set once getdents64 has been used on it */
+    bool random;  /* /dev/random or /dev/urandom: reads come from the seeded generator */
+};
+
+struct gos_sigaction {
+    uint32_t handler, flags, restorer;
+    uint64_t mask;
+};
+
+struct gos {
+    struct gos_options opt;
+    char *root, *exe_path;
+    struct vk_set *models;
+    struct gos_mem mem;
+    char err[256];
+    bool fatal; /* a call hit a GOS_ERROR condition: err says why */
+    bool exiting; /* exit or exit_group was called, or a signal killed the guest */
+    int exit_status;
+    int exit_signal; /* the signal that killed the guest, 0 for exit/exit_group */
+
+    /* layout */
+    uint32_t brk_base, brk_cur, mmap_top;
+    struct gos_region *regions; /* sorted by start, disjoint */
+    size_t nregions, regions_cap;
+    struct gos_file *files; /* file id i + 1 is files[i] */
+    size_t nfiles, capfiles;
+
+    /* files */
+    int root_fd;
+    char cwd[GOS_PATH_MAX]; /* guest path of the cwd, "" for the root */
+    struct gos_fd fds[GOS_NFDS];
+    unsigned umask;
+
+    /* misc */
+    uint64_t rng;           /* splitmix64 state */
+    uint64_t clock_ns;      /* virtual time since the start of the run */
+    uint64_t epoch_ns;      /* realtime at clock_ns = 0 */
+    uint32_t tid_address;
+    uint64_t sigmask;
+    struct gos_sigaction sigact[65];
+    uint32_t altstack[3];   /* ss_sp, ss_flags, ss_size */
+    uint64_t rlim[16][2];
+    char comm[16];
+
+    /* record/replay (gos_log.c) */
+    struct gos_log *recording; /* recording this run's calls, or NULL */
+    struct gos_log *replaying; /* replaying a recorded run, or NULL */
+    uint64_t replayed_calls;   /* calls replayed so far */
+
+    /* unknown calls, in order of first use (gos_calls.c) */
+    unsigned *unknown_nrs;
+    const char **unknown_names;
+    size_t nunknown, unknown_cap;
+
+    /* scratch buffer for copies */
+    uint8_t *scratch;
+    size_t scratch_len;
+};
+
+/* Signature of one call: returns the result or -errno (in the i386 sense). */
+typedef int32_t (*gos_call_fn)(struct gos *g, const struct gos_regs *r);
+
+/* ---- gos_calls.c: the system call table, indexed by number ---- */
+struct gos_call {
+    const char *name;  /* asm/unistd_32.h's name; NULL for a number no call has */
+    gos_call_fn serve; /* NULL: unknown, answered -ENOSYS and reported */
+};
+extern const struct gos_call gos_calls[GOS_NSYSCALLS];
+
+/* ---- gos_core.c ---- */
+/* The memory calls and exit (gos_sys_exit serves exit and exit_group). */
+int32_t gos_sys_exit(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_brk(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_old_mmap(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_mmap2(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_munmap(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_mprotect(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_madvise(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_mremap(struct gos *g, const struct gos_regs *r);
+/* Calls glibc probes and handles the absence of (statx, rseq, faccessat2, and
+ * set_thread_area, which is the engine's): -ENOSYS, without being reported as unknown. */
+int32_t gos_sys_enosys(struct gos *g, const struct gos_regs *r);
+void gos_fail(struct gos *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Guest-memory copies for a system call: each reports the bytes as one kernel access first
+ * (model.md 6.6).  0, or -EFAULT (the model refused, or the engine's memory did); a model
+ * error also sets g->fatal. */
+int gos_copy_in(struct gos *g, uint32_t addr, void *buf, size_t len);
+int gos_copy_out(struct gos *g, uint32_t addr, const void *buf, size_t len);
+/* Reads a NUL-terminated string of at most max - 1 bytes; reports strlen + 1 bytes.
+ * 0, -EFAULT or -ENAMETOOLONG. */
+int gos_copy_str(struct gos *g, uint32_t addr, char *out, size_t max);
+/* Reports a kernel access without copying (for buffers copied piecewise): 0 or -EFAULT. */
+int gos_kernel_access(struct gos *g, uint32_t addr, size_t len, bool write);
+/* Scratch buffer of at least n bytes; NULL (and g->fatal) when out of memory. */
+uint8_t *gos_scratch(struct gos *g, size_t n);
+/* Writes n zero bytes of guest memory without reporting them (fresh pages). */
+int gos_zero_guest(struct gos *g, uint32_t addr, size_t n);
+/* Copies n bytes of host file fd at off into guest memory (unreported: the page cache) and
+ * zeroes the rest of [addr, addr + len). */
+int gos_fill_from_file(struct gos *g, int fd, uint64_t off, uint32_t addr, size_t len);
+
+/* Region changes made by system calls: the models, gos's shadow, and the log when recording.
+ * 0, or -1 with g->fatal. */
+int gos_region_map(struct gos *g, const struct gos_region *r);
+int gos_region_unmap(struct gos *g, uint32_t start, uint32_t end);
+int gos_region_protect(struct gos *g, uint32_t start, uint32_t end, unsigned prot);
+
+/* ---- gos_log.c: events of a recorded call (only while g->recording is set) ---- */
+void gos_log_call(struct gos *g, const struct gos_regs *r);
+void gos_log_map(struct gos *g, const struct gos_region *r);
+void gos_log_unmap(struct gos *g, uint32_t start, uint32_t end);
+void gos_log_protect(struct gos *g, uint32_t start, uint32_t end, unsigned prot);
+void gos_log_kaccess(struct gos *g, uint32_t addr, size_t len, bool write);
+void gos_log_write(struct gos *g, uint32_t addr, const void *buf, size_t len);
+void gos_log_zero(struct gos *g, uint32_t addr, size_t len);
+void gos_log_result(struct gos *g, int32_t eax);
+/* Replays the next recorded call (g->replaying set); its eax.  g->fatal when the guest diverged. */
+int32_t gos_log_replay_call(struct gos *g, const struct gos_regs *regs);
+
+/* ---- gos_fs.c ---- */
+int gos_fs_init(struct gos *g);
+void gos_fs_fini(struct gos *g);
+/* Host fd behind guest fd gfd, or -1. */
+int gos_host_fd(const struct gos *g, int32_t gfd);
+int32_t gos_sys_read(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_write(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_readv(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_writev(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_pread64(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_pwrite64(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_sendfile64(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_open(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_openat(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_close(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_lseek(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_llseek(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_fstat64(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_stat64(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_lstat64(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_fstatat64(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_getdents64(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_readlink(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_getcwd(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_chdir(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_fchdir(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_access(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_faccessat(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_ioctl(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_fcntl64(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_dup(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_dup2(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_dup3(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_pipe(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_pipe2(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_unlink(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_unlinkat(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_rmdir(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_rename(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_renameat(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_renameat2(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_mkdir(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_mkdirat(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_ftruncate(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_ftruncate64(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_fsync(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_umask(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_chmod(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_fchmod(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_fchmodat(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_chown32(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_lchown32(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_fchown32(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_fchownat(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_symlink(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_symlinkat(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_link(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_linkat(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_utimensat(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_utimensat_time64(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_sync(struct gos *g, const struct gos_regs *r);
+/* The file id of host_fd's file (registering it); 0 and g->fatal when out of memory. */
+uint32_t gos_file_id_of(struct gos *g, int host_fd);
+
+/* ---- gos_misc.c ---- */
+void gos_misc_init(struct gos *g);
+int32_t gos_sys_time(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_gettimeofday(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_clock_gettime(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_clock_gettime64(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_clock_getres(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_clock_getres_time64(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_nanosleep(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_clock_nanosleep(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_clock_nanosleep_time64(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_getrandom(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_uname(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_getpid(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_getppid(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_getuid(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_getgid(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_set_tid_address(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_set_robust_list(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_ugetrlimit(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_prlimit64(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_rt_sigaction(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_rt_sigprocmask(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_sigaltstack(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_prctl(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_sysinfo(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_sched_getaffinity(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_getrusage(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_poll(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_getgroups32(struct gos *g, const struct gos_regs *r);
+/* Every set*id, get*id and getres*id call, 16- and 32-bit, told apart by r->eax. */
+int32_t gos_sys_ids(struct gos *g, const struct gos_regs *r);
+/* A write hit a closed pipe: the guest dies of SIGPIPE unless it ignores or catches it
+ * (handlers are never run: the write then fails with EPIPE).  Returns -EPIPE. */
+int32_t gos_sigpipe(struct gos *g);
+/* CLOCK_REALTIME in ns after one clock step (what a file time "now" becomes). */
+int64_t gos_realtime_now(struct gos *g);
+
+#endif

@@ -1,0 +1,700 @@
+/* guest/gos_misc.c - the guest's virtual clock and random source, ids, uname,
+ * resource limits, signal bookkeeping and prctl.  Everything here is deterministic: the clock
+ * starts at a fixed epoch plus a function of the seed and advances by GOS_CLOCK_STEP_NS per
+ * clock read and by the requested time per sleep; random bytes come from splitmix64 seeded
+ * with the seed.  Signals are recorded, never delivered (the guest is alone and has no timer). */
+#include "gos_internal.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define GOS_EPOCH_S 1704067200ull     /* 2024-01-01T00:00:00Z */
+#define GOS_BOOT_S 100ull             /* CLOCK_MONOTONIC at the start of the run */
+#define GOS_CLOCK_STEP_NS 1000ull     /* each clock read advances time by 1 us */
+#define NS 1000000000ull
+#define G_RLIM_INF32 0xFFFFFFFFu
+#define G_RLIM_INF64 0xFFFFFFFFFFFFFFFFull
+#define G_SIGSET_SIZE 8u
+#define G_SIGKILL 9
+#define G_SIGSTOP 19
+#define G_SS_DISABLE 2u
+#define G_SS_AUTODISARM 0x80000000u
+#define G_MINSIGSTKSZ 2048u
+
+static uint64_t splitmix64_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+void gos_misc_init(struct gos *g)
+{
+    g->rng = g->opt.seed;
+    uint64_t s = g->opt.seed ^ 0x636C6F636B000000ull; /* a stream of its own for the epoch */
+    g->epoch_ns = GOS_EPOCH_S * NS + splitmix64_next(&s) % (86400ull * NS);
+    g->clock_ns = 0;
+    g->altstack[1] = G_SS_DISABLE;
+    static const uint64_t lim[16][2] = {
+        [0] = {G_RLIM_INF64, G_RLIM_INF64},   /* CPU */
+        [1] = {G_RLIM_INF64, G_RLIM_INF64},   /* FSIZE */
+        [2] = {G_RLIM_INF64, G_RLIM_INF64},   /* DATA */
+        [3] = {8u << 20, G_RLIM_INF64},       /* STACK */
+        [4] = {0, G_RLIM_INF64},              /* CORE */
+        [5] = {G_RLIM_INF64, G_RLIM_INF64},   /* RSS */
+        [6] = {4096, 4096},                   /* NPROC */
+        [7] = {GOS_NFDS, GOS_NFDS},           /* NOFILE: the fd table's size */
+        [8] = {8u << 20, 8u << 20},           /* MEMLOCK */
+        [9] = {G_RLIM_INF64, G_RLIM_INF64},   /* AS */
+        [10] = {G_RLIM_INF64, G_RLIM_INF64},  /* LOCKS */
+        [11] = {4096, 4096},                  /* SIGPENDING */
+        [12] = {819200, 819200},              /* MSGQUEUE */
+        [13] = {0, 0},                        /* NICE */
+        [14] = {0, 0},                        /* RTPRIO */
+        [15] = {G_RLIM_INF64, G_RLIM_INF64},  /* RTTIME */
+    };
+    memcpy(g->rlim, lim, sizeof lim);
+    const char *b = strrchr(g->exe_path, '/');
+    b = b ? b + 1 : g->exe_path;
+    strncpy(g->comm, b, sizeof g->comm - 1);
+}
+
+void gos_random_bytes(struct gos *g, void *buf, size_t n)
+{
+    uint8_t *p = buf;
+    while (n) {
+        uint64_t v = splitmix64_next(&g->rng);
+        size_t c = n < 8 ? n : 8;
+        memcpy(p, &v, c);
+        p += c;
+        n -= c;
+    }
+}
+
+/* ---- clock -------------------------------------------------------------------------------- */
+
+/* Time on clock id after one step; -1 for a clock the guest cannot read. */
+static int64_t clock_read(struct gos *g, uint32_t id)
+{
+    g->clock_ns += GOS_CLOCK_STEP_NS;
+    switch (id) {
+    case 0: /* REALTIME */
+    case 5: /* REALTIME_COARSE */
+    case 11: /* TAI */
+        return (int64_t)(g->epoch_ns + g->clock_ns);
+    case 1: /* MONOTONIC */
+    case 4: /* MONOTONIC_RAW */
+    case 6: /* MONOTONIC_COARSE */
+    case 7: /* BOOTTIME */
+        return (int64_t)(GOS_BOOT_S * NS + g->clock_ns);
+    case 2: /* PROCESS_CPUTIME_ID */
+    case 3: /* THREAD_CPUTIME_ID */
+        return (int64_t)g->clock_ns;
+    default:
+        return -1;
+    }
+}
+
+int64_t gos_realtime_now(struct gos *g)
+{
+    return clock_read(g, 0);
+}
+
+int32_t gos_sys_time(struct gos *g, const struct gos_regs *r)
+{
+    int32_t t = (int32_t)(clock_read(g, 0) / (int64_t)NS);
+    if (r->ebx) {
+        int rc = gos_copy_out(g, r->ebx, &t, 4);
+        if (rc)
+            return rc;
+    }
+    return t;
+}
+
+int32_t gos_sys_gettimeofday(struct gos *g, const struct gos_regs *r)
+{
+    int64_t now = clock_read(g, 0);
+    if (r->ebx) {
+        int32_t tv[2] = {(int32_t)(now / (int64_t)NS), (int32_t)(now % (int64_t)NS / 1000)};
+        int rc = gos_copy_out(g, r->ebx, tv, sizeof tv);
+        if (rc)
+            return rc;
+    }
+    if (r->ecx) {
+        int32_t tz[2] = {0, 0}; /* UTC, no DST */
+        int rc = gos_copy_out(g, r->ecx, tz, sizeof tz);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int32_t put_timespec(struct gos *g, uint32_t addr, int64_t ns, bool wide)
+{
+    if (wide) {
+        int64_t ts[2] = {ns / (int64_t)NS, ns % (int64_t)NS};
+        return gos_copy_out(g, addr, ts, sizeof ts);
+    }
+    int32_t ts[2] = {(int32_t)(ns / (int64_t)NS), (int32_t)(ns % (int64_t)NS)};
+    return gos_copy_out(g, addr, ts, sizeof ts);
+}
+
+/* Reads a timespec (32- or 64-bit fields) as nanoseconds; -EINVAL for a bad one. */
+static int get_timespec(struct gos *g, uint32_t addr, bool wide, int64_t *ns)
+{
+    int64_t sec, nsec;
+    if (wide) {
+        int64_t ts[2];
+        int rc = gos_copy_in(g, addr, ts, sizeof ts);
+        if (rc)
+            return rc;
+        sec = ts[0];
+        nsec = ts[1];
+    } else {
+        int32_t ts[2];
+        int rc = gos_copy_in(g, addr, ts, sizeof ts);
+        if (rc)
+            return rc;
+        sec = ts[0];
+        nsec = ts[1];
+    }
+    if (sec < 0 || nsec < 0 || nsec >= (int64_t)NS || sec > (int64_t)(UINT32_MAX))
+        return -EINVAL;
+    *ns = sec * (int64_t)NS + nsec;
+    return 0;
+}
+
+static int32_t do_clock_gettime(struct gos *g, const struct gos_regs *r, bool wide)
+{
+    int64_t now = clock_read(g, r->ebx);
+    if (now < 0)
+        return -EINVAL;
+    return put_timespec(g, r->ecx, now, wide);
+}
+
+int32_t gos_sys_clock_gettime(struct gos *g, const struct gos_regs *r)
+{
+    return do_clock_gettime(g, r, false);
+}
+
+int32_t gos_sys_clock_gettime64(struct gos *g, const struct gos_regs *r)
+{
+    return do_clock_gettime(g, r, true);
+}
+
+static int32_t do_clock_getres(struct gos *g, const struct gos_regs *r, bool wide)
+{
+    if (r->ebx > 11 || (r->ebx >= 8 && r->ebx <= 10))
+        return -EINVAL;
+    return r->ecx ? put_timespec(g, r->ecx, 1, wide) : 0;
+}
+
+int32_t gos_sys_clock_getres(struct gos *g, const struct gos_regs *r)
+{
+    return do_clock_getres(g, r, false);
+}
+
+int32_t gos_sys_clock_getres_time64(struct gos *g, const struct gos_regs *r)
+{
+    return do_clock_getres(g, r, true);
+}
+
+/* A sleep advances the virtual clock by the time asked and returns at once (rem untouched). */
+int32_t gos_sys_nanosleep(struct gos *g, const struct gos_regs *r)
+{
+    int64_t ns;
+    int rc = get_timespec(g, r->ebx, false, &ns);
+    if (rc)
+        return rc;
+    g->clock_ns += (uint64_t)ns;
+    return 0;
+}
+
+static int32_t do_clock_nanosleep(struct gos *g, const struct gos_regs *r, bool wide)
+{
+    uint32_t id = r->ebx, flags = r->ecx;
+    if (id == 3) /* THREAD_CPUTIME_ID */
+        return -EINVAL;
+    int64_t ns;
+    int rc = get_timespec(g, r->edx, wide, &ns);
+    if (rc)
+        return rc;
+    if (flags & 1) { /* TIMER_ABSTIME: sleep until the clock reads ns */
+        int64_t now = clock_read(g, id);
+        if (now < 0)
+            return -EINVAL;
+        if (ns > now)
+            g->clock_ns += (uint64_t)(ns - now);
+    } else {
+        if (clock_read(g, id) < 0)
+            return -EINVAL;
+        g->clock_ns += (uint64_t)ns;
+    }
+    return 0;
+}
+
+int32_t gos_sys_clock_nanosleep(struct gos *g, const struct gos_regs *r)
+{
+    return do_clock_nanosleep(g, r, false);
+}
+
+int32_t gos_sys_clock_nanosleep_time64(struct gos *g, const struct gos_regs *r)
+{
+    return do_clock_nanosleep(g, r, true);
+}
+
+/* ---- random, ids, uname ------------------------------------------------------------------ */
+
+int32_t gos_sys_getrandom(struct gos *g, const struct gos_regs *r)
+{
+    if (r->edx & ~7u) /* GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE */
+        return -EINVAL;
+    size_t n = r->ecx < GOS_IO_MAX ? r->ecx : GOS_IO_MAX;
+    if (n == 0)
+        return 0;
+    uint8_t *s = gos_scratch(g, n);
+    if (!s)
+        return -ENOMEM;
+    gos_random_bytes(g, s, n);
+    int rc = gos_copy_out(g, r->ebx, s, n);
+    return rc ? rc : (int32_t)n;
+}
+
+/* struct new_utsname: six fields of 65 bytes. */
+int32_t gos_sys_uname(struct gos *g, const struct gos_regs *r)
+{
+    char u[6][65];
+    memset(u, 0, sizeof u);
+    static const char *const f[6] = {"Linux", "vkmmu", "6.1.0-vkmmu", "#1 SMP vkmmu",
+                                     "i686", "(none)"};
+    for (int i = 0; i < 6; i++)
+        strcpy(u[i], f[i]);
+    return gos_copy_out(g, r->ebx, u, sizeof u);
+}
+
+int32_t gos_sys_getpid(struct gos *g, const struct gos_regs *r)
+{
+    (void)g;
+    (void)r;
+    return GOS_PID;
+}
+
+int32_t gos_sys_getppid(struct gos *g, const struct gos_regs *r)
+{
+    (void)g;
+    (void)r;
+    return GOS_PID - 1;
+}
+
+/* Fixed ids, the same as the aux vector's AT_UID/AT_GID (gos_stack.c), so that a run's output
+ * does not depend on who runs vkmmu (root under CI).  Access checks are the host's (gos_fs.c). */
+int32_t gos_sys_getuid(struct gos *g, const struct gos_regs *r)
+{
+    (void)g;
+    (void)r;
+    return GOS_UID;
+}
+
+int32_t gos_sys_getgid(struct gos *g, const struct gos_regs *r)
+{
+    (void)g;
+    (void)r;
+    return GOS_GID;
+}
+
+int32_t gos_sys_getgroups32(struct gos *g, const struct gos_regs *r)
+{
+    int32_t size = (int32_t)r->ebx;
+    if (size < 0)
+        return -EINVAL;
+    if (size == 0)
+        return 1;
+    uint32_t gid = GOS_GID; /* one supplementary group: the guest's own */
+    int rc = gos_copy_out(g, r->ecx, &gid, 4);
+    return rc ? rc : 1;
+}
+
+/* ---- user and group ids ------------------------------------------------------------------
+ * The guest is an unprivileged process (no CAP_SETUID, CAP_SETGID) whose real, effective, saved
+ * and filesystem ids are all GOS_UID (GOS_GID for groups), and nothing ever changes them.  As
+ * in Linux's kernel/sys.c for such a process: a call that asks for the ids it already has
+ * succeeds, -1 keeps an id where the call allows it (setre*id, setres*id), anything else is
+ * EPERM; set*id(-1) is EINVAL; setfs*id returns the old fsid whatever it is given.  The 16-bit
+ * calls (kernel/uid16.c) take the low 16 bits of the argument with 0xFFFF for -1, and
+ * getres*id(16) writes 16-bit ids. */
+enum id_op { ID_GET, ID_SET, ID_SETRE, ID_SETRES, ID_SETFS, ID_GETRES };
+
+struct id_call {
+    unsigned nr;
+    enum id_op op;
+    bool gid, narrow; /* a group call; a 16-bit call */
+};
+
+static const struct id_call id_calls[] = {
+    {GOS_NR_getuid, ID_GET, false, true},
+    {GOS_NR_geteuid, ID_GET, false, true},
+    {GOS_NR_getgid, ID_GET, true, true},
+    {GOS_NR_getegid, ID_GET, true, true},
+    {GOS_NR_setuid, ID_SET, false, true},
+    {GOS_NR_setgid, ID_SET, true, true},
+    {GOS_NR_setreuid, ID_SETRE, false, true},
+    {GOS_NR_setregid, ID_SETRE, true, true},
+    {GOS_NR_setresuid, ID_SETRES, false, true},
+    {GOS_NR_setresgid, ID_SETRES, true, true},
+    {GOS_NR_setfsuid, ID_SETFS, false, true},
+    {GOS_NR_setfsgid, ID_SETFS, true, true},
+    {GOS_NR_getresuid, ID_GETRES, false, true},
+    {GOS_NR_getresgid, ID_GETRES, true, true},
+    {GOS_NR_setuid32, ID_SET, false, false},
+    {GOS_NR_setgid32, ID_SET, true, false},
+    {GOS_NR_setreuid32, ID_SETRE, false, false},
+    {GOS_NR_setregid32, ID_SETRE, true, false},
+    {GOS_NR_setresuid32, ID_SETRES, false, false},
+    {GOS_NR_setresgid32, ID_SETRES, true, false},
+    {GOS_NR_setfsuid32, ID_SETFS, false, false},
+    {GOS_NR_setfsgid32, ID_SETFS, true, false},
+    {GOS_NR_getresuid32, ID_GETRES, false, false},
+    {GOS_NR_getresgid32, ID_GETRES, true, false},
+};
+
+/* An id argument: a 16-bit call's is truncated, its 0xFFFF meaning -1 (low2highuid). */
+static uint32_t id_arg(const struct id_call *c, uint32_t v)
+{
+    if (!c->narrow)
+        return v;
+    v &= 0xFFFFu;
+    return v == 0xFFFFu ? UINT32_MAX : v;
+}
+
+/* getres*id: the three ids, each a separate put_user (an earlier one may land before a later
+ * one faults). */
+static int32_t get_res_ids(struct gos *g, const struct id_call *c, const struct gos_regs *r,
+                           uint32_t id)
+{
+    const uint32_t ptrs[3] = {r->ebx, r->ecx, r->edx};
+    uint16_t id16 = (uint16_t)id; /* GOS_UID and GOS_GID fit: no overflowuid */
+    for (int i = 0; i < 3; i++) {
+        int rc = c->narrow ? gos_copy_out(g, ptrs[i], &id16, 2) : gos_copy_out(g, ptrs[i], &id, 4);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int32_t gos_sys_ids(struct gos *g, const struct gos_regs *r)
+{
+    const struct id_call *c = NULL;
+    for (size_t i = 0; i < sizeof id_calls / sizeof id_calls[0] && !c; i++)
+        if (id_calls[i].nr == r->eax)
+            c = &id_calls[i];
+    if (!c)
+        return -ENOSYS;
+    uint32_t id = c->gid ? GOS_GID : GOS_UID;
+    uint32_t a = id_arg(c, r->ebx), b = id_arg(c, r->ecx), d = id_arg(c, r->edx);
+    bool keep_a = a == UINT32_MAX || a == id, keep_b = b == UINT32_MAX || b == id;
+    switch (c->op) {
+    case ID_GET: return (int32_t)id;
+    case ID_SET: return a == UINT32_MAX ? -EINVAL : a == id ? 0 : -EPERM;
+    case ID_SETRE: return keep_a && keep_b ? 0 : -EPERM;
+    case ID_SETRES: return keep_a && keep_b && (d == UINT32_MAX || d == id) ? 0 : -EPERM;
+    case ID_SETFS: return (int32_t)id;
+    case ID_GETRES: return get_res_ids(g, c, r, id);
+    }
+    return -ENOSYS;
+}
+
+/* set_tid_address only stores the pointer (the kernel writes it at thread exit, which a
+ * single-threaded guest never reaches before exit_group). */
+int32_t gos_sys_set_tid_address(struct gos *g, const struct gos_regs *r)
+{
+    g->tid_address = r->ebx;
+    return GOS_PID;
+}
+
+int32_t gos_sys_set_robust_list(struct gos *g, const struct gos_regs *r)
+{
+    (void)g;
+    return r->ecx == 12 ? 0 : -EINVAL; /* sizeof(struct robust_list_head) on i386 */
+}
+
+/* ---- resource limits ---------------------------------------------------------------------- */
+
+int32_t gos_sys_ugetrlimit(struct gos *g, const struct gos_regs *r)
+{
+    if (r->ebx >= 16)
+        return -EINVAL;
+    uint32_t l[2];
+    for (int i = 0; i < 2; i++) {
+        uint64_t v = g->rlim[r->ebx][i];
+        l[i] = v >= G_RLIM_INF32 ? G_RLIM_INF32 : (uint32_t)v;
+    }
+    return gos_copy_out(g, r->ecx, l, sizeof l);
+}
+
+/* prlimit64(pid, resource, const struct rlimit64 *new, struct rlimit64 *old) */
+int32_t gos_sys_prlimit64(struct gos *g, const struct gos_regs *r)
+{
+    if (r->ebx != 0 && r->ebx != GOS_PID)
+        return -ESRCH;
+    if (r->ecx >= 16)
+        return -EINVAL;
+    uint64_t nl[2], old[2] = {g->rlim[r->ecx][0], g->rlim[r->ecx][1]};
+    if (r->edx) {
+        int rc = gos_copy_in(g, r->edx, nl, sizeof nl);
+        if (rc)
+            return rc;
+        if (nl[0] > nl[1] || nl[1] > old[1])
+            return nl[0] > nl[1] ? -EINVAL : -EPERM;
+    }
+    if (r->esi) {
+        int rc = gos_copy_out(g, r->esi, old, sizeof old);
+        if (rc)
+            return rc;
+    }
+    if (r->edx) {
+        g->rlim[r->ecx][0] = nl[0];
+        g->rlim[r->ecx][1] = nl[1];
+    }
+    return 0;
+}
+
+/* ---- signals (recorded, never delivered) --------------------------------------------------- */
+
+/* rt_sigaction(sig, act, oact, sigsetsize); the i386 kernel struct sigaction is {handler,
+ * flags, restorer, mask (8 bytes)}: 20 bytes. */
+int32_t gos_sys_rt_sigaction(struct gos *g, const struct gos_regs *r)
+{
+    int32_t sig = (int32_t)r->ebx;
+    if (r->esi != G_SIGSET_SIZE || sig < 1 || sig > 64)
+        return -EINVAL;
+    uint8_t b[20];
+    struct gos_sigaction nw;
+    if (r->ecx) {
+        if (sig == G_SIGKILL || sig == G_SIGSTOP)
+            return -EINVAL;
+        int rc = gos_copy_in(g, r->ecx, b, sizeof b);
+        if (rc)
+            return rc;
+        memcpy(&nw.handler, b, 4);
+        memcpy(&nw.flags, b + 4, 4);
+        memcpy(&nw.restorer, b + 8, 4);
+        memcpy(&nw.mask, b + 12, 8);
+    }
+    if (r->edx) {
+        const struct gos_sigaction *o = &g->sigact[sig];
+        memcpy(b, &o->handler, 4);
+        memcpy(b + 4, &o->flags, 4);
+        memcpy(b + 8, &o->restorer, 4);
+        memcpy(b + 12, &o->mask, 8);
+        int rc = gos_copy_out(g, r->edx, b, sizeof b);
+        if (rc)
+            return rc;
+    }
+    if (r->ecx)
+        g->sigact[sig] = nw;
+    return 0;
+}
+
+int32_t gos_sigpipe(struct gos *g)
+{
+    const int sigpipe = 13;
+    if (g->sigact[sigpipe].handler == 0 /* SIG_DFL: terminate */ &&
+        !(g->sigmask & (1ull << (sigpipe - 1)))) {
+        g->exiting = true;
+        g->exit_signal = sigpipe;
+        g->exit_status = 128 + sigpipe;
+    }
+    return -EPIPE;
+}
+
+int32_t gos_sys_rt_sigprocmask(struct gos *g, const struct gos_regs *r)
+{
+    if (r->esi != G_SIGSET_SIZE)
+        return -EINVAL;
+    uint64_t old = g->sigmask, set = 0;
+    if (r->ecx) {
+        int rc = gos_copy_in(g, r->ecx, &set, 8);
+        if (rc)
+            return rc;
+        set &= ~((1ull << (G_SIGKILL - 1)) | (1ull << (G_SIGSTOP - 1)));
+        switch (r->ebx) {
+        case 0: /* SIG_BLOCK */
+            g->sigmask |= set;
+            break;
+        case 1: /* SIG_UNBLOCK */
+            g->sigmask &= ~set;
+            break;
+        case 2: /* SIG_SETMASK */
+            g->sigmask = set;
+            break;
+        default:
+            return -EINVAL;
+        }
+    }
+    return r->edx ? gos_copy_out(g, r->edx, &old, 8) : 0;
+}
+
+/* sigaltstack(ss, oss); i386 stack_t is {ss_sp, ss_flags, ss_size}: 12 bytes. */
+int32_t gos_sys_sigaltstack(struct gos *g, const struct gos_regs *r)
+{
+    uint32_t nw[3], old[3] = {g->altstack[0], g->altstack[1], g->altstack[2]};
+    if (r->ebx) {
+        int rc = gos_copy_in(g, r->ebx, nw, sizeof nw);
+        if (rc)
+            return rc;
+        uint32_t mode = nw[1] & ~G_SS_AUTODISARM;
+        if (mode != 0 && mode != G_SS_DISABLE)
+            return -EINVAL;
+        if (mode == 0 && nw[2] < G_MINSIGSTKSZ)
+            return -ENOMEM;
+    }
+    if (r->ecx) {
+        int rc = gos_copy_out(g, r->ecx, old, sizeof old);
+        if (rc)
+            return rc;
+    }
+    if (r->ebx) {
+        if ((nw[1] & ~G_SS_AUTODISARM) == G_SS_DISABLE)
+            nw[0] = nw[2] = 0;
+        memcpy(g->altstack, nw, sizeof nw);
+    }
+    return 0;
+}
+
+/* ---- prctl, sysinfo, affinity, rusage, poll ---------------------------------------------- */
+
+int32_t gos_sys_prctl(struct gos *g, const struct gos_regs *r)
+{
+    switch (r->ebx) {
+    case 15: { /* PR_SET_NAME: up to 15 bytes, truncated (strncpy_from_user) */
+        char b[16];
+        size_t n = 0;
+        for (; n < 15; n++) {
+            int rc = g->mem.read(g->mem.ctx, r->ecx + (uint32_t)n, &b[n], 1);
+            if (rc)
+                return -EFAULT;
+            if (!b[n])
+                break;
+        }
+        int rc = gos_kernel_access(g, r->ecx, n < 15 ? n + 1 : 15, false);
+        if (rc)
+            return rc;
+        b[n < 15 ? n : 15] = 0;
+        memcpy(g->comm, b, sizeof b);
+        return 0;
+    }
+    case 16: /* PR_GET_NAME */
+        return gos_copy_out(g, r->ecx, g->comm, sizeof g->comm);
+    case 3: /* PR_GET_DUMPABLE */
+        return 1;
+    case 1: /* PR_SET_PDEATHSIG */
+    case 4: /* PR_SET_DUMPABLE */
+    case 38: /* PR_SET_NO_NEW_PRIVS */
+    case 41: /* PR_SET_THP_DISABLE */
+        return 0;
+    case 42: /* PR_GET_THP_DISABLE */
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+/* struct sysinfo on i386: 64 bytes.  A fixed 1 GiB machine, idle, one process. */
+int32_t gos_sys_sysinfo(struct gos *g, const struct gos_regs *r)
+{
+    uint8_t b[64];
+    memset(b, 0, sizeof b);
+    uint32_t uptime = (uint32_t)((GOS_BOOT_S * NS + g->clock_ns) / NS);
+    uint32_t total = 262144, fr = 196608, unit = 4096; /* pages of mem_unit bytes */
+    uint16_t procs = 1;
+    memcpy(b + 0, &uptime, 4);
+    memcpy(b + 16, &total, 4);
+    memcpy(b + 20, &fr, 4);
+    memcpy(b + 40, &procs, 2);
+    memcpy(b + 52, &unit, 4);
+    int rc = gos_copy_out(g, r->ebx, b, sizeof b);
+    return rc;
+}
+
+int32_t gos_sys_sched_getaffinity(struct gos *g, const struct gos_regs *r)
+{
+    if (r->ebx != 0 && r->ebx != GOS_PID)
+        return -ESRCH;
+    if (r->ecx < 4 || (r->ecx & 3))
+        return -EINVAL;
+    uint32_t mask = 1; /* one CPU */
+    int rc = gos_copy_out(g, r->edx, &mask, 4);
+    return rc ? rc : 4;
+}
+
+/* struct rusage on i386: two timevals then 14 longs, 72 bytes; the user time is the virtual
+ * CPU clock, everything else zero. */
+int32_t gos_sys_getrusage(struct gos *g, const struct gos_regs *r)
+{
+    int32_t who = (int32_t)r->ebx;
+    if (who != 0 && who != -1 && who != 1)
+        return -EINVAL;
+    int32_t b[18];
+    memset(b, 0, sizeof b);
+    if (who != -1) {
+        b[0] = (int32_t)(g->clock_ns / NS);
+        b[1] = (int32_t)(g->clock_ns % NS / 1000);
+    }
+    return gos_copy_out(g, r->ecx, b, sizeof b);
+}
+
+/* poll: struct pollfd is 8 bytes on both sides; guest fds are translated to host fds. */
+int32_t gos_sys_poll(struct gos *g, const struct gos_regs *r)
+{
+    uint32_t n = r->ecx;
+    if (n > GOS_NFDS)
+        return -EINVAL;
+    if (n == 0) {
+        int64_t ms = (int32_t)r->edx;
+        if (ms > 0)
+            g->clock_ns += (uint64_t)ms * 1000000ull;
+        return 0;
+    }
+    struct pollfd *p = malloc(n * sizeof *p);
+    if (!p) {
+        gos_fail(g, "out of memory (poll)");
+        return -ENOMEM;
+    }
+    int rc = gos_copy_in(g, r->ebx, p, n * sizeof *p);
+    if (rc) {
+        free(p);
+        return rc;
+    }
+    int32_t *gfd = malloc(n * sizeof *gfd);
+    if (!gfd) {
+        free(p);
+        gos_fail(g, "out of memory (poll)");
+        return -ENOMEM;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        gfd[i] = p[i].fd;
+        if (p[i].fd >= 0) {
+            int h = gos_host_fd(g, p[i].fd);
+            p[i].fd = h >= 0 ? h : INT32_MAX; /* not open: the host answers POLLNVAL */
+        }
+    }
+    int got = poll(p, n, (int32_t)r->edx);
+    int err = errno;
+    for (uint32_t i = 0; i < n; i++) {
+        if (gfd[i] >= 0 && p[i].fd == INT32_MAX)
+            p[i].revents = POLLNVAL;
+        p[i].fd = gfd[i];
+    }
+    free(gfd);
+    if (got < 0) {
+        free(p);
+        return -err;
+    }
+    rc = gos_copy_out(g, r->ebx, p, n * sizeof *p);
+    free(p);
+    return rc ? rc : got;
+}

@@ -1,0 +1,82 @@
+# tests/lib.sh - what the shell tests share.  ctest runs every tests/AREA/NAME.sh as
+# `bash NAME.sh VKMMU_BIN BUILD_DIR`; the test sources this file right after its usage line:
+#     source "$(dirname "$0")/../lib.sh"
+# It turns on `set -u`, reads the two arguments and sets
+#   vkmmu      VKMMU_BIN as an absolute path
+#   build      BUILD_DIR as an absolute path
+#   src        the source tree (the directory above tests/)
+#   test_name  NAME, the script's name without .sh
+#   tmp        a new directory under $build, removed when the test exits
+#   failures   the number of failed checks so far
+# and offers
+#   fail MESSAGE...        prints "FAIL: MESSAGE" and counts one failure; the test goes on
+#   fail_now MESSAGE...    prints "FAIL: MESSAGE" and exits 1 at once (a test that stops at its
+#                          first failure, or cannot go on)
+#   pass MESSAGE...        prints "ok   MESSAGE"
+#   expect STATUS PATTERN COMMAND...
+#                          runs COMMAND with its standard output in $tmp/stdout and its standard
+#                          error in $tmp/stderr; unless it exits STATUS and its standard error
+#                          matches PATTERN (grep -E), fails naming COMMAND, prints the standard
+#                          error and returns 1; else returns 0
+#   same NAME FILE1 FILE2  passes NAME when the two files are byte for byte the same, else fails
+#                          NAME and prints the first lines of their diff
+#   on_exit COMMAND        runs the shell COMMAND when the test exits, before $tmp is removed
+#   finish                 prints "NAME: ok" or "NAME: N failure(s)" and exits 0 or 1
+# A test that skips prints why and exits 0 itself (or 77 where its ctest entry says so).
+set -u
+vkmmu=${1:?usage: bash $0 VKMMU_BIN BUILD_DIR}
+build=${2:?usage: bash $0 VKMMU_BIN BUILD_DIR}
+vkmmu=$(cd "$(dirname "$vkmmu")" && pwd)/$(basename "$vkmmu")
+build=$(cd "$build" && pwd) || exit 1
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+test_name=$(basename "$0" .sh)
+failures=0
+
+tmp=$(mktemp -d "$build/test-$test_name.XXXXXX") ||
+    { echo "FAIL: cannot create a temporary directory under $build"; exit 1; }
+exit_commands=()
+on_exit() { exit_commands+=("$1"); }
+run_exit_commands() {
+    local command
+    for command in "${exit_commands[@]}"; do eval "$command"; done
+    rm -rf "$tmp"
+}
+trap run_exit_commands EXIT
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+fail_now() { echo "FAIL: $*"; exit 1; }
+pass() { echo "ok   $*"; }
+
+expect() {
+    local want=$1 pattern=$2 got
+    shift 2
+    "$@" > "$tmp/stdout" 2> "$tmp/stderr"
+    got=$?
+    if [ "$got" -ne "$want" ]; then
+        fail "exit $got, want $want: $*"
+    elif ! grep -Eq -- "$pattern" "$tmp/stderr"; then
+        fail "stderr lacks /$pattern/: $*"
+    else
+        return 0
+    fi
+    cat "$tmp/stderr"
+    return 1
+}
+
+same() {
+    if cmp -s "$2" "$3"; then
+        pass "$1"
+    else
+        fail "$1: the files differ"
+        diff "$2" "$3" | head -20 | sed 's/^/  | /'
+    fi
+}
+
+finish() {
+    if [ "$failures" -eq 0 ]; then
+        echo "$test_name: ok"
+        exit 0
+    fi
+    echo "$test_name: $failures failure(s)"
+    exit 1
+}
