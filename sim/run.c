@@ -144,7 +144,23 @@ struct run_tap {
     struct vk_tap rec;
     struct sim_timeline tl;
     bool tl_on, failed;
+    /* The tap sees an event before the models do; the timeline counts it at the next event
+     * (or at the end), once the models have it, so that a point holds the counters after the
+     * event that reached the boundary, as replay's do. */
+    uint64_t due_insns, due_accesses;
 };
+
+/* Counts the previous event on the timeline (the models have it now), then holds this one. */
+static void rt_timeline(struct run_tap *t, uint64_t insns, uint64_t accesses)
+{
+    if (!t->tl_on)
+        return;
+    if ((t->due_insns || t->due_accesses) &&
+        sim_timeline_tick(&t->tl, t->set, t->due_insns, t->due_accesses) < 0)
+        t->failed = true;
+    t->due_insns = insns;
+    t->due_accesses = accesses;
+}
 
 static void rt_map(void *c, uint64_t s, uint64_t e, unsigned p, enum vk_region_kind k, uint32_t f,
                    uint64_t o)
@@ -152,48 +168,49 @@ static void rt_map(void *c, uint64_t s, uint64_t e, unsigned p, enum vk_region_k
     struct run_tap *t = c;
     if (t->writer)
         t->rec.map(t->rec.ctx, s, e, p, k, f, o);
+    rt_timeline(t, 0, 0);
 }
 static void rt_unmap(void *c, uint64_t s, uint64_t e)
 {
     struct run_tap *t = c;
     if (t->writer)
         t->rec.unmap(t->rec.ctx, s, e);
+    rt_timeline(t, 0, 0);
 }
 static void rt_protect(void *c, uint64_t s, uint64_t e, unsigned p)
 {
     struct run_tap *t = c;
     if (t->writer)
         t->rec.protect(t->rec.ctx, s, e, p);
+    rt_timeline(t, 0, 0);
 }
-/* A timeline point is due before this event reaches the models: the point holds the counters
- * up to the event before it. */
 static void rt_access(void *c, uint64_t a, uint64_t n, enum mmu_kind k)
 {
     struct run_tap *t = c;
     if (t->writer)
         t->rec.access(t->rec.ctx, a, n, k);
-    if (t->tl_on && sim_timeline_tick(&t->tl, t->set, 0, 1) < 0)
-        t->failed = true;
+    rt_timeline(t, 0, 1);
 }
 static void rt_kaccess(void *c, uint64_t a, uint64_t n, bool w)
 {
     struct run_tap *t = c;
     if (t->writer)
         t->rec.kernel_access(t->rec.ctx, a, n, w);
+    rt_timeline(t, 0, 0);
 }
 static void rt_insns(void *c, uint64_t n)
 {
     struct run_tap *t = c;
     if (t->writer)
         t->rec.insns(t->rec.ctx, n);
-    if (t->tl_on && sim_timeline_tick(&t->tl, t->set, n, 0) < 0)
-        t->failed = true;
+    rt_timeline(t, n, 0);
 }
 static void rt_syscall(void *c, unsigned nr)
 {
     struct run_tap *t = c;
     if (t->writer)
         t->rec.syscall(t->rec.ctx, nr);
+    rt_timeline(t, 0, 0);
 }
 
 static struct vk_tap run_tap_make(struct run_tap *t)
@@ -422,21 +439,20 @@ static int run_guest_files(struct run *r)
     return VKMMU_EXIT_OK;
 }
 
-/* The models pass p drives, as a view of set: all of them (hooks) or model p alone (paging).
- * set stays the one owner of the models and of the hit filter: the view borrows them and is
- * never given to vk_set_fini.  A paging view has no filter at all (the paging engine reports
- * faults, not accesses, so none is consulted).  The view keeps its own pending counts and
- * access sequence until emu_run finishes it, so the timeline, which samples set, sees only
- * what the models have been given (their synced counts). */
+/* The models pass p drives: the whole set (hooks: one pass for every configuration, so the
+ * timeline, which samples set, sees the pending counts of its fast path too), or a view of
+ * model p alone (paging).  set stays the one owner of the models and the hit filter; the view
+ * borrows model p, has no filter (the paging engine reports faults, not accesses, so none is
+ * consulted) and is never given to vk_set_fini. */
 static struct vk_set *run_pass_models(struct run *r, size_t p, struct vk_set *view)
 {
+    if (r->eo.engine != EMU_ENGINE_PAGING)
+        return &r->set;
     *view = r->set;
-    if (r->eo.engine == EMU_ENGINE_PAGING) {
-        view->m = &r->set.m[p];
-        view->n = view->cap = 1;
-        view->filter = NULL;
-        view->filter_off = true;
-    }
+    view->m = &r->set.m[p];
+    view->n = view->cap = 1;
+    view->filter = NULL;
+    view->filter_off = true;
     return view;
 }
 
@@ -564,10 +580,12 @@ static int run_close_taps(struct run *r, int status)
         }
         r->rt.writer = NULL;
     }
-    if (status == VKMMU_EXIT_OK &&
-        (r->rt.failed || (r->rt.tl_on && sim_timeline_finish(&r->rt.tl, &r->set) < 0))) {
-        fprintf(stderr, "vkmmu run: out of memory for the timeline\n");
-        status = VKMMU_EXIT_FAILED;
+    if (status == VKMMU_EXIT_OK) {
+        rt_timeline(&r->rt, 0, 0); /* the last event */
+        if (r->rt.failed || (r->rt.tl_on && sim_timeline_finish(&r->rt.tl, &r->set) < 0)) {
+            fprintf(stderr, "vkmmu run: out of memory for the timeline\n");
+            status = VKMMU_EXIT_FAILED;
+        }
     }
     return status;
 }
