@@ -433,19 +433,15 @@ static void replay_workload_json(const struct replay *rp, char *extra, size_t si
 /* The table on stdout, --json and --csv; then the partial mark.  An exit status. */
 static int replay_report(struct replay *rp)
 {
-    static const char *const kinds[] = {
-        [TRC_FMT_TEXT] = "text-trace",         [TRC_FMT_VKT] = "vkt-trace",
-        [TRC_FMT_LACKEY] = "lackey-trace",     [TRC_FMT_CHAMPSIM] = "champsim-trace",
-        [TRC_FMT_CLOUDSUITE] = "cloudsuite-trace",
-    };
     char extra[384];
     replay_workload_json(rp, extra, sizeof extra);
-    enum trc_format f = trc_format(rp->reader);
+    char kind[32]; /* "text-trace", "vkt-trace", ... */
+    snprintf(kind, sizeof kind, "%s-trace", trc_format_name(trc_format(rp->reader)));
     struct sim_report rep = {
         .argc = rp->args->argc,
         .argv = rp->args->argv,
         .costs = &rp->model.costs,
-        .workload_kind = kinds[f] ? kinds[f] : "trace",
+        .workload_kind = kind,
         .workload_name = rp->args->trace,
         .workload_extra_json = extra,
         .set = &rp->set,

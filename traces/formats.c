@@ -1,24 +1,16 @@
 /* traces/formats.c - the table of input formats: what trc_open, --format and auto-detection
  * go through.  Each format defines its struct trc_format_ops in its own file; adding one is
- * that file, its enumerator in trc.h and one line of TRC_FORMAT_TABLE below. */
+ * that file and one line of TRC_FORMATS in trc.h (which also gives its enumerator). */
 #include "trc_internal.h"
 
 #include <string.h>
 
-/* The formats, in the order auto-detection tries them (text accepts anything: last). */
-#define TRC_FORMAT_TABLE(X)                                                                    \
-    X(trc_format_vkt)        /* vkt.c */                                                       \
-    X(trc_format_champsim)   /* import.c: ChampSim input_instr */                              \
-    X(trc_format_cloudsuite) /* import.c: ChampSim cloudsuite_instr (never detected) */        \
-    X(trc_format_lackey)     /* import.c: Valgrind Lackey */                                   \
-    X(trc_format_regions)    /* text.c: a regions file (never detected) */                     \
-    X(trc_format_text)       /* text.c */
+/* The formats of TRC_FORMATS (trc.h), in its order. */
+#define DECLARE_FORMAT(id, name) extern const struct trc_format_ops trc_format_##name;
+TRC_FORMATS(DECLARE_FORMAT)
 
-#define DECLARE_FORMAT(ops) extern const struct trc_format_ops ops;
-TRC_FORMAT_TABLE(DECLARE_FORMAT)
-
-#define FORMAT_ENTRY(ops) &ops,
-static const struct trc_format_ops *const formats[] = {TRC_FORMAT_TABLE(FORMAT_ENTRY)};
+#define FORMAT_ENTRY(id, name) &trc_format_##name,
+static const struct trc_format_ops *const formats[] = {TRC_FORMATS(FORMAT_ENTRY)};
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
 const struct trc_format_ops *trc_format_find(enum trc_format id)

@@ -88,15 +88,20 @@ struct trc_record {
  * line `==PID==` is Lackey; anything else is text (an empty input too).
  * TRC_FMT_REGIONS is a regions file (`--regions`): text `map` lines and /proc/PID/maps lines,
  * auto-detected per line; it yields only TRC_MAP records. */
-enum trc_format {
-    TRC_FMT_AUTO,
-    TRC_FMT_TEXT,
-    TRC_FMT_VKT,
-    TRC_FMT_LACKEY,
-    TRC_FMT_CHAMPSIM,   /* input_instr, 64-byte records */
-    TRC_FMT_CLOUDSUITE, /* cloudsuite_instr, 96-byte records */
-    TRC_FMT_REGIONS,
-};
+/* The formats, in the order auto-detection tries them (text accepts anything: it is last).
+ * X(ENUM, name) gives TRC_FMT_ENUM and the format's operations trc_format_name, defined in its
+ * own file (docs/architecture.md): adding a format is that file and one line here. */
+#define TRC_FORMATS(X)                                                                         \
+    X(VKT, vkt)               /* traces/vkt.c */                                               \
+    X(CHAMPSIM, champsim)     /* traces/import.c: ChampSim input_instr, 64-byte records */     \
+    X(CLOUDSUITE, cloudsuite) /* traces/import.c: cloudsuite_instr, 96-byte records */         \
+    X(LACKEY, lackey)         /* traces/import.c: Valgrind Lackey */                           \
+    X(REGIONS, regions)       /* traces/text.c: a regions file (never detected) */             \
+    X(TEXT, text)             /* traces/text.c */
+
+#define TRC_FORMAT_ENUMERATOR(id, name) TRC_FMT_##id,
+enum trc_format { TRC_FMT_AUTO, TRC_FORMATS(TRC_FORMAT_ENUMERATOR) };
+#undef TRC_FORMAT_ENUMERATOR
 /* "auto", "text", "vkt", "lackey", "champsim", "cloudsuite", "regions" */
 const char *trc_format_name(enum trc_format f);
 /* Parses one of the names above; 0, or -1. */
