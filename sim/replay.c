@@ -410,31 +410,34 @@ static int replay_stream(struct replay *rp, const struct trc_record *rec, int mo
     return status;
 }
 
-/* The "workload" members a trace adds: its records, lines or bytes, and the partial mark. */
-static void replay_workload_json(const struct replay *rp, char *extra, size_t size)
+/* The "workload" members a trace adds: its format, records, lines or bytes, and the partial
+ * mark.  0, or -1 when out of memory. */
+static int replay_workload_members(const struct replay *rp, struct sim_report *rep)
 {
     struct trc_reader *r = rp->reader;
     enum trc_format f = trc_format(r);
-    int n;
-    if (f == TRC_FMT_TEXT)
-        n = snprintf(extra, size, "\"records\": %" PRIu64 ",\n    \"lines\": %lu",
-                     trc_records(r), trc_line(r));
-    else
-        n = snprintf(extra, size,
-                     "\"format\": \"%s\",\n    \"records\": %" PRIu64 ",\n    "
-                     "\"%s\": %" PRIu64, trc_format_name(f), trc_records(r),
-                     f == TRC_FMT_LACKEY ? "lines" : "bytes",
-                     f == TRC_FMT_LACKEY ? (uint64_t)trc_line(r) : trc_bytes(r));
-    if (rp->partial && n > 0 && (size_t)n < size)
-        snprintf(extra + n, size - (size_t)n,
-                 ",\n    \"partial\": true,\n    \"partial_reason\": \"%s\"", rp->partial);
+    int rc = 0;
+    if (f == TRC_FMT_TEXT) {
+        rc |= sim_report_extra_u64(rep, "records", trc_records(r));
+        rc |= sim_report_extra_u64(rep, "lines", trc_line(r));
+    } else {
+        rc |= sim_report_extra_string(rep, "format", trc_format_name(f));
+        rc |= sim_report_extra_u64(rep, "records", trc_records(r));
+        if (f == TRC_FMT_LACKEY)
+            rc |= sim_report_extra_u64(rep, "lines", trc_line(r));
+        else
+            rc |= sim_report_extra_u64(rep, "bytes", trc_bytes(r));
+    }
+    if (rp->partial) {
+        rc |= sim_report_extra_bool(rep, "partial", true);
+        rc |= sim_report_extra_string(rep, "partial_reason", rp->partial);
+    }
+    return rc;
 }
 
 /* The table on stdout, --json and --csv; then the partial mark.  An exit status. */
 static int replay_report(struct replay *rp)
 {
-    char extra[384];
-    replay_workload_json(rp, extra, sizeof extra);
     char kind[32]; /* "text-trace", "vkt-trace", ... */
     snprintf(kind, sizeof kind, "%s-trace", trc_format_name(trc_format(rp->reader)));
     struct sim_report rep = {
@@ -443,13 +446,19 @@ static int replay_report(struct replay *rp)
         .costs = &rp->model.costs,
         .workload_kind = kind,
         .workload_name = rp->args->trace,
-        .workload_extra_json = extra,
         .set = &rp->set,
         .native_index = rp->native,
         .baseline_only = rp->baseline_only,
         .timeline = rp->timeline_on ? &rp->timeline : NULL,
     };
-    int status = sim_report_all(&rep, &rp->model) < 0 ? VKMMU_EXIT_FAILED : VKMMU_EXIT_OK;
+    int status = VKMMU_EXIT_OK;
+    if (replay_workload_members(rp, &rep) < 0) {
+        fprintf(stderr, "vkmmu replay: out of memory for the results\n");
+        status = VKMMU_EXIT_FAILED;
+    } else if (sim_report_all(&rep, &rp->model) < 0) {
+        status = VKMMU_EXIT_FAILED;
+    }
+    sim_report_fini(&rep);
     if (rp->partial) {
         uint64_t records = trc_records(rp->reader);
         printf("partial results: %s after %" PRIu64 " records\n", rp->partial, records);

@@ -229,37 +229,12 @@ static int add_members(struct json_object *o, struct json_object *from)
     return 0;
 }
 
-/* Adds the members of the JSON text fragment workload_extra_json; -1 with err filled. */
-static int add_extra_json(struct json_object *workload, const char *fragment, char *err,
-                          size_t errlen)
-{
-    size_t len = strlen(fragment) + 2;
-    char *text = malloc(len + 1);
-    if (!text)
-        return -1;
-    snprintf(text, len + 1, "{%s}", fragment);
-    char why[160];
-    struct json_object *members = sim_json_parse(text, len, why, sizeof why);
-    free(text);
-    if (!members || !json_object_is_type(members, json_type_object)) {
-        snprintf(err, errlen, "workload_extra_json is not a list of JSON members: %s",
-                 members ? "not an object" : why);
-        json_object_put(members);
-        return -1;
-    }
-    int rc = add_members(workload, members);
-    json_object_put(members);
-    return rc;
-}
-
-static struct json_object *workload_object(const struct sim_report *r, char *err, size_t errlen)
+static struct json_object *workload_object(const struct sim_report *r)
 {
     struct json_object *w = json_object_new_object();
     int rc = add_string(w, SIM_KEY_WORKLOAD_KIND, r->workload_kind ? r->workload_kind : "unknown");
     rc |= add_string(w, SIM_KEY_WORKLOAD_NAME, r->workload_name ? r->workload_name : "");
     rc |= add_string(w, SIM_KEY_WORKLOAD_ARCH, mmu_arch_name(r->set->arch));
-    if (!rc && r->workload_extra_json && *r->workload_extra_json)
-        rc = add_extra_json(w, r->workload_extra_json, err, errlen);
     if (!rc && r->workload_extra)
         rc = add_members(w, r->workload_extra);
     return finish(w, rc);
@@ -381,12 +356,12 @@ static struct json_object *timeline_array(const struct sim_report *r, size_t mod
     return a;
 }
 
-/* The whole file's tree, laid out; NULL with err filled (or left "out of memory"). */
-static struct json_object *results_tree(const struct sim_report *r, char *err, size_t errlen)
+/* The whole file's tree, laid out; NULL when out of memory. */
+static struct json_object *results_tree(const struct sim_report *r)
 {
     struct json_object *root = json_object_new_object(), *results = json_object_new_array();
     int rc = add(root, SIM_KEY_META, meta_object(r));
-    rc |= add(root, SIM_KEY_WORKLOAD, workload_object(r, err, errlen));
+    rc |= add(root, SIM_KEY_WORKLOAD, workload_object(r));
     for (size_t i = 0; i < r->set->n; i++)
         if (!r->baseline_only[i])
             rc |= append(results, result_object(r, i));
@@ -404,12 +379,11 @@ static struct json_object *results_tree(const struct sim_report *r, char *err, s
 
 int sim_report_json(const struct sim_report *r, const char *path)
 {
-    char err[256] = "out of memory";
     size_t len = 0;
-    struct json_object *root = results_tree(r, err, sizeof err);
+    struct json_object *root = results_tree(r);
     const char *text = root ? json_object_to_json_string_length(root, SIM_JSON_FLAGS, &len) : NULL;
     if (!text) {
-        fprintf(stderr, "vkmmu: %s: %s\n", path, err);
+        fprintf(stderr, "vkmmu: %s: out of memory\n", path);
         json_object_put(root);
         return -1;
     }

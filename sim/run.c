@@ -648,25 +648,28 @@ static const char *end_name(enum emu_end end)
     }
 }
 
-/* The "workload" members a program adds: how it ran and ended. */
-static void run_workload_json(const struct run *r, char *extra, size_t size)
+/* The "workload" members a program adds: how it ran and ended.  0, or -1 when out of
+ * memory. */
+static int run_workload_members(const struct run *r, struct sim_report *rep)
 {
     const struct emu_result *f = &r->first;
-    int n = snprintf(extra, size,
-             "\"engine\": \"%s\",\n    \"passes\": %zu,\n    \"insns\": %" PRIu64
-             ",\n    \"syscalls\": %" PRIu64 ",\n    \"exit_status\": %d,\n    \"signal\": %d,\n"
-             "    \"max_insns_reached\": %s,\n    \"seed\": %" PRIu64
-             ",\n    \"end\": \"%s\",\n    \"eip\": %" PRIu32,
-             emu_engine_name(r->eo.engine), r->passes, f->insns, f->syscalls, f->exit_status,
-             f->end == EMU_END_SIGNAL ? f->signal : 0,
-             f->end == EMU_END_MAX_INSNS ? "true" : "false", r->args->seed, end_name(f->end),
-             f->end == EMU_END_EXIT ? 0 : f->eip);
-    if (r->eo.gos.mem_limit && n > 0 && (size_t)n < size)
-        n += snprintf(extra + n, size - (size_t)n, ",\n    \"guest_mem\": %" PRIu64,
-                      r->eo.gos.mem_limit);
-    if (r->partial && n > 0 && (size_t)n < size)
-        snprintf(extra + n, size - (size_t)n,
-                 ",\n    \"partial\": true,\n    \"partial_reason\": \"%s\"", r->partial);
+    int rc = sim_report_extra_string(rep, "engine", emu_engine_name(r->eo.engine));
+    rc |= sim_report_extra_u64(rep, "passes", r->passes);
+    rc |= sim_report_extra_u64(rep, "insns", f->insns);
+    rc |= sim_report_extra_u64(rep, "syscalls", f->syscalls);
+    rc |= sim_report_extra_int(rep, "exit_status", f->exit_status);
+    rc |= sim_report_extra_int(rep, "signal", f->end == EMU_END_SIGNAL ? f->signal : 0);
+    rc |= sim_report_extra_bool(rep, "max_insns_reached", f->end == EMU_END_MAX_INSNS);
+    rc |= sim_report_extra_u64(rep, "seed", r->args->seed);
+    rc |= sim_report_extra_string(rep, "end", end_name(f->end));
+    rc |= sim_report_extra_u64(rep, "eip", f->end == EMU_END_EXIT ? 0 : f->eip);
+    if (r->eo.gos.mem_limit)
+        rc |= sim_report_extra_u64(rep, "guest_mem", r->eo.gos.mem_limit);
+    if (r->partial) {
+        rc |= sim_report_extra_bool(rep, "partial", true);
+        rc |= sim_report_extra_string(rep, "partial_reason", r->partial);
+    }
+    return rc;
 }
 
 /* X.csv -> X.timeline.csv */
@@ -687,22 +690,26 @@ static int write_timeline_csv(const struct sim_report *rep, const char *csv)
 /* The table on stderr (stdout is the guest's), then --json and --csv: an exit status. */
 static int run_write_results(struct run *r, int status)
 {
-    char extra[1400];
-    run_workload_json(r, extra, sizeof extra);
     struct sim_report rep = {
         .argc = r->args->argc,
         .argv = r->args->argv,
         .costs = &r->model.costs,
         .workload_kind = "program",
         .workload_name = r->eo.program,
-        .workload_extra_json = extra,
         .set = &r->set,
         .native_index = r->native,
         .baseline_only = r->baseline_only,
         .timeline = r->rt.tl_on ? &r->rt.tl : NULL,
     };
-    if (sim_report_table(&rep, stderr) < 0)
+    if (run_workload_members(r, &rep) < 0) {
+        fprintf(stderr, "vkmmu run: out of memory for the results\n");
+        sim_report_fini(&rep);
         return VKMMU_EXIT_FAILED;
+    }
+    if (sim_report_table(&rep, stderr) < 0) {
+        sim_report_fini(&rep);
+        return VKMMU_EXIT_FAILED;
+    }
     if (r->partial)
         fprintf(stderr, "partial results: %s after %" PRIu64 " instructions%s\n", r->partial,
                 r->first.insns, r->model.csv_path ? " (the CSV rows carry no mark)" : "");
@@ -711,6 +718,7 @@ static int run_write_results(struct run *r, int status)
         status = VKMMU_EXIT_FAILED;
     if (status != VKMMU_EXIT_FAILED && csv && rep.timeline && write_timeline_csv(&rep, csv) < 0)
         status = VKMMU_EXIT_FAILED;
+    sim_report_fini(&rep);
     return status;
 }
 

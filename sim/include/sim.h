@@ -150,11 +150,8 @@ struct sim_report {
     const struct mmu_costs *costs;   /* the cost profile in force */
     const char *workload_kind;       /* "text-trace", "program", ... */
     const char *workload_name;       /* the trace path or the program */
-    /* The "workload" object always holds "kind", "name" and "arch" (of the set); these are
-     * extra members as JSON text: zero or more `"key": value` separated by commas, without
-     * braces (e.g. `"records": 12, "lines": 20`), or NULL.  Prefer sim_report_extra_*. */
-    const char *workload_extra_json;
-    /* Extra members added by sim_report_extra_* (after those of workload_extra_json); NULL
+    /* The "workload" object always holds "kind", "name" and "arch" (of the set), then the
+     * members added by sim_report_extra_* (a json-c object); NULL
      * until the first, freed by sim_report_fini. */
     struct json_object *workload_extra;
     const struct vk_set *set;        /* finished models (vk_set_finish called) */
