@@ -31,7 +31,7 @@ targets=("$@")
 flags=(-g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-function
        -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
        -DVKMMU_VERSION='"fuzz"' -DVKMMU_GIT_COMMIT='"fuzz"'
-       -I"$src/mmu/include" -I"$src/traces" -I"$src/vkernel_model/include" -I"$src/vkernel_model" -I"$src/guest/include" -I"$src/emu/include" -I"$src/sim/include" -I"$src/sim" -I"$src/tools")
+       -I"$src/mmu/include" -I"$src/traces/include" -I"$src/traces" -I"$src/vkernel_model/include" -I"$src/vkernel_model" -I"$src/guest/include" -I"$src/emu/include" -I"$src/sim/include" -I"$src/sim" -I"$src/tools/include" -I"$src/tools")
 
 mmu=("$src"/mmu/*.c)
 trc=("$src"/traces/*.c "${mmu[@]}")
