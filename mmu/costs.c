@@ -72,6 +72,10 @@ static const struct mmu_costs costs_modern = {
         /* A VM exit and re-entry: 2,528 cycles per KVM_RUN round trip on AMD SVM (lkml,
          * December 2020), plus the host's minor fault on the vkernel's memory (1.6 k). */
         [MMU_COST_ept_violation] = 4100,
+        /* vmspace_create, vmspace_mmap, vmspace_mcontrol and vmspace_destroy are real system
+         * calls that change the real kernel's maps, as MADV_INVAL is: charged as one (mprotect
+         * of one page, 1.0 us, shared/docs/costs.md). */
+        [MMU_COST_vmspace] = 2600,
     },
 };
 
@@ -109,6 +113,10 @@ static const struct mmu_costs costs_dfly2007 = {
         /* Not applicable to 2007 hardware (EPT came in 2008); charged as a modern exit
          * (2.5 k) plus a 2007 minor fault (2 k) for what-if runs. */
         [MMU_COST_ept_violation] = 4500,
+        /* The vmspace_* calls (10 per vmspace created, dragonfly-vkernel.md section 2) are
+         * system calls that take the real kernel's map lock, as MADV_INVAL does: charged as
+         * one (assumption, 1.5 us). */
+        [MMU_COST_vmspace] = 3000,
     },
 };
 
@@ -414,6 +422,7 @@ const char *mmu_costs_apply(const struct mmu_costs *k, struct mmu_counters *c,
     SET(cycles_dirty, T(fault_dirty_trap, dirty_trap));
     SET(cycles_prefault, T(prefault_issued, prefault));
     SET(cycles_inval, T(vk_inval, inval));
+    SET(cycles_vmspace, T(vk_vmspace, vmspace));
     if (cls == MMU_CLASS_NATIVE)
         SET(cycles_syscall, {guest_syscalls, v[MMU_COST_syscall_native]});
     else
@@ -422,6 +431,7 @@ const char *mmu_costs_apply(const struct mmu_costs *k, struct mmu_counters *c,
     static const enum mmu_counter_id parts[] = {
         MMU_C_cycles_insn,    MMU_C_cycles_tlb,   MMU_C_cycles_fault,    MMU_C_cycles_reflect,
         MMU_C_cycles_dirty,   MMU_C_cycles_prefault, MMU_C_cycles_inval, MMU_C_cycles_syscall,
+        MMU_C_cycles_vmspace,
     };
     uint64_t total = 0;
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)

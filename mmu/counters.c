@@ -35,7 +35,7 @@ const char *mmu_counters_check(const struct mmu_counters *c, bool vkernel_scheme
     uint64_t sum = MMU_CTR(c, cycles_insn) + MMU_CTR(c, cycles_tlb) + MMU_CTR(c, cycles_fault) +
                    MMU_CTR(c, cycles_reflect) + MMU_CTR(c, cycles_dirty) +
                    MMU_CTR(c, cycles_prefault) + MMU_CTR(c, cycles_inval) +
-                   MMU_CTR(c, cycles_syscall);
+                   MMU_CTR(c, cycles_syscall) + MMU_CTR(c, cycles_vmspace);
     if (MMU_CTR(c, cycles_total) != sum)
         return "cycles.total != sum of its components";
     return NULL;

@@ -213,10 +213,47 @@ static void rt_syscall(void *c, unsigned nr)
     rt_timeline(t, 0, 0);
 }
 
+static void rt_fork(void *c, uint32_t child, bool vfork)
+{
+    struct run_tap *t = c;
+    if (t->writer && t->rec.fork)
+        t->rec.fork(t->rec.ctx, child, vfork);
+}
+static void rt_switch(void *c, uint32_t pid)
+{
+    struct run_tap *t = c;
+    if (t->writer && t->rec.switch_to)
+        t->rec.switch_to(t->rec.ctx, pid);
+}
+static void rt_exec(void *c)
+{
+    struct run_tap *t = c;
+    if (t->writer && t->rec.exec)
+        t->rec.exec(t->rec.ctx);
+}
+static void rt_exit(void *c)
+{
+    struct run_tap *t = c;
+    if (t->writer && t->rec.exit)
+        t->rec.exit(t->rec.ctx);
+}
+
 static struct vk_tap run_tap_make(struct run_tap *t)
 {
-    return (struct vk_tap){rt_map, rt_unmap, rt_protect, rt_access, rt_kaccess, rt_insns,
-                           rt_syscall, t};
+    return (struct vk_tap){
+        .map = rt_map,
+        .unmap = rt_unmap,
+        .protect = rt_protect,
+        .access = rt_access,
+        .kernel_access = rt_kaccess,
+        .insns = rt_insns,
+        .syscall = rt_syscall,
+        .fork = rt_fork,
+        .switch_to = rt_switch,
+        .exec = rt_exec,
+        .exit = rt_exit,
+        .ctx = t,
+    };
 }
 
 /* ---- checks before the run ---- */

@@ -5,7 +5,7 @@
 
 static void ptpage_run(struct vk_prefault *pf)
 {
-    uint64_t n = pf->m->space.leaf_pages;
+    uint64_t n = pf->m->vs->space.leaf_pages;
     uint64_t base = pf->vpn & ~(n - 1);
     uint64_t lo = base > pf->lo ? base : pf->lo, hi = base + n < pf->hi ? base + n : pf->hi;
     for (uint64_t v = lo; v < hi; v++) {

@@ -27,6 +27,15 @@ int vk_page_zero_fill(struct vk_model *m, uint64_t vpn, struct mmu_page *p)
 /* Pages an evicted private page back in (page.swap_in). */
 static int swap_in(struct vk_model *m, uint64_t vpn, struct mmu_page *p)
 {
+    if (p->frame) {
+        /* a page shared since fork: its frame is the shared swap slot, which another user
+         * may have paged in already */
+        if (m->frames[p->frame].kind == FR_SWAPPED &&
+            vk_frame_swap_in_shared(m, p->frame) < 0)
+            return -1;
+        p->state &= (uint8_t)~PG_SWAPPED;
+        return 0;
+    }
     uint32_t f = vk_frame_alloc(m, FR_PRIVATE, vpn);
     if (!f)
         return -1;
@@ -53,8 +62,27 @@ static int cow(struct vk_model *m, const struct vk_region *r, uint64_t vpn, stru
     return 0;
 }
 
+/* A write to a private page that several processes share since fork (model.md 11.1): a copy
+ * into a new frame of the writer's own (page.cow), or, when the writer is by then its only
+ * user, the frame taken over as it is. */
+static int unshare(struct vk_model *m, uint64_t vpn, struct mmu_page *p)
+{
+    uint32_t old = p->frame;
+    if (!vk_frame_shared(m, old))
+        return 0;
+    m->pin_frame = old;
+    uint32_t f = vk_frame_alloc(m, FR_PRIVATE, vpn);
+    m->pin_frame = 0;
+    if (!f)
+        return -1;
+    C(page_cow)++;
+    vk_frame_release(m, old);
+    p->frame = f;
+    return 0;
+}
+
 /* Makes the page's data available.  *frame: the frame to map; *cache: it is a page-cache
- * frame (not private).  A write makes file pages private. */
+ * frame (not private).  A write makes file pages private and shared pages the writer's own. */
 static int get_page(struct vk_model *m, const struct vk_region *r, uint64_t vpn,
                     struct mmu_page *p, bool write, uint32_t *frame, bool *cache)
 {
@@ -67,6 +95,8 @@ static int get_page(struct vk_model *m, const struct vk_region *r, uint64_t vpn,
             if (vk_page_zero_fill(m, vpn, p) < 0)
                 return -1;
         }
+        if (write && unshare(m, vpn, p) < 0)
+            return -1;
         *frame = p->frame;
         return 0;
     }
@@ -137,12 +167,13 @@ static enum vk_fault_outcome reflect(struct vk_model *m, uint64_t vpn, enum mmu_
         C(fault_segv)++;
         return VK_FO_SEGV;
     }
-    struct mmu_page *p = mmu_space_page(&m->space, vpn);
+    struct mmu_page *p = mmu_space_page(&m->vs->space, vpn);
     if (!p) {
         vk_fail(m, "out of memory");
         return VK_FO_ERROR;
     }
     m->busy_vpn = vpn;
+    m->busy_vs = m->vs;
     uint32_t frame;
     bool cache;
     enum vk_fault_outcome out = VK_FO_ERROR;
@@ -150,7 +181,8 @@ static enum vk_fault_outcome reflect(struct vk_model *m, uint64_t vpn, enum mmu_
         goto done;
     if (get_page(m, r, vpn, p, write, &frame, &cache) < 0)
         goto done;
-    uint64_t bits = vk_entry_bits(m, r, !cache, write);
+    /* a page still shared is entered without W, so that a write reaches the vkernel */
+    uint64_t bits = vk_entry_bits(m, r, !cache && !vk_frame_shared(m, frame), write);
     if (vk_enter_vpte(m, vpn, bits, frame, cache) < 0)
         goto done;
     run_policy(m, r, vpn, kind);
@@ -179,11 +211,11 @@ static void real_prefault(struct vk_model *m, uint64_t vpn)
         if ((off < 0 && (uint64_t)-off > vpn - lo) || (off > 0 && vpn + (uint64_t)off >= hi))
             continue;
         uint64_t c = vpn + (uint64_t)off;
-        struct mmu_leaf *l = mmu_space_leaf(&m->space, c, false);
-        struct mmu_page *p = l ? &l->pg[c & (m->space.leaf_pages - 1)] : NULL;
+        struct mmu_leaf *l = mmu_space_leaf(&m->vs->space, c, false);
+        struct mmu_page *p = l ? &l->pg[c & (m->vs->space.leaf_pages - 1)] : NULL;
         if (!p || (p->real & REAL_P) || (p->vpte & (VPTE_V | VPTE_R)) != (VPTE_V | VPTE_R))
             continue;
-        struct mmu_walk w = mmu_vpte_walk(&m->space, c, false);
+        struct mmu_walk w = mmu_vpte_walk(&m->vs->space, c, false);
         C(walk_refs) += w.refs;
         if (!w.ok)
             continue;
@@ -200,14 +232,14 @@ enum vk_fault_outcome vk_vpt_fault(struct vk_model *m, uint64_t vpn, enum mmu_ki
 {
     bool write = kind == MMU_WRITE;
     C(fault_real)++;
-    struct mmu_walk w = mmu_vpte_walk(&m->space, vpn, write);
+    struct mmu_walk w = mmu_vpte_walk(&m->vs->space, vpn, write);
     C(walk_refs) += w.refs;
     if (!w.ok) {
         C(fault_reflected)++;
         return reflect(m, vpn, kind);
     }
     C(fault_resolved_real)++;
-    struct mmu_page *p = mmu_space_page(&m->space, vpn);
+    struct mmu_page *p = mmu_space_page(&m->vs->space, vpn);
     if (write && (p->real & REAL_P) && !(p->real & REAL_W))
         C(fault_dirty_trap)++; /* exists only to set M */
     if (p->tracking & TRACK_PREFAULT_PENDING) {
@@ -265,13 +297,13 @@ enum vk_fault_outcome vk_ept_fault(struct vk_model *m, uint64_t vpn, enum mmu_ki
 {
     bool write = kind == MMU_WRITE;
     /* the hardware walk sets A and M like the software one; its references are TLB costs */
-    struct mmu_walk w = mmu_vpte_walk(&m->space, vpn, write);
+    struct mmu_walk w = mmu_vpte_walk(&m->vs->space, vpn, write);
     if (!w.ok) {
         C(fault_real)++; /* guest #PF: exits to the host, passed to the vkernel */
         C(fault_reflected)++;
         return reflect(m, vpn, kind);
     }
-    struct mmu_page *p = mmu_space_page(&m->space, vpn);
+    struct mmu_page *p = mmu_space_page(&m->vs->space, vpn);
     if (p->tracking & TRACK_PREFAULT_PENDING) {
         p->tracking &= (uint8_t)~TRACK_PREFAULT_PENDING;
         C(prefault_used)++;
@@ -281,11 +313,11 @@ enum vk_fault_outcome vk_ept_fault(struct vk_model *m, uint64_t vpn, enum mmu_ki
         p->state |= PG_DIRTY;
     }
     /* table pages the walk read, then the data frame */
-    for (unsigned level = m->space.levels; level > 2; level--)
-        if (ept_touch(m, mmu_space_upper_get(&m->space, level, vpn) >> MMU_PAGE_SHIFT) < 0)
+    for (unsigned level = m->vs->space.levels; level > 2; level--)
+        if (ept_touch(m, mmu_space_upper_get(&m->vs->space, level, vpn) >> MMU_PAGE_SHIFT) < 0)
             return VK_FO_ERROR;
-    if (!(w.vpte & VPTE_PS) || m->space.levels > 2) {
-        struct mmu_leaf *l = mmu_space_leaf(&m->space, vpn, false);
+    if (!(w.vpte & VPTE_PS) || m->vs->space.levels > 2) {
+        struct mmu_leaf *l = mmu_space_leaf(&m->vs->space, vpn, false);
         if (l && (l->pde & VPTE_V) && !(l->pde & VPTE_PS) &&
             ept_touch(m, (l->pde & VPTE_FRAME) >> MMU_PAGE_SHIFT) < 0)
             return VK_FO_ERROR;
@@ -315,7 +347,7 @@ enum vk_fault_outcome vk_native_fault(struct vk_model *m, uint64_t vpn, enum mmu
         return VK_FO_SEGV;
     }
     C(fault_native)++;
-    struct mmu_page *p = mmu_space_page(&m->space, vpn);
+    struct mmu_page *p = mmu_space_page(&m->vs->space, vpn);
     if (!p) {
         vk_fail(m, "out of memory");
         return VK_FO_ERROR;
@@ -333,8 +365,10 @@ enum vk_fault_outcome vk_native_fault(struct vk_model *m, uint64_t vpn, enum mmu
             } else if (vk_page_zero_fill(m, vpn, p) < 0) {
                 return VK_FO_ERROR;
             }
+        } else if (write && unshare(m, vpn, p) < 0) {
+            return VK_FO_ERROR;
         }
-        if ((p->state & PG_PRIVATE) && rw)
+        if ((p->state & PG_PRIVATE) && rw && !vk_frame_shared(m, p->frame))
             bits |= REAL_W;
     } else if (write) {
         if (cow(m, r, vpn, p) < 0)
@@ -350,10 +384,8 @@ enum vk_fault_outcome vk_native_fault(struct vk_model *m, uint64_t vpn, enum mmu
 
 enum vk_fault_outcome vk_real_fault(struct vk_model *m, uint64_t vpn, enum mmu_kind kind)
 {
-    if (m->finished) {
-        vk_fail(m, "event after the end of the run");
+    if (vk_event_refused(m))
         return VK_FO_ERROR;
-    }
     return m->cfg.scheme->real_fault(m, vpn, kind);
 }
 
@@ -371,7 +403,7 @@ static int page_access(struct vk_model *m, uint64_t vpn, enum mmu_kind kind)
         return VK_SEGV;
     }
     for (int tries = 0; tries < 8; tries++) {
-        struct mmu_page *p = mmu_space_page(&m->space, vpn);
+        struct mmu_page *p = mmu_space_page(&m->vs->space, vpn);
         if (!p) {
             vk_fail(m, "out of memory");
             return VK_ERROR;
@@ -400,10 +432,8 @@ static int page_access(struct vk_model *m, uint64_t vpn, enum mmu_kind kind)
 int vk_access(struct vk_model *m, uint64_t addr, uint64_t size, enum mmu_kind kind,
               uint64_t *fault_addr)
 {
-    if (m->finished) {
-        vk_fail(m, "event after the end of the run");
+    if (vk_event_refused(m))
         return VK_ERROR;
-    }
     if (m->seqp == &m->own_seq)
         m->own_seq++;
     if (kind == MMU_WRITE)
@@ -442,12 +472,13 @@ int vk_access(struct vk_model *m, uint64_t addr, uint64_t size, enum mmu_kind ki
 int vk_kernel_page_vkernel(struct vk_model *m, uint64_t vpn, bool write)
 {
     const struct vk_region *r = vk_region_find_vpn(m, vpn);
-    struct mmu_page *p = mmu_space_page(&m->space, vpn);
+    struct mmu_page *p = mmu_space_page(&m->vs->space, vpn);
     if (!p) {
         vk_fail(m, "out of memory");
         return VK_ERROR;
     }
     m->busy_vpn = vpn;
+    m->busy_vs = m->vs;
     int rc = VK_ERROR;
     if (r->kind == VK_ANON || (p->state & PG_PRIVATE)) {
         if (p->state & PG_SWAPPED) {
@@ -456,6 +487,13 @@ int vk_kernel_page_vkernel(struct vk_model *m, uint64_t vpn, bool write)
         } else if (!(p->state & PG_PRIVATE) && vk_page_zero_fill(m, vpn, p) < 0) {
             goto done;
         }
+        uint32_t old = p->frame;
+        if (write && unshare(m, vpn, p) < 0)
+            goto done;
+        /* a copy replaces a valid vpte of the shared page with the 6 step 3 bits */
+        if (p->frame != old && (p->vpte & VPTE_V) &&
+            vk_enter_vpte(m, vpn, vk_entry_bits(m, r, true, false), p->frame, false) < 0)
+            goto done;
     } else if (write) {
         if (cow(m, r, vpn, p) < 0)
             goto done;
@@ -484,10 +522,8 @@ int vk_kernel_page_native(struct vk_model *m, uint64_t vpn, bool write)
 
 int vk_kernel_access(struct vk_model *m, uint64_t addr, uint64_t size, bool write)
 {
-    if (m->finished) {
-        vk_fail(m, "event after the end of the run");
+    if (vk_event_refused(m))
         return VK_ERROR;
-    }
     if (size == 0)
         size = 1;
     if (addr + size - 1 < addr)

@@ -75,53 +75,138 @@ int vk_pv_add(struct vk_model *m, uint32_t f, uint64_t vpn)
         fr->pv = n;
         fr->pv_cap = ncap;
     }
-    fr->pv[fr->npv++] = vpn;
+    fr->pv[fr->npv++] = VK_PV(m->vs->id, vpn);
     return 0;
 }
 
 void vk_pv_remove(struct vk_model *m, uint32_t f, uint64_t vpn)
 {
     struct vk_frame *fr = &m->frames[f];
+    uint64_t e = VK_PV(m->vs->id, vpn);
     for (uint32_t i = 0; i < fr->npv; i++) {
-        if (fr->pv[i] == vpn) {
+        if (fr->pv[i] == e) {
             fr->pv[i] = fr->pv[--fr->npv];
             return;
         }
     }
 }
 
-static bool clock_referenced(struct vk_model *m, uint64_t vpn, bool clear)
+/* The page at vpn of vmspace vs, or NULL when it has no state there. */
+static struct mmu_page *page_of(struct vk_vmspace *vs, uint64_t vpn)
 {
-    struct mmu_page *p = mmu_space_page(&m->space, vpn);
-    if (p && (p->vpte & VPTE_V) && (p->vpte & VPTE_A)) {
-        /* Clearing A does not invalidate (pmap_clear_reference): A is set again only by the
-         * real kernel's next walk. */
-        if (clear)
+    struct mmu_leaf *l = vs ? mmu_space_leaf(&vs->space, vpn, false) : NULL;
+    return l ? &l->pg[vpn & (vs->space.leaf_pages - 1)] : NULL;
+}
+
+/* Calls fn for every vmspace whose page at the frame's vpn holds private frame f (one with a
+ * single process; more after fork).  Stops when fn returns true; returns whether one did. */
+static bool each_user(struct vk_model *m, uint32_t f,
+                      bool (*fn)(struct vk_model *m, struct vk_vmspace *vs, struct mmu_page *p,
+                                 void *ctx),
+                      void *ctx)
+{
+    uint64_t vpn = m->frames[f].owner;
+    for (uint32_t i = 0; i < m->nvmspaces; i++) {
+        struct vk_vmspace *vs = m->vmspaces[i];
+        struct mmu_page *p = vs && vs->users ? page_of(vs, vpn) : NULL;
+        if (p && p->frame == f && (p->state & PG_PRIVATE) && fn(m, vs, p, ctx))
+            return true;
+    }
+    return false;
+}
+
+/* CLOCK's look at one mapping: referenced when its vpte is valid with A (A is then cleared
+ * when ctx says so).  Clearing A does not invalidate (pmap_clear_reference): A is set again
+ * only by the real kernel's next walk. */
+static bool referenced(struct vk_model *m, struct vk_vmspace *vs, struct mmu_page *p, void *ctx)
+{
+    (void)m;
+    (void)vs;
+    if ((p->vpte & VPTE_V) && (p->vpte & VPTE_A)) {
+        if (*(bool *)ctx)
             p->vpte &= ~VPTE_A;
         return true;
     }
     return false;
 }
 
-/* Evicts the page in frame f (model.md section 2). */
+static bool is_busy(struct vk_model *m, struct vk_vmspace *vs, struct mmu_page *p, void *ctx)
+{
+    (void)p;
+    (void)ctx;
+    return vs == m->busy_vs;
+}
+
+/* A private frame is referenced when any of its users' vptes has A: every user's A is
+ * cleared (a shared frame is one page to CLOCK). */
+static bool private_referenced(struct vk_model *m, uint32_t f)
+{
+    bool any = false, clear = true;
+    uint64_t vpn = m->frames[f].owner;
+    for (uint32_t i = 0; i < m->nvmspaces; i++) {
+        struct vk_vmspace *vs = m->vmspaces[i];
+        struct mmu_page *p = vs && vs->users ? page_of(vs, vpn) : NULL;
+        if (p && p->frame == f && (p->state & PG_PRIVATE) && referenced(m, vs, p, &clear))
+            any = true;
+    }
+    return any;
+}
+
+/* A page-cache frame is referenced when any vpte mapping it has A. */
+static bool cache_referenced(struct vk_model *m, struct vk_frame *fr)
+{
+    bool ref = false, clear = true;
+    for (uint32_t i = 0; i < fr->npv; i++) {
+        struct vk_vmspace *vs = m->vmspaces[VK_PV_VS(fr->pv[i])];
+        uint64_t vpn = VK_PV_VPN(fr->pv[i]);
+        struct mmu_page *p = page_of(vs, vpn);
+        if (vs == m->busy_vs && vpn == m->busy_vpn)
+            ref = true;
+        else if (p && referenced(m, vs, p, &clear))
+            ref = true;
+    }
+    return ref;
+}
+
+/* Evicts one user's mapping of private frame f: its valid vpte invalidated, the page marked
+ * swapped.  ctx: the frame stays the page's swap slot (shared frames). */
+static bool evict_user(struct vk_model *m, struct vk_vmspace *vs, struct mmu_page *p, void *ctx)
+{
+    struct vk_vmspace *old = vk_vmspace_enter(m, vs);
+    uint64_t vpn = m->frames[p->frame].owner;
+    if (p->vpte & VPTE_V)
+        vk_invalidate(m, vpn, p);
+    p->state |= PG_SWAPPED;
+    if (!*(bool *)ctx)
+        p->frame = 0;
+    vk_vmspace_leave(m, old);
+    return false;
+}
+
+/* Evicts the page in frame f (model.md section 2).  A private frame shared by several
+ * processes keeps its number as the swap slot they share (FR_SWAPPED). */
 static void evict_frame(struct vk_model *m, uint32_t f)
 {
     struct vk_frame *fr = &m->frames[f];
     if (fr->kind == FR_PRIVATE) {
-        uint64_t vpn = fr->owner;
-        struct mmu_page *p = mmu_space_page(&m->space, vpn);
-        if (p->vpte & VPTE_V)
-            vk_invalidate(m, vpn, p);
-        p->state |= PG_SWAPPED;
-        p->frame = 0;
-    } else {
-        while (fr->npv) {
-            uint64_t vpn = fr->pv[fr->npv - 1];
-            struct mmu_page *p = mmu_space_page(&m->space, vpn);
-            vk_invalidate(m, vpn, p); /* removes vpn from the pv list */
+        bool shared = fr->users > 1;
+        each_user(m, f, evict_user, &shared);
+        MMU_CTR(&m->c, page_evict)++;
+        if (shared) {
+            fr->kind = FR_SWAPPED;
+            m->nused--;
+        } else {
+            vk_frame_free(m, f);
         }
-        cache_set(m, fr->owner, 0, CP_EVICTED);
+        return;
     }
+    while (fr->npv) {
+        uint64_t e = fr->pv[fr->npv - 1];
+        struct vk_vmspace *old = vk_vmspace_enter(m, m->vmspaces[VK_PV_VS(e)]);
+        vk_invalidate(m, VK_PV_VPN(e), page_of(m->vs, VK_PV_VPN(e))); /* leaves the pv list */
+        vk_vmspace_leave(m, old);
+    }
+    cache_set(m, fr->owner, 0, CP_EVICTED);
     MMU_CTR(&m->c, page_evict)++;
     vk_frame_free(m, f);
 }
@@ -134,23 +219,17 @@ static int clock_evict(struct vk_model *m)
             m->clock_hand = 1;
         uint32_t f = (uint32_t)m->clock_hand++;
         struct vk_frame *fr = &m->frames[f];
+        if (f == m->pin_frame)
+            continue;
         if (fr->kind == FR_PRIVATE) {
-            if (fr->owner == m->busy_vpn || clock_referenced(m, fr->owner, true))
+            if ((fr->owner == m->busy_vpn && each_user(m, f, is_busy, NULL)) ||
+                private_referenced(m, f))
                 continue;
         } else if (fr->kind == FR_CACHE) {
-            if (f == m->pin_frame)
-                continue;
-            bool ref = false;
-            for (uint32_t i = 0; i < fr->npv; i++) {
-                if (fr->pv[i] == m->busy_vpn)
-                    ref = true;
-                else if (clock_referenced(m, fr->pv[i], true))
-                    ref = true;
-            }
-            if (ref)
+            if (cache_referenced(m, fr))
                 continue;
         } else {
-            continue; /* free frames and page-table pages are never evicted */
+            continue; /* free and swapped frames and page-table pages are never evicted */
         }
         evict_frame(m, f);
         return 0;
@@ -158,41 +237,90 @@ static int clock_evict(struct vk_model *m)
     return -1;
 }
 
-uint32_t vk_frame_alloc(struct vk_model *m, enum vk_frame_kind kind, uint64_t owner)
+/* Room for one more frame under --vk-mem: evicts one when the limit is reached. */
+static int make_room(struct vk_model *m)
 {
     uint64_t limit = m->cfg.scheme->vkernel ? m->cfg.opt.vk_mem_pages : 0;
     if (limit && m->nused >= limit && clock_evict(m) < 0) {
         vk_fail(m, "--vk-mem is too small: all %llu frames are page-table pages or busy",
                 (unsigned long long)limit);
-        return 0;
+        return -1;
     }
-    uint32_t f;
-    if (m->nfree) {
-        f = m->freelist[--m->nfree];
-    } else {
-        if (m->nframes + 1 >= m->frames_cap) {
-            uint64_t ncap = m->frames_cap ? m->frames_cap * 2 : 1024;
-            struct vk_frame *n = realloc(m->frames, ncap * sizeof *n);
-            if (!n) {
-                vk_fail(m, "out of memory");
-                return 0;
-            }
-            memset(n + m->frames_cap, 0, (ncap - m->frames_cap) * sizeof *n);
-            m->frames = n;
-            m->frames_cap = ncap;
-        }
-        if (m->nframes + 1 > 0xFFFFFu && m->arch == MMU_ARCH_I386) {
-            vk_fail(m, "vkernel frame numbers exhausted (more than 4 GiB of frames)");
+    return 0;
+}
+
+/* A frame number not yet used, or taken from the free list; 0 on error. */
+static uint32_t frame_number(struct vk_model *m)
+{
+    if (m->nfree)
+        return m->freelist[--m->nfree];
+    if (m->nframes + 1 >= m->frames_cap) {
+        uint64_t ncap = m->frames_cap ? m->frames_cap * 2 : 1024;
+        struct vk_frame *n = realloc(m->frames, ncap * sizeof *n);
+        if (!n) {
+            vk_fail(m, "out of memory");
             return 0;
         }
-        f = (uint32_t)++m->nframes;
+        memset(n + m->frames_cap, 0, (ncap - m->frames_cap) * sizeof *n);
+        m->frames = n;
+        m->frames_cap = ncap;
     }
+    if (m->nframes + 1 > 0xFFFFFu && m->arch == MMU_ARCH_I386) {
+        vk_fail(m, "vkernel frame numbers exhausted (more than 4 GiB of frames)");
+        return 0;
+    }
+    return (uint32_t)++m->nframes;
+}
+
+uint32_t vk_frame_alloc(struct vk_model *m, enum vk_frame_kind kind, uint64_t owner)
+{
+    if (make_room(m) < 0)
+        return 0;
+    uint32_t f = frame_number(m);
+    if (!f)
+        return 0;
     struct vk_frame *fr = &m->frames[f];
     fr->kind = (uint8_t)kind;
     fr->owner = owner;
+    fr->users = 1;
     fr->npv = 0;
     m->nused++;
     return f;
+}
+
+uint32_t vk_frame_swap_slot(struct vk_model *m, uint64_t vpn)
+{
+    uint32_t f = frame_number(m);
+    if (!f)
+        return 0;
+    struct vk_frame *fr = &m->frames[f];
+    fr->kind = FR_SWAPPED;
+    fr->owner = vpn;
+    fr->users = 1;
+    fr->npv = 0;
+    return f;
+}
+
+int vk_frame_swap_in_shared(struct vk_model *m, uint32_t f)
+{
+    if (make_room(m) < 0)
+        return -1;
+    m->frames[f].kind = FR_PRIVATE;
+    m->nused++;
+    MMU_CTR(&m->c, page_swap_in)++;
+    return 0;
+}
+
+void vk_frame_release(struct vk_model *m, uint32_t f)
+{
+    struct vk_frame *fr = &m->frames[f];
+    if (fr->users > 1) {
+        fr->users--;
+        return;
+    }
+    if (fr->kind == FR_SWAPPED)
+        m->nused++; /* it held no memory: vk_frame_free's count stays right */
+    vk_frame_free(m, f);
 }
 
 void vk_frame_free(struct vk_model *m, uint32_t f)

@@ -16,15 +16,49 @@
 #define TRACK_M_PENDING 0x02u /* the vkernel entered it with M and no write has reached it yet */
 #define TRACK_CACHE_MAP 0x04u /* the vpte maps a page-cache frame (on that frame's pv list) */
 
-enum vk_frame_kind { FR_FREE, FR_PRIVATE, FR_CACHE, FR_PT };
+/* FR_SWAPPED: the data of a private page shared by several processes (copy-on-write after
+ * fork) that was evicted: the frame number stays the page's identity (its swap slot) and takes
+ * no memory until a user pages it back in (docs/model-notes.md). */
+enum vk_frame_kind { FR_FREE, FR_PRIVATE, FR_CACHE, FR_PT, FR_SWAPPED };
 struct vk_frame {
     uint8_t kind;
-    uint64_t owner; /* FR_PRIVATE: vpn; FR_CACHE: cache key; FR_PT: unused */
-    uint64_t *pv;   /* FR_CACHE: the pv list, vpns whose vpte maps this frame */
+    uint32_t users; /* FR_PRIVATE, FR_SWAPPED: the vmspaces whose page holds it (> 1: shared
+                       copy-on-write after fork, model.md 11.1) */
+    uint64_t owner; /* FR_PRIVATE, FR_SWAPPED: vpn (the same in every user); FR_CACHE: cache
+                       key; FR_PT: unused */
+    uint64_t *pv;   /* FR_CACHE: the pv list, VK_PV(vmspace, vpn) whose vpte maps this frame */
     uint32_t npv, pv_cap;
 };
+/* A pv list entry: vmspace id and page. */
+#define VK_PV(vs, vpn) (((uint64_t)(vs) << 40) | (vpn))
+#define VK_PV_VS(e) ((uint32_t)((e) >> 40))
+#define VK_PV_VPN(e) ((e) & ((1ull << 40) - 1))
 
 #define VK_NO_VPN UINT64_MAX
+
+/* One address space (model.md 11): the map, the vkernel's page table and the real pmap (both
+ * in space), used by one process, or by a vfork parent and its child until the child execs or
+ * exits.  Threads of a process are one process to the model. */
+struct vk_vmspace {
+    uint32_t id;    /* index in vk_model.vmspaces */
+    unsigned users; /* processes using it */
+    struct mmu_space space;
+    struct vk_region *regions; /* sorted by address (vk_regions.c) */
+    size_t nregions, regions_cap, last_region;
+};
+
+/* One process (model.md 11). */
+#define VK_NO_PROC SIZE_MAX
+struct vk_proc {
+    uint32_t pid;
+    uint32_t ppid;         /* the process that forked it (0 for the first) */
+    uint64_t syscalls;     /* its guest system calls (cycles.syscall of native schemes) */
+    uint32_t vs;           /* its vmspace id */
+    bool alive;
+    uint32_t vfork_child;  /* a vfork child shares its vmspace: it may do nothing until then */
+    uint32_t vfork_parent; /* this process is a vfork child sharing its parent's vmspace */
+    struct mmu_counters c; /* the counters its events added (cycles.* unused) */
+};
 
 struct vk_model {
     struct vk_config cfg; /* cfg.scheme, cfg.dirty: the operation tables of vk.h */
@@ -32,13 +66,25 @@ struct vk_model {
     struct mmu_costs costs;
     uint8_t *ept_map; /* nested paging: frames with an EPT entry (one byte each) */
     uint64_t ept_cap;
-    struct mmu_space space;
+    struct vk_vmspace *vs;      /* the vmspace operated on: the current process's, or
+                                   another's while a fork or an eviction works on it */
+    struct vk_vmspace *running; /* the current process's vmspace (its pages are in the TLB) */
+    struct vk_vmspace **vmspaces; /* by id; NULL once destroyed */
+    uint32_t nvmspaces, vmspaces_cap;
+    uint64_t vmspaces_created, vmspaces_destroyed; /* model.md 11 identity */
+    struct vk_proc *procs;      /* in order of creation */
+    size_t nprocs, procs_cap;
+    size_t cur;                 /* index of the current process; VK_NO_PROC after its exit */
+    size_t charged;             /* index of the process the counters since `attributed` are
+                                   charged to: the current one, or the last one that was */
+    bool idle;                  /* no process may act: none is current, or the current one is
+                                   a vfork parent whose child still shares its vmspace */
+    struct mmu_counters attributed; /* m->c when counters were last charged to a process */
+    struct vk_vmspace *fork_child; /* vk_pmap_fork_copy: the vmspace being filled */
+    bool fork_found_private;       /* vk_pmap_fork_copy: the region holds a private page */
     struct mmu_counters c;
     uint64_t guest_syscalls;
     uint64_t user_limit_vpn;
-
-    struct vk_region *regions; /* sorted by address (vk_regions.c) */
-    size_t nregions, regions_cap, last_region;
 
     struct vk_frame *frames; /* index 0 unused */
     uint64_t nframes, frames_cap; /* frames ever created (ids 1..nframes) */
@@ -50,8 +96,9 @@ struct vk_model {
     struct mmu_hmap cache; /* (file_id << 40 | pgoff) -> packed state (see vk_frames.c) */
 
     void *policy_state;  /* prefault policy state */
-    uint64_t busy_vpn;   /* page being handled: never evicted meanwhile */
-    uint32_t pin_frame;  /* page-cache frame being copied: never evicted meanwhile */
+    uint64_t busy_vpn;   /* page being handled (in vmspace busy_vs): never evicted meanwhile */
+    struct vk_vmspace *busy_vs;
+    uint32_t pin_frame;  /* page-cache or shared frame being copied: never evicted meanwhile */
 
     struct mmu_tlb tlb;
     bool tlb_on;
@@ -113,6 +160,15 @@ void vk_fault_around(struct vk_prefault *pf);
 
 /* ---- lifecycle and errors (vk_model.c) ---- */
 void vk_fail(struct vk_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Fails the model when it can take no event now: the run ended, no process is current, or the
+ * current one waits for its vfork child (vk_process.c).  Returns true when it failed. */
+bool vk_event_refused_slow(struct vk_model *m);
+static inline bool vk_event_refused(struct vk_model *m)
+{
+    return (m->finished || m->idle) && vk_event_refused_slow(m);
+}
+/* Charges the counters added since the last call to the process that caused them. */
+void vk_charge_counters(struct vk_model *m);
 
 /* ---- the fault path (vk_fault.c): the schemes' functions of vk_tables.c ---- */
 enum vk_fault_outcome vk_vpt_fault(struct vk_model *m, uint64_t vpn, enum mmu_kind kind);
@@ -148,10 +204,27 @@ void vk_pmap_remove(struct vk_model *m, uint64_t lo, uint64_t hi);
 /* pmap_protect of pages [lo, hi) to prot: entries whose rights shrink are rewritten or
  * removed. */
 void vk_pmap_protect(struct vk_model *m, uint64_t lo, uint64_t hi, unsigned prot);
+/* fork (model.md 11.1), in the parent's vmspace (m->vs): the write-protection of pages
+ * [lo, hi) of a writable region, and the copy of region r's pages into the child's vmspace. */
+void vk_pmap_fork_protect(struct vk_model *m, uint64_t lo, uint64_t hi);
+void vk_pmap_fork_copy(struct vk_model *m, struct vk_vmspace *child, const struct vk_region *r);
 
 /* ---- frames and the page cache (vk_frames.c) ---- */
 uint32_t vk_frame_alloc(struct vk_model *m, enum vk_frame_kind kind, uint64_t owner);
 void vk_frame_free(struct vk_model *m, uint32_t f);
+/* A vmspace stops using private frame f (unmap, exec, exit, a copy-on-write copy): the frame
+ * is freed with its last user. */
+void vk_frame_release(struct vk_model *m, uint32_t f);
+/* true when private frame f is used by more than one vmspace (shared copy-on-write). */
+static inline bool vk_frame_shared(const struct vk_model *m, uint32_t f)
+{
+    return f && m->frames[f].users > 1;
+}
+/* Makes a swapped shared frame (FR_SWAPPED) resident again (page.swap_in); -1 on error. */
+int vk_frame_swap_in_shared(struct vk_model *m, uint32_t f);
+/* Gives an evicted private page (frame 0) a frame number that stands for its swap slot, so
+ * that a fork can share it (FR_SWAPPED, no memory taken); 0 on error. */
+uint32_t vk_frame_swap_slot(struct vk_model *m, uint64_t vpn);
 int vk_pv_add(struct vk_model *m, uint32_t f, uint64_t vpn);
 void vk_pv_remove(struct vk_model *m, uint32_t f, uint64_t vpn);
 bool vk_cache_resident(struct vk_model *m, const struct vk_region *r, uint64_t vpn);
@@ -159,7 +232,29 @@ bool vk_cache_resident(struct vk_model *m, const struct vk_region *r, uint64_t v
 uint32_t vk_cache_get(struct vk_model *m, const struct vk_region *r, uint64_t vpn);
 void vk_cache_fini(struct vk_model *m);
 
+/* ---- vmspaces and processes (vk_process.c) ---- */
+/* Creates the first process and its vmspace (not counted: it exists before the run). */
+int vk_process_first(struct vk_model *m);
+struct vk_vmspace *vk_vmspace_new(struct vk_model *m);
+/* Removes every page of the vmspace as pmap_remove_pages does (one invalidation per valid
+ * vpte), frees its page-table pages and empties its map. */
+void vk_vmspace_clear(struct vk_model *m, struct vk_vmspace *vs);
+void vk_vmspace_free(struct vk_model *m, struct vk_vmspace *vs);
+/* Works on vmspace vs until the matching vk_vmspace_leave (returns the one to give back). */
+static inline struct vk_vmspace *vk_vmspace_enter(struct vk_model *m, struct vk_vmspace *vs)
+{
+    struct vk_vmspace *old = m->vs;
+    m->vs = vs;
+    return old;
+}
+static inline void vk_vmspace_leave(struct vk_model *m, struct vk_vmspace *old)
+{
+    m->vs = old;
+}
+
 /* ---- regions (vk_regions.c) ---- */
+/* Copies the map of vmspace from into vmspace to (empty); -1 when out of memory. */
+int vk_regions_copy(struct vk_vmspace *to, const struct vk_vmspace *from);
 const struct vk_region *vk_region_find_vpn(struct vk_model *m, uint64_t vpn);
 /* true when region r exists and allows a read (write = false) or a write. */
 static inline bool vk_region_allows(const struct vk_region *r, bool write)

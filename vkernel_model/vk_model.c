@@ -51,7 +51,7 @@ const struct mmu_counters *vk_counters(const struct vk_model *m)
 
 struct mmu_space *vk_space(struct vk_model *m)
 {
-    return &m->space;
+    return &m->vs->space;
 }
 
 struct vk_model *vk_model_new(const struct vk_config *cfg, enum mmu_arch arch,
@@ -65,10 +65,10 @@ struct vk_model *vk_model_new(const struct vk_config *cfg, enum mmu_arch arch,
     m->costs = *costs;
     m->user_limit_vpn = mmu_arch_user_limit(arch) >> MMU_PAGE_SHIFT;
     m->busy_vpn = VK_NO_VPN;
-    m->last_region = SIZE_MAX;
     m->seqp = &m->own_seq;
+    m->cur = m->charged = VK_NO_PROC;
     mmu_hmap_init(&m->cache);
-    if (mmu_space_init(&m->space, arch) < 0)
+    if (vk_process_first(m) < 0)
         goto fail;
     if (cfg->opt.tlb_on) {
         /* The hardware walks the real page tables (2 levels on i386, 4 on x86-64; a PWC hit
@@ -78,7 +78,7 @@ struct vk_model *vk_model_new(const struct vk_config *cfg, enum mmu_arch arch,
             full = mmu_walk_refs_2d(n, 4);
             pwc = 2 * 4 + 1; /* the guest leaf through the EPT, then the data frame */
         }
-        if (mmu_tlb_init(&m->tlb, &cfg->opt.tlb, full, pwc, m->space.level_bits) < 0)
+        if (mmu_tlb_init(&m->tlb, &cfg->opt.tlb, full, pwc, m->vs->space.level_bits) < 0)
             goto fail;
         m->tlb_on = true;
     }
@@ -97,12 +97,14 @@ void vk_model_free(struct vk_model *m)
 {
     if (!m)
         return;
-    mmu_space_fini(&m->space);
+    for (uint32_t i = 0; i < m->nvmspaces; i++)
+        vk_vmspace_free(m, m->vmspaces[i]);
+    free(m->vmspaces);
+    free(m->procs);
     for (uint64_t f = 1; f <= m->nframes; f++)
         free(m->frames[f].pv);
     free(m->frames);
     free(m->freelist);
-    free(m->regions);
     free(m->policy_state);
     free(m->ept_map);
     free(m->reflections.v);
@@ -120,7 +122,10 @@ void vk_insns(struct vk_model *m, uint64_t n)
 void vk_syscall(struct vk_model *m, unsigned nr)
 {
     (void)nr;
+    if (vk_event_refused(m))
+        return;
     m->guest_syscalls++;
+    m->procs[m->cur].syscalls++;
     if (m->cfg.scheme->vkernel) {
         C(vk_syscall)++;
         if (m->tlb_on && !m->cfg.scheme->tagged_tlb)
@@ -152,18 +157,46 @@ void vk_snapshot(const struct vk_model *m, struct mmu_counters *out)
 static void finish_leaf(struct mmu_leaf *l, void *ctx)
 {
     struct vk_model *m = ctx;
-    for (uint64_t i = 0; i < m->space.leaf_pages; i++) {
+    for (uint64_t i = 0; i < m->vs->space.leaf_pages; i++) {
         struct mmu_page *p = &l->pg[i];
         if (p->tracking & (TRACK_PREFAULT_PENDING | TRACK_M_PENDING))
-            vk_settle(m, (l->index << m->space.level_bits) | i, p);
+            vk_settle(m, (l->index << m->vs->space.level_bits) | i, p);
     }
+}
+
+/* The entries still pending in every vmspace are settled, as model.md sections 7 and 8 say
+ * for the end of a run, and charged to the process that uses the vmspace. */
+static void finish_vmspaces(struct vk_model *m)
+{
+    struct vk_vmspace *keep = m->vs;
+    size_t charged = m->charged;
+    for (size_t i = 0; i < m->nprocs; i++) {
+        struct vk_proc *pr = &m->procs[i];
+        if (!pr->alive || pr->vfork_parent)
+            continue; /* a vfork child's entries are its parent's */
+        vk_charge_counters(m);
+        m->charged = i;
+        m->vs = m->vmspaces[pr->vs];
+        mmu_space_each_leaf(&m->vs->space, finish_leaf, m);
+    }
+    vk_charge_counters(m);
+    m->charged = charged;
+    m->vs = keep;
+}
+
+/* The cycles of each process, from its own counters. */
+static void finish_processes(struct vk_model *m)
+{
+    for (size_t i = 0; i < m->nprocs; i++)
+        (void)mmu_costs_apply(&m->costs, &m->procs[i].c, m->cfg.scheme->cost_class,
+                              m->procs[i].syscalls);
 }
 
 void vk_finish(struct vk_model *m)
 {
     if (m->finished)
         return;
-    mmu_space_each_leaf(&m->space, finish_leaf, m);
+    finish_vmspaces(m);
     m->finished = true;
     const char *over =
         mmu_costs_apply(&m->costs, &m->c, m->cfg.scheme->cost_class, m->guest_syscalls);
@@ -171,8 +204,13 @@ void vk_finish(struct vk_model *m)
         m->overflow = over;
     if (m->overflow)
         return; /* the counters are not reported: the identities need not hold */
+    finish_processes(m);
 #ifdef VKMMU_CHECK_IDENTITIES
     const char *bad = mmu_counters_check(&m->c, m->cfg.scheme->vkernel);
+    uint64_t vmspace =
+        m->cfg.scheme->vkernel ? 10 * m->vmspaces_created + m->vmspaces_destroyed : 0;
+    if (!bad && MMU_CTR(&m->c, vk_vmspace) != vmspace)
+        bad = "vk.vmspace != 10 x vmspaces created + vmspaces destroyed (model.md 11)";
     if (bad) {
         char name[128];
         fprintf(stderr, "vkmmu: internal error: identity violated for %s: %s\n",

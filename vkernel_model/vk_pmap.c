@@ -24,8 +24,8 @@ void vk_model_set_real_pte_observer(struct vk_model *m, const struct vk_real_pte
 
 uint8_t vk_real_bits(struct vk_model *m, uint64_t vpn)
 {
-    struct mmu_leaf *l = mmu_space_leaf(&m->space, vpn, false);
-    return l ? l->pg[vpn & (m->space.leaf_pages - 1)].real : 0;
+    struct mmu_leaf *l = mmu_space_leaf(&m->vs->space, vpn, false);
+    return l ? l->pg[vpn & (m->vs->space.leaf_pages - 1)].real : 0;
 }
 
 void vk_write_real_pte(struct vk_model *m, uint64_t vpn, struct mmu_page *p, uint8_t bits)
@@ -35,10 +35,10 @@ void vk_write_real_pte(struct vk_model *m, uint64_t vpn, struct mmu_page *p, uin
     if (m->hit_filter && (m->hit_filter[vpn & m->hit_mask] >> 2) == vpn + 1)
         m->hit_filter[vpn & m->hit_mask] = 0;
     if (bits & REAL_P) {
-        struct mmu_leaf *l = mmu_space_leaf(&m->space, vpn, true);
+        struct mmu_leaf *l = mmu_space_leaf(&m->vs->space, vpn, true);
         l->real_pt = true;
     }
-    if (m->tlb_on && (old & ~bits & (REAL_P | REAL_W)))
+    if (m->tlb_on && m->vs == m->running && (old & ~bits & (REAL_P | REAL_W)))
         mmu_tlb_invalidate(&m->tlb, vpn); /* a downgrade: invlpg */
     if (m->has_observer && m->observer.changed && ((old ^ bits) & (REAL_P | REAL_W)))
         m->observer.changed(m->observer.ctx, vpn, old, bits);
@@ -98,19 +98,19 @@ void vk_invalidate(struct vk_model *m, uint64_t vpn, struct mmu_page *p)
 static int ensure_pt(struct vk_model *m, uint64_t vpn)
 {
     const uint64_t dir = VPTE_V | VPTE_R | VPTE_W | VPTE_A | VPTE_M;
-    for (unsigned level = m->space.levels; level > 2; level--) {
-        if (mmu_space_upper_get(&m->space, level, vpn) & VPTE_V)
+    for (unsigned level = m->vs->space.levels; level > 2; level--) {
+        if (mmu_space_upper_get(&m->vs->space, level, vpn) & VPTE_V)
             continue;
         uint32_t f = vk_frame_alloc(m, FR_PT, 0);
         if (!f)
             return -1;
         C(vk_pt_alloc)++;
-        if (mmu_space_upper_set(&m->space, level, vpn, ((uint64_t)f << MMU_PAGE_SHIFT) | dir) < 0) {
+        if (mmu_space_upper_set(&m->vs->space, level, vpn, ((uint64_t)f << MMU_PAGE_SHIFT) | dir) < 0) {
             vk_fail(m, "out of memory");
             return -1;
         }
     }
-    struct mmu_leaf *l = mmu_space_leaf(&m->space, vpn, true);
+    struct mmu_leaf *l = mmu_space_leaf(&m->vs->space, vpn, true);
     if (!l) {
         vk_fail(m, "out of memory");
         return -1;
@@ -132,7 +132,7 @@ static int enter_vpte(struct vk_model *m, uint64_t vpn, uint64_t bits, uint32_t 
 {
     if (ensure_pt(m, vpn) < 0)
         return -1;
-    struct mmu_page *p = mmu_space_page(&m->space, vpn);
+    struct mmu_page *p = mmu_space_page(&m->vs->space, vpn);
     if (p->vpte & VPTE_V)
         vk_invalidate(m, vpn, p);
     else if (m->cfg.opt.inval_every_enter && !quick)
@@ -180,8 +180,8 @@ static void remove_pages(struct vk_model *m, uint64_t lo, uint64_t hi)
 {
     uint64_t vpn = lo;
     while (vpn < hi) {
-        struct mmu_leaf *l = mmu_space_leaf(&m->space, vpn, false);
-        uint64_t leaf_end = ((vpn >> m->space.level_bits) + 1) << m->space.level_bits;
+        struct mmu_leaf *l = mmu_space_leaf(&m->vs->space, vpn, false);
+        uint64_t leaf_end = ((vpn >> m->vs->space.level_bits) + 1) << m->vs->space.level_bits;
         uint64_t end = leaf_end < hi ? leaf_end : hi;
         if (!l) {
             /* x86-64 spaces are sparse: jump to the next leaf that exists */
@@ -189,7 +189,7 @@ static void remove_pages(struct vk_model *m, uint64_t lo, uint64_t hi)
             continue;
         }
         for (; vpn < end; vpn++) {
-            struct mmu_page *p = &l->pg[vpn & (m->space.leaf_pages - 1)];
+            struct mmu_page *p = &l->pg[vpn & (m->vs->space.leaf_pages - 1)];
             if (!p->vpte && !p->real && !p->state && !p->frame)
                 continue;
             if (p->vpte & VPTE_V)
@@ -198,8 +198,8 @@ static void remove_pages(struct vk_model *m, uint64_t lo, uint64_t hi)
                 vk_settle(m, vpn, p);
                 vk_write_real_pte(m, vpn, p, 0);
             }
-            if ((p->state & PG_PRIVATE) && !(p->state & PG_SWAPPED) && p->frame)
-                vk_frame_free(m, p->frame);
+            if ((p->state & PG_PRIVATE) && p->frame)
+                vk_frame_release(m, p->frame); /* an evicted unshared page has none */
             p->vpte = 0;
             p->frame = 0;
             p->state = 0;
@@ -224,12 +224,12 @@ static int compare_u64(const void *a, const void *b)
 static void each_leaf_in(struct vk_model *m, uint64_t lo, uint64_t hi,
                          void (*fn)(struct vk_model *, uint64_t, uint64_t, unsigned), unsigned arg)
 {
-    uint64_t span = ((hi - 1) >> m->space.level_bits) - (lo >> m->space.level_bits) + 1;
-    if (m->space.dir || span <= 4 || span <= m->space.leaves.cap) {
+    uint64_t span = ((hi - 1) >> m->vs->space.level_bits) - (lo >> m->vs->space.level_bits) + 1;
+    if (m->vs->space.dir || span <= 4 || span <= m->vs->space.leaves.cap) {
         for (uint64_t vpn = lo; vpn < hi;) {
-            uint64_t leaf_end = ((vpn >> m->space.level_bits) + 1) << m->space.level_bits;
+            uint64_t leaf_end = ((vpn >> m->vs->space.level_bits) + 1) << m->vs->space.level_bits;
             uint64_t end = leaf_end < hi ? leaf_end : hi;
-            if (mmu_space_leaf(&m->space, vpn, false))
+            if (mmu_space_leaf(&m->vs->space, vpn, false))
                 fn(m, vpn, end, arg);
             vpn = end;
         }
@@ -239,11 +239,11 @@ static void each_leaf_in(struct vk_model *m, uint64_t lo, uint64_t hi,
      * paths (frames are freed in that order, which --vk-mem's CLOCK later sees). */
     uint64_t *idx = NULL;
     size_t n = 0, cap = 0;
-    for (size_t i = 0; i < m->space.leaves.cap; i++) {
-        if (!m->space.leaves.keys[i])
+    for (size_t i = 0; i < m->vs->space.leaves.cap; i++) {
+        if (!m->vs->space.leaves.keys[i])
             continue;
-        uint64_t li = m->space.leaves.keys[i] - 1;
-        if (((li + 1) << m->space.level_bits) <= lo || (li << m->space.level_bits) >= hi)
+        uint64_t li = m->vs->space.leaves.keys[i] - 1;
+        if (((li + 1) << m->vs->space.level_bits) <= lo || (li << m->vs->space.level_bits) >= hi)
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 64;
@@ -260,7 +260,7 @@ static void each_leaf_in(struct vk_model *m, uint64_t lo, uint64_t hi,
     if (n > 1)
         qsort(idx, n, sizeof *idx, compare_u64); /* ascending addresses, as the other path */
     for (size_t i = 0; i < n; i++) {
-        uint64_t a = idx[i] << m->space.level_bits, b = a + m->space.leaf_pages;
+        uint64_t a = idx[i] << m->vs->space.level_bits, b = a + m->vs->space.leaf_pages;
         fn(m, a < lo ? lo : a, b > hi ? hi : b, arg);
     }
     free(idx);
@@ -277,25 +277,32 @@ void vk_pmap_remove(struct vk_model *m, uint64_t lo, uint64_t hi)
     each_leaf_in(m, lo, hi, remove_leaf_part, 0);
 }
 
+/* A valid vpte loses W and M (M moves to the page's dirty state): one invalidation, the
+ * real PTE removed. */
+static void revoke_write(struct vk_model *m, uint64_t vpn, struct mmu_page *p)
+{
+    C(vk_inval)++;
+    vk_settle(m, vpn, p);
+    vk_write_real_pte(m, vpn, p, 0);
+    if (p->vpte & VPTE_M)
+        p->state |= PG_DIRTY;
+    p->vpte &= ~(VPTE_W | VPTE_M);
+}
+
 /* mprotect: vptes whose rights shrink are rewritten (w removed: W and M dropped) or removed
  * (r removed), one invalidation each; native schemes shrink the real PTEs the same way. */
 static void protect_leaf_part(struct vk_model *m, uint64_t lo, uint64_t hi, unsigned prot)
 {
-    struct mmu_leaf *l = mmu_space_leaf(&m->space, lo, false);
+    struct mmu_leaf *l = mmu_space_leaf(&m->vs->space, lo, false);
     for (uint64_t vpn = lo; vpn < hi; vpn++) {
-        struct mmu_page *p = &l->pg[vpn & (m->space.leaf_pages - 1)];
+        struct mmu_page *p = &l->pg[vpn & (m->vs->space.leaf_pages - 1)];
         if (m->cfg.scheme->vkernel) {
             if (!(p->vpte & VPTE_V))
                 continue;
             if (!(prot & VK_PROT_R) && (p->vpte & (VPTE_R | VPTE_W))) {
                 vk_invalidate(m, vpn, p);
             } else if (!(prot & VK_PROT_W) && (p->vpte & VPTE_W)) {
-                C(vk_inval)++;
-                vk_settle(m, vpn, p);
-                vk_write_real_pte(m, vpn, p, 0);
-                if (p->vpte & VPTE_M)
-                    p->state |= PG_DIRTY; /* M moves to the page's dirty state */
-                p->vpte &= ~(VPTE_W | VPTE_M);
+                revoke_write(m, vpn, p);
             }
         } else if (p->real & REAL_P) {
             if (!(prot & VK_PROT_R)) {
@@ -312,4 +319,108 @@ static void protect_leaf_part(struct vk_model *m, uint64_t lo, uint64_t hi, unsi
 void vk_pmap_protect(struct vk_model *m, uint64_t lo, uint64_t hi, unsigned prot)
 {
     each_leaf_in(m, lo, hi, protect_leaf_part, prot);
+}
+
+/* ---- fork (model.md 11.1): the parent write-protected, the child's tables made ---- */
+
+/* The parent's side of fork in a writable region: vkernel schemes pmap_protect every valid
+ * vpte with W (scheme vpt leaves one without M valid: it loses W only); native schemes
+ * write-protect the real PTEs in place. */
+static void fork_protect_part(struct vk_model *m, uint64_t lo, uint64_t hi, unsigned unused)
+{
+    (void)unused;
+    struct mmu_leaf *l = mmu_space_leaf(&m->vs->space, lo, false);
+    for (uint64_t vpn = lo; vpn < hi; vpn++) {
+        struct mmu_page *p = &l->pg[vpn & (m->vs->space.leaf_pages - 1)];
+        if (m->cfg.scheme->vkernel) {
+            if ((p->vpte & (VPTE_V | VPTE_W)) != (VPTE_V | VPTE_W))
+                continue;
+            if (m->cfg.scheme->fork_protect_skips_clean && !(p->vpte & VPTE_M))
+                p->vpte &= ~VPTE_W; /* its real PTE is read-only already (M clear) */
+            else
+                revoke_write(m, vpn, p);
+        } else if ((p->real & (REAL_P | REAL_W)) == (REAL_P | REAL_W)) {
+            sync_accessed_dirty(m, vpn, p);
+            vk_write_real_pte(m, vpn, p, (uint8_t)(p->real & ~REAL_W));
+        }
+    }
+}
+
+void vk_pmap_fork_protect(struct vk_model *m, uint64_t lo, uint64_t hi)
+{
+    each_leaf_in(m, lo, hi, fork_protect_part, 0);
+}
+
+/* Whether pages [lo, hi) hold a private page (fork_has_private gathers it). */
+static void find_private_part(struct vk_model *m, uint64_t lo, uint64_t hi, unsigned unused)
+{
+    (void)unused;
+    struct mmu_leaf *l = mmu_space_leaf(&m->vs->space, lo, false);
+    for (uint64_t vpn = lo; vpn < hi && !m->fork_found_private; vpn++)
+        if (l->pg[vpn & (m->vs->space.leaf_pages - 1)].state & PG_PRIVATE)
+            m->fork_found_private = true;
+}
+
+/* One parent page into the child (m->vs is the child's vmspace): private data shared
+ * copy-on-write (an evicted page's swap slot too), the vpte copied without W, M and A
+ * (pmap_copy, page-table pages allocated), and with fork_copies_ptes the real PTE, read-only. */
+static int fork_copy_page(struct vk_model *m, uint64_t vpn, struct mmu_page *p, bool copy_ptes)
+{
+    if ((p->state & PG_PRIVATE) && !p->frame && !(p->frame = vk_frame_swap_slot(m, vpn)))
+        return -1;
+    if (m->cfg.scheme->vkernel && (p->vpte & VPTE_V) && ensure_pt(m, vpn) < 0)
+        return -1;
+    struct mmu_page *c = mmu_space_page(&m->vs->space, vpn);
+    if (!c) {
+        vk_fail(m, "out of memory");
+        return -1;
+    }
+    if ((p->state & PG_PRIVATE) && p->frame) {
+        c->frame = p->frame;
+        m->frames[p->frame].users++;
+        c->state = p->state & (PG_PRIVATE | PG_SWAPPED | PG_DIRTY);
+    } else {
+        c->state = p->state & PG_ZEROPAGE;
+    }
+    if (m->cfg.scheme->vkernel && (p->vpte & VPTE_V)) {
+        c->vpte = p->vpte & ~(VPTE_W | VPTE_M | VPTE_A);
+        if (p->tracking & TRACK_CACHE_MAP) {
+            if (vk_pv_add(m, (uint32_t)((p->vpte & VPTE_FRAME) >> MMU_PAGE_SHIFT), vpn) < 0)
+                return -1;
+            c->tracking |= TRACK_CACHE_MAP;
+        }
+    }
+    if (copy_ptes && (p->real & REAL_P))
+        vk_write_real_pte(m, vpn, c, REAL_P);
+    return 0;
+}
+
+static void fork_copy_part(struct vk_model *m, uint64_t lo, uint64_t hi, unsigned copy_ptes)
+{
+    struct vk_vmspace *parent = m->vs;
+    struct mmu_leaf *l = mmu_space_leaf(&parent->space, lo, false);
+    for (uint64_t vpn = lo; vpn < hi && !m->error[0]; vpn++) {
+        struct mmu_page *p = &l->pg[vpn & (parent->space.leaf_pages - 1)];
+        if (!p->vpte && !p->real && !p->state && !p->frame)
+            continue;
+        m->vs = m->fork_child;
+        (void)fork_copy_page(m, vpn, p, copy_ptes);
+        m->vs = parent;
+    }
+}
+
+void vk_pmap_fork_copy(struct vk_model *m, struct vk_vmspace *child, const struct vk_region *r)
+{
+    uint64_t lo = r->start >> MMU_PAGE_SHIFT, hi = r->end >> MMU_PAGE_SHIFT;
+    bool copy_ptes = false;
+    if (m->cfg.scheme->fork_copies_ptes) {
+        /* Linux copy_page_range: only regions that hold private (anonymous) pages */
+        m->fork_found_private = r->kind == VK_ANON;
+        if (!m->fork_found_private)
+            each_leaf_in(m, lo, hi, find_private_part, 0);
+        copy_ptes = m->fork_found_private;
+    }
+    m->fork_child = child;
+    each_leaf_in(m, lo, hi, fork_copy_part, copy_ptes);
+    m->fork_child = NULL;
 }

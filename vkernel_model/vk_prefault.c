@@ -35,7 +35,7 @@ static enum vk_candidate_result enter_prefault_real_pte(struct vk_model *m, uint
                                                        const struct vk_region *r,
                                                        struct mmu_leaf *l, unsigned flags)
 {
-    struct mmu_page *p = &l->pg[vpn & (m->space.leaf_pages - 1)];
+    struct mmu_page *p = &l->pg[vpn & (m->vs->space.leaf_pages - 1)];
     bool quick = flags & VK_ENTER_QUICK;
     uint32_t frame = 0;
     bool cache = false;
@@ -46,7 +46,8 @@ static enum vk_candidate_result enter_prefault_real_pte(struct vk_model *m, uint
     if (!candidate_resident(m, r, vpn, p, flags, &frame, &cache))
         return m->error[0] ? VK_CANDIDATE_ERROR : VK_CANDIDATE_NOT_RESIDENT;
     uint8_t bits = REAL_P;
-    if (!quick && !(flags & VK_ENTER_READONLY) && !cache && (r->prot & VK_PROT_W))
+    if (!quick && !(flags & VK_ENTER_READONLY) && !cache && (r->prot & VK_PROT_W) &&
+        !vk_frame_shared(m, frame))
         bits |= REAL_W;
     vk_write_real_pte(m, vpn, p, bits);
     p->tracking |= TRACK_PREFAULT_PENDING;
@@ -59,14 +60,14 @@ static enum vk_candidate_result enter_prefault_vpte(struct vk_model *m, uint64_t
                                                    const struct vk_region *r, struct mmu_leaf *l,
                                                    unsigned flags)
 {
-    struct mmu_page *p = &l->pg[vpn & (m->space.leaf_pages - 1)];
+    struct mmu_page *p = &l->pg[vpn & (m->vs->space.leaf_pages - 1)];
     bool quick = flags & VK_ENTER_QUICK;
     uint32_t frame = 0;
     bool cache = false;
     if (quick) {
         bool pt = l->pde & VPTE_V;
-        for (unsigned level = m->space.levels; pt && level > 2; level--)
-            pt = mmu_space_upper_get(&m->space, level, vpn) & VPTE_V;
+        for (unsigned level = m->vs->space.levels; pt && level > 2; level--)
+            pt = mmu_space_upper_get(&m->vs->space, level, vpn) & VPTE_V;
         if (!pt)
             return VK_CANDIDATE_NO_PT;
         if (p->vpte)
@@ -86,7 +87,9 @@ static enum vk_candidate_result enter_prefault_vpte(struct vk_model *m, uint64_t
     } else {
         /* the 6 step 3 bits; the dirty strategy's M as for a read fault (eager: writable
          * private pages get M; hint: never) */
-        bits = vk_entry_bits(m, r, !cache && !(flags & VK_ENTER_READONLY), false);
+        bits = vk_entry_bits(m, r,
+                             !cache && !(flags & VK_ENTER_READONLY) && !vk_frame_shared(m, frame),
+                             false);
     }
     if (vk_enter_prefault(m, vpn, bits, frame, cache, quick) < 0)
         return VK_CANDIDATE_ERROR;
@@ -97,7 +100,7 @@ static enum vk_candidate_result enter_prefault_vpte(struct vk_model *m, uint64_t
 static enum vk_candidate_result try_candidate(struct vk_model *m, uint64_t vpn,
                                               const struct vk_region *r, unsigned flags)
 {
-    struct mmu_leaf *l = mmu_space_leaf(&m->space, vpn, true);
+    struct mmu_leaf *l = mmu_space_leaf(&m->vs->space, vpn, true);
     if (!l) {
         vk_fail(m, "out of memory");
         return VK_CANDIDATE_ERROR;

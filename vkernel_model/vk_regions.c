@@ -10,10 +10,10 @@
 static size_t region_search(const struct vk_model *m, uint64_t addr)
 {
     /* first region with end > addr */
-    size_t lo = 0, hi = m->nregions;
+    size_t lo = 0, hi = m->vs->nregions;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (m->regions[mid].end <= addr)
+        if (m->vs->regions[mid].end <= addr)
             lo = mid + 1;
         else
             hi = mid;
@@ -24,45 +24,45 @@ static size_t region_search(const struct vk_model *m, uint64_t addr)
 const struct vk_region *vk_region_find(const struct vk_model *m, uint64_t addr)
 {
     size_t i = region_search(m, addr);
-    if (i < m->nregions && m->regions[i].start <= addr)
-        return &m->regions[i];
+    if (i < m->vs->nregions && m->vs->regions[i].start <= addr)
+        return &m->vs->regions[i];
     return NULL;
 }
 
 const struct vk_region *vk_region_find_vpn(struct vk_model *m, uint64_t vpn)
 {
     uint64_t addr = vpn << MMU_PAGE_SHIFT;
-    if (m->last_region < m->nregions) {
-        const struct vk_region *r = &m->regions[m->last_region];
+    if (m->vs->last_region < m->vs->nregions) {
+        const struct vk_region *r = &m->vs->regions[m->vs->last_region];
         if (r->start <= addr && addr < r->end)
             return r;
     }
     size_t i = region_search(m, addr);
-    if (i < m->nregions && m->regions[i].start <= addr) {
-        m->last_region = i;
-        return &m->regions[i];
+    if (i < m->vs->nregions && m->vs->regions[i].start <= addr) {
+        m->vs->last_region = i;
+        return &m->vs->regions[i];
     }
     return NULL;
 }
 
 const struct vk_region *vk_regions(const struct vk_model *m, size_t *n)
 {
-    *n = m->nregions;
-    return m->regions;
+    *n = m->vs->nregions;
+    return m->vs->regions;
 }
 
 static int region_reserve(struct vk_model *m, size_t extra)
 {
-    if (m->nregions + extra <= m->regions_cap)
+    if (m->vs->nregions + extra <= m->vs->regions_cap)
         return 0;
-    size_t ncap = m->regions_cap ? m->regions_cap * 2 : 16;
-    while (ncap < m->nregions + extra)
+    size_t ncap = m->vs->regions_cap ? m->vs->regions_cap * 2 : 16;
+    while (ncap < m->vs->nregions + extra)
         ncap *= 2;
-    struct vk_region *n = realloc(m->regions, ncap * sizeof *n);
+    struct vk_region *n = realloc(m->vs->regions, ncap * sizeof *n);
     if (!n)
         return -1;
-    m->regions = n;
-    m->regions_cap = ncap;
+    m->vs->regions = n;
+    m->vs->regions_cap = ncap;
     return 0;
 }
 
@@ -71,27 +71,27 @@ static int region_split(struct vk_model *m, size_t i, uint64_t addr)
 {
     if (region_reserve(m, 1) < 0)
         return -1;
-    memmove(&m->regions[i + 1], &m->regions[i], (m->nregions - i) * sizeof *m->regions);
-    m->nregions++;
-    m->regions[i].end = addr;
-    m->regions[i + 1].start = addr;
-    if (m->regions[i + 1].kind == VK_FILE)
-        m->regions[i + 1].file_pgoff += (addr - m->regions[i].start) >> MMU_PAGE_SHIFT;
+    memmove(&m->vs->regions[i + 1], &m->vs->regions[i], (m->vs->nregions - i) * sizeof *m->vs->regions);
+    m->vs->nregions++;
+    m->vs->regions[i].end = addr;
+    m->vs->regions[i + 1].start = addr;
+    if (m->vs->regions[i + 1].kind == VK_FILE)
+        m->vs->regions[i + 1].file_pgoff += (addr - m->vs->regions[i].start) >> MMU_PAGE_SHIFT;
     return 0;
 }
 
 /* Splits regions at start and end; returns the index range [*pi, *pj) of regions inside. */
 static int region_cut(struct vk_model *m, uint64_t start, uint64_t end, size_t *pi, size_t *pj)
 {
-    m->last_region = SIZE_MAX;
+    m->vs->last_region = SIZE_MAX;
     size_t i = region_search(m, start);
-    if (i < m->nregions && m->regions[i].start < start && start < m->regions[i].end) {
+    if (i < m->vs->nregions && m->vs->regions[i].start < start && start < m->vs->regions[i].end) {
         if (region_split(m, i, start) < 0)
             return -1;
         i++;
     }
     size_t j = region_search(m, end);
-    if (j < m->nregions && m->regions[j].start < end && end < m->regions[j].end) {
+    if (j < m->vs->nregions && m->vs->regions[j].start < end && end < m->vs->regions[j].end) {
         if (region_split(m, j, end) < 0)
             return -1;
     }
@@ -107,11 +107,11 @@ static int region_insert(struct vk_model *m, const struct vk_region *r)
     if (region_reserve(m, 1) < 0)
         return -1;
     size_t i = region_search(m, r->start);
-    if (i < m->nregions)
-        memmove(&m->regions[i + 1], &m->regions[i], (m->nregions - i) * sizeof *m->regions);
-    m->regions[i] = *r;
-    m->nregions++;
-    m->last_region = SIZE_MAX;
+    if (i < m->vs->nregions)
+        memmove(&m->vs->regions[i + 1], &m->vs->regions[i], (m->vs->nregions - i) * sizeof *m->vs->regions);
+    m->vs->regions[i] = *r;
+    m->vs->nregions++;
+    m->vs->last_region = SIZE_MAX;
     return 0;
 }
 
@@ -119,9 +119,9 @@ static void region_remove(struct vk_model *m, size_t i, size_t j)
 {
     if (i == j)
         return;
-    memmove(&m->regions[i], &m->regions[j], (m->nregions - j) * sizeof *m->regions);
-    m->nregions -= j - i;
-    m->last_region = SIZE_MAX;
+    memmove(&m->vs->regions[i], &m->vs->regions[j], (m->vs->nregions - j) * sizeof *m->vs->regions);
+    m->vs->nregions -= j - i;
+    m->vs->last_region = SIZE_MAX;
 }
 
 /* ---- region changes ---- */
@@ -136,10 +136,8 @@ static bool range_ok(struct vk_model *m, uint64_t start, uint64_t end)
                 (unsigned long long)end);
         return false;
     }
-    if (m->finished) {
-        vk_fail(m, "event after the end of the run");
+    if (vk_event_refused(m))
         return false;
-    }
     return true;
 }
 
@@ -154,8 +152,8 @@ int vk_unmap(struct vk_model *m, uint64_t start, uint64_t end)
         return VK_ERROR;
     }
     for (size_t k = i; k < j; k++)
-        vk_pmap_remove(m, m->regions[k].start >> MMU_PAGE_SHIFT,
-                       m->regions[k].end >> MMU_PAGE_SHIFT);
+        vk_pmap_remove(m, m->vs->regions[k].start >> MMU_PAGE_SHIFT,
+                       m->vs->regions[k].end >> MMU_PAGE_SHIFT);
     region_remove(m, i, j);
     return m->error[0] ? VK_ERROR : VK_OK;
 }
@@ -184,12 +182,25 @@ int vk_protect(struct vk_model *m, uint64_t start, uint64_t end, unsigned prot)
         return VK_ERROR;
     }
     for (size_t k = i; k < j; k++) {
-        unsigned old = m->regions[k].prot;
-        m->regions[k].prot = prot & 7u;
+        unsigned old = m->vs->regions[k].prot;
+        m->vs->regions[k].prot = prot & 7u;
         if ((old & ~prot) & (VK_PROT_R | VK_PROT_W))
-            vk_pmap_protect(m, m->regions[k].start >> MMU_PAGE_SHIFT,
-                            m->regions[k].end >> MMU_PAGE_SHIFT, prot);
+            vk_pmap_protect(m, m->vs->regions[k].start >> MMU_PAGE_SHIFT,
+                            m->vs->regions[k].end >> MMU_PAGE_SHIFT, prot);
     }
     return m->error[0] ? VK_ERROR : VK_OK;
 }
 
+
+int vk_regions_copy(struct vk_vmspace *to, const struct vk_vmspace *from)
+{
+    if (from->nregions) {
+        to->regions = malloc(from->nregions * sizeof *to->regions);
+        if (!to->regions)
+            return -1;
+        memcpy(to->regions, from->regions, from->nregions * sizeof *to->regions);
+    }
+    to->nregions = to->regions_cap = from->nregions;
+    to->last_region = SIZE_MAX;
+    return 0;
+}

@@ -10,6 +10,7 @@ void vk_set_init(struct vk_set *s, enum mmu_arch arch)
 {
     memset(s, 0, sizeof *s);
     s->arch = arch;
+    s->pid = VK_PID_FIRST;
     s->mask = (1ull << FILTER_BITS) - 1;
 }
 
@@ -68,6 +69,12 @@ static int worst(int a, int b)
             (s)->tap->fn((s)->tap->ctx, __VA_ARGS__);                                          \
     } while (0)
 
+#define TAP0(s, fn)                                                                            \
+    do {                                                                                       \
+        if ((s)->tap && (s)->tap->fn)                                                          \
+            (s)->tap->fn((s)->tap->ctx);                                                       \
+    } while (0)
+
 int vk_set_map(struct vk_set *s, uint64_t start, uint64_t end, unsigned prot,
                enum vk_region_kind kind, uint32_t file_id, uint64_t file_pgoff)
 {
@@ -101,8 +108,8 @@ static uint64_t filter_perm(struct vk_set *s, uint64_t vpn)
 {
     uint64_t perm = 3;
     for (size_t i = 0; i < s->n && perm; i++) {
-        struct mmu_leaf *l = mmu_space_leaf(&s->m[i]->space, vpn, false);
-        uint8_t r = l ? l->pg[vpn & (s->m[i]->space.leaf_pages - 1)].real : 0;
+        struct mmu_leaf *l = mmu_space_leaf(&s->m[i]->vs->space, vpn, false);
+        uint8_t r = l ? l->pg[vpn & (s->m[i]->vs->space.leaf_pages - 1)].real : 0;
         if ((r & (REAL_P | REAL_A)) != (REAL_P | REAL_A) || s->m[i]->has_observer)
             perm = 0;
         else if ((r & (REAL_W | REAL_D)) != (REAL_W | REAL_D))
@@ -173,6 +180,62 @@ void vk_set_syscall(struct vk_set *s, unsigned nr)
     TAP(s, syscall, nr);
     for (size_t i = 0; i < s->n; i++)
         vk_syscall(s->m[i], nr);
+}
+
+/* ---- processes: the filter holds the current process's pages only ---- */
+
+static void filter_clear(struct vk_set *s)
+{
+    if (s->filter)
+        memset(s->filter, 0, (s->mask + 1) * sizeof *s->filter);
+}
+
+int vk_set_fork(struct vk_set *s, uint32_t child, bool vfork)
+{
+    TAP(s, fork, child, vfork);
+    int st = VK_OK;
+    for (size_t i = 0; i < s->n; i++)
+        st = worst(st, vk_fork(s->m[i], child, vfork));
+    if (vfork)
+        filter_clear(s); /* the parent may do nothing until its child execs or exits */
+    return st;
+}
+
+int vk_set_switch(struct vk_set *s, uint32_t pid)
+{
+    if (pid == s->pid)
+        return VK_OK;
+    TAP(s, switch_to, pid);
+    vk_set_sync(s); /* what is pending is the previous process's */
+    int st = VK_OK;
+    for (size_t i = 0; i < s->n; i++)
+        st = worst(st, vk_switch(s->m[i], pid));
+    s->pid = pid;
+    filter_clear(s);
+    return st;
+}
+
+int vk_set_exec(struct vk_set *s)
+{
+    TAP0(s, exec);
+    vk_set_sync(s);
+    int st = VK_OK;
+    for (size_t i = 0; i < s->n; i++)
+        st = worst(st, vk_exec(s->m[i]));
+    filter_clear(s);
+    return st;
+}
+
+int vk_set_exit(struct vk_set *s)
+{
+    TAP0(s, exit);
+    vk_set_sync(s);
+    int st = VK_OK;
+    for (size_t i = 0; i < s->n; i++)
+        st = worst(st, vk_exit(s->m[i]));
+    s->pid = 0;
+    filter_clear(s);
+    return st;
 }
 
 void vk_set_finish(struct vk_set *s)

@@ -28,6 +28,7 @@ static const struct vk_scheme scheme_vpt = {
     .kernel_page = vk_kernel_page_vkernel,
     .read_fault_maps_wm_writable = true, /* c50e690bc7 (2017) */
     .quick_entry_readable = true,
+    .fork_protect_skips_clean = true, /* b443039b5d (2017) */
 };
 static const struct vk_scheme scheme_ept = {
     .name = "ept",
@@ -55,6 +56,7 @@ static const struct vk_scheme scheme_linux = {
     .kernel_page = vk_kernel_page_native,
     .builtin_prefault = vk_fault_around,
     .zero_page_on_read = true,
+    .fork_copies_ptes = true,
 };
 
 const struct vk_scheme *const vk_schemes[] = {&scheme_vpt110, &scheme_vpt,   &scheme_ept,

@@ -73,6 +73,7 @@ enum mmu_kind { MMU_READ = 0, MMU_WRITE = 1, MMU_FETCH = 2 };
     X(page_evict, "page.evict")                                                                  \
     X(vk_spurious_dirty, "vk.spurious_dirty")                                                    \
     X(vk_syscall, "vk.syscall")                                                                  \
+    X(vk_vmspace, "vk.vmspace")                                                                  \
     X(prefault_issued, "prefault.issued")                                                        \
     X(prefault_used, "prefault.used")                                                            \
     X(prefault_wasted, "prefault.wasted")                                                        \
@@ -92,6 +93,7 @@ enum mmu_kind { MMU_READ = 0, MMU_WRITE = 1, MMU_FETCH = 2 };
     X(cycles_prefault, "cycles.prefault")                                                        \
     X(cycles_inval, "cycles.inval")                                                              \
     X(cycles_syscall, "cycles.syscall")                                                          \
+    X(cycles_vmspace, "cycles.vmspace")                                                          \
     X(cycles_total, "cycles.total")
 
 enum mmu_counter_id {
@@ -269,7 +271,8 @@ static inline unsigned mmu_walk_refs_2d(unsigned n, unsigned m)
     X(pt_alloc, "allocating and zeroing a page-table page")                                      \
     X(prefault, "entering one prefaulted entry")                                                 \
     X(inval, "one madvise(MADV_INVAL) system call")                                              \
-    X(ept_violation, "an EPT violation: VM exit, host fault on the vkernel's memory, re-entry")
+    X(ept_violation, "an EPT violation: VM exit, host fault on the vkernel's memory, re-entry")  \
+    X(vmspace, "one real system call that creates, sets up or destroys a vmspace")
 
 enum mmu_cost_id {
 #define MMU_X_ENUM(id, desc) MMU_COST_##id,

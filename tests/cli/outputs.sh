@@ -40,6 +40,8 @@ fault.resolved_real fault.dirty_trap fault.segv fault.native fault.ept_violation
 page.zero_fill page.cow page.file_read vk.pt_alloc vk.inval page.evict vk.spurious_dirty
 vk.syscall prefault.issued prefault.used prefault.wasted cycles.insn cycles.tlb cycles.fault
 cycles.reflect cycles.dirty cycles.prefault cycles.inval cycles.syscall cycles.total""".split()
+# model.md section 11
+spec += ["vk.vmspace", "cycles.vmspace"]
 meta = doc["meta"]
 for k in ("tool", "version", "git_commit", "command_line", "costs"):
     if k not in meta: bad.append("meta lacks " + k)

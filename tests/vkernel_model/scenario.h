@@ -9,6 +9,9 @@
  *   KR|KW ADDR SIZE [=ok|=efault]                    kernel access (model.md 6.6)
  *   I COUNT                                          instructions retired
  *   S NUMBER                                         a guest system call
+ *   pid N | fork CHILD | vfork CHILD | exec | exit   processes (model.md 11): vk_switch,
+ *                                                    vk_fork, vk_exec, vk_exit
+ *   ... =error                                       any record: expect VK_ERROR
  * Every status other than the expected one fails the test with the scenario line.
  *
  * Expectations are strings of dotted counter names: "fault.real=3 fault.reflected=1".
@@ -148,13 +151,27 @@ static inline void sc_run(struct vk_model *m, const char *text)
         } else if (!strcmp(op, "S")) {
             vk_syscall(m, (unsigned)sc_num(tok[1], line));
             st = VK_OK;
+        } else if (!strcmp(op, "pid")) {
+            cr_assert(n == 2, "scenario line %d: pid N", line);
+            st = vk_switch(m, (uint32_t)sc_num(tok[1], line));
+        } else if (!strcmp(op, "fork") || !strcmp(op, "vfork")) {
+            cr_assert(n == 2, "scenario line %d: fork|vfork CHILD", line);
+            st = vk_fork(m, (uint32_t)sc_num(tok[1], line), op[0] == 'v');
+        } else if (!strcmp(op, "exec")) {
+            cr_assert(n == 1, "scenario line %d: exec", line);
+            st = vk_exec(m);
+        } else if (!strcmp(op, "exit")) {
+            cr_assert(n == 1, "scenario line %d: exit", line);
+            st = vk_exit(m);
         } else {
             cr_assert_fail("scenario line %d: unknown record %s", line, op);
         }
-        int want_st = !strcmp(want, "=segv") ? VK_SEGV : !strcmp(want, "=efault") ? VK_EFAULT
-                                                                                  : VK_OK;
+        int want_st = !strcmp(want, "=segv")     ? VK_SEGV
+                      : !strcmp(want, "=efault") ? VK_EFAULT
+                      : !strcmp(want, "=error")  ? VK_ERROR
+                                                 : VK_OK;
         cr_assert(strcmp(want, "=ok") == 0 || strcmp(want, "=segv") == 0 ||
-                      strcmp(want, "=efault") == 0,
+                      strcmp(want, "=efault") == 0 || strcmp(want, "=error") == 0,
                   "scenario line %d: bad expectation %s", line, want);
         cr_assert_eq(st, want_st, "scenario line %d (%s): status %d, expected %d (%s)", line,
                      op, st, want_st, st == VK_ERROR ? vk_error(m) : "");
@@ -208,7 +225,7 @@ static inline const struct mmu_counters *sc_check_identities(const struct vk_mod
     uint64_t sum = MMU_CTR(c, cycles_insn) + MMU_CTR(c, cycles_tlb) + MMU_CTR(c, cycles_fault) +
                    MMU_CTR(c, cycles_reflect) + MMU_CTR(c, cycles_dirty) +
                    MMU_CTR(c, cycles_prefault) + MMU_CTR(c, cycles_inval) +
-                   MMU_CTR(c, cycles_syscall);
+                   MMU_CTR(c, cycles_syscall) + MMU_CTR(c, cycles_vmspace);
     SC_ID(MMU_CTR(c, cycles_total) == sum, "identity: cycles.total %" PRIu64 " != sum %" PRIu64,
           MMU_CTR(c, cycles_total), sum);
 #undef SC_ID

@@ -36,6 +36,12 @@ struct vk_scheme {
     bool nested_paging;  /* the hardware walks the vptes through a 4-level EPT (TLB refs) */
     bool tagged_tlb;     /* trips to the vkernel keep the TLB (VPID): no flush on CR3 switch */
     bool zero_page_on_read; /* a read fault on a new anonymous page maps the shared zero page */
+    /* fork's pmap_protect leaves a vpte without M valid (only W goes): no invalidation, the
+     * real PTE stays (b443039b5d, 2017; model.md 11.1) */
+    bool fork_protect_skips_clean;
+    /* fork copies the parent's PTEs of regions holding private pages, write-protected, into
+     * the child's page table (Linux copy_page_range; native: the child's starts empty) */
+    bool fork_copies_ptes;
 };
 extern const struct vk_scheme *const vk_schemes[]; /* NULL-terminated */
 const struct vk_scheme *vk_scheme_find(const char *name);
@@ -190,6 +196,31 @@ void vk_model_set_real_pte_observer(struct vk_model *m, const struct vk_real_pte
 /* The model's real PTE bits for vpn (REAL_*). */
 uint8_t vk_real_bits(struct vk_model *m, uint64_t vpn);
 
+/* ---- processes (model.md section 11) ----
+ * A model holds every process of the run.  Process VK_PID_FIRST exists from the start (its
+ * vmspace is not counted); every other event acts on the current process.  Pids are any
+ * non-zero 32-bit numbers the caller chooses (the trace's or the guest's); a pid is never
+ * reused within a run.  Each returns VK_OK, or VK_ERROR with vk_error() saying what was wrong
+ * (an unknown or exited pid, a pid already used, a vfork parent that acts while its child
+ * shares its vmspace, ...). */
+#define VK_PID_FIRST 1u
+/* The current process forks process child (vfork: the child shares the parent's vmspace until
+ * it execs or exits, and the parent may do nothing meanwhile).  The parent stays current. */
+int vk_fork(struct vk_model *m, uint32_t child, bool vfork);
+/* Makes process pid current (a CR3 switch: the TLB is flushed when the vmspace changes). */
+int vk_switch(struct vk_model *m, uint32_t pid);
+/* The current process execs: its map is emptied (its vmspace reused, or a new one for a vfork
+ * child); the new image's regions follow as vk_map calls. */
+int vk_exec(struct vk_model *m);
+/* The current process exits.  No process is current afterwards: any event but vk_switch is
+ * then an error. */
+int vk_exit(struct vk_model *m);
+/* The current process's pid, 0 when there is none (after vk_exit). */
+uint32_t vk_current_pid(const struct vk_model *m);
+/* Per-process counters: every counter an event of process pid added (cycles.* excepted, left
+ * 0).  NULL for a pid the model never saw.  Valid until vk_model_free. */
+const struct mmu_counters *vk_process_counters(const struct vk_model *m, uint32_t pid);
+
 /* Sets the reflections an oracle:N model prefaults from (kept by the caller). */
 void vk_model_set_oracle(struct vk_model *m, const struct vk_reflections *r);
 /* The reflections recorded with opt.record_reflections (valid until vk_model_free). */
@@ -219,6 +250,10 @@ struct vk_tap {
     void (*kernel_access)(void *ctx, uint64_t addr, uint64_t size, bool write);
     void (*insns)(void *ctx, uint64_t n);
     void (*syscall)(void *ctx, unsigned nr);
+    void (*fork)(void *ctx, uint32_t child, bool vfork);
+    void (*switch_to)(void *ctx, uint32_t pid);
+    void (*exec)(void *ctx);
+    void (*exit)(void *ctx);
     void *ctx;
 };
 
@@ -236,6 +271,7 @@ struct vk_set {
     uint64_t pending[3];   /* access records counted by the fast path: read, write, fetch */
     uint64_t pending_insns; /* instructions not yet added to the models (vk_set_sync) */
     uint64_t seq;          /* user access records so far (oracle:N aligns on it) */
+    uint32_t pid;          /* the current process (0 after an exit) */
 };
 void vk_set_init(struct vk_set *s, enum mmu_arch arch);
 void vk_set_fini(struct vk_set *s);
@@ -264,6 +300,12 @@ static inline int vk_set_access(struct vk_set *s, uint64_t addr, uint64_t size, 
 int vk_set_kernel_access(struct vk_set *s, uint64_t addr, uint64_t size, bool write);
 void vk_set_insns(struct vk_set *s, uint64_t n);
 void vk_set_syscall(struct vk_set *s, unsigned nr);
+/* The process events of every model (vk_fork, vk_switch, vk_exec, vk_exit).  vk_set_switch to
+ * the current process is no event (neither the tap nor the models see it). */
+int vk_set_fork(struct vk_set *s, uint32_t child, bool vfork);
+int vk_set_switch(struct vk_set *s, uint32_t pid);
+int vk_set_exec(struct vk_set *s);
+int vk_set_exit(struct vk_set *s);
 /* Adds the pending access and instruction counts to every model (before reading counters). */
 void vk_set_sync(struct vk_set *s);
 void vk_set_finish(struct vk_set *s);
