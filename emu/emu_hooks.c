@@ -186,12 +186,16 @@ static int mem_write(void *ctx, uint32_t addr, const void *buf, size_t len)
 
 /* ---- the real-PTE observer (paging engine) ---- */
 
-static void obs_changed(void *ctx, uint64_t vpn, uint8_t old_bits, uint8_t new_bits)
+static void obs_changed(void *ctx, uint32_t space, uint64_t vpn, uint8_t old_bits,
+                        uint8_t new_bits)
 {
     struct emu_runner *r = ctx;
     if (vpn >= EMU_USER_VPNS)
         return;
-    uint32_t *pte = &r->mc.upt[vpn];
+    struct emu_machine *mc = emu_space_machine(r, space);
+    if (!mc)
+        return;
+    uint32_t *pte = &mc->upt[vpn];
     uint32_t hw_ad = *pte & (EMU_PG_A | EMU_PG_D);
     uint32_t v = ((uint32_t)vpn << 12) | EMU_PG_U;
     if (new_bits & REAL_P)
@@ -210,16 +214,19 @@ static void obs_changed(void *ctx, uint64_t vpn, uint8_t old_bits, uint8_t new_b
     bool was_p = *pte & EMU_PG_P, was_w = *pte & EMU_PG_W;
     if ((was_p && !(v & EMU_PG_P)) || (was_w && !(v & EMU_PG_W)) ||
         (was_p && (hw_ad & ~v & (EMU_PG_A | EMU_PG_D))))
-        r->mc.flush_pending = true;
+        mc->flush_pending = true;
     *pte = v;
 }
 
-static uint8_t obs_read_ad(void *ctx, uint64_t vpn)
+static uint8_t obs_read_ad(void *ctx, uint32_t space, uint64_t vpn)
 {
     struct emu_runner *r = ctx;
     if (vpn >= EMU_USER_VPNS)
         return 0;
-    uint32_t pte = r->mc.upt[vpn];
+    struct emu_machine *mc = emu_space_machine(r, space);
+    if (!mc)
+        return 0;
+    uint32_t pte = mc->upt[vpn];
     return (uint8_t)(((pte & EMU_PG_A) ? REAL_A : 0) | ((pte & EMU_PG_D) ? REAL_D : 0));
 }
 
@@ -265,6 +272,19 @@ static void set_thread_area(struct emu_runner *r, struct gos_regs *regs)
     regs->eax = 0;
 }
 
+/* gos_syscall answered GOS_SCHEDULE: the call's result goes to EAX (or, when the thread
+ * blocked to run the call again, EIP goes back to the `int 0x80`), and the run loop
+ * (emu_procs.c) acts on gos_action() and picks the next thread. */
+static void schedule_after_call(struct emu_runner *r, const struct gos_regs *regs)
+{
+    /* EIP is moved back after uc_emu_start has returned (emu_procs.c): writing EIP in a hook
+     * makes Unicorn 2.0.1 drop a stop request made in the same hook (unicorn-2.0.1.md). */
+    if (gos_action(r->proc)->kind != GOS_ACT_BLOCK_RESTART)
+        EMU_UC(&r->mc, uc_reg_write(r->mc.uc, UC_X86_REG_EAX, &regs->eax));
+    r->sched_pending = true;
+    uc_emu_stop(r->mc.uc);
+}
+
 static void do_syscall(struct emu_runner *r)
 {
     int ids[7] = {UC_X86_REG_EAX, UC_X86_REG_EBX, UC_X86_REG_ECX, UC_X86_REG_EDX,
@@ -280,9 +300,15 @@ static void do_syscall(struct emu_runner *r)
         set_thread_area(r, &regs);
     } else {
         int status = 0;
-        enum gos_result gr = gos_syscall(r->gos, &regs, &status);
+        if (gos_syscall_is_process(regs.eax) && r->set->n)
+            emu_flush_insns(r); /* the instructions so far are this process's */
+        enum gos_result gr = gos_syscall(r->proc, &regs, &status);
+        if (gr == GOS_SCHEDULE) {
+            schedule_after_call(r, &regs);
+            return;
+        }
         if (gr == GOS_EXIT) {
-            int sig = gos_exit_signal(r->gos);
+            int sig = gos_exit_signal(r->proc);
             emu_machine_flush(&r->mc);
             if (sig) { /* SIGPIPE: a write to a pipe nobody reads */
                 uint32_t eip = emu_reg32(r, UC_X86_REG_EIP) - 2; /* the int 0x80 */
@@ -296,7 +322,7 @@ static void do_syscall(struct emu_runner *r)
             return;
         }
         if (gr == GOS_ERROR) {
-            host_fail(r, "system call failed: %s", gos_error(r->gos));
+            host_fail(r, "system call failed: %s", gos_error(r->proc));
             return;
         }
     }
@@ -401,6 +427,17 @@ static void page_fault(struct emu_runner *r, uint32_t eip, uint32_t cr2, uint32_
     const struct emu_block *lb = r->last_block;
     bool in_block = lb && eip - lb->addr < lb->size;
     enum mmu_kind kind = (ec & 2) ? MMU_WRITE : in_block ? MMU_READ : MMU_FETCH;
+    /* A read-modify-write instruction whose write faulted starts again with its read: on x86
+     * hardware that read is the write's (it faults as a write), and the hooks engine's model
+     * retries the write itself; Unicorn's softmmu reads first.  The retry's read fault is
+     * given as the write it stands for, so both engines count the same faults. */
+    uint32_t vpn = cr2 >> 12;
+    if (kind == MMU_READ && r->last_fault_write && eip == r->last_fault_eip &&
+        vpn == r->last_fault_vpn)
+        kind = MMU_WRITE;
+    r->last_fault_write = kind == MMU_WRITE;
+    r->last_fault_eip = eip;
+    r->last_fault_vpn = vpn;
     if (in_block && eip == lb->io_addr) {
         io_fault(r, eip); /* ins/outs: #GP comes before the memory access */
         return;
@@ -492,6 +529,12 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
     struct emu_runner *r = user;
     if (r->stopping)
         return;
+    if (r->sched_pending) {
+        /* Unicorn ran on after the stop a thread switch asked for: never seen, and the
+         * switch's state would be wrong, so the run stops here */
+        host_fail(r, "engine: the guest ran on after a thread switch was asked for%s", NULL);
+        return;
+    }
     if (intno == 0x80) {
         do_syscall(r);
         return;
@@ -683,9 +726,8 @@ struct vk_real_pte_observer emu_real_observer(struct emu_runner *r)
     return (struct vk_real_pte_observer){obs_changed, obs_read_ad, r};
 }
 
-int emu_hooks_add(struct emu_runner *r)
+int emu_hooks_add(struct emu_runner *r, struct emu_machine *mc)
 {
-    struct emu_machine *mc = &r->mc;
     uc_hook h;
     if (EMU_UC(mc, uc_hook_add(mc->uc, &h, UC_HOOK_INTR, (void *)hook_intr, r, 1, 0)) ||
         EMU_UC(mc, uc_hook_add(mc->uc, &h, UC_HOOK_INSN, (void *)hook_in, r, 1, 0,

@@ -124,6 +124,25 @@ bool emu_uc_check(struct emu_machine *mc, uc_err e, const char *call, const char
 void emu_machine_set_tls(struct emu_machine *mc, unsigned idx, uint32_t base, uint32_t limit,
                          uint32_t flags);
 
+/* ---- address spaces and threads (emu_procs.c) ----
+ * One machine per address space (a process, or a vfork parent and child); the active one is
+ * the runner's mc, blocks and elf, the others are parked in their emu_space.  Threads keep
+ * their registers in a Unicorn context and their TLS descriptors (GDT 12..14). */
+struct emu_space {
+    bool open;
+    struct emu_machine mc;    /* parked while another space is active */
+    struct emu_blocks blocks;
+    struct gos_elf elf;       /* its program (symbols for reports) */
+};
+struct emu_thread {
+    uint32_t tid, pid, space;
+    uc_context *ctx;
+    bool fresh;               /* starts at entry with esp (a new program), not from ctx */
+    uint32_t entry, esp;
+    uint64_t tls[EMU_TLS_LAST - EMU_TLS_FIRST + 1];
+};
+#define EMU_NO_SPACE UINT32_MAX
+
 /* ---- one run (emu_run.c sets it up and runs it; emu_hooks.c serves its events) ---- */
 
 /* Reflections and dirty-bit traps caused by one instruction (--top). */
@@ -134,14 +153,22 @@ struct emu_site_count {
 };
 
 struct emu_runner {
-    struct emu_machine mc;
-    struct emu_blocks blocks;
+    struct emu_machine mc;    /* the active address space's machine */
+    struct emu_blocks blocks; /* ... its block cache */
+    struct gos_elf elf;       /* ... its program */
+    uint32_t space;           /* its id, or EMU_NO_SPACE */
+    struct emu_space *spaces; /* by id (the models' vmspace ids); the active one parked here
+                                 only while inactive */
+    uint32_t nspaces;
+    struct emu_thread *threads;
+    size_t nthreads, threads_cap, cur_thread;
+    bool sched_pending;       /* a system call asked gos_schedule for the next thread */
     const struct emu_options *opt;
     struct vk_set *set;
     struct vk_model *first_model; /* the first configuration (paging: the only one); NULL for
                                    * bare */
-    struct gos *gos;
-    struct gos_elf elf;
+    struct gos *gos;  /* the first process (gos's tables) */
+    struct gos *proc; /* the running thread's process */
     struct emu_result *res;
     enum emu_engine engine;
     uint64_t insns;
@@ -162,6 +189,9 @@ struct emu_runner {
     size_t errlen;
     /* fault-loop guard: the last faults' (ECX, ESI, EDI, page) at fault_loop_eip */
     uint32_t fault_loop_eip;
+    /* the last #PF (paging): a read-modify-write's restarted read is its write (page_fault) */
+    uint32_t last_fault_eip, last_fault_vpn;
+    bool last_fault_write;
     uint64_t fault_loop_state[4];
     unsigned fault_loop_count, fault_loop_next;
     /* --top: open addressing by eip */
@@ -170,9 +200,34 @@ struct emu_runner {
 };
 
 /* ---- the hooks (emu_hooks.c) ---- */
-/* Registers every hook the engine needs (int 0x80 and exceptions, in/out, sysenter, syscall;
- * the block hook for paging and hooks; the memory hook for hooks).  0, or -1 (mc.failed). */
-int emu_hooks_add(struct emu_runner *r);
+/* Registers every hook the engine needs on machine mc (int 0x80 and exceptions, in/out,
+ * sysenter, syscall; the block hook for paging and hooks; the memory hook for hooks).  0, or
+ * -1 (mc->failed). */
+int emu_hooks_add(struct emu_runner *r, struct emu_machine *mc);
+
+/* ---- emu_procs.c ---- */
+/* Opens the machine of address space id (parked; not active), with its hooks: 0 or -1. */
+int emu_space_open(struct emu_runner *r, uint32_t id);
+/* Makes space id the active one (r->mc, r->blocks, r->elf). */
+void emu_space_activate(struct emu_runner *r, uint32_t id);
+/* The machine of space id: the active one's or a parked one, opened on first use (a fork's
+ * child, whose real PTEs the model may write before the engine copies its memory); NULL on
+ * error. */
+struct emu_machine *emu_space_machine(struct emu_runner *r, uint32_t id);
+/* The first thread, starting the program at entry with esp. 0 or -1. */
+int emu_threads_start(struct emu_runner *r, uint32_t entry, uint32_t esp);
+/* Runs threads until the run ends: 0, or -1 when it could not go on (err filled). */
+int emu_threads_run(struct emu_runner *r);
+/* Frees every space and thread but the active machine (close_engine frees that). */
+void emu_procs_fini(struct emu_runner *r);
+/* Loads the program image (r->elf) into the active space for process proc: the segments'
+ * bytes and regions, the stack region.  0, or -1 with err filled (emu_run.c). */
+int emu_load_image(struct emu_runner *r, struct gos *proc, uint32_t file_id);
+/* uc_emu_start returned without a hook ending the run or asking for the next thread: the
+ * watchdog's request landed between two blocks, an invalid instruction, or Unicorn failed. */
+void emu_end_without_hook(struct emu_runner *r, int uc_status);
+/* The encoding of a TLS descriptor (struct user_desc fields) as a GDT entry. */
+uint64_t emu_tls_descriptor(uint32_t base, uint32_t limit, uint32_t flags);
 /* Guest memory for gos: identity-mapped, the engine's range refused; the paging engine sets
  * A and D as a kernel copy through the page tables would. */
 struct gos_mem emu_guest_memory(struct emu_runner *r);

@@ -30,8 +30,7 @@ static uint64_t flat_desc(unsigned dpl, bool code)
     return (hi << 32) | 0xFFFFull;
 }
 
-void emu_machine_set_tls(struct emu_machine *mc, unsigned idx, uint32_t base, uint32_t limit,
-                         uint32_t flags)
+uint64_t emu_tls_descriptor(uint32_t base, uint32_t limit, uint32_t flags)
 {
     /* struct user_desc flags (asm/ldt.h): seg_32bit:1 contents:2 read_exec_only:1
      * limit_in_pages:1 seg_not_present:1 useable:1; encoded as Linux's fill_ldt does. */
@@ -40,16 +39,20 @@ void emu_machine_set_tls(struct emu_machine *mc, unsigned idx, uint32_t base, ui
     unsigned useable = (flags >> 6) & 1;
     bool empty = base == 0 && limit == 0 && contents == 0 && read_exec_only == 1 &&
                  seg_32bit == 0 && limit_in_pages == 0 && not_present == 1 && useable == 0;
-    if (empty) {
-        mc->gdt[idx] = 0;
-        return;
-    }
+    if (empty)
+        return 0;
     uint32_t lo = ((base & 0xFFFFu) << 16) | (limit & 0xFFFFu);
     uint32_t type = ((read_exec_only ^ 1u) << 1) | (contents << 2) | 1u;
     uint32_t hi = (base & 0xFF000000u) | ((base >> 16) & 0xFFu) | (limit & 0xF0000u) |
                   (type << 8) | (1u << 12) | (3u << 13) | ((not_present ^ 1u) << 15) |
                   (useable << 20) | (seg_32bit << 22) | (limit_in_pages << 23);
-    mc->gdt[idx] = ((uint64_t)hi << 32) | lo;
+    return ((uint64_t)hi << 32) | lo;
+}
+
+void emu_machine_set_tls(struct emu_machine *mc, unsigned idx, uint32_t base, uint32_t limit,
+                         uint32_t flags)
+{
+    mc->gdt[idx] = emu_tls_descriptor(base, limit, flags);
 }
 
 /* The ring-0 stub: the user data selector into DS/ES, null FS/GS, an iret frame from EBX

@@ -89,12 +89,12 @@ static uint32_t page_up(uint64_t a)
     return (uint32_t)((a + 0xFFFu) & ~0xFFFull);
 }
 
-static int map_checked(struct emu_runner *r, uint32_t start, uint32_t end, unsigned prot,
-                       enum vk_region_kind kind, uint32_t file_id, uint64_t pgoff)
+static int map_checked(struct emu_runner *r, struct gos *proc, uint32_t start, uint32_t end,
+                       unsigned prot, enum vk_region_kind kind, uint32_t file_id, uint64_t pgoff)
 {
     if (start >= end)
         return 0;
-    int st = gos_map(r->gos, start, end, prot, kind, file_id, pgoff);
+    int st = gos_map(proc, start, end, prot, kind, file_id, pgoff);
     if (st == VK_ERROR) {
         snprintf(r->err, r->errlen, "model error mapping [0x%x, 0x%x): %s", start, end,
                  r->first_model ? vk_error(r->first_model) : "?");
@@ -103,7 +103,7 @@ static int map_checked(struct emu_runner *r, uint32_t start, uint32_t end, unsig
     return 0;
 }
 
-static int load_image(struct emu_runner *r, uint32_t file_id)
+int emu_load_image(struct emu_runner *r, struct gos *proc, uint32_t file_id)
 {
     const struct gos_elf *e = &r->elf;
     for (size_t i = 0; i < e->nsegments; i++) {
@@ -116,11 +116,13 @@ static int load_image(struct emu_runner *r, uint32_t file_id)
         uint32_t end = page_up((uint64_t)s->vaddr + s->memsz);
         /* The file-backed part (its last page holds the start of the bss, zeroed as Linux's
          * padzero does), then anonymous zero-fill memory for the rest of the bss. */
-        if (map_checked(r, start, file_end, s->prot, VK_FILE, file_id, (s->offset & ~0xFFFu) >> 12) ||
-            map_checked(r, file_end, end, s->prot, VK_ANON, 0, 0))
+        if (map_checked(r, proc, start, file_end, s->prot, VK_FILE, file_id,
+                        (s->offset & ~0xFFFu) >> 12) ||
+            map_checked(r, proc, file_end, end, s->prot, VK_ANON, 0, 0))
             return -1;
     }
-    return 0;
+    return map_checked(r, proc, GOS_STACK_TOP - GOS_STACK_SIZE, GOS_STACK_TOP,
+                       VK_PROT_R | VK_PROT_W, VK_ANON, 0, 0);
 }
 
 /* ---- the run ----------------------------------------------------------------------------- */
@@ -203,6 +205,7 @@ static int open_engine(struct emu_runner *r)
     r->res->error_code_offset = ec_off;
     if (emu_machine_open(&r->mc, o->engine != EMU_ENGINE_PAGING, r->err, r->errlen) != 0)
         return EMU_EHOST;
+    r->space = 0; /* the first process's address space (the models' vmspace 0) */
     r->mc.old_exc_off = old_off;
     r->mc.err_code_off = ec_off;
     if (emu_blocks_init(&r->blocks) != 0) {
@@ -236,9 +239,7 @@ static uint32_t load_guest(struct emu_runner *r)
     }
     if (file_id == 0)
         file_id = EMU_EXE_FILE_ID_FALLBACK;
-    if (load_image(r, file_id) != 0 ||
-        map_checked(r, GOS_STACK_TOP - GOS_STACK_SIZE, GOS_STACK_TOP, VK_PROT_R | VK_PROT_W,
-                    VK_ANON, 0, 0) != 0)
+    if (emu_load_image(r, r->gos, file_id) != 0)
         return 0;
     if (o->gos_log) {
         if (o->gos_replay)
@@ -254,7 +255,7 @@ static uint32_t load_guest(struct emu_runner *r)
 
 /* uc_emu_start returned without a hook ending the run: the watchdog's request landed
  * between two blocks (bare), the guest executed an invalid instruction, or Unicorn failed. */
-static void end_without_hook(struct emu_runner *r, int uc_status)
+void emu_end_without_hook(struct emu_runner *r, int uc_status)
 {
     int async_end = atomic_load(&r->async_end);
     if (!r->stopping && !r->mc.failed && async_end && uc_status == UC_ERR_OK)
@@ -289,14 +290,15 @@ static int run_guest(struct emu_runner *r, uint32_t esp)
         snprintf(r->err, r->errlen, "cannot start the watchdog thread for --timeout and Ctrl-C");
         return -1;
     }
-    int uc_status = emu_machine_start(&r->mc, r->elf.entry, esp, 0);
+    int rc = emu_threads_start(r, r->elf.entry, esp);
+    if (rc == 0)
+        rc = emu_threads_run(r);
     atomic_store(&r->done, true);
     if (wd_on)
         pthread_join(wd_thread, NULL);
     r->res->seconds = now_s() - t0;
     r->res->insns = r->insns;
-    end_without_hook(r, uc_status);
-    return r->host_error || r->mc.failed ? -1 : 0;
+    return rc != 0 || r->host_error || r->mc.failed ? -1 : 0;
 }
 
 /* "nr name, ..." of the system calls gos did not know, into res->unknown_calls. */
@@ -319,6 +321,7 @@ static void report_unknown_calls(struct emu_runner *r)
  * undecodable blocks is for runs that succeeded). */
 static void close_engine(struct emu_runner *r, int rc)
 {
+    emu_procs_fini(r);
     gos_free(r->gos);
     if (r->blocks.undecoded && rc == EMU_OK)
         fprintf(stderr, "vkmmu: note: %llu blocks had instructions Capstone cannot decode "
@@ -363,7 +366,7 @@ int emu_run(const struct emu_options *o, struct vk_set *models, struct emu_resul
     if (rc == EMU_OK) {
         rc = EMU_EHOST;
         uint32_t esp = load_guest(r);
-        if (esp != 0 && emu_hooks_add(r) == 0 && run_guest(r, esp) == 0) {
+        if (esp != 0 && emu_hooks_add(r, &r->mc) == 0 && run_guest(r, esp) == 0) {
             if (models->n) {
                 emu_flush_insns(r);
                 vk_set_finish(models);

@@ -10,17 +10,17 @@
 
 const struct gos_call gos_calls[GOS_NSYSCALLS] = {
     [0] = {"restart_syscall", NULL},
-    [1] = {"exit", gos_sys_exit},
-    [2] = {"fork", NULL},
+    [1] = {"exit", gos_sys_exit, true},
+    [2] = {"fork", gos_sys_fork, true},
     [3] = {"read", gos_sys_read},
     [4] = {"write", gos_sys_write},
     [5] = {"open", gos_sys_open},
     [6] = {"close", gos_sys_close},
-    [7] = {"waitpid", NULL},
+    [7] = {"waitpid", gos_sys_waitpid, true},
     [8] = {"creat", NULL},
     [9] = {"link", gos_sys_link},
     [10] = {"unlink", gos_sys_unlink},
-    [11] = {"execve", NULL},
+    [11] = {"execve", gos_sys_execve, true},
     [12] = {"chdir", gos_sys_chdir},
     [13] = {"time", gos_sys_time},
     [14] = {"mknod", NULL},
@@ -29,7 +29,7 @@ const struct gos_call gos_calls[GOS_NSYSCALLS] = {
     [17] = {"break", NULL},
     [18] = {"oldstat", NULL},
     [19] = {"lseek", gos_sys_lseek},
-    [20] = {"getpid", gos_sys_getpid},
+    [20] = {"getpid", gos_sys_getpid, true},
     [21] = {"mount", NULL},
     [22] = {"umount", NULL},
     [23] = {"setuid", gos_sys_ids},
@@ -73,8 +73,8 @@ const struct gos_call gos_calls[GOS_NSYSCALLS] = {
     [61] = {"chroot", NULL},
     [62] = {"ustat", NULL},
     [63] = {"dup2", gos_sys_dup2},
-    [64] = {"getppid", gos_sys_getppid},
-    [65] = {"getpgrp", gos_sys_getpid},
+    [64] = {"getppid", gos_sys_getppid, true},
+    [65] = {"getpgrp", gos_sys_getpid, true},
     [66] = {"setsid", NULL},
     [67] = {"sigaction", NULL},
     [68] = {"sgetmask", NULL},
@@ -123,13 +123,13 @@ const struct gos_call gos_calls[GOS_NSYSCALLS] = {
     [111] = {"vhangup", NULL},
     [112] = {"idle", NULL},
     [113] = {"vm86old", NULL},
-    [114] = {"wait4", NULL},
+    [114] = {"wait4", gos_sys_wait4, true},
     [115] = {"swapoff", NULL},
     [116] = {"sysinfo", gos_sys_sysinfo},
     [117] = {"ipc", NULL},
     [118] = {"fsync", gos_sys_fsync},
     [119] = {"sigreturn", NULL},
-    [120] = {"clone", NULL},
+    [120] = {"clone", gos_sys_clone, true},
     [121] = {"setdomainname", NULL},
     [122] = {"uname", gos_sys_uname},
     [123] = {"modify_ldt", NULL},
@@ -199,7 +199,7 @@ const struct gos_call gos_calls[GOS_NSYSCALLS] = {
     [187] = {"sendfile", NULL},
     [188] = {"getpmsg", NULL},
     [189] = {"putpmsg", NULL},
-    [190] = {"vfork", NULL},
+    [190] = {"vfork", gos_sys_vfork, true},
     [191] = {"ugetrlimit", gos_sys_ugetrlimit},
     [192] = {"mmap2", gos_sys_mmap2},
     [193] = {"truncate64", NULL},
@@ -231,7 +231,7 @@ const struct gos_call gos_calls[GOS_NSYSCALLS] = {
     [219] = {"madvise", gos_sys_madvise},
     [220] = {"getdents64", gos_sys_getdents64},
     [221] = {"fcntl64", gos_sys_fcntl64},
-    [224] = {"gettid", gos_sys_getpid},
+    [224] = {"gettid", gos_sys_gettid, true},
     [225] = {"readahead", NULL},
     [226] = {"setxattr", NULL},
     [227] = {"lsetxattr", NULL},
@@ -247,7 +247,7 @@ const struct gos_call gos_calls[GOS_NSYSCALLS] = {
     [237] = {"fremovexattr", NULL},
     [238] = {"tkill", NULL},
     [239] = {"sendfile64", gos_sys_sendfile64},
-    [240] = {"futex", NULL},
+    [240] = {"futex", gos_sys_futex, true},
     [241] = {"sched_setaffinity", NULL},
     [242] = {"sched_getaffinity", gos_sys_sched_getaffinity},
     [243] = {"set_thread_area", gos_sys_enosys}, /* the engine's (it owns the GDT) */
@@ -258,13 +258,13 @@ const struct gos_call gos_calls[GOS_NSYSCALLS] = {
     [248] = {"io_submit", NULL},
     [249] = {"io_cancel", NULL},
     [250] = {"fadvise64", NULL},
-    [252] = {"exit_group", gos_sys_exit},
+    [252] = {"exit_group", gos_sys_exit_group, true},
     [253] = {"lookup_dcookie", NULL},
     [254] = {"epoll_create", NULL},
     [255] = {"epoll_ctl", NULL},
     [256] = {"epoll_wait", NULL},
     [257] = {"remap_file_pages", NULL},
-    [258] = {"set_tid_address", gos_sys_set_tid_address},
+    [258] = {"set_tid_address", gos_sys_set_tid_address, true},
     [259] = {"timer_create", NULL},
     [260] = {"timer_settime", NULL},
     [261] = {"timer_gettime", NULL},
@@ -458,60 +458,81 @@ const char *gos_syscall_name(unsigned nr)
 
 static void note_unknown(struct gos *g, unsigned nr)
 {
-    for (size_t i = 0; i < g->nunknown; i++)
-        if (g->unknown_nrs[i] == nr)
+    for (size_t i = 0; i < g->w->nunknown; i++)
+        if (g->w->unknown_nrs[i] == nr)
             return;
-    if (g->nunknown == g->unknown_cap) {
-        size_t cap = g->unknown_cap ? g->unknown_cap * 2 : 8;
-        unsigned *a = realloc(g->unknown_nrs, cap * sizeof *a);
+    if (g->w->nunknown == g->w->unknown_cap) {
+        size_t cap = g->w->unknown_cap ? g->w->unknown_cap * 2 : 8;
+        unsigned *a = realloc(g->w->unknown_nrs, cap * sizeof *a);
         if (!a)
             return; /* the report loses an entry; the guest is unaffected */
-        g->unknown_nrs = a;
-        const char **b = realloc(g->unknown_names, cap * sizeof *b);
+        g->w->unknown_nrs = a;
+        const char **b = realloc(g->w->unknown_names, cap * sizeof *b);
         if (!b)
             return;
-        g->unknown_names = b;
-        g->unknown_cap = cap;
+        g->w->unknown_names = b;
+        g->w->unknown_cap = cap;
     }
-    g->unknown_nrs[g->nunknown] = nr;
-    g->unknown_names[g->nunknown] = gos_syscall_name(nr);
-    g->nunknown++;
+    g->w->unknown_nrs[g->w->nunknown] = nr;
+    g->w->unknown_names[g->w->nunknown] = gos_syscall_name(nr);
+    g->w->nunknown++;
+}
+
+/* A call of the process table runs in every pass and is neither recorded nor replayed; its
+ * guest-memory copies count as usual. */
+static int32_t serve_process_call(struct gos *g, gos_call_fn fn, const struct gos_regs *regs)
+{
+    struct gos_log *rec = g->w->recording;
+    g->w->recording = NULL;
+    int32_t ret = fn(g, regs);
+    g->w->recording = rec;
+    return ret;
+}
+
+static int32_t serve(struct gos *g, unsigned nr, const struct gos_regs *regs)
+{
+    gos_call_fn fn = nr < GOS_NSYSCALLS ? gos_calls[nr].serve : NULL;
+    if (!fn)
+        note_unknown(g, nr);
+    if (fn && gos_calls[nr].process)
+        return serve_process_call(g, fn, regs);
+    if (g->w->replaying)
+        return gos_log_replay_call(g, regs);
+    if (g->w->recording)
+        gos_log_call(g, regs);
+    int32_t ret = fn ? fn(g, regs) : -ENOSYS;
+    if (g->w->recording && !g->fatal)
+        gos_log_result(g, ret);
+    return ret;
 }
 
 enum gos_result gos_syscall(struct gos *g, struct gos_regs *regs, int *exit_status)
 {
     unsigned nr = regs->eax;
-    vk_set_syscall(g->models, nr);
-    gos_call_fn fn = nr < GOS_NSYSCALLS ? gos_calls[nr].serve : NULL;
-    int32_t ret;
-    if (!fn)
-        note_unknown(g, nr);
-    if (g->replaying) {
-        ret = gos_log_replay_call(g, regs);
-    } else {
-        if (g->recording)
-            gos_log_call(g, regs);
-        ret = fn ? fn(g, regs) : -ENOSYS;
-        if (g->recording && !g->fatal)
-            gos_log_result(g, ret);
-    }
+    struct gos_world *w = g->w;
+    struct gos_thread *t = &w->threads[w->cur];
+    if (!t->restarting)
+        vk_set_syscall(g->models, nr); /* a call that blocked and runs again counts once */
+    t->restarting = false;
+    w->action.kind = GOS_ACT_NONE;
+    int32_t ret = serve(g, nr, regs);
     if (g->fatal)
         return GOS_ERROR;
-    if (g->exiting) {
-        if (exit_status)
-            *exit_status = g->exit_status;
-        return GOS_EXIT;
-    }
-    regs->eax = (uint32_t)ret;
-    return GOS_CONTINUE;
+    if (g->exiting)
+        return gos_proc_exiting(g, exit_status);
+    if (w->action.kind != GOS_ACT_BLOCK_RESTART)
+        w->progress++;
+    if (w->action.kind != GOS_ACT_BLOCK_RESTART)
+        regs->eax = (uint32_t)ret;
+    return w->action.kind == GOS_ACT_NONE ? GOS_CONTINUE : GOS_SCHEDULE;
 }
 
 size_t gos_unknown_calls(const struct gos *g, const unsigned **nrs, const char *const **names)
 {
     if (nrs)
-        *nrs = g->unknown_nrs;
+        *nrs = g->w->unknown_nrs;
     if (names)
-        *names = (const char *const *)g->unknown_names;
-    return g->nunknown;
+        *names = (const char *const *)g->w->unknown_names;
+    return g->w->nunknown;
 }
 

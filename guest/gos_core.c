@@ -70,7 +70,7 @@ int gos_kernel_access(struct gos *g, uint32_t addr, size_t len, bool write)
      * engine's page tables). */
     if ((uint64_t)addr + len > GOS_USER_LIMIT)
         return -EFAULT;
-    if (g->recording)
+    if (g->w->recording)
         gos_log_kaccess(g, addr, len, write);
     int st = gos_vk_status(g, vk_set_kernel_access(g->models, addr, len, write),
                            "kernel access");
@@ -90,7 +90,7 @@ int gos_copy_out(struct gos *g, uint32_t addr, const void *buf, size_t len)
     int rc = gos_kernel_access(g, addr, len, true);
     if (rc || len == 0)
         return rc;
-    if (g->recording)
+    if (g->w->recording)
         gos_log_write(g, addr, buf, len);
     return g->mem.write(g->mem.ctx, addr, buf, len) == 0 ? 0 : -EFAULT;
 }
@@ -137,7 +137,7 @@ uint8_t *gos_scratch(struct gos *g, size_t n)
 int gos_zero_guest(struct gos *g, uint32_t addr, size_t n)
 {
     static const uint8_t zeros[65536];
-    if (g->recording && n)
+    if (g->w->recording && n)
         gos_log_zero(g, addr, n);
     while (n) {
         size_t c = n < sizeof zeros ? n : sizeof zeros;
@@ -166,7 +166,7 @@ int gos_fill_from_file(struct gos *g, int fd, uint64_t off, uint32_t addr, size_
         }
         if (n == 0)
             break; /* end of file: the rest of the mapping reads as zeros */
-        if (g->recording)
+        if (g->w->recording)
             gos_log_write(g, addr + (uint32_t)done, buf, (size_t)n);
         if (g->mem.write(g->mem.ctx, addr + (uint32_t)done, buf, (size_t)n) != 0) {
             gos_fail(g, "engine refused to write guest memory at 0x%08x",
@@ -369,7 +369,7 @@ static uint32_t place_topdown(struct gos *g, uint32_t len)
 
 int gos_region_map(struct gos *g, const struct gos_region *r)
 {
-    if (g->recording)
+    if (g->w->recording)
         gos_log_map(g, r);
     int st = gos_vk_status(g, vk_set_map(g->models, r->start, r->end, r->prot, r->kind,
                                          r->file_id, r->file_pgoff),
@@ -381,7 +381,7 @@ int gos_region_map(struct gos *g, const struct gos_region *r)
 
 int gos_region_unmap(struct gos *g, uint32_t s, uint32_t e)
 {
-    if (g->recording)
+    if (g->w->recording)
         gos_log_unmap(g, s, e);
     if (gos_vk_status(g, vk_set_unmap(g->models, s, e), "unmap") == VK_ERROR)
         return -1;
@@ -390,7 +390,7 @@ int gos_region_unmap(struct gos *g, uint32_t s, uint32_t e)
 
 int gos_region_protect(struct gos *g, uint32_t s, uint32_t e, unsigned prot)
 {
-    if (g->recording)
+    if (g->w->recording)
         gos_log_protect(g, s, e, prot);
     if (gos_vk_status(g, vk_set_protect(g->models, s, e, prot), "protect") == VK_ERROR)
         return -1;
@@ -665,9 +665,9 @@ int32_t gos_sys_madvise(struct gos *g, const struct gos_regs *r)
         struct gos_region *p = &pieces[i];
         int hfd = -1;
         if (p->kind == VK_FILE) {
-            if (p->file_id == 0 || p->file_id > g->nfiles)
+            if (p->file_id == 0 || p->file_id > g->w->nfiles)
                 continue;
-            hfd = g->files[p->file_id - 1].host_fd;
+            hfd = g->w->files[p->file_id - 1].host_fd;
         }
         if (gos_region_unmap(g, p->start, p->end) || gos_region_map(g, p))
             ret = -ENOMEM;
@@ -738,9 +738,9 @@ int32_t gos_sys_mremap(struct gos *g, const struct gos_regs *r)
     ext.end = (uint32_t)end;
     int hfd = -1;
     if (ext.kind == VK_FILE) {
-        if (ext.file_id == 0 || ext.file_id > g->nfiles)
+        if (ext.file_id == 0 || ext.file_id > g->w->nfiles)
             return -ENOMEM;
-        hfd = g->files[ext.file_id - 1].host_fd;
+        hfd = g->w->files[ext.file_id - 1].host_fd;
     }
     if (gos_region_map(g, &ext))
         return -ENOMEM;
@@ -748,13 +748,6 @@ int32_t gos_sys_mremap(struct gos *g, const struct gos_regs *r)
                      : gos_fill_from_file(g, hfd, ext.file_pgoff * GOS_PAGE, ext.start,
                                           ext.end - ext.start);
     return rc ? -ENOMEM : (int32_t)old;
-}
-
-int32_t gos_sys_exit(struct gos *g, const struct gos_regs *r)
-{
-    g->exiting = true;
-    g->exit_status = (int)(r->ebx & 0xff);
-    return 0;
 }
 
 /* Calls that glibc probes and handles the absence of: answering ENOSYS is the contract, so
@@ -809,6 +802,17 @@ struct gos *gos_new(const struct gos_options *o, struct vk_set *models, const st
     /* Defaults until the engine says: Linux's i386 layout with no randomisation. */
     g->brk_base = g->brk_cur = 0x08100000u;
     g->mmap_top = GOS_USER_LIMIT - (128u << 20);
+    g->root_fd = -1;
+    for (int i = 0; i < GOS_NFDS; i++)
+        g->fds[i].host = -1;
+    if (gos_proc_init(g) != 0) {
+        gos_proc_fini(g);
+        free(g->root);
+        free(g->exe_path);
+        free(g);
+        errno = ENOMEM;
+        return NULL;
+    }
     gos_misc_init(g);
     if (o->mem_limit) {
         g->rlim[GOS_RLIMIT_AS][0] = o->mem_limit;
@@ -828,13 +832,16 @@ void gos_free(struct gos *g)
     if (!g)
         return;
     gos_fs_fini(g);
-    for (size_t i = 0; i < g->nfiles; i++)
-        if (g->files[i].host_fd >= 0)
-            close(g->files[i].host_fd);
-    free(g->files);
+    if (g->w) {
+        for (size_t i = 0; i < g->w->nfiles; i++)
+            if (g->w->files[i].host_fd >= 0)
+                close(g->w->files[i].host_fd);
+        free(g->w->files);
+        free(g->w->unknown_nrs);
+        free(g->w->unknown_names);
+    }
+    gos_proc_fini(g);
     free(g->regions);
-    free(g->unknown_nrs);
-    free(g->unknown_names);
     free(g->scratch);
     free(g->root);
     free(g->exe_path);

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +67,7 @@ static int32_t fd_install(struct gos *g, int h, int32_t min, bool cloexec, const
             gos_fail(g, "out of memory (fd table)");
             return -ENOMEM;
         }
-        g->fds[i] = (struct gos_fd){h, cloexec, p, NULL, false};
+        g->fds[i] = (struct gos_fd){h, cloexec, p, NULL, false, false};
         return i;
     }
     close(h);
@@ -128,7 +129,7 @@ static void fd_release(struct gos *g, int32_t gfd)
         close(f->host);
     free(f->path);
     dircook_free(f->dc);
-    *f = (struct gos_fd){-1, false, NULL, NULL, false};
+    *f = (struct gos_fd){-1, false, NULL, NULL, false, false};
 }
 
 /* A host-side duplicate that does not leak into children of the host process. */
@@ -166,7 +167,7 @@ static int set_guest_exe(struct gos *g)
 int gos_fs_init(struct gos *g)
 {
     for (int i = 0; i < GOS_NFDS; i++)
-        g->fds[i] = (struct gos_fd){-1, false, NULL, NULL, false};
+        g->fds[i] = (struct gos_fd){-1, false, NULL, NULL, false, false};
     g->root_fd = open(g->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (g->root_fd < 0)
         return -1;
@@ -179,7 +180,7 @@ int gos_fs_init(struct gos *g)
         int h = host_dup(std[i]);
         if (h < 0)
             return -1;
-        g->fds[i] = (struct gos_fd){h, false, NULL, NULL, false};
+        g->fds[i] = (struct gos_fd){h, false, NULL, NULL, false, false};
     }
     return set_guest_exe(g);
 }
@@ -199,21 +200,21 @@ uint32_t gos_file_id_of(struct gos *g, int host_fd)
     struct stat st;
     if (fstat(host_fd, &st) != 0)
         return 0;
-    for (size_t i = 0; i < g->nfiles; i++)
-        if (g->files[i].dev == st.st_dev && g->files[i].ino == st.st_ino)
+    for (size_t i = 0; i < g->w->nfiles; i++)
+        if (g->w->files[i].dev == st.st_dev && g->w->files[i].ino == st.st_ino)
             return (uint32_t)i + 1;
-    if (g->nfiles == g->capfiles) {
-        size_t cap = g->capfiles ? g->capfiles * 2 : 16;
-        struct gos_file *p = realloc(g->files, cap * sizeof *p);
+    if (g->w->nfiles == g->w->capfiles) {
+        size_t cap = g->w->capfiles ? g->w->capfiles * 2 : 16;
+        struct gos_file *p = realloc(g->w->files, cap * sizeof *p);
         if (!p) {
             gos_fail(g, "out of memory (file table)");
             return 0;
         }
-        g->files = p;
-        g->capfiles = cap;
+        g->w->files = p;
+        g->w->capfiles = cap;
     }
-    g->files[g->nfiles] = (struct gos_file){st.st_dev, st.st_ino, host_dup(host_fd)};
-    return (uint32_t)++g->nfiles;
+    g->w->files[g->w->nfiles] = (struct gos_file){st.st_dev, st.st_ino, host_dup(host_fd)};
+    return (uint32_t)++g->w->nfiles;
 }
 
 /* ---- path resolution ------------------------------------------------------------------- */
@@ -534,6 +535,41 @@ int32_t gos_sys_close(struct gos *g, const struct gos_regs *r)
     return 0;
 }
 
+/* A read or write on a pipe the guest made (pipe, pipe2) that is not ready, when the guest did
+ * not ask for O_NONBLOCK itself: the thread blocks and the call runs again later (gos_proc.c),
+ * before the call touches guest memory (so its kernel accesses count once).  Other
+ * descriptors block the host as they always did.  true when the thread blocked. */
+static bool pipe_wait(struct gos *g, int32_t fd, int h, bool write_op)
+{
+    if (!g->fds[fd].pipe)
+        return false;
+    int fl = fcntl(h, F_GETFL);
+    if (fl < 0 || (fl & O_NONBLOCK))
+        return false; /* the guest's own O_NONBLOCK: EAGAIN as usual */
+    struct pollfd p = {h, write_op ? POLLOUT : POLLIN, 0};
+    if (poll(&p, 1, 0) == 1 && p.revents)
+        return false; /* ready, at end of file, or broken: the call answers */
+    gos_block_io(g, fd);
+    return true;
+}
+
+/* write to a guest pipe never blocks the host: a write larger than the room left is short
+ * (the guest's loop writes the rest once the reader has run). */
+static ssize_t fd_write(struct gos *g, int32_t fd, int h, const void *buf, size_t n)
+{
+    if (!g->fds[fd].pipe)
+        return write(h, buf, n);
+    int fl = fcntl(h, F_GETFL);
+    if (fl >= 0 && !(fl & O_NONBLOCK))
+        (void)fcntl(h, F_SETFL, fl | O_NONBLOCK);
+    ssize_t put = write(h, buf, n);
+    int e = errno;
+    if (fl >= 0 && !(fl & O_NONBLOCK))
+        (void)fcntl(h, F_SETFL, fl);
+    errno = e;
+    return put;
+}
+
 /* Host read of at most count bytes into guest buf (at offset off when off >= 0); the kernel
  * write is reported for the bytes actually stored. */
 static int32_t do_read(struct gos *g, int32_t fd, uint32_t buf, uint32_t count, int64_t off)
@@ -542,6 +578,8 @@ static int32_t do_read(struct gos *g, int32_t fd, uint32_t buf, uint32_t count, 
     if (h < 0)
         return -EBADF;
     if (count == 0)
+        return 0;
+    if (off < 0 && pipe_wait(g, fd, h, false))
         return 0;
     size_t n = count < GOS_IO_MAX ? count : GOS_IO_MAX;
     if ((uint64_t)buf + n > GOS_USER_LIMIT)
@@ -574,6 +612,8 @@ static int32_t do_write(struct gos *g, int32_t fd, uint32_t buf, uint32_t count,
         return -EBADF;
     if (count == 0)
         return 0;
+    if (off < 0 && pipe_wait(g, fd, h, true))
+        return 0;
     size_t n = count < GOS_IO_MAX ? count : GOS_IO_MAX;
     uint8_t *s = gos_scratch(g, n);
     if (!s)
@@ -581,7 +621,7 @@ static int32_t do_write(struct gos *g, int32_t fd, uint32_t buf, uint32_t count,
     int rc = gos_copy_in(g, buf, s, n);
     if (rc)
         return rc;
-    ssize_t put = off >= 0 ? pwrite(h, s, n, (off_t)off) : write(h, s, n);
+    ssize_t put = off >= 0 ? pwrite(h, s, n, (off_t)off) : fd_write(g, fd, h, s, n);
     if (put < 0)
         return errno == EPIPE ? gos_sigpipe(g) : -errno;
     return (int32_t)put;
@@ -658,6 +698,9 @@ int32_t gos_sys_writev(struct gos *g, const struct gos_regs *r)
     uint32_t iov[G_IOV_MAX][2];
     size_t cap;
     uint8_t *s;
+    int hp = gos_host_fd(g, (int32_t)r->ebx);
+    if (hp >= 0 && (int32_t)r->edx > 0 && pipe_wait(g, (int32_t)r->ebx, hp, true))
+        return 0;
     int32_t rc0 = iov_begin(g, r, &h, &cnt, iov, &cap, &s);
     if (rc0 <= 0)
         return rc0;
@@ -672,7 +715,7 @@ int32_t gos_sys_writev(struct gos *g, const struct gos_regs *r)
         }
         have += len;
     }
-    ssize_t put = write(h, s, have);
+    ssize_t put = fd_write(g, (int32_t)r->ebx, h, s, have);
     if (put < 0)
         return errno == EPIPE ? gos_sigpipe(g) : -errno;
     return (int32_t)put;
@@ -685,6 +728,9 @@ int32_t gos_sys_readv(struct gos *g, const struct gos_regs *r)
     uint32_t iov[G_IOV_MAX][2];
     size_t cap;
     uint8_t *s;
+    int hp = gos_host_fd(g, (int32_t)r->ebx);
+    if (hp >= 0 && (int32_t)r->edx > 0 && pipe_wait(g, (int32_t)r->ebx, hp, false))
+        return 0;
     int32_t rc0 = iov_begin(g, r, &h, &cnt, iov, &cap, &s);
     if (rc0 <= 0)
         return rc0;
@@ -949,10 +995,10 @@ int32_t gos_sys_getdents64(struct gos *g, const struct gos_regs *r)
 /* ---- names ------------------------------------------------------------------------------ */
 
 /* /proc/self/exe and /proc/<pid>/exe are the only /proc entries (readlink). */
-static bool proc_is_exe(const char *guest)
+static bool proc_is_exe(const struct gos *g, const char *guest)
 {
     char pid[32];
-    snprintf(pid, sizeof pid, "/proc/%d/exe", GOS_PID);
+    snprintf(pid, sizeof pid, "/proc/%u/exe", g->pid);
     return strcmp(guest, "/proc/self/exe") == 0 || strcmp(guest, pid) == 0;
 }
 
@@ -970,7 +1016,7 @@ int32_t gos_sys_readlink(struct gos *g, const struct gos_regs *r)
     char t[GOS_PATH_MAX];
     ssize_t n;
     if (p.proc) {
-        if (!proc_is_exe(p.guest))
+        if (!proc_is_exe(g, p.guest))
             return -ENOENT;
         n = (ssize_t)strlen(g->exe_path);
         memcpy(t, g->exe_path, (size_t)n);
@@ -1140,7 +1186,7 @@ static int32_t do_dup3(struct gos *g, int32_t old, int32_t new, bool cloexec)
         return -ENOMEM;
     }
     fd_release(g, new);
-    g->fds[new] = (struct gos_fd){d, cloexec, p, NULL, g->fds[old].random};
+    g->fds[new] = (struct gos_fd){d, cloexec, p, NULL, g->fds[old].random, g->fds[old].pipe};
     return new;
 }
 
@@ -1180,6 +1226,7 @@ static int32_t do_pipe(struct gos *g, uint32_t addr, uint32_t flags)
         fd_release(g, a);
         return b;
     }
+    g->fds[a].pipe = g->fds[b].pipe = true;
     int32_t fds[2] = {a, b};
     int rc = gos_copy_out(g, addr, fds, sizeof fds);
     if (rc) {
@@ -1559,5 +1606,72 @@ int32_t gos_sys_sync(struct gos *g, const struct gos_regs *r)
 {
     (void)g;
     (void)r;
+    return 0;
+}
+
+/* ---- processes (gos_proc.c) ------------------------------------------------------------ */
+
+int gos_fs_fork(struct gos *c, const struct gos *parent)
+{
+    c->root_fd = -1;
+    for (int i = 0; i < GOS_NFDS; i++)
+        c->fds[i] = (struct gos_fd){-1, false, NULL, NULL, false, false};
+    c->root_fd = host_dup(parent->root_fd);
+    if (c->root_fd < 0)
+        return -1;
+    for (int i = 0; i < GOS_NFDS; i++) {
+        const struct gos_fd *f = &parent->fds[i];
+        if (f->host < 0)
+            continue;
+        /* a host dup shares the open file description: offsets and flags, as fork's */
+        int h = host_dup(f->host);
+        char *p = f->path ? strdup(f->path) : NULL;
+        if (h < 0 || (f->path && !p)) {
+            if (h >= 0)
+                close(h);
+            free(p);
+            return -1;
+        }
+        c->fds[i] = (struct gos_fd){h, f->cloexec, p, NULL, f->random, f->pipe};
+    }
+    return 0;
+}
+
+void gos_fs_close_all(struct gos *g)
+{
+    for (int i = 0; i < GOS_NFDS; i++)
+        if (g->fds[i].host >= 0 || g->fds[i].path)
+            fd_release(g, i);
+}
+
+void gos_fs_exec(struct gos *g)
+{
+    for (int i = 0; i < GOS_NFDS; i++)
+        if (g->fds[i].host >= 0 && g->fds[i].cloexec)
+            fd_release(g, i);
+}
+
+int gos_fs_open_exec(struct gos *g, const char *path, int *host_fd)
+{
+    struct gos_path p;
+    p.dirfd = -1;
+    int rc = resolve(g, G_AT_FDCWD, path, true, &p);
+    if (rc)
+        return rc;
+    if (p.proc) {
+        path_release(&p);
+        return -EACCES;
+    }
+    int h = openat(p.dirfd, p.name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int err = errno;
+    path_release(&p);
+    if (h < 0)
+        return -err;
+    struct stat st;
+    if (fstat(h, &st) != 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
+        close(h);
+        return -EACCES; /* execve: not a regular file, or no execute permission */
+    }
+    *host_fd = h;
     return 0;
 }

@@ -187,6 +187,8 @@ struct gos_fd {
     char *path;   /* guest path it was opened by (NULL for 0, 1, 2 and pipes) */
     struct gos_dircook *dc; /* set once getdents64 has been used on it */
     bool random;  /* /dev/random or /dev/urandom: reads come from the seeded generator */
+    bool pipe;    /* a pipe the guest made: a read or write that is not ready blocks the
+                     thread, not the host (gos_proc.c) */
 };
 
 struct gos_sigaction {
@@ -194,7 +196,68 @@ struct gos_sigaction {
     uint64_t mask;
 };
 
+/* ---- processes and threads (gos_proc.c) ---- */
+enum gos_wait {
+    GOS_RUNNABLE,
+    GOS_WAIT_CHILD, /* wait4: a child to change state (the call is restarted) */
+    GOS_WAIT_IO,    /* a pipe end not ready (the call is restarted) */
+    GOS_WAIT_FUTEX, /* futex_wait on wait_on (woken with its result written) */
+    GOS_WAIT_VFORK, /* its vfork child to exec or exit */
+    GOS_DEAD,
+};
+struct gos_thread {
+    uint32_t tid;
+    struct gos *proc;         /* its process */
+    enum gos_wait wait;
+    uint32_t wait_on;         /* GOS_WAIT_CHILD: the pid argument; GOS_WAIT_FUTEX: the address;
+                                 GOS_WAIT_VFORK: the child's pid; GOS_WAIT_IO: the guest fd */
+    uint32_t clear_child_tid; /* set_tid_address, CLONE_CHILD_CLEARTID */
+    uint32_t set_child_tid;   /* CLONE_CHILD_SETTID: written when it first runs */
+    bool restarting;          /* its current call blocked and runs again: counted once */
+    uint64_t blocked_at;      /* w->progress when it blocked (GOS_WAIT_CHILD, GOS_WAIT_IO) */
+};
+enum gos_proc_state { GOS_PROC_ALIVE, GOS_PROC_ZOMBIE, GOS_PROC_REAPED };
+
+/* What the whole guest shares: the kernel's tables, clock, random source and log. */
+struct gos_world {
+    struct gos_file *files; /* file id i + 1 is files[i] */
+    size_t nfiles, capfiles;
+    uint64_t rng;      /* splitmix64 state */
+    uint64_t clock_ns; /* virtual time since the start of the run */
+    uint64_t epoch_ns; /* realtime at clock_ns = 0 */
+    struct gos_log *recording; /* recording this run's calls, or NULL */
+    struct gos_log *replaying; /* replaying a recorded run, or NULL */
+    uint64_t replayed_calls;   /* calls replayed so far */
+    unsigned *unknown_nrs;     /* unknown calls, in order of first use (gos_calls.c) */
+    const char **unknown_names;
+    size_t nunknown, unknown_cap;
+    /* processes and threads, in order of creation */
+    struct gos **procs;
+    size_t nprocs, procs_cap;
+    struct gos_thread *threads;
+    size_t nthreads, threads_cap;
+    size_t cur;              /* index of the running thread */
+    uint32_t next_space;     /* address-space ids handed out so far */
+    unsigned max_procs;      /* --max-procs: processes alive at most */
+    unsigned live_procs;
+    struct gos_action action; /* what the engine does after GOS_SCHEDULE */
+    uint64_t progress;       /* calls completed (a blocked call may succeed now) */
+    uint64_t exec_count;     /* execs so far (each exec's AT_RANDOM stream) */
+    char *exec_argv[256];    /* execve's argv, for the engine (GOS_ACT_EXEC) */
+    int exec_argc;
+    struct gos_elf exec_elf; /* execve's program, loaded and checked */
+    char exec_host_path[64];
+};
+
+/* One process. */
 struct gos {
+    struct gos_world *w;
+    uint32_t pid, ppid;
+    uint32_t space;          /* its address space's id (the models' vmspace id) */
+    enum gos_proc_state state;
+    int wstatus;             /* wait4's status once a zombie */
+    uint32_t vfork_parent;   /* a vfork child sharing this parent's address space, until its
+                                exec or exit; 0 otherwise */
     struct gos_options opt;
     char *root, *exe_path;
     struct vk_set *models;
@@ -209,8 +272,6 @@ struct gos {
     uint32_t brk_base, brk_cur, mmap_top;
     struct gos_region *regions; /* sorted by start, disjoint */
     size_t nregions, regions_cap;
-    struct gos_file *files; /* file id i + 1 is files[i] */
-    size_t nfiles, capfiles;
 
     /* files */
     int root_fd;
@@ -219,30 +280,43 @@ struct gos {
     unsigned umask;
 
     /* misc */
-    uint64_t rng;           /* splitmix64 state */
-    uint64_t clock_ns;      /* virtual time since the start of the run */
-    uint64_t epoch_ns;      /* realtime at clock_ns = 0 */
-    uint32_t tid_address;
     uint64_t sigmask;
     struct gos_sigaction sigact[65];
     uint32_t altstack[3];   /* ss_sp, ss_flags, ss_size */
     uint64_t rlim[16][2];
     char comm[16];
 
-    /* record/replay (gos_log.c) */
-    struct gos_log *recording; /* recording this run's calls, or NULL */
-    struct gos_log *replaying; /* replaying a recorded run, or NULL */
-    uint64_t replayed_calls;   /* calls replayed so far */
-
-    /* unknown calls, in order of first use (gos_calls.c) */
-    unsigned *unknown_nrs;
-    const char **unknown_names;
-    size_t nunknown, unknown_cap;
-
     /* scratch buffer for copies */
     uint8_t *scratch;
     size_t scratch_len;
 };
+
+/* ---- gos_proc.c: processes, threads, the scheduler ---- */
+int gos_proc_init(struct gos *g);  /* the world and the first process and thread */
+void gos_proc_fini(struct gos *g); /* every other process and the world */
+/* The current thread blocks on guest fd gfd (a pipe not ready); its call runs again. */
+void gos_block_io(struct gos *g, int32_t gfd);
+/* After a call that ended the process (g->exiting): GOS_EXIT for the first process, else
+ * GOS_SCHEDULE (the process is a zombie now) or GOS_ERROR. */
+enum gos_result gos_proc_exiting(struct gos *g, int *exit_status);
+int32_t gos_sys_fork(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_vfork(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_clone(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_execve(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_exit(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_exit_group(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_wait4(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_waitpid(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_futex(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_gettid(struct gos *g, const struct gos_regs *r);
+/* gos_fs.c's part: a child's descriptors (host dups), closing them all (exit), the
+ * close-on-exec ones (execve), and opening a program to execute through the sandbox. */
+int gos_fs_fork(struct gos *c, const struct gos *parent);
+void gos_fs_close_all(struct gos *g);
+void gos_fs_exec(struct gos *g);
+int gos_fs_open_exec(struct gos *g, const char *path, int *host_fd);
+/* gos_misc.c's part of execve: signal actions, the alternate stack, comm. */
+void gos_misc_exec(struct gos *g, const char *path);
 
 /* Signature of one call: returns the result or -errno (in the i386 sense). */
 typedef int32_t (*gos_call_fn)(struct gos *g, const struct gos_regs *r);
@@ -251,12 +325,14 @@ typedef int32_t (*gos_call_fn)(struct gos *g, const struct gos_regs *r);
 struct gos_call {
     const char *name;  /* asm/unistd_32.h's name; NULL for a number no call has */
     gos_call_fn serve; /* NULL: unknown, answered -ENOSYS and reported */
+    /* a call on the process and thread tables (gos_proc.c): it depends only on the guest, so
+     * it runs in every pass of a multi-pass run instead of being recorded and replayed */
+    bool process;
 };
 extern const struct gos_call gos_calls[GOS_NSYSCALLS];
 
 /* ---- gos_core.c ---- */
-/* The memory calls and exit (gos_sys_exit serves exit and exit_group). */
-int32_t gos_sys_exit(struct gos *g, const struct gos_regs *r);
+/* The memory calls. */
 int32_t gos_sys_brk(struct gos *g, const struct gos_regs *r);
 int32_t gos_sys_old_mmap(struct gos *g, const struct gos_regs *r);
 int32_t gos_sys_mmap2(struct gos *g, const struct gos_regs *r);

@@ -63,15 +63,15 @@ void gos_log_free(struct gos_log *l)
 
 void gos_record(struct gos *g, struct gos_log *log)
 {
-    g->recording = log;
-    g->replaying = NULL;
+    g->w->recording = log;
+    g->w->replaying = NULL;
 }
 
 void gos_replay(struct gos *g, struct gos_log *log)
 {
-    g->replaying = log;
-    g->recording = NULL;
-    g->replayed_calls = 0;
+    g->w->replaying = log;
+    g->w->recording = NULL;
+    g->w->replayed_calls = 0;
     if (fflush(log->f) != 0 || fseek(log->f, 0, SEEK_SET) != 0)
         log->failed = true;
 }
@@ -81,7 +81,7 @@ void gos_replay(struct gos *g, struct gos_log *log)
 static void put(struct gos *g, int type, const void *hdr, size_t hlen, const void *data,
                 size_t dlen)
 {
-    struct gos_log *l = g->recording;
+    struct gos_log *l = g->w->recording;
     if (fputc(type, l->f) == EOF || fwrite(hdr, 1, hlen, l->f) != hlen ||
         (dlen && fwrite(data, 1, dlen, l->f) != dlen))
         l->failed = true;
@@ -90,7 +90,7 @@ static void put(struct gos *g, int type, const void *hdr, size_t hlen, const voi
 void gos_log_call(struct gos *g, const struct gos_regs *r)
 {
     put(g, LOG_CALL, r, sizeof *r, NULL, 0);
-    g->recording->ncalls++;
+    g->w->recording->ncalls++;
 }
 
 void gos_log_map(struct gos *g, const struct gos_region *r)
@@ -131,7 +131,8 @@ void gos_log_zero(struct gos *g, uint32_t addr, size_t len)
 
 void gos_log_result(struct gos *g, int32_t eax)
 {
-    int32_t a[4] = {eax, g->exiting, g->exit_status, g->exit_signal};
+    int32_t a[5] = {eax, g->exiting, g->exit_status, g->exit_signal,
+                    g->w->action.kind == GOS_ACT_BLOCK_RESTART};
     put(g, LOG_RESULT, a, sizeof a, NULL, 0);
 }
 
@@ -139,10 +140,10 @@ void gos_log_result(struct gos *g, int32_t eax)
 
 static bool get(struct gos *g, void *buf, size_t len)
 {
-    if (fread(buf, 1, len, g->replaying->f) == len)
+    if (fread(buf, 1, len, g->w->replaying->f) == len)
         return true;
     gos_fail(g, "replay: the log of the first pass ends inside call %llu",
-             (unsigned long long)g->replayed_calls);
+             (unsigned long long)g->w->replayed_calls);
     return false;
 }
 
@@ -150,16 +151,16 @@ static bool get(struct gos *g, void *buf, size_t len)
  * (the log ends, the log is broken, or the guest diverged from the first pass). */
 static bool replay_matching_call(struct gos *g, const struct gos_regs *regs)
 {
-    struct gos_log *l = g->replaying;
+    struct gos_log *l = g->w->replaying;
     if (l->failed) {
         gos_fail(g, "replay: the log of the first pass could not be written or read");
         return false;
     }
-    g->replayed_calls++;
+    g->w->replayed_calls++;
     struct gos_regs want;
     if (fgetc(l->f) != LOG_CALL) {
         gos_fail(g, "replay: call %llu (%s) is past the end of the first pass's calls",
-                 (unsigned long long)g->replayed_calls, gos_syscall_name(regs->eax));
+                 (unsigned long long)g->w->replayed_calls, gos_syscall_name(regs->eax));
         return false;
     }
     if (!get(g, &want, sizeof want))
@@ -168,7 +169,7 @@ static bool replay_matching_call(struct gos *g, const struct gos_regs *regs)
         gos_fail(g,
                  "replay: call %llu differs from the first pass: %s(0x%x, 0x%x, 0x%x, ...) "
                  "where the first pass made %s(0x%x, 0x%x, 0x%x, ...)",
-                 (unsigned long long)g->replayed_calls, gos_syscall_name(regs->eax), regs->ebx,
+                 (unsigned long long)g->w->replayed_calls, gos_syscall_name(regs->eax), regs->ebx,
                  regs->ecx, regs->edx, gos_syscall_name(want.eax), want.ebx, want.ecx,
                  want.edx);
         return false;
@@ -223,7 +224,7 @@ static int replay_event(struct gos *g, int type)
         return !get(g, a, 2 * sizeof a[0]) || gos_zero_guest(g, a[0], a[1]) ? -1 : 0;
     default:
         gos_fail(g, "replay: the log of the first pass is damaged at call %llu",
-                 (unsigned long long)g->replayed_calls);
+                 (unsigned long long)g->w->replayed_calls);
         return -1;
     }
 }
@@ -236,18 +237,20 @@ int32_t gos_log_replay_call(struct gos *g, const struct gos_regs *regs)
     if (!replay_matching_call(g, regs))
         return -ENOSYS;
     for (;;) {
-        int type = fgetc(g->replaying->f);
+        int type = fgetc(g->w->replaying->f);
         if (type != LOG_RESULT) {
             if (replay_event(g, type) != 0)
                 return -ENOSYS;
             continue;
         }
-        int32_t a[4];
+        int32_t a[5];
         if (!get(g, a, sizeof a))
             return -ENOSYS;
         g->exiting = a[1] != 0;
         g->exit_status = a[2];
         g->exit_signal = a[3];
+        if (a[4])
+            gos_block_io(g, (int32_t)regs->ebx); /* the first pass's call blocked on a pipe */
         return a[0];
     }
 }

@@ -34,10 +34,10 @@ static uint64_t splitmix64_next(uint64_t *s)
 
 void gos_misc_init(struct gos *g)
 {
-    g->rng = g->opt.seed;
+    g->w->rng = g->opt.seed;
     uint64_t s = g->opt.seed ^ 0x636C6F636B000000ull; /* a stream of its own for the epoch */
-    g->epoch_ns = GOS_EPOCH_S * NS + splitmix64_next(&s) % (86400ull * NS);
-    g->clock_ns = 0;
+    g->w->epoch_ns = GOS_EPOCH_S * NS + splitmix64_next(&s) % (86400ull * NS);
+    g->w->clock_ns = 0;
     g->altstack[1] = G_SS_DISABLE;
     static const uint64_t lim[16][2] = {
         [0] = {G_RLIM_INF64, G_RLIM_INF64},   /* CPU */
@@ -67,7 +67,7 @@ void gos_random_bytes(struct gos *g, void *buf, size_t n)
 {
     uint8_t *p = buf;
     while (n) {
-        uint64_t v = splitmix64_next(&g->rng);
+        uint64_t v = splitmix64_next(&g->w->rng);
         size_t c = n < 8 ? n : 8;
         memcpy(p, &v, c);
         p += c;
@@ -80,20 +80,20 @@ void gos_random_bytes(struct gos *g, void *buf, size_t n)
 /* Time on clock id after one step; -1 for a clock the guest cannot read. */
 static int64_t clock_read(struct gos *g, uint32_t id)
 {
-    g->clock_ns += GOS_CLOCK_STEP_NS;
+    g->w->clock_ns += GOS_CLOCK_STEP_NS;
     switch (id) {
     case 0: /* REALTIME */
     case 5: /* REALTIME_COARSE */
     case 11: /* TAI */
-        return (int64_t)(g->epoch_ns + g->clock_ns);
+        return (int64_t)(g->w->epoch_ns + g->w->clock_ns);
     case 1: /* MONOTONIC */
     case 4: /* MONOTONIC_RAW */
     case 6: /* MONOTONIC_COARSE */
     case 7: /* BOOTTIME */
-        return (int64_t)(GOS_BOOT_S * NS + g->clock_ns);
+        return (int64_t)(GOS_BOOT_S * NS + g->w->clock_ns);
     case 2: /* PROCESS_CPUTIME_ID */
     case 3: /* THREAD_CPUTIME_ID */
-        return (int64_t)g->clock_ns;
+        return (int64_t)g->w->clock_ns;
     default:
         return -1;
     }
@@ -210,7 +210,7 @@ int32_t gos_sys_nanosleep(struct gos *g, const struct gos_regs *r)
     int rc = get_timespec(g, r->ebx, false, &ns);
     if (rc)
         return rc;
-    g->clock_ns += (uint64_t)ns;
+    g->w->clock_ns += (uint64_t)ns;
     return 0;
 }
 
@@ -228,11 +228,11 @@ static int32_t do_clock_nanosleep(struct gos *g, const struct gos_regs *r, bool 
         if (now < 0)
             return -EINVAL;
         if (ns > now)
-            g->clock_ns += (uint64_t)(ns - now);
+            g->w->clock_ns += (uint64_t)(ns - now);
     } else {
         if (clock_read(g, id) < 0)
             return -EINVAL;
-        g->clock_ns += (uint64_t)ns;
+        g->w->clock_ns += (uint64_t)ns;
     }
     return 0;
 }
@@ -274,20 +274,6 @@ int32_t gos_sys_uname(struct gos *g, const struct gos_regs *r)
     for (int i = 0; i < 6; i++)
         strcpy(u[i], f[i]);
     return gos_copy_out(g, r->ebx, u, sizeof u);
-}
-
-int32_t gos_sys_getpid(struct gos *g, const struct gos_regs *r)
-{
-    (void)g;
-    (void)r;
-    return GOS_PID;
-}
-
-int32_t gos_sys_getppid(struct gos *g, const struct gos_regs *r)
-{
-    (void)g;
-    (void)r;
-    return GOS_PID - 1;
 }
 
 /* Fixed ids, the same as the aux vector's AT_UID/AT_GID (gos_stack.c), so that a run's output
@@ -407,14 +393,6 @@ int32_t gos_sys_ids(struct gos *g, const struct gos_regs *r)
     return -ENOSYS;
 }
 
-/* set_tid_address only stores the pointer (the kernel writes it at thread exit, which a
- * single-threaded guest never reaches before exit_group). */
-int32_t gos_sys_set_tid_address(struct gos *g, const struct gos_regs *r)
-{
-    g->tid_address = r->ebx;
-    return GOS_PID;
-}
-
 int32_t gos_sys_set_robust_list(struct gos *g, const struct gos_regs *r)
 {
     (void)g;
@@ -438,7 +416,7 @@ int32_t gos_sys_ugetrlimit(struct gos *g, const struct gos_regs *r)
 /* prlimit64(pid, resource, const struct rlimit64 *new, struct rlimit64 *old) */
 int32_t gos_sys_prlimit64(struct gos *g, const struct gos_regs *r)
 {
-    if (r->ebx != 0 && r->ebx != GOS_PID)
+    if (r->ebx != 0 && r->ebx != g->pid)
         return -ESRCH;
     if (r->ecx >= 16)
         return -EINVAL;
@@ -608,7 +586,7 @@ int32_t gos_sys_sysinfo(struct gos *g, const struct gos_regs *r)
 {
     uint8_t b[64];
     memset(b, 0, sizeof b);
-    uint32_t uptime = (uint32_t)((GOS_BOOT_S * NS + g->clock_ns) / NS);
+    uint32_t uptime = (uint32_t)((GOS_BOOT_S * NS + g->w->clock_ns) / NS);
     uint32_t total = 262144, fr = 196608, unit = 4096; /* pages of mem_unit bytes */
     uint16_t procs = 1;
     memcpy(b + 0, &uptime, 4);
@@ -622,7 +600,7 @@ int32_t gos_sys_sysinfo(struct gos *g, const struct gos_regs *r)
 
 int32_t gos_sys_sched_getaffinity(struct gos *g, const struct gos_regs *r)
 {
-    if (r->ebx != 0 && r->ebx != GOS_PID)
+    if (r->ebx != 0 && r->ebx != g->pid)
         return -ESRCH;
     if (r->ecx < 4 || (r->ecx & 3))
         return -EINVAL;
@@ -641,8 +619,8 @@ int32_t gos_sys_getrusage(struct gos *g, const struct gos_regs *r)
     int32_t b[18];
     memset(b, 0, sizeof b);
     if (who != -1) {
-        b[0] = (int32_t)(g->clock_ns / NS);
-        b[1] = (int32_t)(g->clock_ns % NS / 1000);
+        b[0] = (int32_t)(g->w->clock_ns / NS);
+        b[1] = (int32_t)(g->w->clock_ns % NS / 1000);
     }
     return gos_copy_out(g, r->ecx, b, sizeof b);
 }
@@ -656,7 +634,7 @@ int32_t gos_sys_poll(struct gos *g, const struct gos_regs *r)
     if (n == 0) {
         int64_t ms = (int32_t)r->edx;
         if (ms > 0)
-            g->clock_ns += (uint64_t)ms * 1000000ull;
+            g->w->clock_ns += (uint64_t)ms * 1000000ull;
         return 0;
     }
     struct pollfd *p = malloc(n * sizeof *p);
@@ -697,4 +675,19 @@ int32_t gos_sys_poll(struct gos *g, const struct gos_regs *r)
     rc = gos_copy_out(g, r->ebx, p, n * sizeof *p);
     free(p);
     return rc ? rc : got;
+}
+
+/* execve: caught signals go back to their default action (ignored ones stay ignored), the
+ * alternate stack goes, and comm becomes the program's name. */
+void gos_misc_exec(struct gos *g, const char *path)
+{
+    for (int i = 0; i < 65; i++)
+        if (g->sigact[i].handler > 1) /* neither SIG_DFL (0) nor SIG_IGN (1) */
+            g->sigact[i] = (struct gos_sigaction){0, 0, 0, 0};
+    g->altstack[0] = g->altstack[2] = 0;
+    g->altstack[1] = G_SS_DISABLE;
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    memset(g->comm, 0, sizeof g->comm);
+    strncpy(g->comm, b, sizeof g->comm - 1);
 }

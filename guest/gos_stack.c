@@ -57,7 +57,16 @@ static int push_strings(struct gos *g, int argc, char *const *argv, const char *
     for (int i = at->envc; i-- > 0;)
         at->envp_at[i] = push_string(g, &sp, guest_envp[i]);
     uint8_t random_bytes[16];
-    gos_random_bytes(g, random_bytes, sizeof random_bytes);
+    if (g->w->exec_count == 0) {
+        gos_random_bytes(g, random_bytes, sizeof random_bytes);
+    } else {
+        /* after an execve: a stream of its own per exec, the same in every pass of a
+         * multi-pass run (whose getrandom calls are replayed, not drawn) */
+        uint64_t saved = g->w->rng;
+        g->w->rng = g->opt.seed ^ (0x6578656300000000ull + g->w->exec_count);
+        gos_random_bytes(g, random_bytes, sizeof random_bytes);
+        g->w->rng = saved;
+    }
     sp = (sp - 16) & ~15u;
     at->random_at = sp;
     g->mem.write(g->mem.ctx, sp, random_bytes, sizeof random_bytes);

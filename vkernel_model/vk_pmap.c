@@ -41,7 +41,7 @@ void vk_write_real_pte(struct vk_model *m, uint64_t vpn, struct mmu_page *p, uin
     if (m->tlb_on && m->vs == m->running && (old & ~bits & (REAL_P | REAL_W)))
         mmu_tlb_invalidate(&m->tlb, vpn); /* a downgrade: invlpg */
     if (m->has_observer && m->observer.changed && ((old ^ bits) & (REAL_P | REAL_W)))
-        m->observer.changed(m->observer.ctx, vpn, old, bits);
+        m->observer.changed(m->observer.ctx, m->vs->id, vpn, old, bits);
 }
 
 /* Brings the hardware's A/D bits of a present real PTE into the model: the union with the
@@ -50,7 +50,7 @@ void vk_write_real_pte(struct vk_model *m, uint64_t vpn, struct mmu_page *p, uin
 static void sync_accessed_dirty(struct vk_model *m, uint64_t vpn, struct mmu_page *p)
 {
     if (m->has_observer && m->observer.read_accessed_dirty && (p->real & REAL_P))
-        p->real |= (uint8_t)(m->observer.read_accessed_dirty(m->observer.ctx, vpn) &
+        p->real |= (uint8_t)(m->observer.read_accessed_dirty(m->observer.ctx, m->vs->id, vpn) &
                              (REAL_A | REAL_D));
 }
 

@@ -318,6 +318,12 @@ uint32_t vk_current_pid(const struct vk_model *m)
     return m->cur == VK_NO_PROC ? 0 : m->procs[m->cur].pid;
 }
 
+uint32_t vk_process_vmspace(const struct vk_model *m, uint32_t pid)
+{
+    size_t i = proc_index(m, pid);
+    return i == VK_NO_PROC || !m->procs[i].alive ? UINT32_MAX : m->procs[i].vs;
+}
+
 const struct mmu_counters *vk_process_counters(const struct vk_model *m, uint32_t pid)
 {
     size_t i = proc_index(m, pid);

@@ -68,6 +68,7 @@ enum emu_end {
     EMU_END_MAX_INSNS, /* --max-insns reached */
     EMU_END_TIMEOUT,   /* emu_options.timeout_s reached */
     EMU_END_INTERRUPTED, /* *emu_options.stop became non-zero */
+    EMU_END_DEADLOCK,  /* every thread waits (emu_result.report says on what) */
 };
 
 /* One fault site of --top: the instruction and how many reflections and dirty-bit traps it
@@ -89,6 +90,7 @@ struct emu_result {
     char insn[96];      /* the instruction at eip, disassembled, or "(not readable)" */
     char sym[96];       /* symbol+offset of eip, or "" */
     char what[128];     /* "segmentation fault (write to 0x0: no region)", ... */
+    char report[2048];  /* EMU_END_DEADLOCK: one line per thread, what it waits on */
     uint64_t insns;     /* guest instructions (0 for the bare engine) */
     uint64_t blocks;    /* executed translation blocks (hooks and paging) */
     uint64_t page_faults;  /* #PF taken by the paging engine */

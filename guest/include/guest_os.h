@@ -55,9 +55,14 @@ struct gos_options {
      * growth past it fails with -ENOMEM, as Linux's may_expand_vm does.  The guest may lower
      * its RLIMIT_AS further with prlimit64; the soft limit in force is the one checked. */
     uint64_t mem_limit;
+    /* --max-procs: processes alive at most; a fork beyond answers EAGAIN (RLIMIT_NPROC).
+     * 0 = the default, GOS_MAX_PROCS_DEFAULT. */
+    unsigned max_procs;
 };
+#define GOS_MAX_PROCS_DEFAULT 64u
 
 struct gos;
+struct gos_elf;
 
 /* Creates the guest OS; NULL when out of memory or when the root cannot be opened (errno
  * set).  models and mem must outlive it; gos copies the options' strings. */
@@ -81,7 +86,91 @@ uint32_t gos_file_id(struct gos *g, int host_fd);
 struct gos_regs {
     uint32_t eax, ebx, ecx, edx, esi, edi, ebp;
 };
-enum gos_result { GOS_CONTINUE, GOS_EXIT, GOS_ERROR };
+/* GOS_SCHEDULE: the thread that made the call cannot simply go on; gos_action() says what the
+ * engine must do first, then gos_schedule() which thread runs next. */
+enum gos_result { GOS_CONTINUE, GOS_EXIT, GOS_ERROR, GOS_SCHEDULE };
+
+/* ---- processes and threads (gos_proc.c) ----
+ * gos is the guest's kernel: it keeps every process (its own struct gos: file descriptors,
+ * layout, signal actions, cwd) and every thread, and decides which thread runs.  The engine
+ * keeps what only it can: one machine per address space and each thread's registers.
+ * Scheduling is deterministic: a thread runs until it blocks or exits; then the next runnable
+ * thread in order of creation after it runs (docs/processes.md).  Pids start at GOS_PID_FIRST;
+ * a thread's tid is its pid for a process's first thread. */
+#define GOS_PID_FIRST 1000u
+enum gos_action_kind {
+    GOS_ACT_NONE,
+    GOS_ACT_BLOCK_RESTART, /* the thread sleeps; it runs its call again when woken (the
+                              engine moves EIP back to the `int 0x80`) */
+    GOS_ACT_BLOCK,         /* the thread sleeps; its call's result is in regs->eax */
+    GOS_ACT_CLONE,         /* a new thread (and process, and address space) is made */
+    GOS_ACT_EXEC,          /* the process runs a new program */
+    GOS_ACT_THREAD_EXIT,   /* the thread is gone */
+    GOS_ACT_PROCESS_EXIT,  /* the process is gone (every thread of it) */
+};
+struct gos_action {
+    enum gos_action_kind kind;
+    /* GOS_ACT_CLONE: the child thread, its process, its address space (new_space: a copy of
+     * the parent's, made by the engine) and what it starts with: the parent's registers with
+     * EAX = 0, ESP = stack when not 0, and the TLS descriptor tls[4] (a struct user_desc)
+     * when settls.  The parent continues with regs->eax = child_tid, or sleeps (vfork). */
+    uint32_t child_tid, child_pid, child_space;
+    bool new_space, settls, parent_sleeps;
+    uint32_t stack;
+    uint32_t tls[4];
+    /* GOS_ACT_EXEC: the host path of the program (validated: a static i386 ELF), argv, the
+     * name the guest gave (AT_EXECFN) and the address space it runs in (a new one after
+     * vfork: new_space).  Valid until the next call of gos. */
+    const char *path;
+    int argc;
+    char **argv;
+    const char *execfn;
+    uint32_t file_id; /* the program file's id (gos_file_id) */
+    /* GOS_ACT_THREAD_EXIT, GOS_ACT_PROCESS_EXIT: the threads that are gone, the process and
+     * whether its address space is now unused (the engine may free it) */
+    uint32_t exit_pid, exit_space;
+    bool space_unused;
+};
+/* The action of the last GOS_SCHEDULE. */
+const struct gos_action *gos_action(const struct gos *g);
+/* The thread the engine runs next (pid, tid, the process's gos and address space), chosen
+ * as the header says.  1 when there is one; 0 when none can run (a deadlock: every thread
+ * waits; report says on what, one line per thread); -1 on error (gos_error). */
+struct gos_next {
+    uint32_t pid, tid, space;
+    struct gos *proc;
+};
+int gos_schedule(struct gos *g, struct gos_next *next, char *report, size_t len);
+/* The process with pid (alive or not), or NULL. */
+struct gos *gos_process(const struct gos *g, uint32_t pid);
+/* The running thread's process dies of signal sig (a fault the engine found): GOS_EXIT when
+ * it is the first process (the run ends), else GOS_SCHEDULE (gos_action: its end). */
+enum gos_result gos_process_killed(struct gos *proc, int sig);
+/* Called by the engine when the thread gos_schedule chose is loaded in its machine (its
+ * memory is gos_mem's now): finishes what the thread's creation left to it (a clone child's
+ * CLONE_CHILD_SETTID).  0, or -1 on a model error (gos_error). */
+int gos_thread_begin(struct gos *proc);
+/* true when thread tid is gone (the engine drops its registers). */
+bool gos_thread_gone(const struct gos *g, uint32_t tid);
+/* Sets the engine's guest memory of a process (after fork: the child's machine). */
+void gos_set_memory(struct gos *proc, const struct gos_mem *mem);
+/* The processes, in order of creation: pid, parent, program, state and exit status. */
+struct gos_process_info {
+    uint32_t pid, ppid;
+    const char *program;
+    bool exited;
+    int exit_status; /* wait4's status word (exit code << 8, or the signal) */
+};
+size_t gos_processes(const struct gos *g, struct gos_process_info *out, size_t max);
+/* The ranges [start, end) of a process's regions (a fork's child copies their bytes), sorted;
+ * how many there are (only max are written). */
+size_t gos_layout(const struct gos *proc, uint32_t (*ranges)[2], size_t max);
+/* true for the calls that create, end or switch threads and processes (fork, vfork, clone,
+ * execve, exit, exit_group, wait4, waitpid, futex): the engine hands the models its
+ * instruction count before them, so that each process is charged its own. */
+bool gos_syscall_is_process(unsigned nr);
+/* GOS_ACT_EXEC: hands the engine the program execve loaded (gos forgets it). */
+void gos_exec_take_image(struct gos *g, struct gos_elf *out);
 
 /* One `int 0x80`: reads the call number from regs->eax and the arguments from ebx, ecx, edx,
  * esi, edi, ebp; writes the result (or -errno) to regs->eax.  GOS_EXIT sets *exit_status

@@ -165,7 +165,7 @@ static inline const struct vk_region *tg_regions(struct tg *t, size_t *n)
 /* i386 numbers used by the tests (asm/unistd_32.h). */
 enum {
     NR_exit = 1, NR_fork = 2, NR_read = 3, NR_write = 4, NR_open = 5, NR_close = 6,
-    NR_unlink = 10, NR_chdir = 12, NR_time = 13, NR_lseek = 19, NR_getpid = 20,
+    NR_unlink = 10, NR_ptrace = 26, NR_chdir = 12, NR_time = 13, NR_lseek = 19, NR_getpid = 20,
     NR_access = 33, NR_rename = 38, NR_mkdir = 39, NR_dup = 41, NR_pipe = 42, NR_brk = 45,
     NR_ioctl = 54, NR_dup2 = 63, NR_readlink = 85, NR_mmap = 90, NR_munmap = 91,
     NR_uname = 122, NR_mprotect = 125, NR__llseek = 140, NR_writev = 146,

@@ -185,10 +185,12 @@ enum vk_fault_outcome vk_real_fault(struct vk_model *m, uint64_t vpn, enum mmu_k
 /* Observer of the real PTEs, for an engine that mirrors them in hardware page tables.
  * changed() is called after every change of a page's REAL_P/REAL_W bits;
  * read_accessed_dirty(), when set, returns the hardware's REAL_A|REAL_D for a page (the
- * model's own bits are used otherwise). */
+ * model's own bits are used otherwise).  vmspace names the real pmap (vk_process_vmspace):
+ * a fork or an eviction changes other processes' pmaps than the current one's. */
 struct vk_real_pte_observer {
-    void (*changed)(void *ctx, uint64_t vpn, uint8_t old_bits, uint8_t new_bits);
-    uint8_t (*read_accessed_dirty)(void *ctx, uint64_t vpn);
+    void (*changed)(void *ctx, uint32_t vmspace, uint64_t vpn, uint8_t old_bits,
+                    uint8_t new_bits);
+    uint8_t (*read_accessed_dirty)(void *ctx, uint32_t vmspace, uint64_t vpn);
     void *ctx;
 };
 /* Sets the observer (a copy of *obs), or clears it when obs is NULL. */
@@ -217,6 +219,10 @@ int vk_exec(struct vk_model *m);
 int vk_exit(struct vk_model *m);
 /* The current process's pid, 0 when there is none (after vk_exit). */
 uint32_t vk_current_pid(const struct vk_model *m);
+/* The vmspace of process pid (UINT32_MAX when it has none): vmspaces are numbered 0, 1, ...
+ * in the order they are created (the first process's, then one per fork, clone without
+ * CLONE_VM and vfork child's exec), so every model of a set numbers them alike. */
+uint32_t vk_process_vmspace(const struct vk_model *m, uint32_t pid);
 /* Per-process counters: every counter an event of process pid added (cycles.* excepted, left
  * 0).  NULL for a pid the model never saw.  Valid until vk_model_free. */
 const struct mmu_counters *vk_process_counters(const struct vk_model *m, uint32_t pid);
