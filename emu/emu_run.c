@@ -217,7 +217,9 @@ static int open_engine(struct emu_runner *r)
         vk_model_set_real_pte_observer(r->first_model, &obs);
     }
     struct gos_mem mem = emu_guest_memory(r);
-    r->gos = gos_new(&o->gos, r->set, &mem);
+    struct gos_options go = o->gos;
+    go.program = o->program;
+    r->gos = gos_new(&go, r->set, &mem);
     if (!r->gos) {
         snprintf(r->err, r->errlen, "cannot start the guest OS (root %s): %s",
                  o->gos.root ? o->gos.root : ".", strerror(errno));

@@ -182,6 +182,7 @@ int gos_fs_init(struct gos *g)
             return -1;
         g->fds[i] = (struct gos_fd){h, false, NULL, NULL, false, false};
     }
+    g->exe_fd = open(g->opt.program ? g->opt.program : g->exe_path, O_RDONLY | O_CLOEXEC);
     return set_guest_exe(g);
 }
 
@@ -193,6 +194,9 @@ void gos_fs_fini(struct gos *g)
     if (g->root_fd >= 0)
         close(g->root_fd);
     g->root_fd = -1;
+    if (g->exe_fd >= 0)
+        close(g->exe_fd);
+    g->exe_fd = -1;
 }
 
 uint32_t gos_file_id_of(struct gos *g, int host_fd)
@@ -1616,8 +1620,11 @@ int gos_fs_fork(struct gos *c, const struct gos *parent)
     c->root_fd = -1;
     for (int i = 0; i < GOS_NFDS; i++)
         c->fds[i] = (struct gos_fd){-1, false, NULL, NULL, false, false};
+    c->exe_fd = -1;
     c->root_fd = host_dup(parent->root_fd);
     if (c->root_fd < 0)
+        return -1;
+    if (parent->exe_fd >= 0 && (c->exe_fd = host_dup(parent->exe_fd)) < 0)
         return -1;
     for (int i = 0; i < GOS_NFDS; i++) {
         const struct gos_fd *f = &parent->fds[i];
@@ -1659,8 +1666,16 @@ int gos_fs_open_exec(struct gos *g, const char *path, int *host_fd)
     if (rc)
         return rc;
     if (p.proc) {
+        /* /proc/self/exe: the program this process runs (busybox runs its applets so) */
+        bool self = proc_is_exe(g, p.guest) && g->exe_fd >= 0;
         path_release(&p);
-        return -EACCES;
+        if (!self)
+            return -EACCES;
+        int d = host_dup(g->exe_fd);
+        if (d < 0)
+            return -errno;
+        *host_fd = d;
+        return 0;
     }
     int h = openat(p.dirfd, p.name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     int err = errno;
@@ -1674,4 +1689,12 @@ int gos_fs_open_exec(struct gos *g, const char *path, int *host_fd)
     }
     *host_fd = h;
     return 0;
+}
+
+void gos_fs_set_exe(struct gos *g, int host_fd)
+{
+    int d = host_dup(host_fd);
+    if (g->exe_fd >= 0)
+        close(g->exe_fd);
+    g->exe_fd = d;
 }

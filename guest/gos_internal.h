@@ -275,6 +275,7 @@ struct gos {
 
     /* files */
     int root_fd;
+    int exe_fd;   /* the program it runs, open on the host (execve of /proc/self/exe), or -1 */
     char cwd[GOS_PATH_MAX]; /* guest path of the cwd, "" for the root */
     struct gos_fd fds[GOS_NFDS];
     unsigned umask;
@@ -315,6 +316,7 @@ int gos_fs_fork(struct gos *c, const struct gos *parent);
 void gos_fs_close_all(struct gos *g);
 void gos_fs_exec(struct gos *g);
 int gos_fs_open_exec(struct gos *g, const char *path, int *host_fd);
+void gos_fs_set_exe(struct gos *g, int host_fd); /* the program execve runs now */
 /* gos_misc.c's part of execve: signal actions, the alternate stack, comm. */
 void gos_misc_exec(struct gos *g, const char *path);
 

@@ -709,6 +709,8 @@ int32_t gos_sys_execve(struct gos *g, const struct gos_regs *r)
     snprintf(w->exec_host_path, sizeof w->exec_host_path, "/proc/self/fd/%d", hfd);
     int st = gos_elf_load(&w->exec_elf, w->exec_host_path, err, sizeof err);
     uint32_t file_id = gos_file_id(g, hfd);
+    if (st == GOS_OK)
+        gos_fs_set_exe(g, hfd);
     close(hfd);
     if (st != GOS_OK)
         return st == GOS_EHOST ? -ENOMEM : -ENOEXEC;
@@ -726,8 +728,10 @@ int32_t gos_sys_execve(struct gos *g, const struct gos_regs *r)
     g->nregions = 0;
     gos_fs_exec(g); /* close-on-exec descriptors */
     gos_misc_exec(g, path); /* signal actions, comm */
-    free(g->exe_path);
-    g->exe_path = strdup(path);
+    if (strncmp(path, "/proc/", 6) != 0) { /* /proc/self/exe runs the same program again */
+        free(g->exe_path);
+        g->exe_path = strdup(path);
+    }
     w->exec_count++;
     w->progress++;
     w->action = (struct gos_action){.kind = GOS_ACT_EXEC,

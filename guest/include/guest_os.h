@@ -49,6 +49,8 @@ struct gos_options {
     uint64_t seed;         /* --seed: virtual clock and getrandom */
     int stdin_fd, stdout_fd, stderr_fd; /* host fds for guest 0, 1, 2 (dup'ed; -1 = closed) */
     const char *exe_path;  /* what readlink("/proc/self/exe") answers (NULL = "/exe") */
+    const char *program;   /* the program's host path (execve of /proc/self/exe runs it
+                              again), or NULL: exe_path is tried */
     /* --guest-mem: cap on the total size of the guest's regions (image, stack, brk, mmap),
      * as RLIMIT_AS (soft and hard) reports it; 0 = unlimited.  A brk past it leaves the break
      * where it is (Linux's brk; glibc's sbrk then fails with ENOMEM), an mmap or an mremap
