@@ -10,10 +10,12 @@
 
 /* --top N: emu_options.top is unsigned; the list is only cut at N, so any N up to that works. */
 #define RUN_TOP_MAX ((uint64_t)UINT_MAX)
+/* --max-procs N: each process holds a Unicorn machine (its guest memory is the host's). */
+#define RUN_MAX_PROCS_MAX 4096u
 
 enum {
     OPT_ENGINE = 1, OPT_ROOT, OPT_WRITABLE, OPT_SEED, OPT_STDIN, OPT_STDOUT, OPT_MAX_INSNS,
-    OPT_TIMEOUT, OPT_GUEST_MEM, OPT_RECORD, OPT_TOP, OPT_HELP,
+    OPT_TIMEOUT, OPT_GUEST_MEM, OPT_MAX_PROCS, OPT_RECORD, OPT_TOP, OPT_HELP,
 };
 
 static const struct opt run_table[] = {
@@ -39,6 +41,10 @@ static const struct opt run_table[] = {
      "mmap) like RLIMIT_AS: a brk or mmap past it fails (ENOMEM);\n"
      "default unlimited",
      OPT_GUEST_MEM},
+    {"max-procs", 0, "N",
+     "at most N guest processes at once (default 64): a fork\n"
+     "beyond answers EAGAIN, as Linux does at RLIMIT_NPROC",
+     OPT_MAX_PROCS},
     {"record", 0, "FILE.vkt",
      "record every event of the run (implies --engine hooks);\n"
      "`vkmmu replay FILE.vkt` reproduces the run's counts",
@@ -152,6 +158,14 @@ static int run_option(void *ctx, const struct opt *o, const char *value)
         return st;
     case OPT_TIMEOUT: return timeout_option(value, &a->timeout_s);
     case OPT_GUEST_MEM: return guest_mem_option(value, &a->guest_mem);
+    case OPT_MAX_PROCS:
+        if (!value || sim_parse_uint(value, 1, RUN_MAX_PROCS_MAX, &n) != 0) {
+            fprintf(stderr, "vkmmu run: --max-procs: expected an integer from 1 to %u, got "
+                            "'%s'\n", RUN_MAX_PROCS_MAX, value ? value : "");
+            return VKMMU_EXIT_USAGE;
+        }
+        a->max_procs = (unsigned)n;
+        return 0;
     default: return cli_model_option("run", &a->model, o, value);
     }
 }

@@ -22,6 +22,13 @@
 
 /* ---- ending the run ---------------------------------------------------------------------- */
 
+/* The running thread does nothing more in this uc_emu_start: the run ends, or a thread switch
+ * is asked for (a system call's, or a process that dies of a signal). */
+static inline bool halted(const struct emu_runner *r)
+{
+    return r->stopping || r->sched_pending;
+}
+
 static void host_fail(struct emu_runner *r, const char *fmt, const char *detail)
 {
     if (!r->host_error && !(r->mc.failed)) {
@@ -34,11 +41,25 @@ static void host_fail(struct emu_runner *r, const char *fmt, const char *detail)
     uc_emu_stop(r->mc.uc);
 }
 
-/* The guest dies of sig at eip; addr is the faulting address (SIGSEGV) or eip. */
+/* The guest dies of sig at eip; addr is the faulting address (SIGSEGV) or eip.  A process
+ * other than the first dies alone (its parent's wait4 sees the signal); the first one's death
+ * ends the run. */
 void emu_guest_signal(struct emu_runner *r, int sig, uint32_t eip, uint32_t addr, bool fetch,
                       const char *what)
 {
     struct emu_result *res = r->res;
+    if (r->proc && r->proc != r->gos) {
+        if (r->set->n)
+            emu_flush_insns(r);
+        enum gos_result gr = gos_process_killed(r->proc, sig);
+        if (gr == GOS_ERROR) {
+            host_fail(r, "system call failed: %s", gos_error(r->proc));
+            return;
+        }
+        r->sched_pending = true;
+        uc_emu_stop(r->mc.uc);
+        return;
+    }
     res->end = EMU_END_SIGNAL;
     res->signal = sig;
     res->exit_status = 128 + sig;
@@ -326,7 +347,7 @@ static void do_syscall(struct emu_runner *r)
             return;
         }
     }
-    if (r->stopping)
+    if (halted(r))
         return;
     EMU_UC(&r->mc, uc_reg_write(r->mc.uc, UC_X86_REG_EAX, &regs.eax));
     emu_machine_flush(&r->mc);
@@ -372,7 +393,7 @@ static uint32_t hook_in(uc_engine *uc, uint32_t port, int size, void *user)
     (void)port;
     (void)size;
     struct emu_runner *r = user;
-    if (!r->stopping)
+    if (!halted(r))
         io_fault(r, io_site(r));
     return 0;
 }
@@ -384,7 +405,7 @@ static void hook_out(uc_engine *uc, uint32_t port, int size, uint32_t value, voi
     (void)size;
     (void)value;
     struct emu_runner *r = user;
-    if (!r->stopping)
+    if (!halted(r))
         io_fault(r, io_site(r));
 }
 
@@ -403,7 +424,7 @@ static void hook_sysenter(uc_engine *uc, void *user)
 {
     (void)uc;
     struct emu_runner *r = user;
-    if (r->stopping)
+    if (halted(r))
         return;
     uint32_t at = fast_call_site(r);
     emu_guest_signal(r, SIGSEGV, at, at, false,
@@ -414,7 +435,7 @@ static void hook_syscall(uc_engine *uc, void *user)
 {
     (void)uc;
     struct emu_runner *r = user;
-    if (r->stopping)
+    if (halted(r))
         return;
     uint32_t at = fast_call_site(r);
     emu_guest_signal(r, SIGILL, at, at, false, "invalid opcode (#UD): syscall in 32-bit code");
@@ -530,9 +551,11 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
     if (r->stopping)
         return;
     if (r->sched_pending) {
-        /* Unicorn ran on after the stop a thread switch asked for: never seen, and the
-         * switch's state would be wrong, so the run stops here */
-        host_fail(r, "engine: the guest ran on after a thread switch was asked for%s", NULL);
+        /* Unicorn ran on after the stop a thread switch asked for: a system call here would
+         * be lost, so the run stops (never seen); a fault just waits for the stop */
+        if (intno == 0x80)
+            host_fail(r, "engine: the guest ran on after a thread switch was asked for%s", NULL);
+        uc_emu_stop(uc);
         return;
     }
     if (intno == 0x80) {
@@ -630,7 +653,7 @@ static void hook_block_paging(uc_engine *uc, uint64_t addr, uint32_t size, void 
 {
     (void)uc;
     struct emu_runner *r = user;
-    if (!r->stopping)
+    if (!halted(r))
         count_block(r, (uint32_t)addr, size);
 }
 
@@ -659,10 +682,10 @@ static void hook_block_hooks(uc_engine *uc, uint64_t addr, uint32_t size, void *
 {
     (void)uc;
     struct emu_runner *r = user;
-    if (r->stopping)
+    if (halted(r))
         return;
     count_block(r, (uint32_t)addr, size);
-    if (r->stopping)
+    if (halted(r))
         return;
     r->slow_mem = r->top || r->last_block->io_addr != 0;
     if (size == 0 || r->last_counted == 0)
@@ -681,7 +704,7 @@ static void hook_block_hooks(uc_engine *uc, uint64_t addr, uint32_t size, void *
 
 static void hook_mem_slow(struct emu_runner *r, enum mmu_kind kind, uint64_t addr, int size)
 {
-    if (r->stopping)
+    if (halted(r))
         return;
     const struct emu_block *lb = r->last_block;
     if (lb && lb->io_addr && emu_reg32(r, UC_X86_REG_EIP) == lb->io_addr) {
@@ -705,7 +728,7 @@ static void hook_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, i
     (void)value;
     struct emu_runner *r = user;
     enum mmu_kind kind = type == UC_MEM_WRITE ? MMU_WRITE : MMU_READ;
-    if (__builtin_expect(r->stopping || r->slow_mem, 0)) {
+    if (__builtin_expect(r->slow_mem || halted(r), 0)) {
         hook_mem_slow(r, kind, addr, size);
         return;
     }

@@ -319,6 +319,36 @@ static void report_unknown_calls(struct emu_runner *r)
     }
 }
 
+/* The processes of the run, from gos's table, into res->procs. */
+static void collect_processes(struct emu_runner *r)
+{
+    size_t n = gos_processes(r->gos, NULL, 0);
+    struct gos_process_info *info = calloc(n ? n : 1, sizeof *info);
+    struct emu_process *out = calloc(n ? n : 1, sizeof *out);
+    if (!info || !out) {
+        free(info);
+        free(out);
+        return;
+    }
+    gos_processes(r->gos, info, n);
+    for (size_t i = 0; i < n; i++) {
+        out[i] = (struct emu_process){.pid = info[i].pid, .ppid = info[i].ppid,
+                                      .exited = info[i].exited,
+                                      .wait_status = info[i].exit_status};
+        snprintf(out[i].program, sizeof out[i].program, "%s",
+                 info[i].program ? info[i].program : "?");
+    }
+    /* the first process's end is the run's (gos keeps it alive: nobody reaps it) */
+    if (n && (r->res->end == EMU_END_EXIT || r->res->end == EMU_END_SIGNAL)) {
+        out[0].exited = true;
+        out[0].wait_status = r->res->end == EMU_END_EXIT ? (r->res->exit_status & 0xff) << 8
+                                                         : r->res->signal;
+    }
+    free(info);
+    r->res->procs = out;
+    r->res->nprocs = n;
+}
+
 /* Frees what open_engine and gos_elf_load made; rc is the run's status (the note about
  * undecodable blocks is for runs that succeeded). */
 static void close_engine(struct emu_runner *r, int rc)
@@ -375,6 +405,7 @@ int emu_run(const struct emu_options *o, struct vk_set *models, struct emu_resul
             }
             collect_sites(r);
             report_unknown_calls(r);
+            collect_processes(r);
             rc = EMU_OK;
         }
     }
@@ -388,4 +419,7 @@ void emu_result_fini(struct emu_result *res)
     free(res->sites);
     res->sites = NULL;
     res->nsites = 0;
+    free(res->procs);
+    res->procs = NULL;
+    res->nprocs = 0;
 }

@@ -229,6 +229,28 @@ static int add_members(struct json_object *o, struct json_object *from)
     return 0;
 }
 
+/* The guest's processes: pid, parent, program, and how each ended. */
+static struct json_object *processes_list(const struct sim_report *r)
+{
+    struct json_object *a = json_object_new_array();
+    int rc = 0;
+    for (size_t k = 0; k < r->nprocs; k++) {
+        const struct emu_process *p = &r->procs[k];
+        struct json_object *o = json_object_new_object();
+        int orc = add(o, "pid", json_object_new_uint64(p->pid));
+        orc |= add(o, "ppid", json_object_new_uint64(p->ppid));
+        orc |= add_string(o, "program", p->program);
+        orc |= add(o, "exited", json_object_new_boolean(p->exited));
+        if (p->exited) {
+            int sig = p->wait_status & 0x7f;
+            orc |= add(o, sig ? "signal" : "exit_status",
+                       json_object_new_int(sig ? sig : (p->wait_status >> 8) & 0xff));
+        }
+        rc |= append(a, finish(o, orc));
+    }
+    return finish(a, rc);
+}
+
 static struct json_object *workload_object(const struct sim_report *r)
 {
     struct json_object *w = json_object_new_object();
@@ -237,6 +259,8 @@ static struct json_object *workload_object(const struct sim_report *r)
     rc |= add_string(w, SIM_KEY_WORKLOAD_ARCH, mmu_arch_name(r->set->arch));
     if (!rc && r->workload_extra)
         rc = add_members(w, r->workload_extra);
+    if (!rc && r->nprocs > 1)
+        rc = add(w, "processes", processes_list(r));
     return finish(w, rc);
 }
 
@@ -282,6 +306,29 @@ static struct json_object *counters_object(const struct mmu_counters *c)
     return finish(o, rc);
 }
 
+/* The model numbers a run's processes from 1 (model.md 11), the guest from GOS_PID_FIRST. */
+static uint32_t model_pid(uint32_t guest_pid)
+{
+    return guest_pid - GOS_PID_FIRST + 1;
+}
+
+/* Per process: its pid and the counters its events added (cycles.* included). */
+static struct json_object *processes_counters(const struct sim_report *r, size_t i)
+{
+    struct json_object *a = json_object_new_array();
+    int rc = 0;
+    for (size_t k = 0; k < r->nprocs; k++) {
+        const struct mmu_counters *c = vk_process_counters(r->set->m[i], model_pid(r->procs[k].pid));
+        if (!c)
+            continue;
+        struct json_object *o = json_object_new_object();
+        int orc = add(o, "pid", json_object_new_uint64(r->procs[k].pid));
+        orc |= add(o, SIM_KEY_COUNTERS, counters_object(c));
+        rc |= append(a, finish(o, orc));
+    }
+    return finish(a, rc);
+}
+
 /* One result without its timeline. */
 static struct json_object *result_object(const struct sim_report *r, size_t i)
 {
@@ -295,6 +342,8 @@ static struct json_object *result_object(const struct sim_report *r, size_t i)
     rc |= add(o, SIM_KEY_OPTIONS, options_object(&cfg->opt));
     rc |= add(o, SIM_KEY_COUNTERS, counters_object(vk_counters(r->set->m[i])));
     rc |= add_number(o, SIM_KEY_OVERHEAD, sim_overhead(r, i));
+    if (r->nprocs > 1)
+        rc |= add(o, "processes", processes_counters(r, i));
     return finish(o, rc);
 }
 

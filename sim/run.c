@@ -388,6 +388,7 @@ static void run_emu_options(struct run *r)
     eo->gos.writable = a->writable;
     eo->gos.seed = a->seed;
     eo->gos.mem_limit = a->guest_mem;
+    eo->gos.max_procs = a->max_procs;
     const char *base = strrchr(a->program, '/');
     snprintf(r->exe, sizeof r->exe, "/%s", base ? base + 1 : a->program);
     eo->gos.exe_path = r->exe;
@@ -648,7 +649,33 @@ static void print_guest_end(const char *prog, const struct emu_result *res)
                         "): the results are partial\n",
                 prog, sim_stop_reason() ? sim_stop_reason() : "interrupted", res->insns,
                 res->eip);
+    } else if (res->end == EMU_END_DEADLOCK) {
+        fprintf(stderr, "vkmmu run: %s deadlocked after %" PRIu64 " instructions: every "
+                        "thread waits; the results are partial\n",
+                prog, res->insns);
+        for (const char *l = res->report; *l;) {
+            const char *e = strchr(l, '\n');
+            int n = e ? (int)(e - l) : (int)strlen(l);
+            fprintf(stderr, "  %.*s\n", n, l);
+            l += n + (e != NULL);
+        }
     }
+}
+
+/* One line on the guest's processes when there was more than one. */
+static void print_processes(const struct emu_result *f)
+{
+    if (f->nprocs <= 1)
+        return;
+    size_t exited = 0, failed = 0;
+    for (size_t i = 0; i < f->nprocs; i++) {
+        exited += f->procs[i].exited;
+        failed += f->procs[i].exited && f->procs[i].wait_status != 0;
+    }
+    fprintf(stderr, "vkmmu run: %zu processes (pids %" PRIu32 "-%" PRIu32 "): %zu exited, %zu "
+                    "of them with a non-zero status or a signal, %zu still running at the end\n",
+            f->nprocs, f->procs[0].pid, f->procs[f->nprocs - 1].pid, exited, failed,
+            f->nprocs - exited);
 }
 
 /* The summary line and the --top fault sites, on stderr. */
@@ -681,6 +708,7 @@ static const char *end_name(enum emu_end end)
     case EMU_END_SIGNAL: return "signal";
     case EMU_END_TIMEOUT: return "timeout";
     case EMU_END_INTERRUPTED: return "interrupted";
+    case EMU_END_DEADLOCK: return "deadlock";
     default: return "max-insns";
     }
 }
@@ -737,6 +765,8 @@ static int run_write_results(struct run *r, int status)
         .native_index = r->native,
         .baseline_only = r->baseline_only,
         .timeline = r->rt.tl_on ? &r->rt.tl : NULL,
+        .procs = r->first.procs,
+        .nprocs = r->first.nprocs,
     };
     if (run_workload_members(r, &rep) < 0) {
         fprintf(stderr, "vkmmu run: out of memory for the results\n");
@@ -767,7 +797,10 @@ static int run_report(struct run *r)
     print_guest_end(r->eo.program, f);
     if (f->unknown_calls[0])
         fprintf(stderr, "vkmmu run: system calls answered ENOSYS: %s\n", f->unknown_calls);
+    print_processes(f);
     int status = f->exit_status;
+    if (f->end == EMU_END_DEADLOCK)
+        r->partial = "deadlock";
     if (r->partial)
         status = f->end == EMU_END_TIMEOUT ? VKMMU_EXIT_TIMEOUT
                  : sim_stop_signal         ? 128 + sim_stop_signal

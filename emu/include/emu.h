@@ -80,6 +80,14 @@ struct emu_site {
     char insn[96];
 };
 
+/* One guest process of the run (the first is the program started). */
+struct emu_process {
+    uint32_t pid, ppid;
+    char program[96]; /* its program as the guest named it */
+    bool exited;      /* it ended (a zombie or reaped) before the run did */
+    int wait_status;  /* when exited: wait4's status word (code << 8, or the signal) */
+};
+
 struct emu_result {
     enum emu_end end;
     int exit_status;    /* the guest's status; 128+signal for EMU_END_SIGNAL; 1 for max-insns,
@@ -99,6 +107,8 @@ struct emu_result {
     struct emu_site *sites; /* --top: sorted, most reflections + dirty traps first (free()) */
     size_t nsites;
     char unknown_calls[512];   /* "nr name, ..." of the system calls gos did not know */
+    struct emu_process *procs; /* every process, in order of creation (free()) */
+    size_t nprocs;
     long old_exception_offset; /* found by the self-test, -1 when no fix-up was needed */
     long error_code_offset;
 };

@@ -158,6 +158,10 @@ struct sim_report {
     int native_index;                /* the native/none/strict model */
     const bool *baseline_only;       /* per model: not reported */
     const struct sim_timeline *timeline; /* --interval points, or NULL */
+    /* run: the guest's processes; with more than one, each result gets "processes", the
+     * counters of each (vk_process_counters), and the workload lists them */
+    const struct emu_process *procs;
+    size_t nprocs;
 };
 
 /* Members of the "workload" object after "kind", "name" and "arch", in call order (a key
@@ -275,6 +279,7 @@ struct sim_run_args {
     uint64_t max_insns;       /* --max-insns N, 0 = none */
     double timeout_s;         /* --timeout SECONDS, 0 = none */
     uint64_t guest_mem;       /* --guest-mem SIZE in bytes, 0 = unlimited */
+    unsigned max_procs;       /* --max-procs N, 0 = gos's default (GOS_MAX_PROCS_DEFAULT) */
     unsigned top;             /* --top N, 0 = none */
     const char *stdin_path;   /* --stdin FILE, or NULL for vkmmu's */
     const char *stdout_path;  /* --stdout FILE, or NULL for vkmmu's */
