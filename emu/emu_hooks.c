@@ -308,11 +308,12 @@ static void schedule_after_call(struct emu_runner *r, const struct gos_regs *reg
 
 static void do_syscall(struct emu_runner *r)
 {
-    int ids[7] = {UC_X86_REG_EAX, UC_X86_REG_EBX, UC_X86_REG_ECX, UC_X86_REG_EDX,
-                  UC_X86_REG_ESI, UC_X86_REG_EDI, UC_X86_REG_EBP};
+    int ids[8] = {UC_X86_REG_EAX, UC_X86_REG_EBX, UC_X86_REG_ECX, UC_X86_REG_EDX,
+                  UC_X86_REG_ESI, UC_X86_REG_EDI, UC_X86_REG_EBP, UC_X86_REG_ESP};
     struct gos_regs regs;
-    void *ptrs[7] = {&regs.eax, &regs.ebx, &regs.ecx, &regs.edx, &regs.esi, &regs.edi, &regs.ebp};
-    if (EMU_UC(&r->mc, uc_reg_read_batch(r->mc.uc, ids, ptrs, 7))) {
+    void *ptrs[8] = {&regs.eax, &regs.ebx, &regs.ecx, &regs.edx,
+                     &regs.esi, &regs.edi, &regs.ebp, &regs.esp};
+    if (EMU_UC(&r->mc, uc_reg_read_batch(r->mc.uc, ids, ptrs, 8))) {
         host_fail(r, "%s", r->err);
         return;
     }
@@ -331,9 +332,11 @@ static void do_syscall(struct emu_runner *r)
         if (gr == GOS_EXIT) {
             int sig = gos_exit_signal(r->proc);
             emu_machine_flush(&r->mc);
-            if (sig) { /* SIGPIPE: a write to a pipe nobody reads */
+            if (sig) { /* SIGPIPE (a write to a pipe nobody reads), or a signal sent to it */
                 uint32_t eip = emu_reg32(r, UC_X86_REG_EIP) - 2; /* the int 0x80 */
-                emu_guest_signal(r, sig, eip, eip, false, "write to a pipe with no reader");
+                emu_guest_signal(r, sig, eip, eip, false,
+                                 sig == 13 ? "write to a pipe with no reader"
+                                           : "an uncaught signal sent to it");
                 return;
             }
             r->res->end = EMU_END_EXIT;
@@ -351,6 +354,8 @@ static void do_syscall(struct emu_runner *r)
         return;
     EMU_UC(&r->mc, uc_reg_write(r->mc.uc, UC_X86_REG_EAX, &regs.eax));
     emu_machine_flush(&r->mc);
+    if (gos_signal_ready(r->proc))
+        emu_deliver_signal(r);
 }
 
 /* A data fault at eip inside block lb: the instructions from eip to the block's end did not

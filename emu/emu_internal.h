@@ -134,12 +134,18 @@ struct emu_space {
     struct emu_blocks blocks;
     struct gos_elf elf;       /* its program (symbols for reports) */
 };
+#define EMU_SIGNAL_DEPTH 8
 struct emu_thread {
     uint32_t tid, pid, space;
     uc_context *ctx;
     bool fresh;               /* starts at entry with esp (a new program), not from ctx */
     uint32_t entry, esp;
     uint64_t tls[EMU_TLS_LAST - EMU_TLS_FIRST + 1];
+    /* the registers (FPU and SSE among them) at each signal delivery not yet returned from,
+     * innermost last: sigreturn gives them back (a handler that longjmps out leaves its
+     * entry, dropped when the stack is full) */
+    uc_context *sig_saved[EMU_SIGNAL_DEPTH];
+    unsigned nsig_saved;
 };
 #define EMU_NO_SPACE UINT32_MAX
 
@@ -218,6 +224,9 @@ struct emu_machine *emu_space_machine(struct emu_runner *r, uint32_t id);
 int emu_threads_start(struct emu_runner *r, uint32_t entry, uint32_t esp);
 /* Runs threads until the run ends: 0, or -1 when it could not go on (err filled). */
 int emu_threads_run(struct emu_runner *r);
+/* Before the running thread goes back to user code: delivers a pending signal (gos writes
+ * the frame; the registers point at the handler) or ends the process it kills. */
+void emu_deliver_signal(struct emu_runner *r);
 /* Frees every space and thread but the active machine (close_engine frees that). */
 void emu_procs_fini(struct emu_runner *r);
 /* Loads the program image (r->elf) into the active space for process proc: the segments'

@@ -160,8 +160,15 @@ static struct emu_thread *thread_find(struct emu_runner *r, uint32_t tid)
     return NULL;
 }
 
+static void thread_free_saved(struct emu_thread *t)
+{
+    while (t->nsig_saved)
+        uc_context_free(t->sig_saved[--t->nsig_saved]);
+}
+
 static void thread_drop(struct emu_runner *r, size_t i)
 {
+    thread_free_saved(&r->threads[i]);
     uc_context_free(r->threads[i].ctx);
     r->threads[i] = r->threads[--r->nthreads];
 }
@@ -205,6 +212,104 @@ int emu_threads_start(struct emu_runner *r, uint32_t entry, uint32_t esp)
     r->cur_thread = 0;
     r->proc = r->gos;
     return 0;
+}
+
+/* ---- signals ---- */
+
+static const int cpu_regs[] = {
+    UC_X86_REG_EAX, UC_X86_REG_EBX, UC_X86_REG_ECX, UC_X86_REG_EDX, UC_X86_REG_ESI,
+    UC_X86_REG_EDI, UC_X86_REG_EBP, UC_X86_REG_ESP, UC_X86_REG_EIP, UC_X86_REG_EFLAGS,
+    UC_X86_REG_CS,  UC_X86_REG_SS,  UC_X86_REG_DS,  UC_X86_REG_ES,  UC_X86_REG_FS,
+    UC_X86_REG_GS,
+};
+#define NCPU_REGS (sizeof cpu_regs / sizeof cpu_regs[0])
+
+static int cpu_read(struct emu_runner *r, struct gos_cpu *c)
+{
+    uint32_t v[NCPU_REGS];
+    void *p[NCPU_REGS];
+    for (size_t i = 0; i < NCPU_REGS; i++)
+        p[i] = &v[i];
+    if (EMU_UC(&r->mc, uc_reg_read_batch(r->mc.uc, (int *)cpu_regs, p, (int)NCPU_REGS)))
+        return -1;
+    *c = (struct gos_cpu){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9],
+                          (uint16_t)v[10], (uint16_t)v[11], (uint16_t)v[12], (uint16_t)v[13],
+                          (uint16_t)v[14], (uint16_t)v[15]};
+    return 0;
+}
+
+/* The general registers, EIP and EFLAGS of c (segments stay: a handler runs with the same). */
+static int cpu_write(struct emu_runner *r, const struct gos_cpu *c)
+{
+    uint32_t v[10] = {c->eax, c->ebx, c->ecx, c->edx, c->esi, c->edi, c->ebp, c->esp, c->eip,
+                      c->eflags};
+    void *p[10];
+    for (size_t i = 0; i < 10; i++)
+        p[i] = &v[i];
+    return EMU_UC(&r->mc, uc_reg_write_batch(r->mc.uc, (int *)cpu_regs, p, 10)) ? -1 : 0;
+}
+
+void emu_deliver_signal(struct emu_runner *r)
+{
+    struct emu_thread *t = &r->threads[r->cur_thread];
+    struct gos_cpu cpu;
+    bool delivered = false;
+    if (cpu_read(r, &cpu) != 0) {
+        r->host_error = true;
+        return;
+    }
+    struct gos_cpu before = cpu;
+    enum gos_result gr = gos_signal_deliver(r->proc, &cpu, &delivered);
+    if (gr == GOS_ERROR) {
+        snprintf(r->err, r->errlen, "system call failed: %s", gos_error(r->proc));
+        r->host_error = true;
+        r->stopping = true;
+        uc_emu_stop(r->mc.uc);
+        return;
+    }
+    if (gr == GOS_EXIT) { /* the first process dies of the signal: the run ends */
+        int sig = gos_exit_signal(r->proc);
+        emu_guest_signal(r, sig, before.eip, before.eip, false, "an uncaught signal");
+        return;
+    }
+    if (gr == GOS_SCHEDULE) { /* another process dies of it */
+        r->sched_pending = true;
+        uc_emu_stop(r->mc.uc);
+        return;
+    }
+    if (!delivered)
+        return;
+    if (t->nsig_saved == EMU_SIGNAL_DEPTH) { /* the oldest goes */
+        uc_context_free(t->sig_saved[0]);
+        memmove(t->sig_saved, t->sig_saved + 1, (EMU_SIGNAL_DEPTH - 1) * sizeof t->sig_saved[0]);
+        t->nsig_saved--;
+    }
+    uc_context *saved = NULL;
+    if (EMU_UC(&r->mc, uc_context_alloc(r->mc.uc, &saved)) ||
+        EMU_UC(&r->mc, uc_context_save(r->mc.uc, saved)) || cpu_write(r, &cpu) != 0) {
+        if (saved)
+            uc_context_free(saved);
+        r->host_error = true;
+        return;
+    }
+    if (r->mc.old_exc_off >= 0) {
+        int32_t none = -1;
+        memcpy((uint8_t *)saved + r->mc.old_exc_off, &none, 4);
+    }
+    t->sig_saved[t->nsig_saved++] = saved;
+}
+
+/* rt_sigreturn, sigreturn: the registers saved at the delivery, then the frame's. */
+static int sig_return(struct emu_runner *r, struct emu_thread *t, const struct gos_action *a)
+{
+    if (t->nsig_saved) {
+        uc_context *saved = t->sig_saved[--t->nsig_saved];
+        int rc = EMU_UC(&r->mc, uc_context_restore(r->mc.uc, saved)) ? -1 : 0;
+        uc_context_free(saved);
+        if (rc)
+            return -1;
+    }
+    return cpu_write(r, &a->cpu);
 }
 
 /* ---- what a call asked for (gos_action) ---- */
@@ -315,6 +420,8 @@ static int do_action(struct emu_runner *r, struct emu_thread *t)
     case GOS_ACT_PROCESS_EXIT:
         drop_gone(r, a);
         return 0;
+    case GOS_ACT_SIGRETURN:
+        return sig_return(r, t, a);
     default:
         return 0;
     }
@@ -353,6 +460,7 @@ static void deadlock(struct emu_runner *r, const char *report)
 
 /* After a call asked for the next thread: the running thread saved, the call's action done,
  * the next thread loaded.  0, or -1 (err filled). */
+static int switch_thread(struct emu_runner *r);
 static int switch_thread(struct emu_runner *r)
 {
     uint32_t tid = r->threads[r->cur_thread].tid;
@@ -400,7 +508,14 @@ static int switch_thread(struct emu_runner *r)
         return -1;
     }
     emu_machine_flush(&r->mc);
-    return 0;
+    if (!n->fresh && gos_signal_ready(r->proc)) {
+        emu_deliver_signal(r);
+        if (r->sched_pending) { /* the signal ended the process: the next thread */
+            r->sched_pending = false;
+            return switch_thread(r);
+        }
+    }
+    return r->host_error ? -1 : 0;
 }
 
 int emu_threads_run(struct emu_runner *r)
@@ -428,8 +543,10 @@ void emu_procs_fini(struct emu_runner *r)
     free(r->spaces);
     r->spaces = NULL;
     r->nspaces = 0;
-    for (size_t i = 0; i < r->nthreads; i++)
+    for (size_t i = 0; i < r->nthreads; i++) {
+        thread_free_saved(&r->threads[i]);
         uc_context_free(r->threads[i].ctx);
+    }
     free(r->threads);
     r->threads = NULL;
     r->nthreads = 0;

@@ -203,6 +203,7 @@ enum gos_wait {
     GOS_WAIT_IO,    /* a pipe end not ready (the call is restarted) */
     GOS_WAIT_FUTEX, /* futex_wait on wait_on (woken with its result written) */
     GOS_WAIT_VFORK, /* its vfork child to exec or exit */
+    GOS_WAIT_SIGNAL, /* pause, rt_sigsuspend: a signal (woken with -EINTR written) */
     GOS_DEAD,
 };
 struct gos_thread {
@@ -258,6 +259,10 @@ struct gos {
     int wstatus;             /* wait4's status once a zombie */
     uint32_t vfork_parent;   /* a vfork child sharing this parent's address space, until its
                                 exec or exit; 0 otherwise */
+    uint64_t sig_pending;    /* signals sent to it, not yet delivered (bit n-1: signal n) */
+    uint64_t alarm_ns;       /* alarm(): the virtual time SIGALRM is due, 0 = none */
+    uint64_t suspend_mask;   /* rt_sigsuspend: the mask to restore after the handler */
+    bool suspended;
     struct gos_options opt;
     char *root, *exe_path;
     struct vk_set *models;
@@ -310,6 +315,21 @@ int32_t gos_sys_wait4(struct gos *g, const struct gos_regs *r);
 int32_t gos_sys_waitpid(struct gos *g, const struct gos_regs *r);
 int32_t gos_sys_futex(struct gos *g, const struct gos_regs *r);
 int32_t gos_sys_gettid(struct gos *g, const struct gos_regs *r);
+/* gos_signal.c: signals (pending per process, delivered to its running thread). */
+void gos_signal_send(struct gos *p, int sig);
+int32_t gos_sys_kill(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_tkill(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_tgkill(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_alarm(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_pause(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_rt_sigsuspend(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_sigreturn(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_rt_sigreturn(struct gos *g, const struct gos_regs *r);
+/* The current thread sleeps until woken (futex, pause) with eax = result. */
+void gos_block_until_woken(struct gos *g, int wait_kind, uint32_t on);
+/* A thread of process p waiting for a signal (pause, rt_sigsuspend) runs again. */
+void gos_wake_for_signal(struct gos *p);
+
 /* gos_fs.c's part: a child's descriptors (host dups), closing them all (exit), the
  * close-on-exec ones (execve), and opening a program to execute through the sandbox. */
 int gos_fs_fork(struct gos *c, const struct gos *parent);

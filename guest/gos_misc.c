@@ -486,7 +486,7 @@ int32_t gos_sigpipe(struct gos *g)
         g->exit_signal = sigpipe;
         g->exit_status = 128 + sigpipe;
     }
-    return -EPIPE;
+    return -EPIPE; /* a caught or blocked SIGPIPE is sent by gos_syscall */
 }
 
 int32_t gos_sys_rt_sigprocmask(struct gos *g, const struct gos_regs *r)

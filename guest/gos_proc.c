@@ -209,6 +209,7 @@ static const char *wait_name(enum gos_wait wt)
     case GOS_WAIT_IO: return "a pipe";
     case GOS_WAIT_FUTEX: return "futex";
     case GOS_WAIT_VFORK: return "its vfork child";
+    case GOS_WAIT_SIGNAL: return "a signal";
     case GOS_DEAD: return "exited";
     }
     return "?";
@@ -232,6 +233,26 @@ static void deadlock_report(const struct gos_world *w, char *out, size_t len)
     }
 }
 
+/* Every thread waits: the virtual clock jumps to the earliest alarm, whose SIGALRM may wake
+ * one.  true when a process had an alarm. */
+static bool alarm_wakes(struct gos_world *w)
+{
+    struct gos *first = NULL;
+    for (size_t i = 0; i < w->nprocs; i++) {
+        struct gos *p = w->procs[i];
+        if (p->state == GOS_PROC_ALIVE && p->alarm_ns && (!first || p->alarm_ns < first->alarm_ns))
+            first = p;
+    }
+    if (!first)
+        return false;
+    if (w->clock_ns < first->alarm_ns)
+        w->clock_ns = first->alarm_ns;
+    first->alarm_ns = 0;
+    gos_signal_send(first, 14 /* SIGALRM */);
+    w->progress++;
+    return true;
+}
+
 int gos_schedule(struct gos *g, struct gos_next *next, char *report, size_t len)
 {
     struct gos_world *w = g->w;
@@ -244,6 +265,8 @@ int gos_schedule(struct gos *g, struct gos_next *next, char *report, size_t len)
             break;
         }
     }
+    if (pick == SIZE_MAX && alarm_wakes(w))
+        return gos_schedule(g, next, report, len);
     if (pick == SIZE_MAX) {
         deadlock_report(w, report, len);
         return 0;
@@ -285,6 +308,27 @@ static void block(struct gos *g, enum gos_wait why, uint32_t on, bool restart)
     t->wait_on = on;
     t->blocked_at = g->w->progress;
     g->w->action.kind = restart ? GOS_ACT_BLOCK_RESTART : GOS_ACT_BLOCK;
+}
+
+void gos_block_until_woken(struct gos *g, int wait_kind, uint32_t on)
+{
+    block(g, (enum gos_wait)wait_kind, on, false);
+}
+
+void gos_wake_for_signal(struct gos *p)
+{
+    struct gos_world *w = p->w;
+    for (size_t i = 0; i < w->nthreads; i++) {
+        struct gos_thread *t = &w->threads[i];
+        if (t->proc != p)
+            continue;
+        if (t->wait == GOS_WAIT_SIGNAL) {
+            t->wait = GOS_RUNNABLE;
+        } else if (t->wait == GOS_WAIT_CHILD || t->wait == GOS_WAIT_IO) {
+            t->wait = GOS_RUNNABLE; /* its handler runs, then its call again */
+            t->restarting = true;
+        }
+    }
 }
 
 void gos_block_io(struct gos *g, int32_t gfd)
@@ -504,6 +548,9 @@ static int process_end(struct gos *p, int wstatus)
     gos_fs_close_all(p);
     p->state = GOS_PROC_ZOMBIE;
     p->wstatus = wstatus;
+    struct gos *parent = gos_process(p, p->ppid);
+    if (parent)
+        gos_signal_send(parent, 17 /* SIGCHLD */);
     w->progress++;
     bool unused = !shared;
     for (size_t i = 0; i < w->nprocs && unused; i++)

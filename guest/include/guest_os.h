@@ -87,6 +87,12 @@ uint32_t gos_file_id(struct gos *g, int host_fd);
 
 struct gos_regs {
     uint32_t eax, ebx, ecx, edx, esi, edi, ebp;
+    uint32_t esp; /* the user stack at the call (rt_sigreturn finds its frame there) */
+};
+/* A thread's user registers, as a signal frame holds them (struct sigcontext). */
+struct gos_cpu {
+    uint32_t eax, ebx, ecx, edx, esi, edi, ebp, esp, eip, eflags;
+    uint16_t cs, ss, ds, es, fs, gs;
 };
 /* GOS_SCHEDULE: the thread that made the call cannot simply go on; gos_action() says what the
  * engine must do first, then gos_schedule() which thread runs next. */
@@ -109,6 +115,8 @@ enum gos_action_kind {
     GOS_ACT_EXEC,          /* the process runs a new program */
     GOS_ACT_THREAD_EXIT,   /* the thread is gone */
     GOS_ACT_PROCESS_EXIT,  /* the process is gone (every thread of it) */
+    GOS_ACT_SIGRETURN,     /* the thread returns from a signal handler: its registers are
+                              cpu (the FPU's are the engine's, saved at the delivery) */
 };
 struct gos_action {
     enum gos_action_kind kind;
@@ -132,6 +140,7 @@ struct gos_action {
      * whether its address space is now unused (the engine may free it) */
     uint32_t exit_pid, exit_space;
     bool space_unused;
+    struct gos_cpu cpu; /* GOS_ACT_SIGRETURN */
 };
 /* The action of the last GOS_SCHEDULE. */
 const struct gos_action *gos_action(const struct gos *g);
@@ -152,6 +161,15 @@ enum gos_result gos_process_killed(struct gos *proc, int sig);
  * memory is gos_mem's now): finishes what the thread's creation left to it (a clone child's
  * CLONE_CHILD_SETTID).  0, or -1 on a model error (gos_error). */
 int gos_thread_begin(struct gos *proc);
+/* Signals (gos_signal.c).  Before the running thread goes back to user code (after a call
+ * that continues, and when it is switched in), the engine asks for a signal to deliver: with
+ * a handler, gos writes the frame on the thread's stack (a kernel access, model.md 11.6) and
+ * *cpu becomes the handler's entry (*delivered set; the engine keeps its FPU state until the
+ * handler's sigreturn); an uncaught fatal one ends the process as gos_process_killed does
+ * (GOS_EXIT or GOS_SCHEDULE); otherwise GOS_CONTINUE. */
+enum gos_result gos_signal_deliver(struct gos *proc, struct gos_cpu *cpu, bool *delivered);
+/* true when gos_signal_deliver has something to do (a cheap test for every call). */
+bool gos_signal_ready(const struct gos *proc);
 /* true when thread tid is gone (the engine drops its registers). */
 bool gos_thread_gone(const struct gos *g, uint32_t tid);
 /* Sets the engine's guest memory of a process (after fork: the child's machine). */

@@ -121,7 +121,7 @@ Test(gos_misc, exit_group_ends_the_run_with_the_status)
 {
     struct tg t;
     tg_start(&t, 1, false, NULL);
-    struct gos_regs r = {NR_exit_group, 256 + 7, 0, 0, 0, 0, 0};
+    struct gos_regs r = {NR_exit_group, 256 + 7, 0, 0, 0, 0, 0, 0};
     int st = -1;
     cr_expect_eq(gos_syscall(t.g, &r, &st), GOS_EXIT);
     cr_expect_eq(st, 7);
@@ -202,7 +202,7 @@ Test(gos_misc, works_without_models)
     gos_set_brk_base(g, 0x08100000);
     gos_set_mmap_top(g, 0x40000000);
     cr_assert_eq(gos_map(g, 0x3FFFF000, 0x40000000, VK_PROT_R, VK_ANON, 0, 0), VK_OK);
-    struct gos_regs r = {NR_mmap2, 0, 0x1000, PROT_R, MAP_PRIVATE_ANON, (uint32_t)-1, 0};
+    struct gos_regs r = {NR_mmap2, 0, 0x1000, PROT_R, MAP_PRIVATE_ANON, (uint32_t)-1, 0, 0};
     int st;
     cr_assert_eq(gos_syscall(g, &r, &st), GOS_CONTINUE);
     cr_expect_eq(r.eax, 0x3FFFE000u);

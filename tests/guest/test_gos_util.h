@@ -137,7 +137,7 @@ static inline void tg_stop(struct tg *t)
 static inline int32_t tg_call(struct tg *t, uint32_t nr, uint32_t b, uint32_t c, uint32_t d,
                               uint32_t s, uint32_t di, uint32_t bp)
 {
-    struct gos_regs r = {nr, b, c, d, s, di, bp};
+    struct gos_regs r = {nr, b, c, d, s, di, bp, 0};
     int st = -1;
     enum gos_result res = gos_syscall(t->g, &r, &st);
     cr_assert(res == GOS_CONTINUE, "syscall %u: result %d (%s)", nr, res, gos_error(t->g));
