@@ -421,11 +421,37 @@ uint32_t gos_file_id(struct gos *g, int host_fd)
  * past the soft limit.  The part of [s, e) already mapped (MAP_FIXED over a mapping) is not
  * counted twice.  The total is gos's shadow, which holds the ELF image and the stack (the
  * engine maps them through gos_map) and everything brk, mmap and mremap made. */
+static uint64_t regions_size(const struct gos *p)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < p->nregions; i++)
+        total += p->regions[i].end - p->regions[i].start;
+    return total;
+}
+
+/* The regions of every other address space of the guest (--guest-mem covers them all). */
+static uint64_t other_spaces_size(const struct gos *g)
+{
+    uint64_t total = 0;
+    const struct gos_world *w = g->w;
+    for (size_t i = 0; i < w->nprocs; i++) {
+        const struct gos *p = w->procs[i];
+        if (p->state != GOS_PROC_ALIVE || p->space == g->space)
+            continue;
+        bool seen = false; /* a vfork child shares its parent's space: counted once */
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = w->procs[k]->state == GOS_PROC_ALIVE && w->procs[k]->space == p->space;
+        if (!seen)
+            total += regions_size(p);
+    }
+    return total;
+}
+
+/* Whether mapping [s, e) passes the process's RLIMIT_AS, or --guest-mem over the whole
+ * guest. */
 static bool over_mem_limit(const struct gos *g, uint32_t s, uint64_t e)
 {
     uint64_t lim = g->rlim[GOS_RLIMIT_AS][0];
-    if (lim >= (1ull << 32))
-        return false; /* unlimited, or more than an i386 address space */
     uint64_t total = 0, overlap = 0;
     for (size_t i = 0; i < g->nregions; i++) {
         const struct gos_region *r = &g->regions[i];
@@ -434,7 +460,11 @@ static bool over_mem_limit(const struct gos *g, uint32_t s, uint64_t e)
         if (a < b)
             overlap += b - a;
     }
-    return total - overlap + (e - s) > lim;
+    uint64_t after = total - overlap + (e - s);
+    if (lim < (1ull << 32) && after > lim)
+        return true; /* a limit of more than an i386 address space never applies */
+    return g->opt.mem_limit && g->w->nprocs > 1 &&
+           after + other_spaces_size(g) > g->opt.mem_limit;
 }
 
 /* brk(addr): Linux mm/mmap.c semantics; the heap is [brk_base, page_up(brk)), anon rw-.

@@ -1658,7 +1658,8 @@ void gos_fs_exec(struct gos *g)
             fd_release(g, i);
 }
 
-int gos_fs_open_exec(struct gos *g, const char *path, int *host_fd)
+int gos_fs_open_exec(struct gos *g, const char *path, int *host_fd, char *guest_path,
+                     size_t len)
 {
     struct gos_path p;
     p.dirfd = -1;
@@ -1675,8 +1676,10 @@ int gos_fs_open_exec(struct gos *g, const char *path, int *host_fd)
         if (d < 0)
             return -errno;
         *host_fd = d;
+        snprintf(guest_path, len, "%s", g->exe_path);
         return 0;
     }
+    snprintf(guest_path, len, "%s", p.guest[0] ? p.guest : "/");
     int h = openat(p.dirfd, p.name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     int err = errno;
     path_release(&p);

@@ -248,6 +248,7 @@ struct gos_world {
     int exec_argc;
     struct gos_elf exec_elf; /* execve's program, loaded and checked */
     char exec_host_path[64];
+    char exec_fn[GOS_PATH_MAX]; /* the path execve was given (AT_EXECFN) */
 };
 
 /* One process. */
@@ -335,7 +336,9 @@ void gos_wake_for_signal(struct gos *p);
 int gos_fs_fork(struct gos *c, const struct gos *parent);
 void gos_fs_close_all(struct gos *g);
 void gos_fs_exec(struct gos *g);
-int gos_fs_open_exec(struct gos *g, const char *path, int *host_fd);
+/* opens the program execve names; guest_path: its absolute path in the guest's view */
+int gos_fs_open_exec(struct gos *g, const char *path, int *host_fd, char *guest_path,
+                     size_t len);
 void gos_fs_set_exe(struct gos *g, int host_fd); /* the program execve runs now */
 /* gos_misc.c's part of execve: signal actions, the alternate stack, comm. */
 void gos_misc_exec(struct gos *g, const char *path);

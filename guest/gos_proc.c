@@ -748,7 +748,8 @@ int32_t gos_sys_execve(struct gos *g, const struct gos_regs *r)
         return rc;
     /* the program, through the sandbox: ENOENT, EACCES, ENOEXEC as Linux answers */
     int hfd = -1;
-    rc = gos_fs_open_exec(g, path, &hfd);
+    char resolved[GOS_PATH_MAX];
+    rc = gos_fs_open_exec(g, path, &hfd, resolved, sizeof resolved);
     if (rc != 0)
         return rc;
     char err[256];
@@ -775,17 +776,16 @@ int32_t gos_sys_execve(struct gos *g, const struct gos_regs *r)
     g->nregions = 0;
     gos_fs_exec(g); /* close-on-exec descriptors */
     gos_misc_exec(g, path); /* signal actions, comm */
-    if (strncmp(path, "/proc/", 6) != 0) { /* /proc/self/exe runs the same program again */
-        free(g->exe_path);
-        g->exe_path = strdup(path);
-    }
+    free(g->exe_path);
+    g->exe_path = strdup(resolved); /* what readlink("/proc/self/exe") answers from now on */
+    snprintf(w->exec_fn, sizeof w->exec_fn, "%s", path);
     w->exec_count++;
     w->progress++;
     w->action = (struct gos_action){.kind = GOS_ACT_EXEC,
                                     .path = w->exec_host_path,
                                     .argc = w->exec_argc,
                                     .argv = w->exec_argv,
-                                    .execfn = g->exe_path ? g->exe_path : path,
+                                    .execfn = w->exec_fn,
                                     .new_space = was_shared,
                                     .child_space = g->space,
                                     .file_id = file_id};

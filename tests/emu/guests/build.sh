@@ -5,6 +5,7 @@
 #   crash     static glibc: segv | ro | ud | div | in | out | ins | outs ... | spin | ok (crash.c)
 #   hello-dyn the same program linked dynamically (vkmmu must refuse it)
 #   initstate static glibc, entered before _start: prints the initial CPU state (initstate.c)
+#   procs     static glibc with threads: processes, threads and signals (procs.c)
 set -eu
 out=${1:?usage: build.sh OUTDIR}
 src=$(cd "$(dirname "$0")" && pwd)
@@ -23,3 +24,4 @@ build exit42 exit42.c -m32 -static -nostdlib -ffreestanding -fno-pie -no-pie -O2
 build crash crash.c -m32 -static -O2 -g
 build hello-dyn crash.c -m32 -O2
 build initstate initstate.c -m32 -static -O2 -msse2 -Wl,-e,initstate_entry
+build procs procs.c -m32 -static -O2 -pthread
