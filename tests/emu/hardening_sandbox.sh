@@ -12,9 +12,9 @@
 #               ../secret and to ../escape stay inside the root
 #   memory      brk beyond the user space, a 3.75 GiB mmap, MAP_FIXED in the kernel half and a
 #               3.5 GiB malloc fail (brk returns the unchanged break, mmap ENOMEM/EINVAL)
-#   processes   fork, clone, vfork, execve return ENOSYS, a fork loop survives, the report
-#               lists the calls answered ENOSYS; busybox `sh -c 'true | true'` says it
-#               cannot fork
+#   processes   fork, clone and vfork work; execve of a program outside the root is ENOENT; a
+#               fork loop ends at --max-procs with EAGAIN and the run goes on; busybox's
+#               pipeline runs, and the file it then names outside the root is not found
 #   code        self-modifying code (rewritten before each call, and an instruction that
 #               patches the next one) runs correctly
 #   faults      a jump to unmapped memory, a jump into the kernel half, a stack overflow: exit
@@ -169,7 +169,7 @@ int main(int argc, char **argv)
             _exit(0);
         printf("RESULT clone %ld errno %d\n", c, errno);
         errno = 0;
-        long v = syscall(SYS_vfork);
+        long v = vfork(); /* glibc's: the child must not return through a shared frame */
         if (v == 0)
             _exit(0);
         printf("RESULT vfork %ld errno %d\n", v, errno);
@@ -328,11 +328,13 @@ for e in paging hooks; do
             "^RESULT brk-64M granted back ok" "^RESULT mmap-3.75G failed errno 12" \
             "^RESULT mmap-kernel-fixed failed errno (12|22)" "^RESULT malloc-3.5G null errno 12"
     # -- processes
+    # processes stay inside the sandbox: a program outside the root cannot be executed, and
+    # a fork loop ends at --max-procs' default with EAGAIN, not at the host's limits
     run "$e-fork" --engine $e --root "$root" -- "$root/g" fork &&
-        want "$e-fork" 0 out "^RESULT fork -1 errno 38" "^RESULT clone -1 errno 38" \
-            "^RESULT vfork -1 errno 38" "^RESULT execve -1 errno 38" "^RESULT forkbomb survived"
-    grep -qE "system calls answered ENOSYS: .*clone" "$work/$e-fork.err" ||
-        fail "$e-fork: the report does not list clone among the calls answered ENOSYS"
+        want "$e-fork" 0 out "^RESULT fork [0-9]+ errno 0" "^RESULT clone [0-9]+ errno 0" \
+            "^RESULT vfork [0-9]+ errno 0" "^RESULT execve -1 errno 2" "^RESULT forkbomb survived"
+    grep -qE "processes \(pids" "$work/$e-fork.err" ||
+        fail "$e-fork: the report has no process summary"
     # -- self-modifying code
     run "$e-smc" --engine $e --root "$root" -- "$root/g" smc &&
         want "$e-smc" 0 out "^RESULT smc sum 4950 patched 1$"
@@ -378,8 +380,9 @@ if [ -x "$bb" ]; then
     run bb-ls --root "$root" -- "$bb" ls -a / && want bb-ls 0 out "^inside.txt$" "^g$"
     grep -qxE "usr|etc|proc" "$work/bb-ls.out" && fail "bb-ls: lists host directories"
     run bb-cd --root "$root" -- "$bb" sh -c 'cd ../../..; pwd' && want bb-cd 0 out "^/$"
-    run bb-pipe --root "$root" -- "$bb" sh -c 'true | true' &&
-        want bb-pipe 2 err "can't fork" "system calls answered ENOSYS: .*clone"
+    run bb-pipe --root "$root" -- "$bb" sh -c 'echo piped | cat; cat /etc/hostname' &&
+        want bb-pipe 1 out "^piped$"
+    no_secret bb-pipe
 else
     echo "SKIP busybox checks: $bb (busybox-static:i386) is not installed"
 fi
