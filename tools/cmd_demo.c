@@ -45,7 +45,7 @@ static void demo_usage(FILE *out)
 {
     fputs("usage: vkmmu demo [-o DIR] [-j N] [--guests DIR] [--busybox PATH]\n"
           "Runs the headline comparison on the bundled workloads: every guests/ program and\n"
-          "three busybox runs, under schemes " DEMO_SCHEMES ",\n"
+          "five busybox runs, under schemes " DEMO_SCHEMES ",\n"
           "policies " DEMO_POLICIES " (and window:N for N in " DEMO_WINDOWS "),\n"
           "dirty strategies " DEMO_DIRTY ".  Prints a summary and writes results.csv,\n"
           "results.json and figures/ (PDF and PNG of every `vkmmu plot` kind) into DIR.\n"
@@ -256,7 +256,12 @@ static int write_spec(const char *dir, const char *guests, const char *busybox, 
         fprintf(f, "program = bb-md5sum %s md5sum data.bin\n", busybox);
         fprintf(f, "program = bb-sort %s sort words.txt\n", busybox);
         fprintf(f, "program = bb-gzip %s gzip -c data.bin\n", busybox);
-        n += 3;
+        /* processes (issue 12): a pipeline, and a script of many short commands */
+        fprintf(f, "program = bb-pipeline %s sh -c 'cat words.txt | grep e | sort | uniq -c | "
+                   "sort -rn | head -3'\n", busybox);
+        fprintf(f, "program = bb-script %s sh -c 'i=0; while [ $i -lt 30 ]; do echo $i | md5sum "
+                   "| cut -c1-8; i=$((i+1)); done | sort | tail -2'\n", busybox);
+        n += 5;
     } else if (busybox) {
         fprintf(stderr, "vkmmu demo: %s not found: the busybox workloads are skipped\n", busybox);
     }
@@ -555,6 +560,65 @@ static int draw_figures(const struct demo_paths *p)
     return failed;
 }
 
+/* The fork figure (docs/processes.md): for each K of DEMO_FORK_PAGES the scenario of
+ * tools/fork_trace.c and its baseline in DIR/fork, replayed under the dfly2007 costs, drawn
+ * as figures/fork.{pdf,png} (per fork) and figures/fork-per-page.{pdf,png}.  The number of
+ * steps that failed, after printing which. */
+#define DEMO_FORK_SCHEMES "native,vpt-1.10,vpt,ept,linux"
+#define DEMO_FORK_CHILD_WRITES 25
+static int draw_fork_figures(const struct demo_paths *p)
+{
+    static const unsigned pages[] = {1, 4, 16, 64, 256, 2048}; /* 2048: an 8 MiB parent */
+    char dir[PATH_MAX + 16], err[PATH_MAX + 128];
+    snprintf(dir, sizeof dir, "%s/fork", p->dir);
+    struct strlist av = {0};
+    sl_push(&av, strdup("vkmmu"));
+    sl_push(&av, strdup("plot"));
+    int failed = mkdir_p(dir) < 0;
+    if (failed)
+        fprintf(stderr, "vkmmu demo: %s: %s\n", dir, strerror(errno));
+    for (size_t i = 0; i < sizeof pages / sizeof pages[0] && !failed; i++) {
+        if (fork_trace_pair(dir, "fork", pages[i], DEMO_FORK_CHILD_WRITES, err, sizeof err)) {
+            fprintf(stderr, "vkmmu demo: %s\n", err);
+            failed++;
+        }
+        for (int base = 0; base < 2 && !failed; base++) {
+            char trace[PATH_MAX + 64], json[PATH_MAX + 64];
+            snprintf(trace, sizeof trace, "%s/fork-k%u%s.vkt.txt", dir, pages[i],
+                     base ? FORK_TRACE_BASE_SUFFIX : "");
+            snprintf(json, sizeof json, "%s/fork-k%u%s.json", dir, pages[i],
+                     base ? FORK_TRACE_BASE_SUFFIX : "");
+            char *replay[] = {"vkmmu", "replay", "--scheme", DEMO_FORK_SCHEMES, "--costs",
+                              "dfly2007", "--json", json, trace, NULL};
+            if (run_self(replay, "/dev/null") != 0) {
+                fprintf(stderr, "vkmmu demo: replaying %s failed\n", trace);
+                failed++;
+            }
+            sl_push(&av, strdup(json));
+        }
+    }
+    static const char *const figs[][2] = {{"fork", "total"}, {"fork-per-page", "per-page"}};
+    size_t nin = av.n;
+    for (size_t k = 0; k < 4 && !failed && av.v; k++) {
+        char fig[PATH_MAX + 64];
+        snprintf(fig, sizeof fig, "%s/figures/%s.%s", p->dir, figs[k / 2][0], k % 2 ? "png" : "pdf");
+        av.n = nin;
+        const char *rest[] = {"-o", fig, "--kind", "fork", "--metric", figs[k / 2][1], NULL};
+        for (size_t j = 0; j < sizeof rest / sizeof rest[0]; j++)
+            sl_push(&av, rest[j]);
+        if (av.v && run_self(av.v, NULL) != 0) {
+            fprintf(stderr, "vkmmu demo: figure %s failed\n", fig);
+            failed++;
+        }
+    }
+    int out_of_memory = av.v == NULL;
+    av.n = av.v ? nin : 0;
+    sl_free_all(&av);
+    if (out_of_memory)
+        fputs("vkmmu demo: the fork figure: out of memory\n", stderr);
+    return failed + out_of_memory;
+}
+
 int cmd_demo(int argc, char **argv)
 {
     struct demo_args a = {.out = "vkmmu-demo", .busybox = "/bin/busybox"};
@@ -580,6 +644,7 @@ int cmd_demo(int argc, char **argv)
     int failed = draw_figures(&p);
     if (failed < 0)
         return VKMMU_EXIT_FAILED;
+    failed += draw_fork_figures(&p);
     summary(p.csv);
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
