@@ -115,6 +115,14 @@ static void segv_report(struct emu_runner *r, uint32_t eip, uint32_t addr, enum 
 
 /* ---- --top ----------------------------------------------------------------------------- */
 
+static size_t site_hash(uint32_t eip, const char *program, size_t cap)
+{
+    uint32_t h = eip * 2654435761u;
+    for (const char *c = program; *c; c++)
+        h = (h ^ (uint8_t)*c) * 16777619u;
+    return h & (cap - 1);
+}
+
 static void site_add(struct emu_runner *r, uint32_t eip, uint64_t reflected, uint64_t dirty_traps)
 {
     if ((r->sites_len + 1) * 2 > r->sites_cap) {
@@ -127,7 +135,7 @@ static void site_add(struct emu_runner *r, uint32_t eip, uint64_t reflected, uin
         for (size_t i = 0; i < r->sites_cap; i++) {
             if (!r->sites[i].used)
                 continue;
-            size_t s = (r->sites[i].eip * 2654435761u) & (ncap - 1);
+            size_t s = site_hash(r->sites[i].eip, r->sites[i].program, ncap);
             while (nt[s].used)
                 s = (s + 1) & (ncap - 1);
             nt[s] = r->sites[i];
@@ -136,12 +144,15 @@ static void site_add(struct emu_runner *r, uint32_t eip, uint64_t reflected, uin
         r->sites = nt;
         r->sites_cap = ncap;
     }
-    size_t s = (eip * 2654435761u) & (r->sites_cap - 1);
-    while (r->sites[s].used && r->sites[s].eip != eip)
+    char program[sizeof r->sites[0].program];
+    snprintf(program, sizeof program, "%s", gos_program(r->proc));
+    size_t s = site_hash(eip, program, r->sites_cap);
+    while (r->sites[s].used && (r->sites[s].eip != eip || strcmp(r->sites[s].program, program)))
         s = (s + 1) & (r->sites_cap - 1);
     if (!r->sites[s].used) {
         r->sites[s].used = true;
         r->sites[s].eip = eip;
+        memcpy(r->sites[s].program, program, sizeof program);
         r->sites_len++;
     }
     r->sites[s].reflected += reflected;

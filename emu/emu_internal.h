@@ -156,6 +156,7 @@ struct emu_site_count {
     uint32_t eip;
     bool used;
     uint64_t reflected, dirty_traps;
+    char program[48]; /* the program that ran it (a site is an eip in one program) */
 };
 
 struct emu_runner {

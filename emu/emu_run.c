@@ -146,12 +146,23 @@ static void collect_sites(struct emu_runner *r)
     size_t n = 0;
     for (size_t i = 0; i < r->sites_cap; i++)
         if (r->sites[i].used)
-            all[n++] = (struct emu_site){.eip = r->sites[i].eip, .reflected = r->sites[i].reflected,
-                                         .dirty_traps = r->sites[i].dirty_traps};
+        if (r->sites[i].used) {
+            all[n] = (struct emu_site){.eip = r->sites[i].eip,
+                                       .reflected = r->sites[i].reflected,
+                                       .dirty_traps = r->sites[i].dirty_traps};
+            memcpy(all[n++].program, r->sites[i].program, sizeof all[0].program);
+        }
     qsort(all, n, sizeof *all, site_cmp);
     if (n > r->opt->top)
         n = r->opt->top;
+    /* the running process's program (the run's last) can be decoded; another's cannot */
+    char here[sizeof all[0].program];
+    snprintf(here, sizeof here, "%s", gos_program(r->proc ? r->proc : r->gos));
     for (size_t i = 0; i < n; i++) {
+        if (strcmp(all[i].program, here) != 0) {
+            snprintf(all[i].insn, sizeof all[i].insn, "(in %s)", all[i].program);
+            continue;
+        }
         gos_elf_symbolize(&r->elf, all[i].eip, all[i].sym, sizeof all[i].sym);
         emu_disasm(r->blocks.cs, r->mc.uc, all[i].eip, all[i].insn, sizeof all[i].insn);
     }

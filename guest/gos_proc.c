@@ -589,6 +589,11 @@ enum gos_result gos_process_killed(struct gos *proc, int sig)
     return gos_proc_exiting(proc, NULL);
 }
 
+const char *gos_program(const struct gos *proc)
+{
+    return proc->exe_path ? proc->exe_path : "?";
+}
+
 struct gos *gos_process(const struct gos *g, uint32_t pid)
 {
     for (size_t i = 0; i < g->w->nprocs; i++)

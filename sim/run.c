@@ -693,11 +693,17 @@ static void run_print_summary(const struct run *r)
         return;
     fprintf(stderr, "top %zu fault sites (reflections + dirty-bit traps, %s):\n", f->nsites,
             "first configuration");
-    fprintf(stderr, "  %-10s %10s %10s  %-32s %s\n", "eip", "reflected", "dirty", "symbol",
-            "instruction");
+    bool many = false; /* the program is named when more than one ran */
+    for (size_t k = 1; k < f->nsites; k++)
+        many |= strcmp(f->sites[k].program, f->sites[0].program) != 0;
+    for (size_t k = 0; k < f->nprocs && !many; k++)
+        many |= f->nsites && strcmp(f->procs[k].program, f->sites[0].program) != 0;
+    fprintf(stderr, "  %-10s %10s %10s  %s%-32s %s\n", "eip", "reflected", "dirty",
+            many ? "program: " : "", "symbol", "instruction");
     for (size_t k = 0; k < f->nsites; k++)
-        fprintf(stderr, "  0x%08" PRIx32 " %10" PRIu64 " %10" PRIu64 "  %-32s %s\n",
+        fprintf(stderr, "  0x%08" PRIx32 " %10" PRIu64 " %10" PRIu64 "  %s%s%-32s %s\n",
                 f->sites[k].eip, f->sites[k].reflected, f->sites[k].dirty_traps,
+                many ? f->sites[k].program : "", many ? ": " : "",
                 f->sites[k].sym[0] ? f->sites[k].sym : "?", f->sites[k].insn);
 }
 

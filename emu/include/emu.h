@@ -76,6 +76,7 @@ enum emu_end {
 struct emu_site {
     uint32_t eip;
     uint64_t reflected, dirty_traps;
+    char program[48]; /* the program (as the guest named it) whose instruction it is */
     char sym[96];
     char insn[96];
 };

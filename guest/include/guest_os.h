@@ -152,6 +152,8 @@ struct gos_next {
     struct gos *proc;
 };
 int gos_schedule(struct gos *g, struct gos_next *next, char *report, size_t len);
+/* The program a process runs, as the guest names it (/proc/self/exe's answer). */
+const char *gos_program(const struct gos *proc);
 /* The process with pid (alive or not), or NULL. */
 struct gos *gos_process(const struct gos *g, uint32_t pid);
 /* The running thread's process dies of signal sig (a fault the engine found): GOS_EXIT when
