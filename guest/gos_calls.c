@@ -167,7 +167,7 @@ const struct gos_call gos_calls[GOS_NSYSCALLS] = {
     [155] = {"sched_getparam", NULL},
     [156] = {"sched_setscheduler", NULL},
     [157] = {"sched_getscheduler", NULL},
-    [158] = {"sched_yield", NULL},
+    [158] = {"sched_yield", gos_sys_sched_yield, true},
     [159] = {"sched_get_priority_max", NULL},
     [160] = {"sched_get_priority_min", NULL},
     [161] = {"sched_rr_get_interval", NULL},
@@ -526,6 +526,8 @@ enum gos_result gos_syscall(struct gos *g, struct gos_regs *regs, int *exit_stat
         w->progress++;
     if (w->action.kind != GOS_ACT_BLOCK_RESTART)
         regs->eax = (uint32_t)ret;
+    if (w->action.kind == GOS_ACT_NONE && gos_call_yields(g, nr))
+        w->action.kind = GOS_ACT_YIELD; /* the others run first */
     return w->action.kind == GOS_ACT_NONE ? GOS_CONTINUE : GOS_SCHEDULE;
 }
 

@@ -52,6 +52,7 @@ enum gos_nr {
     GOS_NR__llseek = 140,
     GOS_NR_writev = 146,
     GOS_NR_readv = 145,
+    GOS_NR_sched_yield = 158,
     GOS_NR_nanosleep = 162,
     GOS_NR_mremap = 163,
     GOS_NR_prctl = 172,
@@ -316,6 +317,10 @@ int32_t gos_sys_wait4(struct gos *g, const struct gos_regs *r);
 int32_t gos_sys_waitpid(struct gos *g, const struct gos_regs *r);
 int32_t gos_sys_futex(struct gos *g, const struct gos_regs *r);
 int32_t gos_sys_gettid(struct gos *g, const struct gos_regs *r);
+int32_t gos_sys_sched_yield(struct gos *g, const struct gos_regs *r);
+/* sched_yield and the sleeps give way to the other runnable threads (decided by the call's
+ * number, so the same in every pass). */
+bool gos_call_yields(const struct gos *g, unsigned nr);
 /* gos_signal.c: signals (pending per process, delivered to its running thread). */
 void gos_signal_send(struct gos *p, int sig);
 int32_t gos_sys_kill(struct gos *g, const struct gos_regs *r);

@@ -257,8 +257,11 @@ int gos_schedule(struct gos *g, struct gos_next *next, char *report, size_t len)
 {
     struct gos_world *w = g->w;
     size_t n = w->nthreads, pick = SIZE_MAX;
-    /* the running thread goes on when it can; otherwise the next one after it */
-    for (size_t k = 0; k < n; k++) {
+    /* the running thread goes on when it can, unless it yields (it comes last then);
+     * otherwise the next one after it */
+    size_t first = w->action.kind == GOS_ACT_YIELD ? 1 : 0;
+    w->action.kind = GOS_ACT_NONE;
+    for (size_t k = first; k < first + n; k++) {
         size_t i = (w->cur + k) % n;
         if (can_run(w, &w->threads[i])) {
             pick = i;
@@ -354,6 +357,25 @@ int32_t gos_sys_gettid(struct gos *g, const struct gos_regs *r)
 {
     (void)r;
     return (int32_t)current_thread(g)->tid;
+}
+
+int32_t gos_sys_sched_yield(struct gos *g, const struct gos_regs *r)
+{
+    (void)g;
+    (void)r;
+    return 0;
+}
+
+bool gos_call_yields(const struct gos *g, unsigned nr)
+{
+    if (nr != GOS_NR_sched_yield && nr != GOS_NR_nanosleep && nr != GOS_NR_clock_nanosleep &&
+        nr != GOS_NR_clock_nanosleep_time64)
+        return false;
+    const struct gos_world *w = g->w;
+    for (size_t i = 0; i < w->nthreads; i++)
+        if (i != w->cur && can_run(w, &w->threads[i]))
+            return true;
+    return false;
 }
 
 int32_t gos_sys_set_tid_address(struct gos *g, const struct gos_regs *r)

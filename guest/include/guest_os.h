@@ -111,6 +111,8 @@ enum gos_action_kind {
     GOS_ACT_BLOCK_RESTART, /* the thread sleeps; it runs its call again when woken (the
                               engine moves EIP back to the `int 0x80`) */
     GOS_ACT_BLOCK,         /* the thread sleeps; its call's result is in regs->eax */
+    GOS_ACT_YIELD,         /* the thread stays runnable, after the others (sched_yield, a
+                              sleep); its call's result is in regs->eax */
     GOS_ACT_CLONE,         /* a new thread (and process, and address space) is made */
     GOS_ACT_EXEC,          /* the process runs a new program */
     GOS_ACT_THREAD_EXIT,   /* the thread is gone */
