@@ -92,6 +92,15 @@ static inline int feed(struct vk_set *set, const struct trc_record *rec, bool *m
     case TRC_SYSCALL:
         vk_set_syscall(set, (unsigned)rec->count);
         return VK_OK;
+    case TRC_PID:
+        return vk_set_switch(set, (uint32_t)rec->count);
+    case TRC_FORK:
+    case TRC_VFORK:
+        return vk_set_fork(set, (uint32_t)rec->count, rec->type == TRC_VFORK);
+    case TRC_EXEC:
+        return vk_set_exec(set);
+    case TRC_EXIT:
+        return vk_set_exit(set);
     default:
         return feed_access(set, rec, mapped);
     }
@@ -148,7 +157,9 @@ static int stream_record(struct stream *s, const struct trc_record *x)
         s->spool = NULL; /* the error sticks in the writer: trc_writer_close reports it */
     if (feed(s->set, x, &s->mapped, s->file_id_shift) == VK_ERROR) {
         model_error(s->set, trc_where(s->reader, x, where, sizeof(where)));
-        return VKMMU_EXIT_FAILED;
+        /* a process record that cannot be is the trace's error, as any bad record is */
+        return s->set->n && vk_error_is_input(s->set->m[0]) ? VKMMU_EXIT_USAGE
+                                                            : VKMMU_EXIT_FAILED;
     }
     if (s->timeline) {
         bool access = x->type == TRC_READ || x->type == TRC_WRITE || x->type == TRC_FETCH;

@@ -434,6 +434,31 @@ static int parse_syscall(struct line_ctx *c, struct trc_record *rec)
     return 0;
 }
 
+/* pid N, fork CHILD, vfork CHILD: a process id from 1 to 2^32 - 1 (model.md section 11; that
+ * it names a process the trace made is the model's to check). */
+static int parse_pid_record(struct line_ctx *c, struct trc_record *rec, enum trc_type type,
+                            const char *kw, const char *usage, const char *field)
+{
+    c->kw = kw, c->usage = usage, rec->type = type;
+    if (need_num(c, field, &rec->count) < 0 || need_end(c, field) < 0)
+        return -1;
+    if (rec->count == 0 || rec->count > UINT32_MAX)
+        return fail(c->r, "%s: %s %llu out of range (expected a process id from 1 to %u)", kw,
+                    field, (unsigned long long)rec->count, UINT32_MAX);
+    return 0;
+}
+
+/* exec, exit: no field. */
+static int parse_bare(struct line_ctx *c, struct trc_record *rec, enum trc_type type,
+                      const char *kw)
+{
+    c->kw = kw, c->usage = kw, rec->type = type;
+    struct tok t;
+    if (next_tok(&c->p, c->e, &t))
+        return fail(c->r, "%s: unexpected " TOKF " (expected `%s` alone)", kw, TOKA(t), kw);
+    return 0;
+}
+
 /* arch NAME: only as the first record; it sets the reader's architecture. */
 static int parse_arch(struct line_ctx *c, struct trc_record *rec)
 {
@@ -490,6 +515,16 @@ static int text_record(struct line_ctx *c, struct trc_record *rec, const struct 
     }
     if (tok_is(kw, "arch", 4))
         return parse_arch(c, rec);
+    if (tok_is(kw, "pid", 3))
+        return parse_pid_record(c, rec, TRC_PID, "pid", "pid N", "N");
+    if (tok_is(kw, "fork", 4))
+        return parse_pid_record(c, rec, TRC_FORK, "fork", "fork CHILD", "CHILD");
+    if (tok_is(kw, "vfork", 5))
+        return parse_pid_record(c, rec, TRC_VFORK, "vfork", "vfork CHILD", "CHILD");
+    if (tok_is(kw, "exec", 4))
+        return parse_bare(c, rec, TRC_EXEC, "exec");
+    if (tok_is(kw, "exit", 4))
+        return parse_bare(c, rec, TRC_EXIT, "exit");
     return -2;
 }
 
@@ -528,7 +563,7 @@ static int text_next(struct trc_reader *r, struct trc_record *rec)
     rc = text_record(&c, rec, &kw);
     if (rc == -2)
         return fail(r, "unknown record " TOKF " (expected arch, map, unmap, protect, R, W, "
-                       "X, KR, KW, I or S)", TOKA(kw));
+                       "X, KR, KW, I, S, pid, fork, vfork, exec or exit)", TOKA(kw));
     if (rc < 0)
         return -1;
     r->nrec++;

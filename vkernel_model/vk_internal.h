@@ -111,6 +111,7 @@ struct vk_model {
     struct vk_real_pte_observer observer;
     bool has_observer;
     bool finished;
+    bool input_error;     /* the error is the input's (vk_error_is_input) */
     const char *overflow; /* the first counter that would exceed 2^64 - 1 (vk_overflow) */
     char error[256];
 };
@@ -160,6 +161,9 @@ void vk_fault_around(struct vk_prefault *pf);
 
 /* ---- lifecycle and errors (vk_model.c) ---- */
 void vk_fail(struct vk_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* vk_fail for an error of the input (a process record that cannot be). */
+void vk_fail_input(struct vk_model *m, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Fails the model when it can take no event now: the run ended, no process is current, or the
  * current one waits for its vfork child (vk_process.c).  Returns true when it failed. */
 bool vk_event_refused_slow(struct vk_model *m);

@@ -20,6 +20,22 @@ void vk_fail(struct vk_model *m, const char *fmt, ...)
     va_end(ap);
 }
 
+void vk_fail_input(struct vk_model *m, const char *fmt, ...)
+{
+    if (m->error[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->error, sizeof m->error, fmt, ap);
+    va_end(ap);
+    m->input_error = true;
+}
+
+bool vk_error_is_input(const struct vk_model *m)
+{
+    return m->error[0] && m->input_error;
+}
+
 const char *vk_error(const struct vk_model *m)
 {
     return m->error[0] ? m->error : NULL;

@@ -156,10 +156,10 @@ bool vk_event_refused_slow(struct vk_model *m)
     if (m->finished)
         vk_fail(m, "event after the end of the run");
     else if (m->cur == VK_NO_PROC)
-        vk_fail(m, "no current process: process %u exited, and no pid record names the next",
+        vk_fail_input(m, "no current process: process %u exited, and no pid record names the next",
                 m->charged == VK_NO_PROC ? 0u : m->procs[m->charged].pid);
     else
-        vk_fail(m, "process %u acts while its vfork child %u shares its vmspace (model.md 11.1)",
+        vk_fail_input(m, "process %u acts while its vfork child %u shares its vmspace (model.md 11.1)",
                 m->procs[m->cur].pid, m->procs[m->cur].vfork_child);
     return true;
 }
@@ -170,11 +170,11 @@ static size_t live_proc(struct vk_model *m, uint32_t pid)
 {
     size_t i = proc_index(m, pid);
     if (i == VK_NO_PROC) {
-        vk_fail(m, "process %u does not exist", pid);
+        vk_fail_input(m, "process %u does not exist", pid);
         return VK_NO_PROC;
     }
     if (!m->procs[i].alive) {
-        vk_fail(m, "process %u has exited", pid);
+        vk_fail_input(m, "process %u has exited", pid);
         return VK_NO_PROC;
     }
     return i;
@@ -233,7 +233,8 @@ int vk_fork(struct vk_model *m, uint32_t child, bool vfork)
     if (vk_event_refused(m))
         return VK_ERROR;
     if (child == 0 || proc_index(m, child) != VK_NO_PROC) {
-        vk_fail(m, "fork: pid %u %s", child, child ? "is already used" : "is not a process id");
+        vk_fail_input(m, "fork: pid %u %s", child,
+                      child ? "is already used" : "is not a process id");
         return VK_ERROR;
     }
     uint32_t ppid = m->procs[m->cur].pid;

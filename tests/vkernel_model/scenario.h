@@ -290,6 +290,21 @@ static inline void sc_expect_impl(const struct vk_model *m, const char *spec, bo
 #define SC_EXPECT(m, spec) sc_expect_impl((m), (spec), false, __FILE__, __LINE__)
 #define SC_EXPECT_ONLY(m, spec) sc_expect_impl((m), (spec), true, __FILE__, __LINE__)
 
+/* The model.md section 11 identity: vk.vmspace = 10 x vmspaces created (fork, clone without
+ * CLONE_VM, a vfork child's exec) + 1 x vmspaces destroyed by exit in the vkernel schemes,
+ * 0 elsewhere. */
+static inline void sc_expect_vmspace_impl(const struct vk_model *m, uint64_t created,
+                                          uint64_t destroyed, const char *file, int line)
+{
+    uint64_t want = sc_is_vkernel(m) ? 10 * created + destroyed : 0;
+    uint64_t got = MMU_CTR(vk_counters(m), vk_vmspace);
+    cr_expect_eq(got, want, "%s:%d: vk.vmspace %" PRIu64 ", identity wants %" PRIu64
+                 " (created %" PRIu64 ", destroyed %" PRIu64 ")",
+                 file, line, got, want, created, destroyed);
+}
+#define SC_EXPECT_VMSPACE(m, created, destroyed)                                                 \
+    sc_expect_vmspace_impl((m), (created), (destroyed), __FILE__, __LINE__)
+
 /* The vkernel's leaf vpte / PDE for addr (0 when its page-table page does not exist).  Looks
  * without creating state. */
 static inline uint64_t sc_vpte(struct vk_model *m, uint64_t addr)

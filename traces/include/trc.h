@@ -55,6 +55,12 @@ enum trc_type {
     TRC_KWRITE,  /* KW ADDR SIZE: the kernel writes guest memory */
     TRC_INSNS,   /* I COUNT: count (may be 0) */
     TRC_SYSCALL, /* S NUMBER: count holds the system call number (< 2^32) */
+    /* processes (model.md section 11); count holds the pid (1 to 2^32 - 1) */
+    TRC_PID,     /* pid N: the records that follow are process N's */
+    TRC_FORK,    /* fork CHILD: the current process forks process CHILD */
+    TRC_VFORK,   /* vfork CHILD */
+    TRC_EXEC,    /* exec: the current process execs (its map emptied; maps follow) */
+    TRC_EXIT,    /* exit: the current process exits */
 };
 
 enum trc_kind { TRC_ANON, TRC_FILE };
@@ -64,7 +70,7 @@ struct trc_record {
     uint64_t addr;         /* START of map/unmap/protect, ADDR of accesses */
     uint64_t end;          /* END of map/unmap/protect (exclusive, > addr) */
     uint64_t size;         /* accesses: SIZE >= 1, and addr + size fits the arch */
-    uint64_t count;        /* I: COUNT; S: NUMBER */
+    uint64_t count;        /* I: COUNT; S: NUMBER; pid, fork, vfork: the pid */
     unsigned prot;         /* map/protect: TRC_PROT_* bits */
     enum trc_kind kind;    /* map */
     uint32_t file_id;      /* map file: >= 1; every distinct NAME keeps one id for the whole

@@ -148,6 +148,10 @@ struct vk_model *vk_model_new(const struct vk_config *cfg, enum mmu_arch arch,
 void vk_model_free(struct vk_model *m);
 const struct vk_config *vk_model_config(const struct vk_model *m);
 const char *vk_error(const struct vk_model *m);
+/* true when vk_error() is about the input, not the model: a process record that names no
+ * process, reuses a pid, or acts where model.md section 11 allows no event (bad input, exit
+ * status 2, where a failing model is 1). */
+bool vk_error_is_input(const struct vk_model *m);
 /* NULL, or the name of the first counter of m that would have exceeded 2^64 - 1 (it is then
  * held at 2^64 - 1): the run's counts cannot be reported.  Event counters grow by a bounded
  * amount per step of the model, so they cannot wrap within any feasible run (2^64 steps at
