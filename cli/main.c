@@ -23,6 +23,7 @@ static const struct {
     {"merge", cmd_merge, "DIR -o TABLE.csv", "merge a sweep's result files into one CSV"},
     {"calibrate", cmd_calibrate, "-o HOST.costs", "measure this host's costs into a costs file"},
     {"demo", cmd_demo, "[-o DIR]", "the headline comparison on the bundled workloads"},
+    {"forktrace", cmd_forktrace, "-o DIR K...", "write fork scenarios as text traces"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

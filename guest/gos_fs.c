@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -762,11 +763,24 @@ int32_t gos_sys_readv(struct gos *g, const struct gos_regs *r)
 
 /* sendfile64(out, in, loff_t *offset, count): the copy stays on the host side; only the
  * offset is guest memory. */
+/* The room left in a guest pipe's write end (its capacity less what it holds), or SIZE_MAX
+ * for anything else or when the host does not say. */
+static size_t pipe_room(const struct gos *g, int32_t fd, int h)
+{
+    int size = g->fds[fd].pipe ? fcntl(h, F_GETPIPE_SZ) : -1, held = 0;
+    if (size < 0 || ioctl(h, FIONREAD, &held) != 0 || held < 0 || held > size)
+        return SIZE_MAX;
+    return (size_t)(size - held);
+}
+
 int32_t gos_sys_sendfile64(struct gos *g, const struct gos_regs *r)
 {
     int out = gos_host_fd(g, (int32_t)r->ebx), in = gos_host_fd(g, (int32_t)r->ecx);
     if (out < 0 || in < 0)
         return -EBADF;
+    if (r->esi && (pipe_wait(g, (int32_t)r->ecx, in, false) ||
+                   pipe_wait(g, (int32_t)r->ebx, out, true)))
+        return 0;
     int64_t off = -1;
     if (r->edx) {
         int rc = gos_copy_in(g, r->edx, &off, 8);
@@ -776,6 +790,9 @@ int32_t gos_sys_sendfile64(struct gos *g, const struct gos_regs *r)
             return -EINVAL;
     }
     size_t n = r->esi < GOS_IO_MAX ? r->esi : GOS_IO_MAX;
+    size_t room = pipe_room(g, (int32_t)r->ebx, out);
+    if (room < n)
+        n = room; /* what is read is all written: a guest pipe never blocks the host */
     if (n == 0)
         return 0;
     uint8_t *s = gos_scratch(g, n);
@@ -786,7 +803,7 @@ int32_t gos_sys_sendfile64(struct gos *g, const struct gos_regs *r)
         return -errno;
     size_t put = 0;
     while (put < (size_t)got) {
-        ssize_t w = write(out, s + put, (size_t)got - put);
+        ssize_t w = fd_write(g, (int32_t)r->ebx, out, s + put, (size_t)got - put);
         if (w < 0) {
             if (put == 0) {
                 int e = errno;
@@ -1129,8 +1146,10 @@ int32_t gos_sys_fcntl64(struct gos *g, const struct gos_regs *r)
         if (d < 0)
             return -errno;
         int32_t nfd = fd_install(g, d, (int32_t)arg, r->ecx == 1030, g->fds[fd].path);
-        if (nfd >= 0)
+        if (nfd >= 0) {
             g->fds[nfd].random = g->fds[fd].random;
+            g->fds[nfd].pipe = g->fds[fd].pipe;
+        }
         return nfd;
     }
     case 1: /* F_GETFD */
@@ -1170,8 +1189,10 @@ int32_t gos_sys_dup(struct gos *g, const struct gos_regs *r)
     if (d < 0)
         return -errno;
     int32_t nfd = fd_install(g, d, 0, false, g->fds[fd].path);
-    if (nfd >= 0)
+    if (nfd >= 0) {
         g->fds[nfd].random = g->fds[fd].random;
+        g->fds[nfd].pipe = g->fds[fd].pipe;
+    }
     return nfd;
 }
 

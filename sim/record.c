@@ -52,6 +52,22 @@ static void rec_syscall(void *ctx, unsigned nr)
     trc_writer_put(ctx, &r);
 }
 
+/* The process events (model.md section 11): pid, fork, vfork, exec and exit records. */
+static void rec_process(void *ctx, enum trc_type type, uint32_t pid)
+{
+    struct trc_record r = {.type = type, .count = pid};
+    trc_writer_put(ctx, &r);
+}
+
+static void rec_fork(void *ctx, uint32_t child, bool vfork)
+{
+    rec_process(ctx, vfork ? TRC_VFORK : TRC_FORK, child);
+}
+
+static void rec_switch_to(void *ctx, uint32_t pid) { rec_process(ctx, TRC_PID, pid); }
+static void rec_exec(void *ctx) { rec_process(ctx, TRC_EXEC, 0); }
+static void rec_exit(void *ctx) { rec_process(ctx, TRC_EXIT, 0); }
+
 struct vk_tap sim_record_tap(struct trc_writer *w)
 {
     return (struct vk_tap){
@@ -62,6 +78,10 @@ struct vk_tap sim_record_tap(struct trc_writer *w)
         .kernel_access = rec_kernel_access,
         .insns = rec_insns,
         .syscall = rec_syscall,
+        .fork = rec_fork,
+        .switch_to = rec_switch_to,
+        .exec = rec_exec,
+        .exit = rec_exit,
         .ctx = w,
     };
 }

@@ -319,6 +319,8 @@ static int read_meta(const struct json_reader *jr, struct json_object *meta)
         f->has_costs = is_number(v);
         f->costs[k] = json_object_get_double(v);
     }
+    struct json_object *clock = member(costs, SIM_KEY_COSTS_CLOCK_GHZ);
+    f->clock_ghz = is_number(clock) ? json_object_get_double(clock) : 0;
     const char *unit = member_string(meta, SIM_KEY_TIMELINE_UNIT);
     if (!unit)
         unit = member_string(meta, SIM_KEY_OLD_INTERVAL_UNIT);

@@ -18,8 +18,14 @@
 #                          error in $tmp/stderr; unless it exits STATUS and its standard error
 #                          matches PATTERN (grep -E), fails naming COMMAND, prints the standard
 #                          error and returns 1; else returns 0
+#   check NAME EXPECTED ACTUAL
+#                          passes NAME when the two strings are equal, else fails NAME and
+#                          prints both (their first 300 bytes)
 #   same NAME FILE1 FILE2  passes NAME when the two files are byte for byte the same, else fails
 #                          NAME and prints the first lines of their diff
+#   build_emu_guests       builds the guests of tests/emu/guests/ into $build/tests-emu-guests and
+#                          sets $guests to that directory; fails the test at once if they do not
+#                          build
 #   on_exit COMMAND        runs the shell COMMAND when the test exits, before $tmp is removed
 #   finish                 prints "NAME: ok" or "NAME: N failure(s)" and exits 0 or 1
 # A test that skips prints why and exits 0 itself (or 77 where its ctest entry says so).
@@ -63,6 +69,16 @@ expect() {
     return 1
 }
 
+check() {
+    if [ "$2" = "$3" ]; then
+        pass "$1"
+    else
+        fail "$1"
+        echo "  expected: $(printf '%s' "$2" | head -c 300)"
+        echo "  got:      $(printf '%s' "$3" | head -c 300)"
+    fi
+}
+
 same() {
     if cmp -s "$2" "$3"; then
         pass "$1"
@@ -70,6 +86,11 @@ same() {
         fail "$1: the files differ"
         diff "$2" "$3" | head -20 | sed 's/^/  | /'
     fi
+}
+
+build_emu_guests() {
+    guests=$build/tests-emu-guests
+    bash "$src/tests/emu/guests/build.sh" "$guests" || fail_now "cannot build the test guests"
 }
 
 finish() {

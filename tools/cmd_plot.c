@@ -1,7 +1,8 @@
 /* tools/cmd_plot.c - `vkmmu plot RESULTS... -o FIG --kind KIND`: figures from result files with
  * gnuplot.  This file reads the options (one table drives parsing and --help) and the
  * results, writes the script's preamble, runs gnuplot and embeds the metadata; the kinds are
- * drawn by plot_kinds.c, plot_kind_window.c and plot_kind_overhead.c, plot_meta.c embeds.
+ * drawn by plot_kinds.c, plot_kind_window.c, plot_kind_overhead.c and plot_kind_fork.c,
+ * plot_meta.c embeds.
  * Design and formulas: docs/plotting.md. */
 #include <errno.h>
 #include <math.h>
@@ -37,6 +38,8 @@ static const struct {
      "reflections per interval over the run (results of --interval)"},
     {"sensitivity", plot_kind_sensitivity,
      "heat map of overhead over reflection cost x window size"},
+    {"fork", plot_kind_fork,
+     "cost of one fork+exit+wait per scheme against pages touched, by component"},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -65,7 +68,8 @@ static const struct opt plot_options[] = {
      PLOT_DATA},
     {"metric", 0, "NAME",
      "window: reflections (default), traps, overhead, accuracy,\n"
-     "or any counter name (e.g. fault.real, cycles.total)",
+     "or any counter name (e.g. fault.real, cycles.total);\n"
+     "fork: total (default) or per-page",
      PLOT_METRIC},
     {"scheme", 0, "LIST", "schemes to draw (default: the first vkernel scheme found)", PLOT_SCHEME},
     {"dirty", 0, "LIST", "dirty strategies to draw (default: the first found)", PLOT_DIRTY},
@@ -507,14 +511,14 @@ static int plot_check_args(struct plot_ctx *c, int (**kind_fn)(struct plot_ctx *
 {
     if (!c->kind)
         return plot_bad("--kind KIND is required (policies, window, overhead, accuracy, timeline, "
-                        "sensitivity)");
+                        "sensitivity, fork)");
     *kind_fn = NULL;
     for (size_t k = 0; k < NKINDS; k++)
         if (!strcmp(kinds[k].name, c->kind))
             *kind_fn = kinds[k].fn;
     if (!*kind_fn)
         return plot_bad("unknown kind '%s' (policies, window, overhead, accuracy, timeline, "
-                        "sensitivity)",
+                        "sensitivity, fork)",
                         c->kind);
     if (!c->out)
         return plot_bad("-o FIG is required (.pdf, .svg or .png)");

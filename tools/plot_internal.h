@@ -100,13 +100,15 @@ int plot_window_point_compare(const void *a, const void *b);
 
 /* The kinds: each writes its data files into c->dir and its commands to c->gp.  0, or an exit
  * status after printing the reason.  policies and timeline: plot_kinds.c; window and
- * sensitivity: plot_kind_window.c; overhead and accuracy: plot_kind_overhead.c. */
+ * sensitivity: plot_kind_window.c; overhead and accuracy: plot_kind_overhead.c; fork:
+ * plot_kind_fork.c. */
 int plot_kind_policies(struct plot_ctx *c);
 int plot_kind_window(struct plot_ctx *c);
 int plot_kind_overhead(struct plot_ctx *c);
 int plot_kind_accuracy(struct plot_ctx *c);
 int plot_kind_timeline(struct plot_ctx *c);
 int plot_kind_sensitivity(struct plot_ctx *c);
+int plot_kind_fork(struct plot_ctx *c);
 
 /* Embeds text (and a short title) as metadata in the finished figure at path (format fmt):
  * SVG <metadata>, PNG tEXt/iTXt chunks, PDF Info dictionary by an incremental update.  0, or -1

@@ -11,17 +11,19 @@
 
 /* ---- overhead: stacked by cost component ---- */
 
-#define NCOMP 8
+#define NCOMP 9
 static const char *const comp_names[NCOMP] = {
-    "reflections",  "real faults", "dirty-bit traps", "prefault work", "invalidations",
-    "system calls", "TLB",         "other",
+    "reflections",  "real faults",   "dirty-bit traps", "prefault work", "invalidations",
+    "system calls", "vmspace calls", "TLB",             "other",
 };
 static const int comp_ctr[NCOMP - 1] = {
-    MMU_C_cycles_reflect, MMU_C_cycles_fault,   MMU_C_cycles_dirty, MMU_C_cycles_prefault,
-    MMU_C_cycles_inval,   MMU_C_cycles_syscall, MMU_C_cycles_tlb,
+    MMU_C_cycles_reflect, MMU_C_cycles_fault,   MMU_C_cycles_dirty,   MMU_C_cycles_prefault,
+    MMU_C_cycles_inval,   MMU_C_cycles_syscall, MMU_C_cycles_vmspace, MMU_C_cycles_tlb,
 };
-static const char *const comp_colour[NCOMP] = {"#E69F00", "#56B4E9", "#009E73", "#0072B2",
-                                               "#D55E00", "#CC79A7", "#F0E442", "#999999"};
+/* Okabe & Ito's palette; wine (Tol's palette) for the vmspace calls, grey for other. */
+static const char *const comp_colour[NCOMP] = {"#E69F00", "#56B4E9", "#009E73",
+                                               "#0072B2", "#D55E00", "#CC79A7",
+                                               "#882255", "#F0E442", "#999999"};
 
 /* A bar: one configuration. */
 struct bar {
@@ -92,9 +94,9 @@ static void bar_components(const struct plot_ctx *c, const struct rr_result *r,
          * the rest of the overhead (faults, system calls, TLB net of native) is
          * "other". */
         *no_native = true;
-        static const int vk_only[] = {0, 2, 3, 4};
+        static const int vk_only[] = {0, 2, 3, 4, 6};
         double sum = 0;
-        for (size_t k = 0; k < 4; k++) {
+        for (size_t k = 0; k < sizeof vk_only / sizeof vk_only[0]; k++) {
             comp[vk_only[k]] = 100.0 * (double)r->c[comp_ctr[vk_only[k]]] / Tn;
             sum += comp[vk_only[k]];
         }

@@ -203,12 +203,37 @@ static int protect_record(struct trc_reader *r, struct trc_record *rec, const ui
 }
 
 /* arch (0xfa): only first, and only the header's arch. */
+/* A process record (0xfa with a kind byte of 2 or more, docs/vkt-format.md): 2 pid, 3 fork,
+ * 4 vfork (each with a varint pid from 1 to 2^32 - 1), 5 exec, 6 exit. */
+static int process_record(struct trc_reader *r, struct trc_record *rec, const uint8_t **p,
+                          const uint8_t *e, uint64_t off)
+{
+    static const enum trc_type kinds[] = {TRC_PID, TRC_FORK, TRC_VFORK, TRC_EXEC, TRC_EXIT};
+    unsigned kind = **p;
+    if (kind < 2 || kind > 6)
+        return trc_fail_at(r, off, "unknown arch or process kind %u (corrupt file?; expected "
+                                   "0 or 1 arch, 2 pid, 3 fork, 4 vfork, 5 exec, 6 exit)", kind);
+    (*p)++;
+    rec->type = kinds[kind - 2];
+    if (kind >= 5)
+        return 0;
+    if (!get_varint(p, e, &rec->count))
+        return bad_varint(r, *p, e, off, "pid");
+    if (rec->count == 0 || rec->count > UINT32_MAX)
+        return trc_fail_at(r, off, "process id %llu out of range (corrupt file?; expected 1 to "
+                                   "%u)", (unsigned long long)rec->count, UINT32_MAX);
+    return 0;
+}
+
+/* 0xfa: the arch record (kind byte 0 or 1), or a process record (2 to 6). */
 static int arch_record(struct trc_reader *r, struct trc_record *rec, const uint8_t **p,
                        const uint8_t *e, uint64_t off)
 {
     rec->type = TRC_ARCH;
     if (*p == e)
         return bad_varint(r, *p, e, off, "arch");
+    if (**p > 1)
+        return process_record(r, rec, p, e, off);
     if (r->nrec != 0 || **p != (r->arch == MMU_ARCH_X86_64 ? 1 : 0))
         return trc_fail_at(r, off, "arch record %u not first or not the header's arch %s "
                                    "(corrupt file?)", **p, trc_arch_str(r->arch));

@@ -13,7 +13,9 @@
  *   0xec-0xef  W the same
  *   0xf0-0xf4  R, W, X, KR, KW: varint size, zigzag varint delta from the previous end of the
  *              class (R, W, X, kernel)
- *   0xf5 I varint   0xf6 S varint   0xf7 map   0xf8 unmap   0xf9 protect   0xfa arch
+ *   0xf5 I varint   0xf6 S varint   0xf7 map   0xf8 unmap   0xf9 protect
+ *   0xfa       a kind byte: 0, 1 arch (i386, x86_64); process records 2 pid, 3 fork, 4 vfork
+ *              (then a varint pid, 1 to 2^32 - 1), 5 exec, 6 exit
  *   0xfb       W at the address and size of the previous R
  *   0xfc, 0xfd swap the two address slots of R, W (not a record; an access follows)
  *   0xfe       X at the address and size of the previous X (a loop's block again)

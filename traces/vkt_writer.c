@@ -300,6 +300,26 @@ int trc_writer_map(struct trc_writer *w, uint64_t start, uint64_t end, unsigned 
     return 0;
 }
 
+/* A process record: 0xfa, a kind byte (2 pid, 3 fork, 4 vfork, 5 exec, 6 exit) and, for the
+ * first three, the pid as a varint.  The caller has made room. */
+static int put_process(struct trc_writer *w, const struct trc_record *rec)
+{
+    unsigned kind = rec->type == TRC_PID     ? 2
+                    : rec->type == TRC_FORK  ? 3
+                    : rec->type == TRC_VFORK ? 4
+                    : rec->type == TRC_EXEC  ? 5
+                                             : 6;
+    if (kind <= 4 && (rec->count == 0 || rec->count > UINT32_MAX))
+        return wfail(w, "process id %llu out of range (expected 1 to %u)",
+                     (unsigned long long)rec->count, UINT32_MAX);
+    flush_i1(w);
+    w->buf[w->len++] = 0xfa;
+    w->buf[w->len++] = (uint8_t)kind;
+    if (kind <= 4)
+        put_varint(w, rec->count);
+    return 0;
+}
+
 int trc_writer_put(struct trc_writer *w, const struct trc_record *rec)
 {
     if (w->failed)
@@ -340,6 +360,14 @@ int trc_writer_put(struct trc_writer *w, const struct trc_record *rec)
         flush_i1(w);
         w->buf[w->len++] = 0xf6;
         put_varint(w, rec->count);
+        break;
+    case TRC_PID:
+    case TRC_FORK:
+    case TRC_VFORK:
+    case TRC_EXEC:
+    case TRC_EXIT:
+        if (put_process(w, rec) < 0)
+            return -1;
         break;
     case TRC_ARCH:
         if (w->nrec != 0 || rec->arch != w->arch)

@@ -38,6 +38,7 @@ struct rr_file {
     char *version, *git_commit, *command_line, *cost_profile;
     bool has_costs;
     double costs[MMU_NCOSTS]; /* meta.costs.values, by mmu_cost_names */
+    double clock_ghz;         /* meta.costs.clock_ghz, 0 when absent */
     char *timeline_unit;      /* meta "timeline_unit"/"interval_unit" or NULL */
     struct rr_result *r;
     size_t n;

@@ -3,15 +3,10 @@
 # every cost key of mmu.h present once with a positive value and a method comment, and the
 # values echoed unchanged in the replay's JSON.  Bad usage is exit 2.
 # Usage: bash calibrate.sh VKMMU_BIN BUILD_DIR
-set -u
-bin=$1
-tmp=$(mktemp -d "${2:-/tmp}/vkmmu-calibrate.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-status=0
-fail() { echo "FAIL: $*"; status=1; }
+source "$(dirname "$0")/../lib.sh"
 
 start=$(date +%s)
-"$bin" calibrate -o "$tmp/host.costs" --runs 3 > "$tmp/out" 2> "$tmp/err" || { fail "calibrate exit $?"; cat "$tmp/err"; }
+"$vkmmu" calibrate -o "$tmp/host.costs" --runs 3 > "$tmp/out" 2> "$tmp/err" || { fail "calibrate exit $?"; cat "$tmp/err"; }
 secs=$(($(date +%s) - start))
 # A hang guard only (speed is for bench/, never asserted by a test): 3 runs take 5-30 s.
 [ $secs -le 300 ] || fail "calibrate --runs 3 took $secs s (hung?)"
@@ -20,10 +15,10 @@ grep -q "median" "$tmp/err" || fail "no spread table on stderr"
 [ -e "$tmp/host.costs.tmp" ] && fail "temporary file left behind"
 
 printf 'map 0x10000000 0x10010000 rw- anon\nR 0x10000000 4\nW 0x10000000 4\nR 0x10001000 4\n' > "$tmp/t.vkt.txt"
-"$bin" replay --costs "$tmp/host.costs" --scheme vpt-1.10,ept --json "$tmp/r.json" "$tmp/t.vkt.txt" > /dev/null 2> "$tmp/rerr" \
+"$vkmmu" replay --costs "$tmp/host.costs" --scheme vpt-1.10,ept --json "$tmp/r.json" "$tmp/t.vkt.txt" > /dev/null 2> "$tmp/rerr" \
     || { fail "replay --costs host.costs exit $?"; cat "$tmp/rerr"; }
 
-python3 - "$tmp/host.costs" "$tmp/r.json" "$(dirname "$0")/../../mmu/include/mmu.h" <<'PY' || status=1
+python3 - "$tmp/host.costs" "$tmp/r.json" "$src/mmu/include/mmu.h" <<'PY' ||
 import json, re, sys
 bad = []
 hdr = open(sys.argv[3]).read()
@@ -65,20 +60,21 @@ for k in keys:
 for b in bad: print("FAIL:", b)
 sys.exit(1 if bad else 0)
 PY
+    failures=$((failures + 1))
 
 # The fallback when userfaultfd is refused: a signal round trip, said in the file.
-"$bin" calibrate -o "$tmp/sig.costs" --runs 1 --no-userfaultfd > /dev/null 2> "$tmp/sig.err" || fail "--no-userfaultfd exit $?"
+"$vkmmu" calibrate -o "$tmp/sig.costs" --runs 1 --no-userfaultfd > /dev/null 2> "$tmp/sig.err" || fail "--no-userfaultfd exit $?"
 grep -q "^# userfaultfd not permitted: SIGSEGV on a PROT_NONE page" "$tmp/sig.costs" || fail "--no-userfaultfd: reflect method not stated"
 grep -q "^reflect = [1-9]" "$tmp/sig.costs" || fail "--no-userfaultfd: no positive reflect"
 grep -q "signal round trip" "$tmp/sig.err" || fail "--no-userfaultfd: not said on stderr"
 
 # Bad usage.
-"$bin" calibrate > /dev/null 2>&1; rc=$?
+"$vkmmu" calibrate > /dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] || fail "no -o: exit $rc, want 2"
-"$bin" calibrate -o "$tmp/x.costs" --runs 0 > /dev/null 2>&1; rc=$?
+"$vkmmu" calibrate -o "$tmp/x.costs" --runs 0 > /dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] || fail "--runs 0: exit $rc, want 2"
-"$bin" calibrate -o "$tmp/no/such/dir/x.costs" --runs 1 > /dev/null 2>&1; rc=$?
+"$vkmmu" calibrate -o "$tmp/no/such/dir/x.costs" --runs 1 > /dev/null 2>&1; rc=$?
 [ $rc -eq 1 ] || fail "unwritable output: exit $rc, want 1"
 
-[ $status -eq 0 ] && echo "calibrate: ok ($secs s)"
-exit $status
+echo "calibrate took $secs s"
+finish

@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # The include graph points one way (docs/architecture.md): every #include "X.h" of a source
-# folder names a header of that folder or of a folder it may use.  Fails on the first file
+# folder names a header of that folder or of a folder it may use.  Fails on every include
 # that reaches upward or sideways, naming the file, the line and the rule.
-# Usage: bash layering.sh VKMMU_BIN BUILD_DIR   (the arguments are not used)
-set -u
-src=$(cd "$(dirname "$0")/../.." && pwd)
+# Usage: bash layering.sh VKMMU_BIN BUILD_DIR   (the arguments are only checked)
+source "$(dirname "$0")/../lib.sh"
 
 # folder: the folders it may include (besides itself)
 declare -A may=(
@@ -25,14 +24,12 @@ for d in "${!may[@]}"; do
     while IFS= read -r h; do
         name=$(basename "$h")
         if [[ -n ${home[$name]:-} && ${home[$name]} != "$d" ]]; then
-            echo "FAIL: header $name exists in both ${home[$name]}/ and $d/"
-            exit 1
+            fail_now "header $name exists in both ${home[$name]}/ and $d/"
         fi
         home[$name]=$d
     done < <(find "$src/$d" -name '*.h')
 done
 
-status=0
 checked=0
 for d in "${!may[@]}"; do
     [[ -d $src/$d ]] || continue
@@ -43,8 +40,7 @@ for d in "${!may[@]}"; do
             owner=${home[$h]:-}
             [[ -z $owner || $owner == "$d" ]] && continue
             if [[ " ${may[$d]} " != *" $owner "* ]]; then
-                echo "FAIL: ${f#"$src"/}:$line includes $h from $owner/; $d/ may use only: ${may[$d]:-nothing}"
-                status=1
+                fail "${f#"$src"/}:$line includes $h from $owner/; $d/ may use only: ${may[$d]:-nothing}"
             fi
             checked=$((checked + 1))
         done < <(grep -n '^#include "' "$f")
@@ -52,8 +48,7 @@ for d in "${!may[@]}"; do
 done
 # A .c file is never included.
 if grep -rn --include='*.[ch]' '^#include ".*\.c"' "$src"/{mmu,vkernel_model,traces,guest,emu,sim,tools,cli,tests,fuzz,bench} 2>/dev/null; then
-    echo "FAIL: a .c file is included (above): give it a header"
-    status=1
+    fail "a .c file is included (above): give it a header"
 fi
-[[ $status == 0 ]] && echo "ok: $checked cross-folder includes, all downward"
-exit $status
+echo "$checked cross-folder includes checked"
+finish

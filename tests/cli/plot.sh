@@ -3,12 +3,7 @@
 # small traces; the files are valid and carry the metadata; --data writes a script that
 # gnuplot reruns; CSV input; bad input exits 2 naming the file; a missing gnuplot exits 1.
 # Usage: bash plot.sh VKMMU_BIN BUILD_DIR
-set -u
-bin=$1
-tmp=$(mktemp -d "${2:-/tmp}/vkmmu-plot.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-status=0
-fail() { echo "FAIL: $*"; status=1; }
+source "$(dirname "$0")/../lib.sh"
 
 if ! command -v gnuplot > /dev/null; then
     echo "SKIP: gnuplot is not installed (scripts/install-deps.sh installs gnuplot-nox)"
@@ -30,7 +25,7 @@ awk 'BEGIN { print "map 0x30000000 0x30400000 r-- file lib"; print "map 0x400000
 
 pol=none,dfly,linux-fa,window:1,window:2,window:4,window:8,window:16
 for w in seq stride random; do
-    "$bin" replay --scheme native,vpt-1.10 --policy $pol --json "$tmp/$w.json" --csv "$tmp/$w.csv" \
+    "$vkmmu" replay --scheme native,vpt-1.10 --policy $pol --json "$tmp/$w.json" --csv "$tmp/$w.csv" \
         "$tmp/$w.vkt.txt" > /dev/null 2> "$tmp/err" || { fail "replay $w: exit $?"; cat "$tmp/err"; }
 done
 
@@ -98,7 +93,7 @@ for kind in policies window overhead accuracy sensitivity timeline; do
     [ $kind = timeline ] && ins=("$tmp/phases.json")
     for ext in png svg; do
         out="$tmp/$kind.$ext"
-        if ! "$bin" plot "${ins[@]}" -o "$out" --kind $kind 2> "$tmp/err"; then
+        if ! "$vkmmu" plot "${ins[@]}" -o "$out" --kind $kind 2> "$tmp/err"; then
             fail "plot --kind $kind -o .$ext: exit $?"; cat "$tmp/err"; continue
         fi
         [ -s "$out" ] || { fail "$kind.$ext is empty"; continue; }
@@ -106,19 +101,19 @@ for kind in policies window overhead accuracy sensitivity timeline; do
         msg=$(check_$ext "$out" 2>&1) || fail "$kind.$ext: $msg"
     done
 done
-"$bin" plot "${results[@]}" -o "$tmp/overhead.pdf" --kind overhead 2> "$tmp/err" \
+"$vkmmu" plot "${results[@]}" -o "$tmp/overhead.pdf" --kind overhead 2> "$tmp/err" \
     || { fail "plot -o .pdf: exit $?"; cat "$tmp/err"; }
 msg=$(check_pdf "$tmp/overhead.pdf" 2>&1) || fail "overhead.pdf: $msg"
 
 # The window kind with another metric, CSV input (workload = file name), options.
-"$bin" plot "$tmp/seq.csv" "$tmp/stride.csv" -o "$tmp/w.svg" --kind window --metric overhead 2> "$tmp/err" \
+"$vkmmu" plot "$tmp/seq.csv" "$tmp/stride.csv" -o "$tmp/w.svg" --kind window --metric overhead 2> "$tmp/err" \
     || { fail "window from CSV: exit $?"; cat "$tmp/err"; }
 grep -q 'input .*seq.csv: CSV, workload seq' "$tmp/w.svg" || fail "CSV workload label not in the metadata"
-"$bin" plot "${results[@]}" -o "$tmp/w2.png" --kind window --metric fault.real --size 3.5,2.5 2> "$tmp/err" \
+"$vkmmu" plot "${results[@]}" -o "$tmp/w2.png" --kind window --metric fault.real --size 3.5,2.5 2> "$tmp/err" \
     || { fail "window --metric fault.real: exit $?"; cat "$tmp/err"; }
 
 # --data: the script and data files; gnuplot reruns the script by itself.
-"$bin" plot "${results[@]}" -o "$tmp/p.pdf" --kind policies --data "$tmp/data" 2> "$tmp/err" \
+"$vkmmu" plot "${results[@]}" -o "$tmp/p.pdf" --kind policies --data "$tmp/data" 2> "$tmp/err" \
     || { fail "plot --data: exit $?"; cat "$tmp/err"; }
 [ -s "$tmp/data/plot.gp" ] && [ -s "$tmp/data/policies.dat" ] || fail "--data did not write plot.gp and policies.dat"
 grep -q "^# command: vkmmu plot" "$tmp/data/plot.gp" || fail "plot.gp lacks the configuration comment"
@@ -128,14 +123,14 @@ grep -q "^# command: vkmmu plot" "$tmp/data/plot.gp" || fail "plot.gp lacks the 
 # Bad input: exit 2 with a message naming the file.
 expect2() { # NAME-IN-MESSAGE ARGS...
     local want=$1; shift
-    "$bin" plot "$@" > /dev/null 2> "$tmp/err"
+    "$vkmmu" plot "$@" > /dev/null 2> "$tmp/err"
     local rc=$?
     [ $rc -eq 2 ] || fail "plot $*: exit $rc, expected 2"
     grep -q -- "$want" "$tmp/err" || { fail "plot $*: message lacks '$want'"; cat "$tmp/err"; }
 }
 echo '{"a": 1}' > "$tmp/other.json"
 echo '{"meta": {"tool": "vkmmu"}, "results": [' > "$tmp/cut.json"
-"$bin" replay --scheme vpt-1.10 --policy none --json "$tmp/only_none.json" "$tmp/seq.vkt.txt" > /dev/null
+"$vkmmu" replay --scheme vpt-1.10 --policy none --json "$tmp/only_none.json" "$tmp/seq.vkt.txt" > /dev/null
 expect2 "$tmp/missing.json" "$tmp/missing.json" -o "$tmp/x.png" --kind policies
 expect2 "$tmp/seq.vkt.txt" "$tmp/seq.vkt.txt" -o "$tmp/x.png" --kind policies
 expect2 "$tmp/other.json" "$tmp/other.json" -o "$tmp/x.png" --kind policies
@@ -150,10 +145,9 @@ expect2 "seq.json" "$tmp/seq.json" -o "$tmp/x.png" --kind policies --scheme ept
 [ -e "$tmp/x.png" ] && fail "a failed plot left an output file"
 
 # gnuplot missing: exit 1 with a clear message.
-VKMMU_GNUPLOT=/nonexistent/gnuplot "$bin" plot "$tmp/seq.json" -o "$tmp/y.png" --kind policies 2> "$tmp/err"
+VKMMU_GNUPLOT=/nonexistent/gnuplot "$vkmmu" plot "$tmp/seq.json" -o "$tmp/y.png" --kind policies 2> "$tmp/err"
 rc=$?
 [ $rc -eq 1 ] || fail "missing gnuplot: exit $rc, expected 1"
 grep -q "gnuplot not found" "$tmp/err" || fail "missing gnuplot: message: $(cat "$tmp/err")"
 
-[ $status -eq 0 ] && echo "plot: all checks passed"
-exit $status
+finish

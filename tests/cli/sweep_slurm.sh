@@ -4,20 +4,17 @@
 # equals a local sweep's.  Skips (exit 0, "SKIP: reason") when Slurm cannot be started here:
 # not root, or the Debian packages slurm-wlm and munge are not installed.
 # Usage: bash sweep_slurm.sh VKMMU_BIN BUILD_DIR
-set -u
-bin=$(readlink -f "$1")
-tmp=$(mktemp -d "${2:-/tmp}/vkmmu-slurm.XXXXXX")
+source "$(dirname "$0")/../lib.sh"
 chmod 755 "$tmp"
 pids=()
-cleanup() {
+# stop_daemons: ends the munged, slurmctld and slurmd this test started, and waits for them.
+stop_daemons() {
+    local p
     for p in "${pids[@]}"; do kill "$p" 2> /dev/null; done
     for p in "${pids[@]}"; do wait "$p" 2> /dev/null; done
-    rm -rf "$tmp"
 }
-trap cleanup EXIT
-skip() { echo "sweep_slurm: SKIP: $*"; exit 0; }
-status=0
-fail() { echo "FAIL: $*"; status=1; }
+on_exit stop_daemons
+skip() { echo "$test_name: SKIP: $*"; exit 0; }
 
 [ "$(id -u)" = 0 ] || skip "starting slurmd needs root"
 for c in munge munged slurmctld slurmd sbatch sinfo; do
@@ -97,13 +94,13 @@ policy = none, dfly, seq
 costs = modern, dfly2007
 S
 cd "$tmp"
-"$bin" sweep w/s.sweep -j 2 -o local > /dev/null 2>&1 || fail "local sweep exit $?"
-"$bin" merge local -o local.csv 2> /dev/null || fail "merge local exit $?"
-"$bin" sweep w/s.sweep -o shared --emit slurm 2> /dev/null || fail "--emit slurm exit $?"
+"$vkmmu" sweep w/s.sweep -j 2 -o local > /dev/null 2>&1 || fail "local sweep exit $?"
+"$vkmmu" merge local -o local.csv 2> /dev/null || fail "merge local exit $?"
+"$vkmmu" sweep w/s.sweep -o shared --emit slurm 2> /dev/null || fail "--emit slurm exit $?"
 timeout 120 sbatch --wait -Q shared/sweep.sbatch > sbatch.out 2>&1 || { fail "sbatch --wait exit $?"; cat sbatch.out; tail -5 shared/logs/slurm-* 2> /dev/null; }
-"$bin" merge shared -o slurm.csv 2> merge.err || { fail "merge of the Slurm run exit $?"; cat merge.err; }
+"$vkmmu" merge shared -o slurm.csv 2> merge.err || { fail "merge of the Slurm run exit $?"; cat merge.err; }
 cmp -s local.csv slurm.csv || fail "the Slurm run's merge differs from the local one"
 [ "$(ls shared/logs/slurm-* 2> /dev/null | wc -l)" -eq 4 ] || fail "want 4 array task logs: $(ls shared/logs)"
 
-[ $status -eq 0 ] && echo "sweep_slurm: ok (single-node Slurm $(sinfo -V 2> /dev/null | awk '{print $2}'), 4 array tasks)"
-exit $status
+[ "$failures" -eq 0 ] && echo "single-node Slurm $(sinfo -V 2> /dev/null | awk '{print $2}'), 4 array tasks"
+finish

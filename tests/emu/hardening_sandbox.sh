@@ -24,16 +24,10 @@
 #               --timeout", well within 60 s) and --guest-mem (brk and mmap past the cap fail
 #               with ENOMEM) are tested when `vkmmu run --help` lists them (otherwise the
 #               test says they are missing)
-set -u
-vkmmu=${1:?usage: hardening_sandbox.sh VKMMU_BIN BUILD_DIR}
-build=${2:?usage: hardening_sandbox.sh VKMMU_BIN BUILD_DIR}
-work=$(mktemp -d "$build/test-emu-hardening.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-fails=0
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-pass() { echo "ok   $*"; }
+# Usage: bash hardening_sandbox.sh VKMMU_BIN BUILD_DIR
+source "$(dirname "$0")/../lib.sh"
 
-cat >"$work/g.c" <<'GUEST'
+cat >"$tmp/g.c" <<'GUEST'
 /* hardening guest: one action per argv[1]; prints "RESULT ..." lines. */
 #include <errno.h>
 #include <fcntl.h>
@@ -233,41 +227,40 @@ int main(int argc, char **argv)
     return 2;
 }
 GUEST
-gcc -m32 -static -O1 -Wno-infinite-recursion -o "$work/g" "$work/g.c" 2>"$work/cc.err" || {
-    echo "FAIL cannot build the test guest (gcc -m32 -static; gcc-multilib installed?)"
-    cat "$work/cc.err"
-    exit 1
+gcc -m32 -static -O1 -Wno-infinite-recursion -o "$tmp/g" "$tmp/g.c" 2>"$tmp/cc.err" || {
+    cat "$tmp/cc.err"
+    fail_now "cannot build the test guest (gcc -m32 -static; gcc-multilib installed?)"
 }
 
 # The sandbox: root/ holds the guest, a file and escape attempts; secret.txt lies next to it.
-root=$work/root
+root=$tmp/root
 mkdir -p "$root/sub"
-cp "$work/g" "$root/g"
-echo "SECRET-7f3a" >"$work/secret.txt"
+cp "$tmp/g" "$root/g"
+echo "SECRET-7f3a" >"$tmp/secret.txt"
 echo inside >"$root/inside.txt"
 ln -s ../secret.txt "$root/out"
-ln -s "$work/secret.txt" "$root/abs"
+ln -s "$tmp/secret.txt" "$root/abs"
 ln -s .. "$root/updir"
 ln -s / "$root/hostroot"
 ln -s ../../.. "$root/sub/deep"
-snapshot() { (cd "$1" && find . -printf '%p %y %s %m %l\n' | sort; md5sum "$work/secret.txt"); }
+snapshot() { (cd "$1" && find . -printf '%p %y %s %m %l\n' | sort; md5sum "$tmp/secret.txt"); }
 
-# run NAME ARGS...: vkmmu run under timeout 60; stdout in $work/NAME.out, stderr in
-# $work/NAME.err, exit status in $rc.  A hang (124) or a report-less death is a failure.
+# run NAME ARGS...: vkmmu run under timeout 60; stdout in $tmp/NAME.out, stderr in
+# $tmp/NAME.err, exit status in $rc.  A hang (124) or a report-less death is a failure.
 run() {
     local name=$1
     shift
     local t0=$SECONDS
-    (cd "$work" && timeout 60 "$vkmmu" run "$@" >"$work/$name.out" 2>"$work/$name.err" </dev/null)
+    (cd "$tmp" && timeout 60 "$vkmmu" run "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" </dev/null)
     rc=$?
     # timeout(1) exits 124 after 60 s; vkmmu's own --timeout also exits 124, but much sooner.
     if [ $rc -eq 124 ] && [ $((SECONDS - t0)) -ge 59 ]; then
         fail "$name: still running after 60 s (hang)"
         return 1
     fi
-    if ! grep -q "^vkmmu run: " "$work/$name.err"; then
+    if ! grep -q "^vkmmu run: " "$tmp/$name.err"; then
         fail "$name: exit $rc without a vkmmu report (host crash?)"
-        sed 's/^/  | /' "$work/$name.err" | tail -5
+        sed 's/^/  | /' "$tmp/$name.err" | tail -5
         return 1
     fi
     return 0
@@ -278,32 +271,32 @@ want() {
     shift 3
     [ "$rc" -eq "$status" ] || { ok=0; echo "  exit $rc, want $status"; }
     for p in "$@"; do
-        grep -qE -- "$p" "$work/$name.$stream" || { ok=0; echo "  $stream lacks: $p"; }
+        grep -qE -- "$p" "$tmp/$name.$stream" || { ok=0; echo "  $stream lacks: $p"; }
     done
     if [ $ok -eq 1 ]; then
         pass "$name"
     else
         fail "$name"
-        sed 's/^/  | /' "$work/$name.err" | head -6
-        sed 's/^/  > /' "$work/$name.out" | head -20
+        sed 's/^/  | /' "$tmp/$name.err" | head -6
+        sed 's/^/  > /' "$tmp/$name.out" | head -20
     fi
 }
 no_secret() { # NAME: the secret never appears in the guest's output
-    if grep -q SECRET "$work/$1.out" "$work/$1.err"; then
+    if grep -q SECRET "$tmp/$1.out" "$tmp/$1.err"; then
         fail "$1: the guest read the secret file"
-        grep SECRET "$work/$1.out" | head -3
+        grep SECRET "$tmp/$1.out" | head -3
     fi
 }
 
-escapes=(../secret.txt /../secret.txt ../../../../secret.txt "$work/secret.txt" out abs
-         updir/secret.txt sub/../../secret.txt sub/deep"$work/secret.txt" hostroot"$work/secret.txt"
-         "/proc/self/root$work/secret.txt" /proc/self/cwd/../secret.txt
-         "/proc/1/root$work/secret.txt" "/proc/self/fd/../../../$work/secret.txt")
+escapes=(../secret.txt /../secret.txt ../../../../secret.txt "$tmp/secret.txt" out abs
+         updir/secret.txt sub/../../secret.txt sub/deep"$tmp/secret.txt" hostroot"$tmp/secret.txt"
+         "/proc/self/root$tmp/secret.txt" /proc/self/cwd/../secret.txt
+         "/proc/1/root$tmp/secret.txt" "/proc/self/fd/../../../$tmp/secret.txt")
 before=$(snapshot "$root")
 for e in paging hooks; do
     # -- traversal
     if run "$e-traversal" --engine $e --root "$root" -- "$root/g" read "${escapes[@]}" inside.txt; then
-        opened=$(grep -c '^RESULT read ' "$work/$e-traversal.out")
+        opened=$(grep -c '^RESULT read ' "$tmp/$e-traversal.out")
         want "$e-traversal" 3 out "^RESULT read inside.txt 7 " "^RESULT open \.\./secret\.txt -1 errno"
         [ "$opened" -eq 1 ] || fail "$e-traversal: $opened paths opened (only inside.txt may be)"
         no_secret "$e-traversal"
@@ -321,7 +314,7 @@ for e in paging hooks; do
     done
     [ "$(snapshot "$root")" = "$before" ] && pass "$e: tree unchanged without --writable" ||
         fail "$e: the tree changed without --writable"
-    [ -e "$work/escape.txt" ] && fail "$e: ../escape.txt created outside the root"
+    [ -e "$tmp/escape.txt" ] && fail "$e: ../escape.txt created outside the root"
     # -- memory
     run "$e-mem" --engine $e --root "$root" -- "$root/g" mem &&
         want "$e-mem" 0 out "^RESULT brk cur ok end-refused 1 kernel-refused 1" \
@@ -333,7 +326,7 @@ for e in paging hooks; do
     run "$e-fork" --engine $e --root "$root" -- "$root/g" fork &&
         want "$e-fork" 0 out "^RESULT fork [0-9]+ errno 0" "^RESULT clone [0-9]+ errno 0" \
             "^RESULT vfork [0-9]+ errno 0" "^RESULT execve -1 errno 2" "^RESULT forkbomb survived"
-    grep -qE "processes \(pids" "$work/$e-fork.err" ||
+    grep -qE "processes \(pids" "$tmp/$e-fork.err" ||
         fail "$e-fork: the report has no process summary"
     # -- self-modifying code
     run "$e-smc" --engine $e --root "$root" -- "$root/g" smc &&
@@ -355,21 +348,21 @@ for e in paging hooks; do
 done
 
 # --writable: writes stay inside the root, whatever the path or symlink says.
-cp -a "$root" "$work/wroot"
-# (abs names $work/secret.txt, which inside the root is a path whose directories do not exist.)
+cp -a "$root" "$tmp/wroot"
+# (abs names $tmp/secret.txt, which inside the root is a path whose directories do not exist.)
 for target in out ../escape.txt abs; do
     n=rw-$(tr -c 'a-z0-9\n' _ <<<"$target")
-    run "$n" --root "$work/wroot" --writable -- "$work/wroot/g" write "$target" &&
+    run "$n" --root "$tmp/wroot" --writable -- "$tmp/wroot/g" write "$target" &&
         want "$n" 0 out "^RESULT creat (0 errno 0|-1 errno 2)$"
 done
-[ "$(cat "$work/secret.txt")" = SECRET-7f3a ] && pass "writable: secret.txt untouched" ||
+[ "$(cat "$tmp/secret.txt")" = SECRET-7f3a ] && pass "writable: secret.txt untouched" ||
     fail "writable: secret.txt was modified through a symlink"
-[ -e "$work/escape.txt" ] && fail "writable: ../escape.txt created outside the root" ||
+[ -e "$tmp/escape.txt" ] && fail "writable: ../escape.txt created outside the root" ||
     pass "writable: nothing created outside the root"
-[ -e "$work/wroot/escape.txt" ] && pass "writable: ../escape.txt landed inside the root" ||
+[ -e "$tmp/wroot/escape.txt" ] && pass "writable: ../escape.txt landed inside the root" ||
     fail "writable: ../escape.txt was not created inside the root"
-run "rw-readback" --root "$work/wroot" -- "$work/wroot/g" read out.lnk"$work/secret.txt" \
-    escape.txt.lnk"$work/secret.txt" && no_secret rw-readback
+run "rw-readback" --root "$tmp/wroot" -- "$tmp/wroot/g" read out.lnk"$tmp/secret.txt" \
+    escape.txt.lnk"$tmp/secret.txt" && no_secret rw-readback
 
 # busybox: the same escapes through a real program's path handling, and a pipeline (fork).
 bb=/bin/busybox
@@ -378,7 +371,7 @@ if [ -x "$bb" ]; then
     no_secret bb-cat
     [ "$rc" -ne 0 ] && pass "bb-cat: every escape refused (exit $rc)" || fail "bb-cat: exit 0"
     run bb-ls --root "$root" -- "$bb" ls -a / && want bb-ls 0 out "^inside.txt$" "^g$"
-    grep -qxE "usr|etc|proc" "$work/bb-ls.out" && fail "bb-ls: lists host directories"
+    grep -qxE "usr|etc|proc" "$tmp/bb-ls.out" && fail "bb-ls: lists host directories"
     run bb-cd --root "$root" -- "$bb" sh -c 'cd ../../..; pwd' && want bb-cd 0 out "^/$"
     run bb-pipe --root "$root" -- "$bb" sh -c 'echo piped | cat; cat /etc/hostname' &&
         want bb-pipe 1 out "^piped$"
@@ -415,5 +408,4 @@ else
     echo "MISSING --guest-mem: \`vkmmu run --help\` does not list it (not tested)"
 fi
 
-echo "$fails failure(s)"
-[ $fails -eq 0 ]
+finish

@@ -7,19 +7,13 @@
 #             --timeout", JSON end "timeout" and partial (both engines)
 #   guest-mem --guest-mem 16M: malloc(64 MiB) fails in the guest (it prints "malloc failed",
 #             exits 1), getrlimit(RLIMIT_AS) reports 16 MiB; without it the malloc succeeds
-set -u
-vkmmu=${1:?usage: limits.sh VKMMU_BIN BUILD_DIR}
-build=${2:?usage: limits.sh VKMMU_BIN BUILD_DIR}
-work=$(mktemp -d "$build/test-emu-limits.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-fails=0
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-pass() { echo "ok   $*"; }
+# Usage: bash limits.sh VKMMU_BIN BUILD_DIR
+source "$(dirname "$0")/../lib.sh"
 
-cat >"$work/loop.c" <<'C'
+cat >"$tmp/loop.c" <<'C'
 int main(void) { volatile unsigned x = 0; for (;;) x++; }
 C
-cat >"$work/mall.c" <<'C'
+cat >"$tmp/mall.c" <<'C'
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,10 +37,9 @@ int main(void)
     return 0;
 }
 C
-if ! gcc -m32 -static -O0 -o "$work/loop" "$work/loop.c" ||
-    ! gcc -m32 -static -O0 -o "$work/mall" "$work/mall.c"; then
-    echo "FAIL: gcc -m32 -static cannot build the guests (gcc-multilib missing?)"
-    exit 1
+if ! gcc -m32 -static -O0 -o "$tmp/loop" "$tmp/loop.c" ||
+    ! gcc -m32 -static -O0 -o "$tmp/mall" "$tmp/mall.c"; then
+    fail_now "gcc -m32 -static cannot build the guests (gcc-multilib missing?)"
 fi
 
 # check_json FILE END REASON: workload.end, partial, reason, and the vpt-1.10 identity.
@@ -71,70 +64,69 @@ PY
 
 for engine in hooks paging; do
     # SIGINT after 2 s
-    (cd "$work" && exec timeout -s KILL 30 "$vkmmu" run --engine "$engine" --json "$work/int-$engine.json" \
-        ./loop >"$work/int-$engine.out" 2>"$work/int-$engine.err") &
+    (cd "$tmp" && exec timeout -s KILL 30 "$vkmmu" run --engine "$engine" --json "$tmp/int-$engine.json" \
+        ./loop >"$tmp/int-$engine.out" 2>"$tmp/int-$engine.err") &
     pid=$!
     sleep 2
     child=$(pgrep -P "$pid" | head -1)
     kill -INT "${child:-$pid}"
     wait "$pid"
     rc=$?
-    if [ $rc -eq 130 ] && grep -q "interrupted by SIGINT after [0-9]* instructions" "$work/int-$engine.err" &&
-        grep -q "^partial results: interrupted by SIGINT" "$work/int-$engine.err" &&
-        check_json "$work/int-$engine.json" interrupted "interrupted by SIGINT"; then
+    if [ $rc -eq 130 ] && grep -q "interrupted by SIGINT after [0-9]* instructions" "$tmp/int-$engine.err" &&
+        grep -q "^partial results: interrupted by SIGINT" "$tmp/int-$engine.err" &&
+        check_json "$tmp/int-$engine.json" interrupted "interrupted by SIGINT"; then
         pass "sigint ($engine): exit 130, partial report and JSON"
     else
         fail "sigint ($engine): exit $rc"
-        head -5 "$work/int-$engine.err"
+        head -5 "$tmp/int-$engine.err"
     fi
 
     # --timeout 1
     start=$(date +%s%N)
-    (cd "$work" && timeout -s KILL 30 "$vkmmu" run --engine "$engine" --timeout 1 \
-        --json "$work/to-$engine.json" ./loop >"$work/to-$engine.out" 2>"$work/to-$engine.err")
+    (cd "$tmp" && timeout -s KILL 30 "$vkmmu" run --engine "$engine" --timeout 1 \
+        --json "$tmp/to-$engine.json" ./loop >"$tmp/to-$engine.out" 2>"$tmp/to-$engine.err")
     rc=$?
     took=$((($(date +%s%N) - start) / 1000000)) # ms
-    if [ $rc -eq 124 ] && grep -q "stopped by --timeout after [0-9]* instructions" "$work/to-$engine.err" &&
-        check_json "$work/to-$engine.json" timeout "--timeout 1 s reached" &&
+    if [ $rc -eq 124 ] && grep -q "stopped by --timeout after [0-9]* instructions" "$tmp/to-$engine.err" &&
+        check_json "$tmp/to-$engine.json" timeout "--timeout 1 s reached" &&
         [ "$took" -lt 20000 ]; then
         pass "timeout ($engine): exit 124 after $took ms, partial JSON"
     else
         fail "timeout ($engine): exit $rc after $took ms"
-        head -5 "$work/to-$engine.err"
+        head -5 "$tmp/to-$engine.err"
     fi
 done
 
 # --guest-mem
-(cd "$work" && timeout -s KILL 30 "$vkmmu" run --guest-mem 16M ./mall >"$work/gm.out" 2>"$work/gm.err")
+(cd "$tmp" && timeout -s KILL 30 "$vkmmu" run --guest-mem 16M ./mall >"$tmp/gm.out" 2>"$tmp/gm.err")
 rc=$?
-if [ $rc -eq 1 ] && grep -q "^malloc failed" "$work/gm.out" && grep -q "^RLIMIT_AS 16777216" "$work/gm.out" &&
-    grep -q "^vkmmu run: ./mall, engine" "$work/gm.err"; then
+if [ $rc -eq 1 ] && grep -q "^malloc failed" "$tmp/gm.out" && grep -q "^RLIMIT_AS 16777216" "$tmp/gm.out" &&
+    grep -q "^vkmmu run: ./mall, engine" "$tmp/gm.err"; then
     pass "guest-mem 16M: the guest's malloc(64 MiB) fails, RLIMIT_AS says 16 MiB, no crash"
 else
     fail "guest-mem 16M: exit $rc"
-    cat "$work/gm.out"
-    head -5 "$work/gm.err"
+    cat "$tmp/gm.out"
+    head -5 "$tmp/gm.err"
 fi
-(cd "$work" && timeout -s KILL 30 "$vkmmu" run --engine hooks --guest-mem 16M ./mall >"$work/gmh.out" 2>"$work/gmh.err")
+(cd "$tmp" && timeout -s KILL 30 "$vkmmu" run --engine hooks --guest-mem 16M ./mall >"$tmp/gmh.out" 2>"$tmp/gmh.err")
 rc=$?
-[ $rc -eq 1 ] && grep -q "^malloc failed" "$work/gmh.out" && pass "guest-mem 16M (hooks): malloc fails" ||
+[ $rc -eq 1 ] && grep -q "^malloc failed" "$tmp/gmh.out" && pass "guest-mem 16M (hooks): malloc fails" ||
     fail "guest-mem 16M (hooks): exit $rc"
-(cd "$work" && timeout -s KILL 30 "$vkmmu" run ./mall >"$work/nogm.out" 2>"$work/nogm.err")
+(cd "$tmp" && timeout -s KILL 30 "$vkmmu" run ./mall >"$tmp/nogm.out" 2>"$tmp/nogm.err")
 rc=$?
-if [ $rc -eq 0 ] && grep -q "^malloc ok" "$work/nogm.out" && grep -q "^RLIMIT_AS unlimited" "$work/nogm.out"; then
+if [ $rc -eq 0 ] && grep -q "^malloc ok" "$tmp/nogm.out" && grep -q "^RLIMIT_AS unlimited" "$tmp/nogm.out"; then
     pass "no --guest-mem: malloc(64 MiB) succeeds, RLIMIT_AS unlimited"
 else
     fail "no --guest-mem: exit $rc"
-    cat "$work/nogm.out"
+    cat "$tmp/nogm.out"
 fi
-"$vkmmu" run --guest-mem 12Q ./mall >/dev/null 2>"$work/bad.err"
+"$vkmmu" run --guest-mem 12Q ./mall >/dev/null 2>"$tmp/bad.err"
 rc=$?
-[ $rc -eq 2 ] && grep -q -- "--guest-mem: expected a size" "$work/bad.err" && pass "--guest-mem 12Q: exit 2" ||
+[ $rc -eq 2 ] && grep -q -- "--guest-mem: expected a size" "$tmp/bad.err" && pass "--guest-mem 12Q: exit 2" ||
     fail "--guest-mem 12Q: exit $rc"
-"$vkmmu" run --timeout -1 ./mall >/dev/null 2>"$work/bad.err"
+"$vkmmu" run --timeout -1 ./mall >/dev/null 2>"$tmp/bad.err"
 rc=$?
-[ $rc -eq 2 ] && grep -q -- "--timeout: expected a positive number" "$work/bad.err" && pass "--timeout -1: exit 2" ||
+[ $rc -eq 2 ] && grep -q -- "--timeout: expected a positive number" "$tmp/bad.err" && pass "--timeout -1: exit 2" ||
     fail "--timeout -1: exit $rc"
 
-echo "$fails failure(s)"
-[ $fails -eq 0 ]
+finish

@@ -4,37 +4,22 @@
 # acceptance): echo, md5sum, sha256sum, wc (numbers), sort, gzip -c (byte for byte against
 # busybox run by the reference runner, scripts/ref-runner.sh, and decompressed by the host's
 # gunzip).  Both engines.
-set -u
-vkmmu=${1:?usage: test_busybox.sh VKMMU_BIN BUILD_DIR}
-build=${2:?usage: test_busybox.sh VKMMU_BIN BUILD_DIR}
+# Usage: bash test_busybox.sh VKMMU_BIN BUILD_DIR
+source "$(dirname "$0")/../lib.sh"
 bb=/bin/busybox
 if [ ! -x "$bb" ]; then
     echo "SKIP: $bb (busybox-static:i386) is not installed (scripts/install-deps.sh)"
     exit 77
 fi
-here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../../scripts/ref-runner.sh
-source "$here/../../scripts/ref-runner.sh"
+source "$src/scripts/ref-runner.sh"
 ref_require
-work=$(mktemp -d "$build/test-emu-busybox.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cd "$work"
+cd "$tmp" || fail_now "cannot enter $tmp"
 # Inputs: 300 KiB of random bytes (compared with the host on the same bytes), 8000 lines.
 head -c 307200 /dev/urandom >data.bin
 seq 1 8000 | awk '{ printf "%d %s\n", ($1 * 7919) % 8009, $1 }' >lines.txt
 
-fails=0
-check() { # NAME EXPECTED ACTUAL
-    if [ "$2" = "$3" ]; then
-        echo "ok   $1"
-    else
-        echo "FAIL $1"
-        echo "  expected: $(printf '%s' "$2" | head -c 300)"
-        echo "  got:      $(printf '%s' "$3" | head -c 300)"
-        fails=$((fails + 1))
-    fi
-}
-run() { # ENGINE ARGS... : guest stdout; the report goes to $work/report.txt
+run() { # ENGINE ARGS... : guest stdout; the report goes to $tmp/report.txt
     local engine=$1
     shift
     "$vkmmu" run --engine "$engine" -- "$bb" "$@" 2>report.txt
@@ -61,7 +46,5 @@ done
 # The report never mixes with the guest's output: stdout holds only the guest's bytes.
 check "report on stderr only" "hello" "$("$vkmmu" run -- "$bb" echo hello 2>/dev/null)"
 "$vkmmu" run -- "$bb" echo hello >/dev/null 2>report.txt
-grep -q "reflections" report.txt && echo "ok   table on stderr" ||
-    { echo "FAIL table on stderr"; fails=$((fails + 1)); }
-echo "$fails failure(s)"
-[ $fails -eq 0 ]
+grep -q "reflections" report.txt && pass "table on stderr" || fail "table on stderr"
+finish

@@ -5,16 +5,11 @@
 # workload (guests/) and busybox, for one configuration and for a set of them; and the guest
 # prints under vkmmu what it prints under the reference runner (scripts/ref-runner.sh: natively
 # where the host runs i386 programs, else qemu-i386).
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
+# Usage: bash test_engines.sh VKMMU_BIN BUILD_DIR
+source "$(dirname "$0")/../lib.sh"
 # shellcheck source=../../scripts/ref-runner.sh
-source "$here/../../scripts/ref-runner.sh"
+source "$src/scripts/ref-runner.sh"
 ref_require
-vkmmu=${1:?usage: test_engines.sh VKMMU_BIN BUILD_DIR}
-build=${2:?usage: test_engines.sh VKMMU_BIN BUILD_DIR}
-work=$(mktemp -d "$build/test-emu-engines.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-fails=0
 # The counters of every result, in order, without access.read/write/fetch.
 counters() {
     grep -E '^ +"[a-z0-9_.]+": -?[0-9.e+-]+,?$' "$1" |
@@ -32,20 +27,20 @@ compare() { # NAME DIR OPTIONS -- PROGRAM ARGS...
     local ok=1
     for e in paging hooks; do
         local out
-        out=$(cd "$dir" && "$vkmmu" run --engine $e "${opts[@]}" --json "$work/$e.json" -- "$@" \
-              2>"$work/$e.err" </dev/null | md5sum)
+        out=$(cd "$dir" && "$vkmmu" run --engine $e "${opts[@]}" --json "$tmp/$e.json" -- "$@" \
+              2>"$tmp/$e.err" </dev/null | md5sum)
         if [ "$out" != "$native" ]; then
             ok=0
-            echo "  $e: output differs from the reference run ($REF_MODE): $(tail -2 "$work/$e.err")"
+            echo "  $e: output differs from the reference run ($REF_MODE): $(tail -2 "$tmp/$e.err")"
         fi
     done
-    if ! diff <(counters "$work/paging.json") <(counters "$work/hooks.json") >"$work/diff"; then
+    if ! diff <(counters "$tmp/paging.json") <(counters "$tmp/hooks.json") >"$tmp/diff"; then
         ok=0
         echo "  counters differ (paging < > hooks):"
-        head -10 "$work/diff" | sed 's/^/  /'
+        head -10 "$tmp/diff" | sed 's/^/  /'
     fi
-    [ "$(counters "$work/paging.json" | wc -l)" -gt 10 ] || { ok=0; echo "  no counters in the JSON"; }
-    if [ $ok -eq 1 ]; then echo "ok   $name"; else echo "FAIL $name"; fails=$((fails + 1)); fi
+    [ "$(counters "$tmp/paging.json" | wc -l)" -gt 10 ] || { ok=0; echo "  no counters in the JSON"; }
+    if [ $ok -eq 1 ]; then pass "$name"; else fail "$name"; fi
 }
 gdir=$build/guests
 if [ -f "$gdir/workloads.txt" ]; then
@@ -70,20 +65,18 @@ else
     echo "note: $gdir/workloads.txt not built; guests/ workloads skipped"
 fi
 # Guests that die: the segv is a reflected fault in both engines, counted alike.
-if bash "$here/guests/build.sh" "$build/tests-emu-guests"; then
+if bash "$src/tests/emu/guests/build.sh" "$build/tests-emu-guests"; then
     for m in segv ro mprotect munmap; do
         compare "crash $m (vpt-1.10, native)" "$build/tests-emu-guests" --scheme vpt-1.10,native \
             -- ./crash $m
     done
 else
-    echo "FAIL cannot build the test guests"
-    fails=$((fails + 1))
+    fail "cannot build the test guests"
 fi
 if [ -x /bin/busybox ]; then
-    head -c 200000 /dev/urandom >"$work/data.bin"
-    compare "busybox md5sum" "$work" --scheme vpt-1.10 -- /bin/busybox md5sum data.bin
-    compare "busybox gzip, vpt and linux with seq" "$work" --scheme vpt,linux --policy seq \
+    head -c 200000 /dev/urandom >"$tmp/data.bin"
+    compare "busybox md5sum" "$tmp" --scheme vpt-1.10 -- /bin/busybox md5sum data.bin
+    compare "busybox gzip, vpt and linux with seq" "$tmp" --scheme vpt,linux --policy seq \
         -- /bin/busybox gzip -c data.bin
 fi
-echo "$fails failure(s)"
-[ $fails -eq 0 ]
+finish

@@ -6,40 +6,17 @@
 # loads), that fileread and filemmap agree with each other and with the host's FNV-1a of
 # data.bin, and that a bad argument exits 2.
 # Usage: bash test_guests_native.sh VKMMU_BIN BUILD_DIR   (VKMMU_BIN is not used here)
-set -u
-if [ $# -ne 2 ]; then
-    echo "usage: bash $0 VKMMU_BIN BUILD_DIR" >&2
-    exit 2
-fi
-build_dir=$2
-gdir=$build_dir/guests
+source "$(dirname "$0")/../lib.sh"
+gdir=$build/guests
 list=$gdir/workloads.txt
-here=$(cd "$(dirname "$0")" && pwd)
-[ -f "$list" ] || list=$here/../../guests/workloads.txt
-me=test_guests_native
-fails=0
-fail() {
-    echo "$me: FAIL: $*" >&2
-    fails=$((fails + 1))
-}
+[ -f "$list" ] || list=$src/guests/workloads.txt
 
-if [ ! -d "$gdir" ]; then
-    echo "$me: FAIL: $gdir does not exist (build the 'guests' target)" >&2
-    exit 1
-fi
-if [ ! -f "$list" ]; then
-    echo "$me: FAIL: no workloads.txt in $gdir or the source tree" >&2
-    exit 1
-fi
+[ -d "$gdir" ] || fail_now "$gdir does not exist (build the 'guests' target)"
+[ -f "$list" ] || fail_now "no workloads.txt in $gdir or the source tree"
 # shellcheck source=../../scripts/ref-runner.sh
-source "$here/../../scripts/ref-runner.sh"
-if [ -z "$REF_MODE" ]; then
-    echo "$me: FAIL: no reference runner: $REF_WHY" >&2
-    exit 1
-fi
-echo "$me: reference runner: $REF_MODE ($REF_WHY)"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$src/scripts/ref-runner.sh"
+[ -n "$REF_MODE" ] || fail_now "no reference runner: $REF_WHY"
+echo "$test_name: reference runner: $REF_MODE ($REF_WHY)"
 
 # is_static_i386 PROGRAM: 0 if PROGRAM is an ELF32 i386 ET_EXEC without a PT_INTERP.
 is_static_i386() {
@@ -56,7 +33,7 @@ run_one() {
     shift 2
     local pre=()
     [ "$tag" = norand ] && pre=(setarch linux32 -R)
-    (cd "$gdir" && timeout 60 "${pre[@]}" bash "$here/../../scripts/ref-runner.sh" "./$name" "$@") \
+    (cd "$gdir" && timeout 60 "${pre[@]}" bash "$src/scripts/ref-runner.sh" "./$name" "$@") \
         >"$tmp/$tag.out" 2>"$tmp/$tag.err"
     rc=$?
     if [ $rc -ne 0 ]; then
@@ -105,7 +82,7 @@ while read -r name args; do
         fi
     fi
     result[$name]=$(cat "$tmp/first.out")
-    echo "$me: ok: $name $* -> ${result[$name]}"
+    pass "$name $* -> ${result[$name]}"
 done <"$list"
 
 if [ "$count" -lt 9 ]; then
@@ -148,9 +125,6 @@ for bad in "seqscan abc" "stride 16 0" "sparse 64 3" "fileread"; do
     [ -s "$tmp/bad.err" ] || fail "'$bad' exited without a message on stderr"
 done
 
-if [ $fails -ne 0 ]; then
-    echo "$me: $fails failure(s) over $count workloads" >&2
-    exit 1
-fi
-echo "$me: all $count workloads deterministic under the reference runner ($REF_MODE)"
-exit 0
+[ "$failures" -eq 0 ] &&
+    echo "all $count workloads deterministic under the reference runner ($REF_MODE)"
+finish

@@ -6,33 +6,13 @@
 # sums whose digits depend on the x87 precision; its output under `vkmmu run` (both engines)
 # must equal the reference runner's (scripts/ref-runner.sh) byte for byte, and the state lines
 # must also equal Linux's values written below.  So must busybox awk's harmonic sum.
-set -u
-vkmmu=${1:?usage: test_initstate.sh VKMMU_BIN BUILD_DIR}
-build=${2:?usage: test_initstate.sh VKMMU_BIN BUILD_DIR}
-here=$(cd "$(dirname "$0")" && pwd)
-case $vkmmu in /*) ;; */*) vkmmu=$PWD/$vkmmu ;; esac # the test runs in its own directory
-build=$(cd "$build" && pwd)
+# Usage: bash test_initstate.sh VKMMU_BIN BUILD_DIR
+source "$(dirname "$0")/../lib.sh"
 # shellcheck source=../../scripts/ref-runner.sh
-source "$here/../../scripts/ref-runner.sh"
+source "$src/scripts/ref-runner.sh"
 ref_require
-g=$build/tests-emu-guests
-bash "$here/guests/build.sh" "$g" || { echo "FAIL cannot build the test guests"; exit 1; }
-work=$(mktemp -d "$build/test-emu-initstate.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-fails=0
-fail() {
-    echo "FAIL $1"
-    fails=$((fails + 1))
-}
-same() { # NAME EXPECTED_FILE ACTUAL_FILE
-    if cmp -s "$2" "$3"; then
-        echo "ok   $1"
-    else
-        fail "$1"
-        diff "$2" "$3" | sed 's/^/  | /' | head -20
-    fi
-}
+build_emu_guests
+cd "$tmp" || fail_now "cannot enter $tmp" # the test runs in its own directory
 
 # Linux's values (x86-64 kernel, 32-bit process: start_thread, ELF_PLAT_INIT and
 # fpstate_init_fstate; selectors __USER32_CS = 0x23, __USER_DS = 0x2b).
@@ -47,7 +27,7 @@ eax 0x0 ebx 0x0 ecx 0x0 edx 0x0 esi 0x0 edi 0x0 ebp 0x0
 esp % 16 = 0, *esp == argc: yes
 EOF
 
-ref_run "$g/initstate" >ref.txt 2>ref.err
+ref_run "$guests/initstate" >ref.txt 2>ref.err
 rc=$?
 [ $rc -eq 0 ] || fail "reference run of initstate (exit $rc): $(head -3 ref.err)"
 if [ "$REF_MODE" = qemu ]; then
@@ -58,7 +38,7 @@ fi
 head -8 ref.txt >ref-state.txt
 same "reference runner's initial state is Linux's" linux.txt ref-state.txt
 for e in paging hooks; do
-    "$vkmmu" run --engine $e -- "$g/initstate" >vk-$e.txt 2>vk-$e.err
+    "$vkmmu" run --engine $e -- "$guests/initstate" >vk-$e.txt 2>vk-$e.err
     rc=$?
     [ $rc -eq 0 ] || { fail "$e: initstate exit $rc"; sed 's/^/  | /' vk-$e.err | tail -5; }
     head -8 vk-$e.txt >vk-$e-state.txt
@@ -90,5 +70,4 @@ if [ -x "$bb" ]; then
 else
     echo "skip busybox awk: $bb (busybox-static:i386) is not installed"
 fi
-echo "$fails failure(s)"
-[ $fails -eq 0 ]
+finish

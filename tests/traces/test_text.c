@@ -391,3 +391,46 @@ Test(text_errors, bad_prot_and_kind)
     expect_error("map 0x1000 0x2000 rw- shared\n", 1, "bad KIND 'shared' (expected anon or file)");
     expect_error("S 0x100000000\n", 1, "too large");
 }
+
+/* ---- process records (trace-formats.md section 1) ---- */
+
+Test(text, process_records_with_exact_fields)
+{
+    struct trc_reader *r = open_str("pid 1\n"
+                                    "fork 2\n"
+                                    "vfork\t0x10 # comment\n"
+                                    "pid 4294967295\n"
+                                    "exec\n"
+                                    "exit\r\n");
+    static const struct {
+        enum trc_type type;
+        uint64_t count;
+    } want[] = {{TRC_PID, 1},          {TRC_FORK, 2}, {TRC_VFORK, 16},
+                {TRC_PID, 4294967295u}, {TRC_EXEC, 0}, {TRC_EXIT, 0}};
+    for (unsigned i = 0; i < 6; i++) {
+        struct trc_record rec = next_ok(r);
+        cr_assert_eq(rec.type, want[i].type, "line %u", i + 1);
+        cr_assert_eq(rec.count, want[i].count, "line %u", i + 1);
+        cr_assert_eq(rec.line, i + 1);
+    }
+    struct trc_record rec;
+    cr_assert_eq(trc_next(r, &rec), 0);
+    cr_assert_eq(trc_records(r), 6);
+    trc_close(r);
+}
+
+Test(text_errors, process_records)
+{
+    expect_error("pid 1\npid\n", 2, "pid: missing N (expected `pid N`)");
+    expect_error("fork\n", 1, "fork: missing CHILD (expected `fork CHILD`)");
+    expect_error("vfork 0\n", 1,
+                 "vfork: CHILD 0 out of range (expected a process id from 1 to 4294967295)");
+    expect_error("I 1\nI 2\npid 0x100000000\n", 3, "pid: N 4294967296 out of range");
+    expect_error("fork -2\n", 1, "fork: bad number '-2' for CHILD");
+    expect_error("fork 99999999999999999999\n", 1, "does not fit in 64 bits");
+    expect_error("pid 2 3\n", 1, "pid: unexpected '3' after N (expected `pid N`)");
+    expect_error("exec /bin/sh\n", 1, "exec: unexpected '/bin/sh' (expected `exec` alone)");
+    expect_error("exit 0\n", 1, "exit: unexpected '0' (expected `exit` alone)");
+    expect_error("Pid 2\n", 1, "unknown record 'Pid'");
+    expect_error("exits\n", 1, "unknown record 'exits'");
+}

@@ -57,8 +57,14 @@ static void expect_same(const struct trc_record *a, const struct trc_record *b, 
         cr_assert_eq(a->addr, b->addr, "record %zu: start", i);
         cr_assert_eq(a->end, b->end, "record %zu: end", i);
         break;
+    case TRC_EXEC:
+    case TRC_EXIT:
+        break;
     case TRC_INSNS:
     case TRC_SYSCALL:
+    case TRC_PID:
+    case TRC_FORK:
+    case TRC_VFORK:
         cr_assert_eq(a->count, b->count, "record %zu: count %llu, want %llu", i,
                      (unsigned long long)b->count, (unsigned long long)a->count);
         break;
@@ -474,4 +480,83 @@ Test(vkt, repeated_fetch_of_a_loop_block_is_one_byte)
      * zigzag delta from 0 (5 bytes) = 7, the first read 0xea + zigzag delta (5) = 6; every
      * later fetch is 0xfe and every later read a one-byte short form */
     cr_assert_eq(bytes, 16 + 13 + 7 + 6 + 2 * (N - 1), "size %ld", bytes);
+}
+
+/* ---- process records (0xfa with a kind byte of 2 to 6) ---- */
+
+static const char processes[] = "map 0x10000000 0x10001000 rw- anon\n"
+                                "W 0x10000000 4\n"
+                                "I 1\n"
+                                "fork 2\n"
+                                "pid 2\n"
+                                "vfork 0xffffffff\n"
+                                "pid 4294967295\n"
+                                "exec\n"
+                                "exit\n"
+                                "pid 1\n"
+                                "I 1\n"
+                                "exit\n";
+
+Test(vkt, process_records_round_trip_in_two_or_three_bytes)
+{
+    struct trc_record recs[32];
+    size_t n = read_text(processes, recs, 32);
+    cr_assert_eq(n, 12);
+    cr_assert_eq(recs[3].type, TRC_FORK);
+    cr_assert_eq(recs[3].count, 2);
+    cr_assert_eq(recs[5].type, TRC_VFORK);
+    cr_assert_eq(recs[5].count, 0xffffffffu);
+    long size = round_trip("procs.vkt", MMU_ARCH_I386, recs, n);
+    unsigned char buf[256];
+    size_t len = load("procs.vkt", buf, sizeof(buf));
+    cr_assert_eq((long)len, size);
+    /* header 16, map 8, W 6 (0xee, 5-byte delta), then the I 1, held back to fuse with a
+     * fetch and written before the fork: 1 */
+    static const unsigned char want[] = {0xfa, 3, 2,    0xfa, 2, 2,    0xfa, 4, 0xff, 0xff,
+                                         0xff, 0xff, 0x0f, 0xfa, 2, 0xff, 0xff, 0xff, 0xff, 0x0f,
+                                         0xfa, 5,    0xfa, 6,    0xfa, 2, 1,    0xe0, 0xfa, 6};
+    cr_assert_eq(buf[30], 0xe0, "the I 1 before the fork is written before it");
+    cr_assert_eq(memcmp(buf + 31, want, sizeof(want)), 0, "process record bytes");
+    cr_assert_eq(len, 31 + sizeof(want) + 13);
+}
+
+Test(vkt, damaged_process_records_name_the_byte_offset)
+{
+    unsigned char buf[64] = "\x89VKT\r\n\x1a\n\x01";
+    static const struct {
+        unsigned char rec[8];
+        size_t len;
+        const char *what;
+    } cases[] = {
+        {{0xfa, 7}, 2, "unknown arch or process kind 7"},
+        {{0xfa, 0xff}, 2, "unknown arch or process kind 255"},
+        {{0xfa, 2, 0}, 3, "process id 0 out of range"},
+        {{0xfa, 3, 0x80, 0x80, 0x80, 0x80, 0x10}, 7, "process id 4294967296 out of range"},
+        {{0xfa, 4}, 2, "the file ends inside a record (truncated?; expected the pid varint)"},
+        {{0xfa, 2, 0x81}, 3, "the file ends inside a record"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memcpy(buf + 16, cases[i].rec, cases[i].len);
+        write_bytes("bad.vkt", buf, 16 + cases[i].len);
+        expect_bad("bad.vkt", 16, cases[i].what);
+    }
+    /* A process record then the arch record: the arch record is not first. */
+    memcpy(buf + 16, "\xfa\x05\xfa\x00", 4);
+    write_bytes("late.vkt", buf, 20);
+    expect_bad("late.vkt", 18, "arch record 0 not first");
+}
+
+Test(vkt, writer_rejects_a_pid_out_of_range)
+{
+    static const struct trc_record bad[] = {{.type = TRC_PID, .count = 0},
+                                            {.type = TRC_FORK, .count = 1ull << 32}};
+    for (size_t i = 0; i < 2; i++) {
+        char err[512];
+        struct trc_writer *w;
+        cr_assert_eq(trc_writer_open(&w, path_of("pid.vkt"), MMU_ARCH_I386, err, sizeof(err)),
+                     0);
+        cr_assert_eq(trc_writer_put(w, &bad[i]), -1);
+        cr_assert_eq(trc_writer_close(w, false, err, sizeof(err)), -1);
+        cr_assert(strstr(err, "out of range (expected 1 to 4294967295)"), "%s", err);
+    }
 }
