@@ -367,6 +367,11 @@ static void do_syscall(struct emu_runner *r)
     emu_machine_flush(&r->mc);
     if (gos_signal_ready(r->proc))
         emu_deliver_signal(r);
+    /* the time slice: a thread that has run its quantum gives way at its next call */
+    if (!halted(r) && r->insns - r->slice_start >= EMU_QUANTUM_INSNS && gos_yield(r->proc)) {
+        r->sched_pending = true;
+        uc_emu_stop(r->mc.uc);
+    }
 }
 
 /* A data fault at eip inside block lb: the instructions from eip to the block's end did not

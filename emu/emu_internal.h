@@ -135,6 +135,11 @@ struct emu_space {
     struct gos_elf elf;       /* its program (symbols for reports) */
 };
 #define EMU_SIGNAL_DEPTH 8
+/* The time slice: a thread that has run this many instructions since it was switched in
+ * gives way to the others at its next system call (about a millisecond of a 2007 CPU).
+ * Switching only at system calls keeps both engines on one schedule: their instruction
+ * counts are equal, their translation blocks are not. */
+#define EMU_QUANTUM_INSNS 1000000u
 struct emu_thread {
     uint32_t tid, pid, space;
     uc_context *ctx;
@@ -170,6 +175,7 @@ struct emu_runner {
     struct emu_thread *threads;
     size_t nthreads, threads_cap, cur_thread;
     bool sched_pending;       /* a system call asked gos_schedule for the next thread */
+    uint64_t slice_start;     /* r->insns when the running thread was switched in */
     const struct emu_options *opt;
     struct vk_set *set;
     struct vk_model *first_model; /* the first configuration (paging: the only one); NULL for

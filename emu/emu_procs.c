@@ -499,6 +499,8 @@ static int switch_thread(struct emu_runner *r)
             return -1;
         emu_space_activate(r, next.space);
     }
+    if (r->threads[r->cur_thread].tid != next.tid)
+        r->slice_start = r->insns; /* a new slice (a thread that goes on keeps its own) */
     r->cur_thread = (size_t)(n - r->threads);
     r->proc = next.proc;
     if (thread_load(r, n) != 0)

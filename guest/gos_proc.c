@@ -366,6 +366,17 @@ int32_t gos_sys_sched_yield(struct gos *g, const struct gos_regs *r)
     return 0;
 }
 
+bool gos_yield(struct gos *g)
+{
+    struct gos_world *w = g->w;
+    for (size_t i = 0; i < w->nthreads; i++)
+        if (i != w->cur && can_run(w, &w->threads[i])) {
+            w->action = (struct gos_action){.kind = GOS_ACT_YIELD};
+            return true;
+        }
+    return false;
+}
+
 bool gos_call_yields(const struct gos *g, unsigned nr)
 {
     if (nr != GOS_NR_sched_yield && nr != GOS_NR_nanosleep && nr != GOS_NR_clock_nanosleep &&

@@ -174,6 +174,10 @@ int gos_thread_begin(struct gos *proc);
 enum gos_result gos_signal_deliver(struct gos *proc, struct gos_cpu *cpu, bool *delivered);
 /* true when gos_signal_deliver has something to do (a cheap test for every call). */
 bool gos_signal_ready(const struct gos *proc);
+/* The running thread has had its time (the engine's quantum of instructions, counted the
+ * same in every engine and pass): when another thread can run, it yields after its call
+ * (gos_action: GOS_ACT_YIELD) and true is returned. */
+bool gos_yield(struct gos *proc);
 /* true when thread tid is gone (the engine drops its registers). */
 bool gos_thread_gone(const struct gos *g, uint32_t tid);
 /* Sets the engine's guest memory of a process (after fork: the child's machine). */
