@@ -471,7 +471,7 @@ static int switch_thread(struct emu_runner *r)
             return -1;
     }
     emu_machine_flush(&r->mc);
-    if (thread_save(r, t) != 0 || do_action(r, thread_find(r, tid) ? thread_find(r, tid) : t) != 0)
+    if (thread_save(r, t) != 0 || do_action(r, t) != 0)
         return -1;
     if (thread_find(r, tid) && !gos_thread_gone(r->gos, tid) && thread_save(r, thread_find(r, tid)) != 0)
         return -1;

@@ -522,10 +522,10 @@ enum gos_result gos_syscall(struct gos *g, struct gos_regs *regs, int *exit_stat
         return gos_proc_exiting(g, exit_status);
     if (ret == -EPIPE && nr < GOS_NSYSCALLS && !gos_calls[nr].process)
         gos_signal_send(g, 13); /* SIGPIPE caught or blocked (in every pass: not logged) */
-    if (w->action.kind != GOS_ACT_BLOCK_RESTART)
+    if (w->action.kind != GOS_ACT_BLOCK_RESTART) { /* the call completed */
         w->progress++;
-    if (w->action.kind != GOS_ACT_BLOCK_RESTART)
         regs->eax = (uint32_t)ret;
+    }
     if (w->action.kind == GOS_ACT_NONE && gos_call_yields(g, nr))
         w->action.kind = GOS_ACT_YIELD; /* the others run first */
     return w->action.kind == GOS_ACT_NONE ? GOS_CONTINUE : GOS_SCHEDULE;

@@ -44,7 +44,7 @@ void gos_fail(struct gos *g, const char *fmt, ...)
 }
 
 /* Turns a vk_set_* status into gos's terms: VK_ERROR is fatal and names the model. */
-static int gos_vk_status(struct gos *g, int st, const char *what)
+int gos_vk_status(struct gos *g, int st, const char *what)
 {
     if (st != VK_ERROR)
         return st;

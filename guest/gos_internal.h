@@ -374,6 +374,9 @@ int32_t gos_sys_mremap(struct gos *g, const struct gos_regs *r);
  * set_thread_area, which is the engine's): -ENOSYS, without being reported as unknown. */
 int32_t gos_sys_enosys(struct gos *g, const struct gos_regs *r);
 void gos_fail(struct gos *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A vk_set_* status in gos's terms: VK_ERROR fails g (g->fatal) naming the model's error and
+ * what was being done; the status is returned as it is. */
+int gos_vk_status(struct gos *g, int st, const char *what);
 /* Guest-memory copies for a system call: each reports the bytes as one kernel access first
  * (model.md 6.6).  0, or -EFAULT (the model refused, or the engine's memory did); a model
  * error also sets g->fatal. */

@@ -59,20 +59,6 @@ static struct gos_thread *current_thread(struct gos *g)
     return &g->w->threads[g->w->cur];
 }
 
-static int vk_ok(struct gos *g, int st, const char *what)
-{
-    if (st != VK_ERROR)
-        return 0;
-    const char *why = "unknown model error";
-    for (size_t i = 0; i < g->models->n; i++)
-        if (vk_error(g->models->m[i])) {
-            why = vk_error(g->models->m[i]);
-            break;
-        }
-    gos_fail(g, "%s: model error: %s", what, why);
-    return -1;
-}
-
 static void free_strings(char **v, int n);
 static int put_tid(struct gos *g, uint32_t addr, uint32_t tid);
 
@@ -281,7 +267,7 @@ int gos_schedule(struct gos *g, struct gos_next *next, char *report, size_t len)
         t->restarting = true; /* its call runs again: counted once */
     }
     if (p != w->threads[w->cur].proc || w->threads[w->cur].wait == GOS_DEAD)
-        if (vk_ok(p, vk_set_switch(p->models, model_pid(p->pid)), "switch") < 0)
+        if (gos_vk_status(p, vk_set_switch(p->models, model_pid(p->pid)), "switch") == VK_ERROR)
             return -1;
     w->cur = pick;
     *next = (struct gos_next){p->pid, t->tid, p->space, p};
@@ -483,7 +469,7 @@ static int32_t do_clone(struct gos *g, uint32_t flags, uint32_t stack, uint32_t 
             proc->vfork_parent = g->pid;
         else
             proc->space = w->next_space++;
-        if (vk_ok(g, vk_set_fork(g->models, model_pid(tid), vfork), "fork") < 0)
+        if (gos_vk_status(g, vk_set_fork(g->models, model_pid(tid), vfork), "fork") == VK_ERROR)
             return -ENOMEM;
     }
     size_t cur_index = w->cur;
@@ -593,7 +579,7 @@ static int process_end(struct gos *p, int wstatus)
                                     .exit_pid = p->pid,
                                     .exit_space = p->space,
                                     .space_unused = unused};
-    return vk_ok(p, vk_set_exit(p->models), "exit");
+    return gos_vk_status(p, vk_set_exit(p->models), "exit") == VK_ERROR ? -1 : 0;
 }
 
 /* Called by gos_syscall when a call ended the process (exit, exit_group, SIGPIPE): GOS_EXIT
@@ -801,7 +787,7 @@ int32_t gos_sys_execve(struct gos *g, const struct gos_regs *r)
     if (st != GOS_OK)
         return st == GOS_EHOST ? -ENOMEM : -ENOEXEC;
     /* the point of no return: the old image goes */
-    if (vk_ok(g, vk_set_exec(g->models), "exec") < 0)
+    if (gos_vk_status(g, vk_set_exec(g->models), "exec") == VK_ERROR)
         return -ENOMEM;
     for (size_t i = 0; i < w->nthreads; i++)
         if (w->threads[i].proc == g && &w->threads[i] != current_thread(g))
