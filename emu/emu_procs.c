@@ -176,7 +176,8 @@ static void thread_drop(struct emu_runner *r, size_t i)
 /* Saves the running thread's registers and TLS descriptors. */
 static int thread_save(struct emu_runner *r, struct emu_thread *t)
 {
-    memcpy(t->tls, &r->mc.gdt[EMU_TLS_FIRST], sizeof t->tls);
+    for (unsigned i = 0; i < EMU_TLS_LAST - EMU_TLS_FIRST + 1; i++)
+        t->tls[i] = r->mc.gdt[EMU_TLS_FIRST + i];
     if (EMU_UC(&r->mc, uc_context_save(r->mc.uc, t->ctx)))
         return -1;
     /* The state between two runs still holds the last fault's "exception in flight"
