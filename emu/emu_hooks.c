@@ -194,7 +194,7 @@ static void kernel_ad(struct emu_runner *r, uint32_t addr, size_t len, bool writ
             r->mc.upt[vpn] |= EMU_PG_A | (write ? EMU_PG_D : 0);
 }
 
-static int mem_read(void *ctx, uint32_t addr, void *buf, size_t len)
+static int mem_read(void *ctx, uint64_t addr, void *buf, size_t len)
 {
     struct emu_runner *r = ctx;
     if (len == 0)
@@ -205,7 +205,7 @@ static int mem_read(void *ctx, uint32_t addr, void *buf, size_t len)
     return uc_mem_read(r->mc.uc, addr, buf, len) == UC_ERR_OK ? 0 : -1;
 }
 
-static int mem_write(void *ctx, uint32_t addr, const void *buf, size_t len)
+static int mem_write(void *ctx, uint64_t addr, const void *buf, size_t len)
 {
     struct emu_runner *r = ctx;
     if (len == 0)
@@ -267,7 +267,7 @@ static uint8_t obs_read_ad(void *ctx, uint32_t space, uint64_t vpn)
 static void set_thread_area(struct emu_runner *r, struct gos_regs *regs)
 {
     uint32_t ud[4]; /* entry_number, base_addr, limit, flags (asm/ldt.h struct user_desc) */
-    uint32_t p = regs->ebx;
+    uint64_t p = regs->a[0];
     vk_set_syscall(r->set, EMU_SYS_SET_THREAD_AREA);
     int st = vk_set_kernel_access(r->set, p, sizeof ud, false);
     if (st == VK_ERROR) {
@@ -275,7 +275,7 @@ static void set_thread_area(struct emu_runner *r, struct gos_regs *regs)
         return;
     }
     if (st != VK_OK || mem_read(r, p, ud, sizeof ud) != 0) {
-        regs->eax = (uint32_t)-EFAULT;
+        regs->ax = (uint64_t)-EFAULT;
         return;
     }
     uint32_t idx = ud[0];
@@ -284,7 +284,7 @@ static void set_thread_area(struct emu_runner *r, struct gos_regs *regs)
             if (r->mc.gdt[idx] == 0)
                 break;
         if (idx > EMU_TLS_LAST) {
-            regs->eax = (uint32_t)-ESRCH;
+            regs->ax = (uint64_t)-ESRCH;
             return;
         }
         st = vk_set_kernel_access(r->set, p, 4, true);
@@ -293,15 +293,15 @@ static void set_thread_area(struct emu_runner *r, struct gos_regs *regs)
             return;
         }
         if (st != VK_OK || mem_write(r, p, &idx, 4) != 0) {
-            regs->eax = (uint32_t)-EFAULT;
+            regs->ax = (uint64_t)-EFAULT;
             return;
         }
     } else if (idx < EMU_TLS_FIRST || idx > EMU_TLS_LAST) {
-        regs->eax = (uint32_t)-EINVAL;
+        regs->ax = (uint64_t)-EINVAL;
         return;
     }
     emu_machine_set_tls(&r->mc, idx, ud[1], ud[2], ud[3]);
-    regs->eax = 0;
+    regs->ax = 0;
 }
 
 /* gos_syscall answered GOS_SCHEDULE: the call's result goes to EAX (or, when the thread
@@ -312,7 +312,7 @@ static void schedule_after_call(struct emu_runner *r, const struct gos_regs *reg
     /* EIP is moved back after uc_emu_start has returned (emu_procs.c): writing EIP in a hook
      * makes Unicorn 2.0.1 drop a stop request made in the same hook (unicorn-2.0.1.md). */
     if (gos_action(r->proc)->kind != GOS_ACT_BLOCK_RESTART)
-        EMU_UC(&r->mc, uc_reg_write(r->mc.uc, UC_X86_REG_EAX, &regs->eax));
+        EMU_UC(&r->mc, uc_reg_write(r->mc.uc, UC_X86_REG_EAX, &regs->ax));
     r->sched_pending = true;
     uc_emu_stop(r->mc.uc);
 }
@@ -321,19 +321,19 @@ static void do_syscall(struct emu_runner *r)
 {
     int ids[8] = {UC_X86_REG_EAX, UC_X86_REG_EBX, UC_X86_REG_ECX, UC_X86_REG_EDX,
                   UC_X86_REG_ESI, UC_X86_REG_EDI, UC_X86_REG_EBP, UC_X86_REG_ESP};
-    struct gos_regs regs;
-    void *ptrs[8] = {&regs.eax, &regs.ebx, &regs.ecx, &regs.edx,
-                     &regs.esi, &regs.edi, &regs.ebp, &regs.esp};
+    struct gos_regs regs = {0}; /* the 32-bit reads fill the low halves */
+    void *ptrs[8] = {&regs.ax, &regs.a[0], &regs.a[1], &regs.a[2],
+                     &regs.a[3], &regs.a[4], &regs.a[5], &regs.sp};
     if (EMU_UC(&r->mc, uc_reg_read_batch(r->mc.uc, ids, ptrs, 8))) {
         host_fail(r, "%s", r->err);
         return;
     }
     r->res->syscalls++;
-    if (regs.eax == EMU_SYS_SET_THREAD_AREA) {
+    if (regs.ax == EMU_SYS_SET_THREAD_AREA) {
         set_thread_area(r, &regs);
     } else {
         int status = 0;
-        if (gos_syscall_is_process(regs.eax) && r->set->n)
+        if (gos_syscall_is_process(r->proc, (unsigned)regs.ax) && r->set->n)
             emu_flush_insns(r); /* the instructions so far are this process's */
         enum gos_result gr = gos_syscall(r->proc, &regs, &status);
         if (gr == GOS_SCHEDULE) {
@@ -363,7 +363,7 @@ static void do_syscall(struct emu_runner *r)
     }
     if (halted(r))
         return;
-    EMU_UC(&r->mc, uc_reg_write(r->mc.uc, UC_X86_REG_EAX, &regs.eax));
+    EMU_UC(&r->mc, uc_reg_write(r->mc.uc, UC_X86_REG_EAX, &regs.ax));
     emu_machine_flush(&r->mc);
     if (gos_signal_ready(r->proc))
         emu_deliver_signal(r);

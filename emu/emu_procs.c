@@ -106,7 +106,7 @@ struct emu_machine *emu_space_machine(struct emu_runner *r, uint32_t id)
  * pages that are all zero are left (a new machine's memory reads zero). */
 static int copy_memory(struct emu_runner *r, struct gos *child, uint32_t to)
 {
-    static uint32_t ranges[MAX_REGIONS][2];
+    static uint64_t ranges[MAX_REGIONS][2];
     size_t n = gos_layout(child, ranges, MAX_REGIONS);
     if (n > MAX_REGIONS) {
         snprintf(r->err, r->errlen, "fork: more than %d regions to copy", MAX_REGIONS);
@@ -116,7 +116,7 @@ static int copy_memory(struct emu_runner *r, struct gos *child, uint32_t to)
     static uint8_t page[4096];
     static const uint8_t zero[4096];
     for (size_t i = 0; i < n; i++)
-        for (uint32_t a = ranges[i][0]; a < ranges[i][1]; a += 4096) {
+        for (uint64_t a = ranges[i][0]; a < ranges[i][1]; a += 4096) {
             if (EMU_UC(&r->mc, uc_mem_read(r->mc.uc, a, page, sizeof page)))
                 return -1;
             if (memcmp(page, zero, sizeof page) != 0 &&

@@ -8,7 +8,7 @@
 
 #include "gos_internal.h"
 
-const struct gos_call gos_calls[GOS_NSYSCALLS] = {
+const struct gos_call gos_calls_i386[GOS_NSYSCALLS] = {
     [0] = {"restart_syscall", NULL},
     [1] = {"exit", gos_sys_exit, true},
     [2] = {"fork", gos_sys_fork, true},
@@ -451,9 +451,33 @@ const struct gos_call gos_calls[GOS_NSYSCALLS] = {
     [450] = {"set_mempolicy_home_node", NULL},
 };
 
-const char *gos_syscall_name(unsigned nr)
+const char *gos_abi_name(enum gos_abi abi)
 {
-    return nr < GOS_NSYSCALLS && gos_calls[nr].name ? gos_calls[nr].name : "?";
+    return abi == GOS_ABI_X86_64 ? "x86_64" : "i386";
+}
+
+/* The table entry of nr in abi, or NULL. */
+static const struct gos_call *call_of(enum gos_abi abi, unsigned nr)
+{
+    if (abi == GOS_ABI_X86_64)
+        return nr < GOS_NSYSCALLS64 ? &gos_calls_x86_64[nr] : NULL;
+    return nr < GOS_NSYSCALLS ? &gos_calls_i386[nr] : NULL;
+}
+
+const char *gos_syscall_name(enum gos_abi abi, unsigned nr)
+{
+    const struct gos_call *c = call_of(abi, nr);
+    return c && c->name ? c->name : "?";
+}
+
+const struct gos_call *gos_call_of(const struct gos *g, unsigned nr)
+{
+    return call_of(g->abi, nr);
+}
+
+const char *gos_call_name(const struct gos *g, unsigned nr)
+{
+    return gos_syscall_name(g->abi, nr);
 }
 
 static void note_unknown(struct gos *g, unsigned nr)
@@ -474,33 +498,34 @@ static void note_unknown(struct gos *g, unsigned nr)
         g->w->unknown_cap = cap;
     }
     g->w->unknown_nrs[g->w->nunknown] = nr;
-    g->w->unknown_names[g->w->nunknown] = gos_syscall_name(nr);
+    g->w->unknown_names[g->w->nunknown] = gos_call_name(g, nr);
     g->w->nunknown++;
 }
 
 /* A call of the process table runs in every pass and is neither recorded nor replayed; its
  * guest-memory copies count as usual. */
-static int32_t serve_process_call(struct gos *g, gos_call_fn fn, const struct gos_regs *regs)
+static int64_t serve_process_call(struct gos *g, gos_call_fn fn, const struct gos_regs *regs)
 {
     struct gos_log *rec = g->w->recording;
     g->w->recording = NULL;
-    int32_t ret = fn(g, regs);
+    int64_t ret = fn(g, regs);
     g->w->recording = rec;
     return ret;
 }
 
-static int32_t serve(struct gos *g, unsigned nr, const struct gos_regs *regs)
+static int64_t serve(struct gos *g, unsigned nr, const struct gos_regs *regs)
 {
-    gos_call_fn fn = nr < GOS_NSYSCALLS ? gos_calls[nr].serve : NULL;
+    const struct gos_call *c = gos_call_of(g, nr);
+    gos_call_fn fn = c ? c->serve : NULL;
     if (!fn)
         note_unknown(g, nr);
-    if (fn && gos_calls[nr].process)
+    if (fn && c->process)
         return serve_process_call(g, fn, regs);
     if (g->w->replaying)
         return gos_log_replay_call(g, regs);
     if (g->w->recording)
         gos_log_call(g, regs);
-    int32_t ret = fn ? fn(g, regs) : -ENOSYS;
+    int64_t ret = fn ? fn(g, regs) : -ENOSYS;
     if (g->w->recording && !g->fatal)
         gos_log_result(g, ret);
     return ret;
@@ -508,23 +533,24 @@ static int32_t serve(struct gos *g, unsigned nr, const struct gos_regs *regs)
 
 enum gos_result gos_syscall(struct gos *g, struct gos_regs *regs, int *exit_status)
 {
-    unsigned nr = regs->eax;
+    unsigned nr = regs->ax > UINT32_MAX ? UINT32_MAX : (unsigned)regs->ax;
     struct gos_world *w = g->w;
     struct gos_thread *t = &w->threads[w->cur];
     if (!t->restarting)
         vk_set_syscall(g->models, nr); /* a call that blocked and runs again counts once */
     t->restarting = false;
     w->action.kind = GOS_ACT_NONE;
-    int32_t ret = serve(g, nr, regs);
+    int64_t ret = serve(g, nr, regs);
     if (g->fatal)
         return GOS_ERROR;
     if (g->exiting)
         return gos_proc_exiting(g, exit_status);
-    if (ret == -EPIPE && nr < GOS_NSYSCALLS && !gos_calls[nr].process)
+    const struct gos_call *c = gos_call_of(g, nr);
+    if (ret == -EPIPE && c && !c->process)
         gos_signal_send(g, 13); /* SIGPIPE caught or blocked (in every pass: not logged) */
     if (w->action.kind != GOS_ACT_BLOCK_RESTART) { /* the call completed */
         w->progress++;
-        regs->eax = (uint32_t)ret;
+        regs->ax = (uint64_t)ret;
     }
     if (w->action.kind == GOS_ACT_NONE && gos_call_yields(g, nr))
         w->action.kind = GOS_ACT_YIELD; /* the others run first */

@@ -26,10 +26,10 @@
 #define GOS_PROT_GROWS 0x03000000u /* PROT_GROWSDOWN | PROT_GROWSUP: accepted, ignored */
 #define GOS_MADV_DONTNEED 4u
 
-/* x rounded up to a page; 0 when that passes 4 GiB (callers treat 0 as too large). */
-static uint32_t page_up(uint64_t x)
+/* x rounded up to a page; 0 when that wraps (callers treat 0 as too large). */
+static uint64_t page_up(uint64_t x)
 {
-    return (uint32_t)((x + GOS_PAGE - 1) & ~(uint64_t)(GOS_PAGE - 1));
+    return x > UINT64_MAX - (GOS_PAGE - 1) ? 0 : (x + GOS_PAGE - 1) & ~(uint64_t)(GOS_PAGE - 1);
 }
 
 void gos_fail(struct gos *g, const char *fmt, ...)
@@ -62,13 +62,13 @@ int gos_vk_status(struct gos *g, int st, const char *what)
 
 /* ---- guest memory --------------------------------------------------------------------- */
 
-int gos_kernel_access(struct gos *g, uint32_t addr, size_t len, bool write)
+int gos_kernel_access(struct gos *g, uint64_t addr, size_t len, bool write)
 {
     if (len == 0)
         return 0;
     /* access_ok(): user space ends at 0xC0000000 whatever the models say (above it lie the
      * engine's page tables). */
-    if ((uint64_t)addr + len > GOS_USER_LIMIT)
+    if ((uint64_t)addr + len > gos_user_limit(g))
         return -EFAULT;
     if (g->w->recording)
         gos_log_kaccess(g, addr, len, write);
@@ -77,7 +77,7 @@ int gos_kernel_access(struct gos *g, uint32_t addr, size_t len, bool write)
     return st == VK_OK ? 0 : -EFAULT;
 }
 
-int gos_copy_in(struct gos *g, uint32_t addr, void *buf, size_t len)
+int gos_copy_in(struct gos *g, uint64_t addr, void *buf, size_t len)
 {
     int rc = gos_kernel_access(g, addr, len, false);
     if (rc || len == 0)
@@ -85,7 +85,7 @@ int gos_copy_in(struct gos *g, uint32_t addr, void *buf, size_t len)
     return g->mem.read(g->mem.ctx, addr, buf, len) == 0 ? 0 : -EFAULT;
 }
 
-int gos_copy_out(struct gos *g, uint32_t addr, const void *buf, size_t len)
+int gos_copy_out(struct gos *g, uint64_t addr, const void *buf, size_t len)
 {
     int rc = gos_kernel_access(g, addr, len, true);
     if (rc || len == 0)
@@ -95,17 +95,35 @@ int gos_copy_out(struct gos *g, uint32_t addr, const void *buf, size_t len)
     return g->mem.write(g->mem.ctx, addr, buf, len) == 0 ? 0 : -EFAULT;
 }
 
-int gos_copy_str(struct gos *g, uint32_t addr, char *out, size_t max)
+int gos_copy_in_ptr(struct gos *g, uint64_t addr, uint64_t *out)
+{
+    if (gos_is64(g))
+        return gos_copy_in(g, addr, out, 8);
+    uint32_t v;
+    int rc = gos_copy_in(g, addr, &v, 4);
+    *out = v;
+    return rc;
+}
+
+int gos_copy_out_ptr(struct gos *g, uint64_t addr, uint64_t v)
+{
+    if (gos_is64(g))
+        return gos_copy_out(g, addr, &v, 8);
+    uint32_t v32 = (uint32_t)v;
+    return gos_copy_out(g, addr, &v32, 4);
+}
+
+int gos_copy_str(struct gos *g, uint64_t addr, char *out, size_t max)
 {
     size_t got = 0;
     while (got < max) {
         uint64_t a = (uint64_t)addr + got;
-        if (a >= GOS_USER_LIMIT)
+        if (a >= gos_user_limit(g))
             return -EFAULT;
         size_t chunk = GOS_PAGE - (size_t)(a & (GOS_PAGE - 1));
         if (chunk > max - got)
             chunk = max - got;
-        if (g->mem.read(g->mem.ctx, (uint32_t)a, out + got, chunk) != 0)
+        if (g->mem.read(g->mem.ctx, (uint64_t)a, out + got, chunk) != 0)
             return -EFAULT;
         char *nul = memchr(out + got, 0, chunk);
         if (nul) {
@@ -134,7 +152,7 @@ uint8_t *gos_scratch(struct gos *g, size_t n)
     return p;
 }
 
-int gos_zero_guest(struct gos *g, uint32_t addr, size_t n)
+int gos_zero_guest(struct gos *g, uint64_t addr, size_t n)
 {
     static const uint8_t zeros[65536];
     if (g->w->recording && n)
@@ -142,16 +160,16 @@ int gos_zero_guest(struct gos *g, uint32_t addr, size_t n)
     while (n) {
         size_t c = n < sizeof zeros ? n : sizeof zeros;
         if (g->mem.write(g->mem.ctx, addr, zeros, c) != 0) {
-            gos_fail(g, "engine refused to write guest memory at 0x%08x", addr);
+            gos_fail(g, "engine refused to write guest memory at 0x%08llx", (unsigned long long)addr);
             return -1;
         }
-        addr += (uint32_t)c;
+        addr += (uint64_t)c;
         n -= c;
     }
     return 0;
 }
 
-int gos_fill_from_file(struct gos *g, int fd, uint64_t off, uint32_t addr, size_t len)
+int gos_fill_from_file(struct gos *g, int fd, uint64_t off, uint64_t addr, size_t len)
 {
     size_t done = 0;
     uint8_t *buf = gos_scratch(g, 65536);
@@ -167,21 +185,21 @@ int gos_fill_from_file(struct gos *g, int fd, uint64_t off, uint32_t addr, size_
         if (n == 0)
             break; /* end of file: the rest of the mapping reads as zeros */
         if (g->w->recording)
-            gos_log_write(g, addr + (uint32_t)done, buf, (size_t)n);
-        if (g->mem.write(g->mem.ctx, addr + (uint32_t)done, buf, (size_t)n) != 0) {
-            gos_fail(g, "engine refused to write guest memory at 0x%08x",
-                     addr + (uint32_t)done);
+            gos_log_write(g, addr + (uint64_t)done, buf, (size_t)n);
+        if (g->mem.write(g->mem.ctx, addr + (uint64_t)done, buf, (size_t)n) != 0) {
+            gos_fail(g, "engine refused to write guest memory at 0x%08llx",
+                     (unsigned long long)(addr + done));
             return -1;
         }
         done += (size_t)n;
     }
-    return gos_zero_guest(g, addr + (uint32_t)done, len - done);
+    return gos_zero_guest(g, addr + (uint64_t)done, len - done);
 }
 
 /* ---- gos's shadow of the region map ---------------------------------------------------- */
 
 /* Removes [s, e) from the shadow, splitting regions that straddle a bound. */
-static int reg_remove(struct gos *g, uint32_t s, uint32_t e)
+static int reg_remove(struct gos *g, uint64_t s, uint64_t e)
 {
     for (size_t i = 0; i < g->nregions;) {
         struct gos_region *r = &g->regions[i];
@@ -250,13 +268,13 @@ static int reg_insert(struct gos *g, const struct gos_region *n)
 }
 
 /* Sets prot on [s, e) of the shadow, splitting at the bounds. */
-static int reg_protect(struct gos *g, uint32_t s, uint32_t e, unsigned prot)
+static int reg_protect(struct gos *g, uint64_t s, uint64_t e, unsigned prot)
 {
     for (size_t i = 0; i < g->nregions; i++) {
         struct gos_region r = g->regions[i];
         if (r.end <= s || r.start >= e || r.prot == prot)
             continue;
-        uint32_t a = r.start > s ? r.start : s, b = r.end < e ? r.end : e;
+        uint64_t a = r.start > s ? r.start : s, b = r.end < e ? r.end : e;
         struct gos_region mid = r;
         mid.file_pgoff += (a - r.start) / GOS_PAGE;
         mid.start = a;
@@ -271,7 +289,7 @@ static int reg_protect(struct gos *g, uint32_t s, uint32_t e, unsigned prot)
 /* Occupied intervals: the shadow and the first model's regions (the engine may map its ELF
  * image and stack with vk_set_map directly).  Sorted, disjoint, not adjacent; caller frees. */
 struct gos_iv {
-    uint32_t start, end;
+    uint64_t start, end;
 };
 static int iv_cmp(const void *a, const void *b)
 {
@@ -291,10 +309,10 @@ static struct gos_iv *occupied(struct gos *g, size_t *n)
     for (size_t i = 0; i < g->nregions; i++)
         iv[k++] = (struct gos_iv){g->regions[i].start, g->regions[i].end};
     for (size_t i = 0; i < nm; i++) {
-        if (mr[i].start >= GOS_USER_LIMIT)
+        if (mr[i].start >= gos_user_limit(g))
             continue;
-        uint64_t e = mr[i].end > GOS_USER_LIMIT ? GOS_USER_LIMIT : mr[i].end;
-        iv[k++] = (struct gos_iv){(uint32_t)mr[i].start, (uint32_t)e};
+        uint64_t e = mr[i].end > gos_user_limit(g) ? gos_user_limit(g) : mr[i].end;
+        iv[k++] = (struct gos_iv){(uint64_t)mr[i].start, (uint64_t)e};
     }
     qsort(iv, k, sizeof *iv, iv_cmp);
     /* Coalesce: the two sources overlap, and the model may merge neighbours. */
@@ -312,7 +330,7 @@ static struct gos_iv *occupied(struct gos *g, size_t *n)
 }
 
 /* 1 when no region overlaps [s, e), 0 when one does, -1 on error. */
-static int range_free(struct gos *g, uint32_t s, uint64_t e)
+static int range_free(struct gos *g, uint64_t s, uint64_t e)
 {
     size_t n;
     struct gos_iv *iv = occupied(g, &n);
@@ -327,13 +345,13 @@ static int range_free(struct gos *g, uint32_t s, uint64_t e)
 }
 
 /* 1 when regions cover all of [s, e), 0 when a hole remains, -1 on error. */
-static int range_covered(struct gos *g, uint32_t s, uint32_t e)
+static int range_covered(struct gos *g, uint64_t s, uint64_t e)
 {
     size_t n;
     struct gos_iv *iv = occupied(g, &n);
     if (!iv)
         return -1;
-    uint32_t cur = s;
+    uint64_t cur = s;
     for (size_t i = 0; i < n && cur < e; i++)
         if (iv[i].start <= cur && iv[i].end > cur)
             cur = iv[i].end;
@@ -343,13 +361,13 @@ static int range_covered(struct gos *g, uint32_t s, uint32_t e)
 
 /* Linux's unmapped_area_topdown: the highest free [a, a + len) with a >= GOS_MMAP_MIN and
  * a + len <= mmap_top.  0 when none (0 is never a valid answer). */
-static uint32_t place_topdown(struct gos *g, uint32_t len)
+static uint64_t place_topdown(struct gos *g, uint64_t len)
 {
     size_t n;
     struct gos_iv *iv = occupied(g, &n);
     if (!iv)
         return 0;
-    uint32_t hi = g->mmap_top, ans = 0;
+    uint64_t hi = g->mmap_top, ans = 0;
     bool found = false;
     for (size_t k = n; k-- > 0;) {
         if (iv[k].start >= hi)
@@ -379,7 +397,7 @@ int gos_region_map(struct gos *g, const struct gos_region *r)
     return reg_insert(g, r);
 }
 
-int gos_region_unmap(struct gos *g, uint32_t s, uint32_t e)
+int gos_region_unmap(struct gos *g, uint64_t s, uint64_t e)
 {
     if (g->w->recording)
         gos_log_unmap(g, s, e);
@@ -388,7 +406,7 @@ int gos_region_unmap(struct gos *g, uint32_t s, uint32_t e)
     return reg_remove(g, s, e);
 }
 
-int gos_region_protect(struct gos *g, uint32_t s, uint32_t e, unsigned prot)
+int gos_region_protect(struct gos *g, uint64_t s, uint64_t e, unsigned prot)
 {
     if (g->w->recording)
         gos_log_protect(g, s, e, prot);
@@ -398,7 +416,7 @@ int gos_region_protect(struct gos *g, uint32_t s, uint32_t e, unsigned prot)
 }
 
 
-int gos_map(struct gos *g, uint32_t start, uint32_t end, unsigned prot,
+int gos_map(struct gos *g, uint64_t start, uint64_t end, unsigned prot,
             enum vk_region_kind kind, uint32_t file_id, uint64_t file_pgoff)
 {
     struct gos_region r = {start, end, prot, kind, file_id, file_pgoff};
@@ -449,7 +467,7 @@ static uint64_t other_spaces_size(const struct gos *g)
 
 /* Whether mapping [s, e) passes the process's RLIMIT_AS, or --guest-mem over the whole
  * guest. */
-static bool over_mem_limit(const struct gos *g, uint32_t s, uint64_t e)
+static bool over_mem_limit(const struct gos *g, uint64_t s, uint64_t e)
 {
     uint64_t lim = g->rlim[GOS_RLIMIT_AS][0];
     uint64_t total = 0, overlap = 0;
@@ -469,17 +487,17 @@ static bool over_mem_limit(const struct gos *g, uint32_t s, uint64_t e)
 
 /* brk(addr): Linux mm/mmap.c semantics; the heap is [brk_base, page_up(brk)), anon rw-.
  * Returns the new break, or the old one when the request is refused. */
-int32_t gos_sys_brk(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_brk(struct gos *g, const struct gos_regs *r)
 {
-    uint32_t want = r->ebx;
+    uint64_t want = r->a[0];
     if (want < g->brk_base)
         return (int32_t)g->brk_cur;
-    uint32_t oldpg = page_up(g->brk_cur);
+    uint64_t oldpg = page_up(g->brk_cur);
     uint64_t newpg = page_up(want);
-    if (want > g->mmap_top || newpg > GOS_USER_LIMIT)
+    if (want > g->mmap_top || newpg > gos_user_limit(g))
         return (int32_t)g->brk_cur;
     if (newpg < oldpg) {
-        if (gos_region_unmap(g, (uint32_t)newpg, oldpg))
+        if (gos_region_unmap(g, (uint64_t)newpg, oldpg))
             return -ENOMEM;
     } else if (newpg > oldpg) {
         int fr = range_free(g, oldpg, newpg);
@@ -489,8 +507,8 @@ int32_t gos_sys_brk(struct gos *g, const struct gos_regs *r)
             return (int32_t)g->brk_cur; /* would run into a mapping */
         if (over_mem_limit(g, oldpg, newpg))
             return (int32_t)g->brk_cur; /* RLIMIT_AS: Linux's brk answers the old break */
-        struct gos_region reg = {oldpg, (uint32_t)newpg, VK_PROT_R | VK_PROT_W, VK_ANON, 0, 0};
-        if (gos_region_map(g, &reg) || gos_zero_guest(g, oldpg, (uint32_t)newpg - oldpg))
+        struct gos_region reg = {oldpg, (uint64_t)newpg, VK_PROT_R | VK_PROT_W, VK_ANON, 0, 0};
+        if (gos_region_map(g, &reg) || gos_zero_guest(g, oldpg, (uint64_t)newpg - oldpg))
             return -ENOMEM;
     }
     g->brk_cur = want;
@@ -526,13 +544,13 @@ static int mmap_file(struct gos *g, int32_t fd, uint32_t type, uint32_t prot, ui
 /* Where an mmap of plen bytes goes: addr itself for MAP_FIXED (MAP_FIXED_NOREPLACE: only when
  * free), else the hint addr when free, else the highest free range below mmap_top.  0 and
  * *start, or -errno. */
-static int mmap_place(struct gos *g, uint32_t addr, uint64_t plen, uint32_t flags,
-                      uint32_t *start)
+static int mmap_place(struct gos *g, uint64_t addr, uint64_t plen, uint32_t flags,
+                      uint64_t *start)
 {
     if (flags & (GOS_MAP_FIXED | GOS_MAP_FIXED_NOREPLACE)) {
         /* Linux: past the end of the address space is ENOMEM (get_unmapped_area), below
          * vm.mmap_min_addr EPERM for an unprivileged process (security_mmap_addr). */
-        if ((uint64_t)addr + plen > GOS_USER_LIMIT)
+        if ((uint64_t)addr + plen > gos_user_limit(g))
             return -ENOMEM;
         if (addr < GOS_MMAP_MIN)
             return -EPERM;
@@ -547,8 +565,8 @@ static int mmap_place(struct gos *g, uint32_t addr, uint64_t plen, uint32_t flag
         return 0;
     }
     *start = 0;
-    uint32_t hint = page_up(addr);
-    if (addr && hint >= GOS_MMAP_MIN && (uint64_t)hint + plen <= GOS_USER_LIMIT) {
+    uint64_t hint = page_up(addr);
+    if (addr && hint >= GOS_MMAP_MIN && (uint64_t)hint + plen <= gos_user_limit(g)) {
         int fr = range_free(g, hint, (uint64_t)hint + plen);
         if (fr < 0)
             return -ENOMEM;
@@ -556,18 +574,18 @@ static int mmap_place(struct gos *g, uint32_t addr, uint64_t plen, uint32_t flag
             *start = hint;
     }
     if (!*start)
-        *start = place_topdown(g, (uint32_t)plen);
+        *start = place_topdown(g, (uint64_t)plen);
     return *start ? 0 : -ENOMEM;
 }
 
 /* The common part of mmap2 and old mmap; off is in bytes, page-aligned. */
-static int32_t do_mmap(struct gos *g, uint32_t addr, uint32_t len, uint32_t prot,
+static int64_t do_mmap(struct gos *g, uint64_t addr, uint64_t len, uint32_t prot,
                        uint32_t flags, int32_t fd, uint64_t off)
 {
     if (len == 0)
         return -EINVAL;
     uint64_t plen = page_up(len);
-    if (plen == 0 || plen > GOS_USER_LIMIT - GOS_MMAP_MIN)
+    if (plen == 0 || plen > gos_user_limit(g) - GOS_MMAP_MIN)
         return -ENOMEM;
     uint32_t type = flags & GOS_MAP_TYPE;
     if (type != GOS_MAP_SHARED && type != GOS_MAP_PRIVATE && type != GOS_MAP_SHARED_VALIDATE)
@@ -587,12 +605,12 @@ static int32_t do_mmap(struct gos *g, uint32_t addr, uint32_t len, uint32_t prot
         if (rc)
             return rc;
     }
-    uint32_t start;
+    uint64_t start;
     int rc = mmap_place(g, addr, plen, flags, &start);
     if (rc)
         return rc;
     reg.start = start;
-    reg.end = start + (uint32_t)plen;
+    reg.end = start + (uint64_t)plen;
     if (over_mem_limit(g, reg.start, reg.end))
         return -ENOMEM; /* RLIMIT_AS (--guest-mem) */
     /* MAP_FIXED replaces whatever was there: that part is unmapped first (model.md 1). */
@@ -609,47 +627,57 @@ static int32_t do_mmap(struct gos *g, uint32_t addr, uint32_t len, uint32_t prot
     return (int32_t)start;
 }
 
-int32_t gos_sys_mmap2(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_mmap2(struct gos *g, const struct gos_regs *r)
 {
-    return do_mmap(g, r->ebx, r->ecx, r->edx, r->esi, (int32_t)r->edi,
-                   (uint64_t)r->ebp * GOS_PAGE);
+    return do_mmap(g, r->a[0], r->a[1], r->a[2], r->a[3], (int32_t)r->a[4],
+                   (uint64_t)r->a[5] * GOS_PAGE);
+}
+
+/* x86-64 mmap: the offset in bytes, a multiple of the page size (ksys_mmap_pgoff's check). */
+int64_t gos_sys_mmap(struct gos *g, const struct gos_regs *r)
+{
+    if (r->a[5] & (GOS_PAGE - 1))
+        return -EINVAL;
+    return do_mmap(g, r->a[0], r->a[1], (uint32_t)r->a[2], (uint32_t)r->a[3], (int32_t)r->a[4],
+                   r->a[5]);
 }
 
 /* Old mmap (nr 90): ebx points to struct mmap_arg_struct {addr, len, prot, flags, fd, off}. */
-int32_t gos_sys_old_mmap(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_old_mmap(struct gos *g, const struct gos_regs *r)
 {
     uint32_t a[6];
-    int rc = gos_copy_in(g, r->ebx, a, sizeof a);
+    int rc = gos_copy_in(g, r->a[0], a, sizeof a);
     if (rc)
         return rc;
     return do_mmap(g, a[0], a[1], a[2], a[3], (int32_t)a[4], a[5]);
 }
 
-int32_t gos_sys_munmap(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_munmap(struct gos *g, const struct gos_regs *r)
 {
-    uint32_t addr = r->ebx;
-    uint64_t end = (uint64_t)addr + page_up(r->ecx);
-    if ((addr & (GOS_PAGE - 1)) || r->ecx == 0 || end > GOS_USER_LIMIT || page_up(r->ecx) == 0)
+    uint64_t addr = r->a[0];
+    uint64_t end = (uint64_t)addr + page_up(r->a[1]);
+    if ((addr & (GOS_PAGE - 1)) || r->a[1] == 0 || end > gos_user_limit(g) || page_up(r->a[1]) == 0)
         return -EINVAL;
-    return gos_region_unmap(g, addr, (uint32_t)end) ? -ENOMEM : 0;
+    return gos_region_unmap(g, addr, (uint64_t)end) ? -ENOMEM : 0;
 }
 
-int32_t gos_sys_mprotect(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_mprotect(struct gos *g, const struct gos_regs *r)
 {
-    uint32_t addr = r->ebx, prot = r->edx;
+    uint64_t addr = r->a[0];
+    uint32_t prot = (uint32_t)r->a[2];
     if (addr & (GOS_PAGE - 1))
         return -EINVAL;
     if (prot & ~(GOS_PROT_MASK | GOS_PROT_GROWS))
         return -EINVAL;
-    if (r->ecx == 0)
+    if (r->a[1] == 0)
         return 0;
-    uint64_t end = (uint64_t)addr + page_up(r->ecx);
-    if (page_up(r->ecx) == 0 || end > GOS_USER_LIMIT)
+    uint64_t end = (uint64_t)addr + page_up(r->a[1]);
+    if (page_up(r->a[1]) == 0 || end > gos_user_limit(g))
         return -ENOMEM;
-    int cov = range_covered(g, addr, (uint32_t)end);
+    int cov = range_covered(g, addr, (uint64_t)end);
     if (cov <= 0)
         return -ENOMEM;
-    if (gos_region_protect(g, addr, (uint32_t)end, prot & GOS_PROT_MASK))
+    if (gos_region_protect(g, addr, (uint64_t)end, prot & GOS_PROT_MASK))
         return -ENOMEM;
     return 0;
 }
@@ -657,17 +685,17 @@ int32_t gos_sys_mprotect(struct gos *g, const struct gos_regs *r)
 /* madvise: MADV_DONTNEED drops the pages of private mappings (the next touch gets fresh
  * zero-fill or file pages), modelled as unmapping and remapping each region piece; every
  * other advice is a hint with no effect here. */
-int32_t gos_sys_madvise(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_madvise(struct gos *g, const struct gos_regs *r)
 {
-    uint32_t addr = r->ebx;
+    uint64_t addr = r->a[0];
     if (addr & (GOS_PAGE - 1))
         return -EINVAL;
-    uint64_t end = (uint64_t)addr + page_up(r->ecx);
-    if (end > GOS_USER_LIMIT)
+    uint64_t end = (uint64_t)addr + page_up(r->a[1]);
+    if (end > gos_user_limit(g))
         return -EINVAL;
-    if (r->edx != GOS_MADV_DONTNEED || end == addr)
+    if (r->a[2] != GOS_MADV_DONTNEED || end == addr)
         return 0;
-    int cov = range_covered(g, addr, (uint32_t)end);
+    int cov = range_covered(g, addr, (uint64_t)end);
     if (cov <= 0)
         return -ENOMEM;
     /* Pieces of gos's own regions; regions the engine mapped directly are left alone. */
@@ -687,7 +715,7 @@ int32_t gos_sys_madvise(struct gos *g, const struct gos_regs *r)
             p.start = addr;
         }
         if (p.end > end)
-            p.end = (uint32_t)end;
+            p.end = (uint64_t)end;
         pieces[k++] = p;
     }
     int32_t ret = 0;
@@ -714,19 +742,20 @@ int32_t gos_sys_madvise(struct gos *g, const struct gos_regs *r)
  * does when the pages above are free.  A move would need the model to carry pages to new
  * addresses, which it has no operation for: it fails with ENOMEM instead, and glibc's realloc
  * falls back to malloc, copy, free. */
-int32_t gos_sys_mremap(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_mremap(struct gos *g, const struct gos_regs *r)
 {
     const uint32_t maymove = 1, fixed = 2, dontunmap = 4;
-    uint32_t old = r->ebx, flags = r->esi;
+    uint64_t old = r->a[0];
+    uint32_t flags = (uint32_t)r->a[3];
     if (flags & ~(maymove | fixed | dontunmap) || ((flags & fixed) && !(flags & maymove)) ||
         (old & (GOS_PAGE - 1)))
         return -EINVAL;
-    uint64_t olen = page_up(r->ecx), nlen = page_up(r->edx);
-    if (r->edx == 0 || nlen == 0)
+    uint64_t olen = page_up(r->a[1]), nlen = page_up(r->a[2]);
+    if (r->a[2] == 0 || nlen == 0)
         return -EINVAL;
     if (olen == 0 || (flags & (fixed | dontunmap)))
         return -ENOMEM; /* duplicating a shared mapping, or a forced move */
-    if ((uint64_t)old + olen > GOS_USER_LIMIT)
+    if ((uint64_t)old + olen > gos_user_limit(g))
         return -EFAULT;
     /* The region holding old, extended through neighbours that Linux would have merged into
      * one vma (same prot and kind, contiguous file pages): reg is the last of them. */
@@ -752,20 +781,20 @@ int32_t gos_sys_mremap(struct gos *g, const struct gos_regs *r)
     if (nlen == olen)
         return (int32_t)old;
     if (nlen < olen) {
-        if (gos_region_unmap(g, old + (uint32_t)nlen, old + (uint32_t)olen))
+        if (gos_region_unmap(g, old + (uint64_t)nlen, old + (uint64_t)olen))
             return -ENOMEM;
         return (int32_t)old;
     }
     uint64_t end = (uint64_t)old + nlen;
     if (reg->end != old + olen || end > g->mmap_top)
         return -ENOMEM;
-    int fr = range_free(g, old + (uint32_t)olen, end);
-    if (fr <= 0 || over_mem_limit(g, old + (uint32_t)olen, end))
+    int fr = range_free(g, old + (uint64_t)olen, end);
+    if (fr <= 0 || over_mem_limit(g, old + (uint64_t)olen, end))
         return -ENOMEM;
     struct gos_region ext = *reg;
     ext.file_pgoff += (ext.end - ext.start) / GOS_PAGE;
     ext.start = reg->end;
-    ext.end = (uint32_t)end;
+    ext.end = (uint64_t)end;
     int hfd = -1;
     if (ext.kind == VK_FILE) {
         if (ext.file_id == 0 || ext.file_id > g->w->nfiles)
@@ -782,7 +811,7 @@ int32_t gos_sys_mremap(struct gos *g, const struct gos_regs *r)
 
 /* Calls that glibc probes and handles the absence of: answering ENOSYS is the contract, so
  * they are not reported as unknown. */
-int32_t gos_sys_enosys(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_enosys(struct gos *g, const struct gos_regs *r)
 {
     (void)g;
     (void)r;
@@ -799,13 +828,13 @@ const char *gos_error(const struct gos *g)
     return g->err;
 }
 
-void gos_set_brk_base(struct gos *g, uint32_t brk_start)
+void gos_set_brk_base(struct gos *g, uint64_t brk_start)
 {
     g->brk_base = page_up(brk_start);
     g->brk_cur = g->brk_base;
 }
 
-void gos_set_mmap_top(struct gos *g, uint32_t top)
+void gos_set_mmap_top(struct gos *g, uint64_t top)
 {
     g->mmap_top = top & ~(GOS_PAGE - 1);
 }
@@ -829,9 +858,10 @@ struct gos *gos_new(const struct gos_options *o, struct vk_set *models, const st
     g->opt.exe_path = g->exe_path;
     g->models = models;
     g->mem = *mem;
+    g->abi = o->abi;
     /* Defaults until the engine says: Linux's i386 layout with no randomisation. */
     g->brk_base = g->brk_cur = 0x08100000u;
-    g->mmap_top = GOS_USER_LIMIT - (128u << 20);
+    g->mmap_top = gos_user_limit(g) - (128u << 20);
     g->root_fd = -1;
     g->exe_fd = -1;
     for (int i = 0; i < GOS_NFDS; i++)

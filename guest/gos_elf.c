@@ -1,4 +1,5 @@
-/* guest/gos_elf.c - reads and validates a static i386 ET_EXEC (the ELF loader's host side).
+/* guest/gos_elf.c - reads and validates a static i386 or x86-64 executable (the ELF loader's
+ * host side).
  * Every field read from the file is bounds-checked: a bad or truncated file is an error
  * message naming the file and the offset, never a crash. */
 #include <elf.h>
@@ -37,45 +38,134 @@ static int sym_cmp(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
+/* ---- the two ELF classes, read into one shape ----------------------------------------- */
+
+/* The fields of the ELF, section, program and symbol headers vkmmu uses, in 64 bits. */
+struct ehdr {
+    unsigned type, machine, phentsize, phnum, shentsize, shnum;
+    uint64_t entry, phoff, shoff;
+};
+struct phdr {
+    uint32_t type, flags;
+    uint64_t offset, vaddr, filesz, memsz;
+};
+struct shdr {
+    uint32_t type, link;
+    uint64_t offset, size, entsize;
+};
+struct sym {
+    uint32_t name;
+    unsigned info, shndx;
+    uint64_t value, size;
+};
+
+static bool is64(const struct gos_elf *e)
+{
+    return e->abi == GOS_ABI_X86_64;
+}
+
+/* Header i of the table at off whose entries are n32 (ELF32) or n64 (ELF64) bytes: the
+ * caller checked the table lies inside the file.  memcpy: the file need not be aligned. */
+static const uint8_t *entry_at(const struct gos_elf *e, uint64_t off, size_t i, size_t n32,
+                               size_t n64)
+{
+    return e->data + off + i * (is64(e) ? n64 : n32);
+}
+
+static struct ehdr read_ehdr(const struct gos_elf *e)
+{
+    struct ehdr h;
+    if (is64(e)) {
+        Elf64_Ehdr x;
+        memcpy(&x, e->data, sizeof x);
+        h = (struct ehdr){x.e_type, x.e_machine, x.e_phentsize, x.e_phnum, x.e_shentsize,
+                          x.e_shnum, x.e_entry, x.e_phoff, x.e_shoff};
+    } else {
+        Elf32_Ehdr x;
+        memcpy(&x, e->data, sizeof x);
+        h = (struct ehdr){x.e_type, x.e_machine, x.e_phentsize, x.e_phnum, x.e_shentsize,
+                          x.e_shnum, x.e_entry, x.e_phoff, x.e_shoff};
+    }
+    return h;
+}
+
+static struct phdr read_phdr(const struct gos_elf *e, const struct ehdr *h, size_t i)
+{
+    const uint8_t *p = entry_at(e, h->phoff, i, sizeof(Elf32_Phdr), sizeof(Elf64_Phdr));
+    if (is64(e)) {
+        Elf64_Phdr x;
+        memcpy(&x, p, sizeof x);
+        return (struct phdr){x.p_type, x.p_flags, x.p_offset, x.p_vaddr, x.p_filesz, x.p_memsz};
+    }
+    Elf32_Phdr x;
+    memcpy(&x, p, sizeof x);
+    return (struct phdr){x.p_type, x.p_flags, x.p_offset, x.p_vaddr, x.p_filesz, x.p_memsz};
+}
+
+static struct shdr read_shdr(const struct gos_elf *e, const struct ehdr *h, size_t i)
+{
+    const uint8_t *p = entry_at(e, h->shoff, i, sizeof(Elf32_Shdr), sizeof(Elf64_Shdr));
+    if (is64(e)) {
+        Elf64_Shdr x;
+        memcpy(&x, p, sizeof x);
+        return (struct shdr){x.sh_type, x.sh_link, x.sh_offset, x.sh_size, x.sh_entsize};
+    }
+    Elf32_Shdr x;
+    memcpy(&x, p, sizeof x);
+    return (struct shdr){x.sh_type, x.sh_link, x.sh_offset, x.sh_size, x.sh_entsize};
+}
+
+static struct sym read_sym(const struct gos_elf *e, uint64_t off, size_t i)
+{
+    const uint8_t *p = entry_at(e, off, i, sizeof(Elf32_Sym), sizeof(Elf64_Sym));
+    if (is64(e)) {
+        Elf64_Sym x;
+        memcpy(&x, p, sizeof x);
+        return (struct sym){x.st_name, x.st_info, x.st_shndx, x.st_value, x.st_size};
+    }
+    Elf32_Sym x;
+    memcpy(&x, p, sizeof x);
+    return (struct sym){x.st_name, x.st_info, x.st_shndx, x.st_value, x.st_size};
+}
+
 /* Reads .symtab (functions and objects with a non-zero address) when the file has one.  A
  * malformed section table only loses the symbols: the program itself is still valid. */
-static void load_symbols(struct gos_elf *e, const Elf32_Ehdr *eh)
+static void load_symbols(struct gos_elf *e, const struct ehdr *eh)
 {
-    if (eh->e_shoff == 0 || eh->e_shentsize != sizeof(Elf32_Shdr) || eh->e_shnum == 0)
+    size_t shsz = is64(e) ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+    size_t symsz = is64(e) ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
+    if (eh->shoff == 0 || eh->shentsize != shsz || eh->shnum == 0 ||
+        !range_ok(e->size, eh->shoff, (uint64_t)eh->shnum * shsz))
         return;
-    /* tables are read in place: a misaligned one is treated as malformed */
-    if ((eh->e_shoff & 3) ||
-        !range_ok(e->size, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf32_Shdr)))
-        return;
-    const Elf32_Shdr *sh = (const Elf32_Shdr *)(e->data + eh->e_shoff);
-    for (unsigned i = 0; i < eh->e_shnum; i++) {
-        if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_entsize != sizeof(Elf32_Sym))
+    for (unsigned i = 0; i < eh->shnum; i++) {
+        struct shdr sh = read_shdr(e, eh, i);
+        if (sh.type != SHT_SYMTAB || sh.entsize != symsz)
             continue;
-        if (sh[i].sh_link >= eh->e_shnum)
+        if (sh.link >= eh->shnum)
             return;
-        const Elf32_Shdr *str = &sh[sh[i].sh_link];
-        if ((sh[i].sh_offset & 3) || !range_ok(e->size, sh[i].sh_offset, sh[i].sh_size) ||
-            !range_ok(e->size, str->sh_offset, str->sh_size) || str->sh_size == 0)
+        struct shdr str = read_shdr(e, eh, sh.link);
+        if (!range_ok(e->size, sh.offset, sh.size) || !range_ok(e->size, str.offset, str.size) ||
+            str.size == 0)
             return;
-        const char *strtab = (const char *)(e->data + str->sh_offset);
-        if (strtab[str->sh_size - 1] != '\0')
+        const char *strtab = (const char *)(e->data + str.offset);
+        if (strtab[str.size - 1] != '\0')
             return;
-        size_t n = sh[i].sh_size / sizeof(Elf32_Sym);
-        const Elf32_Sym *s = (const Elf32_Sym *)(e->data + sh[i].sh_offset);
+        size_t n = sh.size / symsz;
         e->symbols = calloc(n ? n : 1, sizeof *e->symbols);
         if (!e->symbols)
             return;
         for (size_t k = 0; k < n; k++) {
-            unsigned type = ELF32_ST_TYPE(s[k].st_info);
-            if ((type != STT_FUNC && type != STT_OBJECT && type != STT_NOTYPE) ||
-                s[k].st_value == 0 || s[k].st_shndx == SHN_UNDEF || s[k].st_shndx >= SHN_LORESERVE ||
-                s[k].st_name >= str->sh_size || strtab[s[k].st_name] == '\0')
+            struct sym s = read_sym(e, sh.offset, k);
+            unsigned type = ELF32_ST_TYPE(s.info); /* the same bits in both classes */
+            if ((type != STT_FUNC && type != STT_OBJECT && type != STT_NOTYPE) || s.value == 0 ||
+                s.shndx == SHN_UNDEF || s.shndx >= SHN_LORESERVE || s.name >= str.size ||
+                strtab[s.name] == '\0')
                 continue;
             /* Skip local labels such as ".L..." and the mapping symbols of some tools. */
-            if (strtab[s[k].st_name] == '.' || strtab[s[k].st_name] == '$')
+            if (strtab[s.name] == '.' || strtab[s.name] == '$')
                 continue;
-            e->symbols[e->nsymbols++] = (struct gos_symbol){s[k].st_value, s[k].st_size,
-                                                    strtab + s[k].st_name};
+            e->symbols[e->nsymbols++] =
+                (struct gos_symbol){s.value + e->bias, s.size, strtab + s.name};
         }
         qsort(e->symbols, e->nsymbols, sizeof *e->symbols, sym_cmp);
         return;
@@ -112,46 +202,50 @@ static int read_file(struct gos_elf *e, const char *path, char *err, size_t errl
     return GOS_OK;
 }
 
-/* The ELF header and the program header table: a static little-endian i386 ET_EXEC with an
- * aligned table inside the file.  GOS_OK or GOS_EINPUT with err filled. */
-static int check_header(const struct gos_elf *e, const char *path, char *err, size_t errlen)
+/* The class (e->abi from EI_CLASS and e_machine), the ELF header and the program header
+ * table: a static little-endian i386 or x86-64 executable (ET_EXEC, or a static-pie ET_DYN
+ * without PT_INTERP) with its table inside the file.  GOS_OK or GOS_EINPUT with err filled. */
+static int check_header(struct gos_elf *e, const char *path, char *err, size_t errlen)
 {
-    const Elf32_Ehdr *eh = (const Elf32_Ehdr *)e->data;
     if (e->size < EI_NIDENT || memcmp(e->data, ELFMAG, SELFMAG) != 0)
         return elf_fail(err, errlen, path,
-                        "not an ELF file (expected a static i386 ELF executable)");
-    if (e->data[EI_CLASS] != ELFCLASS32 || e->data[EI_DATA] != ELFDATA2LSB)
+                        "not an ELF file (expected a static i386 or x86-64 ELF executable)");
+    unsigned cls = e->data[EI_CLASS];
+    if ((cls != ELFCLASS32 && cls != ELFCLASS64) || e->data[EI_DATA] != ELFDATA2LSB)
         return elf_fail(err, errlen, path,
-                        "ELF class %s, %s-endian (expected 32-bit little-endian i386)",
-                        e->data[EI_CLASS] == ELFCLASS64 ? "64-bit" : "unknown",
-                        e->data[EI_DATA] == ELFDATA2MSB ? "big" : "little");
-    if (e->size < sizeof(Elf32_Ehdr))
+                        "ELF class %u, %s-endian (expected little-endian: 32-bit i386 or "
+                        "64-bit x86-64)",
+                        cls, e->data[EI_DATA] == ELFDATA2MSB ? "big" : "little");
+    e->abi = cls == ELFCLASS64 ? GOS_ABI_X86_64 : GOS_ABI_I386;
+    size_t ehsz = is64(e) ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+    if (e->size < ehsz)
         return elf_fail(err, errlen, path,
-                        "truncated ELF header (%zu bytes, expected at least %zu)", e->size,
-                        sizeof(Elf32_Ehdr));
-    if (eh->e_machine != EM_386)
-        return elf_fail(err, errlen, path, "machine %u (expected i386, EM_386 = 3)",
-                        eh->e_machine);
-    if (eh->e_phentsize != sizeof(Elf32_Phdr) || eh->e_phnum == 0 || (eh->e_phoff & 3) ||
-        !range_ok(e->size, eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf32_Phdr)))
+                        "truncated ELF header (%zu bytes, expected at least %zu)", e->size, ehsz);
+    struct ehdr eh = read_ehdr(e);
+    unsigned want = is64(e) ? EM_X86_64 : EM_386;
+    if (eh.machine != want)
+        return elf_fail(err, errlen, path, "machine %u in a %s ELF (expected %s, %s = %u)",
+                        eh.machine, is64(e) ? "64-bit" : "32-bit",
+                        is64(e) ? "x86-64" : "i386", is64(e) ? "EM_X86_64" : "EM_386", want);
+    size_t phsz = is64(e) ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+    if (eh.phentsize != phsz || eh.phnum == 0 ||
+        !range_ok(e->size, eh.phoff, (uint64_t)eh.phnum * phsz))
         return elf_fail(err, errlen, path,
-                        "program headers at offset %u (%u x %u bytes) are not a 4-byte aligned "
-                        "table inside the %zu-byte file",
-                        eh->e_phoff, eh->e_phnum, eh->e_phentsize, e->size);
-    const Elf32_Phdr *ph = (const Elf32_Phdr *)(e->data + eh->e_phoff);
-    for (unsigned i = 0; i < eh->e_phnum; i++)
-        if (ph[i].p_type == PT_INTERP || ph[i].p_type == PT_DYNAMIC)
+                        "program headers at offset %llu (%u x %u bytes) are not a table inside "
+                        "the %zu-byte file",
+                        (unsigned long long)eh.phoff, eh.phnum, eh.phentsize, e->size);
+    if (eh.type != ET_EXEC && eh.type != ET_DYN)
+        return elf_fail(err, errlen, path,
+                        "ELF type %u (expected an executable: ET_EXEC, or ET_DYN for static-pie)",
+                        eh.type);
+    for (unsigned i = 0; i < eh.phnum; i++) {
+        struct phdr ph = read_phdr(e, &eh, i);
+        if (ph.type == PT_INTERP || (ph.type == PT_DYNAMIC && eh.type == ET_EXEC))
             return elf_fail(err, errlen, path,
                             "dynamically linked (%s in program header %u); expected a static "
-                            "i386 executable (gcc -m32 -static)",
-                            ph[i].p_type == PT_INTERP ? "PT_INTERP" : "PT_DYNAMIC", i);
-    if (eh->e_type == ET_DYN)
-        return elf_fail(err, errlen, path,
-                        "position-independent executable or shared object (ET_DYN); expected "
-                        "a static i386 ET_EXEC (gcc -m32 -static -no-pie)");
-    if (eh->e_type != ET_EXEC)
-        return elf_fail(err, errlen, path, "ELF type %u (expected an executable, ET_EXEC)",
-                        eh->e_type);
+                            "executable (gcc -static or -static-pie)",
+                            ph.type == PT_INTERP ? "PT_INTERP" : "PT_DYNAMIC", i);
+    }
     return GOS_OK;
 }
 
@@ -168,46 +262,48 @@ static unsigned segment_prot(uint32_t p_flags)
 }
 
 /* Collects the PT_LOAD segments (each inside the file, filesz <= memsz, vaddr and offset
- * congruent, inside [0x1000, GOS_MMAP_TOP)), brk_base and AT_PHDR.  GOS_OK, or GOS_EINPUT /
- * GOS_EHOST with err filled. */
-static int load_segments(struct gos_elf *e, const char *path, char *err, size_t errlen)
+ * congruent, inside [0x1000, mmap top) once biased), brk_base and AT_PHDR.  GOS_OK, or
+ * GOS_EINPUT / GOS_EHOST with err filled. */
+static int load_segments(struct gos_elf *e, const struct ehdr *eh, const char *path, char *err,
+                         size_t errlen)
 {
-    const Elf32_Ehdr *eh = (const Elf32_Ehdr *)e->data;
-    const Elf32_Phdr *ph = (const Elf32_Phdr *)(e->data + eh->e_phoff);
-    e->segments = calloc(eh->e_phnum, sizeof *e->segments);
+    uint64_t top = is64(e) ? GOS_MMAP_TOP64 : GOS_MMAP_TOP;
+    size_t phsz = is64(e) ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+    e->segments = calloc(eh->phnum, sizeof *e->segments);
     if (!e->segments) {
         snprintf(err, errlen, "%s: out of memory", path);
         return GOS_EHOST;
     }
-    for (unsigned i = 0; i < eh->e_phnum; i++) {
-        uint32_t off = eh->e_phoff + i * (uint32_t)sizeof(Elf32_Phdr);
-        if (ph[i].p_type == PT_PHDR)
-            e->phdr_vaddr = ph[i].p_vaddr;
-        if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
+    for (unsigned i = 0; i < eh->phnum; i++) {
+        unsigned long long off = eh->phoff + (uint64_t)i * phsz;
+        struct phdr p = read_phdr(e, eh, i);
+        if (p.type == PT_PHDR)
+            e->phdr_vaddr = p.vaddr + e->bias;
+        if (p.type != PT_LOAD || p.memsz == 0)
             continue;
-        const Elf32_Phdr *p = &ph[i];
-        if (!range_ok(e->size, p->p_offset, p->p_filesz))
+        if (!range_ok(e->size, p.offset, p.filesz))
             return elf_fail(err, errlen, path,
-                            "truncated: PT_LOAD at offset %u needs file bytes [%u, %llu), the "
-                            "file has %zu",
-                            off, p->p_offset, (unsigned long long)p->p_offset + p->p_filesz,
-                            e->size);
-        if (p->p_filesz > p->p_memsz || (p->p_vaddr & 0xFFFu) != (p->p_offset & 0xFFFu) ||
-            p->p_vaddr < 0x1000u || (uint64_t)p->p_vaddr + p->p_memsz > GOS_MMAP_TOP)
+                            "truncated: PT_LOAD at offset %llu needs file bytes [%llu, %llu), "
+                            "the file has %zu",
+                            off, (unsigned long long)p.offset,
+                            (unsigned long long)(p.offset + p.filesz), e->size);
+        uint64_t va = p.vaddr + e->bias;
+        if (p.filesz > p.memsz || (p.vaddr & 0xFFFu) != (p.offset & 0xFFFu) || va < 0x1000u ||
+            p.memsz > top || va > top - p.memsz)
             return elf_fail(err, errlen, path,
-                            "PT_LOAD at offset %u: vaddr 0x%x, memsz 0x%x, filesz 0x%x "
+                            "PT_LOAD at offset %llu: vaddr 0x%llx, memsz 0x%llx, filesz 0x%llx "
                             "(expected filesz <= memsz, vaddr and offset congruent mod 4096, "
-                            "and [0x1000, 0x%x) as the address range)",
-                            off, p->p_vaddr, p->p_memsz, p->p_filesz, GOS_MMAP_TOP);
-        e->segments[e->nsegments++] = (struct gos_segment){
-            p->p_vaddr, p->p_filesz, p->p_memsz, p->p_offset, segment_prot(p->p_flags)};
-        uint32_t end = (p->p_vaddr + p->p_memsz + 0xFFFu) & ~0xFFFu;
+                            "and [0x1000, 0x%llx) as the address range)",
+                            off, (unsigned long long)va, (unsigned long long)p.memsz,
+                            (unsigned long long)p.filesz, (unsigned long long)top);
+        e->segments[e->nsegments++] =
+            (struct gos_segment){va, p.filesz, p.memsz, p.offset, segment_prot(p.flags)};
+        uint64_t end = (va + p.memsz + 0xFFFu) & ~(uint64_t)0xFFFu;
         if (end > e->brk_base)
             e->brk_base = end;
         /* AT_PHDR without PT_PHDR: the headers' address inside the segment that holds them. */
-        if (!e->phdr_vaddr && eh->e_phoff >= p->p_offset &&
-            eh->e_phoff - p->p_offset < p->p_filesz)
-            e->phdr_vaddr = p->p_vaddr + (eh->e_phoff - p->p_offset);
+        if (!e->phdr_vaddr && eh->phoff >= p.offset && eh->phoff - p.offset < p.filesz)
+            e->phdr_vaddr = va + (eh->phoff - p.offset);
     }
     if (e->nsegments == 0)
         return elf_fail(err, errlen, path, "no PT_LOAD segment (expected a loadable executable)");
@@ -234,21 +330,26 @@ int gos_elf_load(struct gos_elf *e, const char *path, char *err, size_t errlen)
     }
     e->path = strdup(path);
     rc = check_header(e, path, err, errlen);
+    struct ehdr eh = {0};
     if (rc == GOS_OK) {
-        const Elf32_Ehdr *eh = (const Elf32_Ehdr *)e->data;
-        e->entry = eh->e_entry;
-        e->phent = eh->e_phentsize;
-        e->phnum = eh->e_phnum;
-        rc = load_segments(e, path, err, errlen);
+        eh = read_ehdr(e);
+        /* A static-pie is placed where Linux places a PIE with ASLR off (ELF_ET_DYN_BASE). */
+        if (eh.type == ET_DYN)
+            e->bias = is64(e) ? GOS_PIE_BASE64 : GOS_PIE_BASE;
+        e->entry = eh.entry + e->bias;
+        e->phent = (uint16_t)eh.phentsize;
+        e->phnum = (uint16_t)eh.phnum;
+        rc = load_segments(e, &eh, path, err, errlen);
     }
     if (rc == GOS_OK && !entry_in_executable_segment(e))
         rc = elf_fail(err, errlen, path,
-                      "entry point 0x%x is not inside an executable PT_LOAD segment", e->entry);
+                      "entry point 0x%llx is not inside an executable PT_LOAD segment",
+                      (unsigned long long)e->entry);
     if (rc != GOS_OK) {
         gos_elf_fini(e);
         return rc;
     }
-    load_symbols(e, (const Elf32_Ehdr *)e->data);
+    load_symbols(e, &eh);
     return GOS_OK;
 }
 
@@ -261,7 +362,7 @@ void gos_elf_fini(struct gos_elf *e)
     memset(e, 0, sizeof *e);
 }
 
-const char *gos_elf_symbolize(const struct gos_elf *e, uint32_t addr, char *buf, size_t len)
+const char *gos_elf_symbolize(const struct gos_elf *e, uint64_t addr, char *buf, size_t len)
 {
     buf[0] = '\0';
     if (!e || e->nsymbols == 0)
@@ -282,11 +383,11 @@ const char *gos_elf_symbolize(const struct gos_elf *e, uint32_t addr, char *buf,
     while (k > 0 && e->symbols[k - 1].addr == e->symbols[k].addr)
         k--;
     const struct gos_symbol *s = &e->symbols[k];
-    uint32_t off = addr - s->addr;
+    uint64_t off = addr - s->addr;
     if (s->size != 0 && off >= s->size)
         return buf;
     if (off)
-        snprintf(buf, len, "%s+0x%x", s->name, off);
+        snprintf(buf, len, "%s+0x%llx", s->name, (unsigned long long)off);
     else
         snprintf(buf, len, "%s", s->name);
     return buf;

@@ -521,19 +521,19 @@ static int32_t do_open(struct gos *g, int32_t dirfd, uint32_t path_addr, uint32_
     return fd;
 }
 
-int32_t gos_sys_open(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_open(struct gos *g, const struct gos_regs *r)
 {
-    return do_open(g, G_AT_FDCWD, r->ebx, r->ecx, r->edx);
+    return do_open(g, G_AT_FDCWD, r->a[0], r->a[1], r->a[2]);
 }
 
-int32_t gos_sys_openat(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_openat(struct gos *g, const struct gos_regs *r)
 {
-    return do_open(g, (int32_t)r->ebx, r->ecx, r->edx, r->esi);
+    return do_open(g, (int32_t)r->a[0], r->a[1], r->a[2], r->a[3]);
 }
 
-int32_t gos_sys_close(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_close(struct gos *g, const struct gos_regs *r)
 {
-    int32_t fd = (int32_t)r->ebx;
+    int32_t fd = (int32_t)r->a[0];
     if (gos_host_fd(g, fd) < 0)
         return -EBADF;
     fd_release(g, fd);
@@ -632,14 +632,14 @@ static int32_t do_write(struct gos *g, int32_t fd, uint32_t buf, uint32_t count,
     return (int32_t)put;
 }
 
-int32_t gos_sys_read(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_read(struct gos *g, const struct gos_regs *r)
 {
-    return do_read(g, (int32_t)r->ebx, r->ecx, r->edx, -1);
+    return do_read(g, (int32_t)r->a[0], r->a[1], r->a[2], -1);
 }
 
-int32_t gos_sys_write(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_write(struct gos *g, const struct gos_regs *r)
 {
-    return do_write(g, (int32_t)r->ebx, r->ecx, r->edx, -1);
+    return do_write(g, (int32_t)r->a[0], r->a[1], r->a[2], -1);
 }
 
 static int64_t off64(uint32_t lo, uint32_t hi)
@@ -647,16 +647,16 @@ static int64_t off64(uint32_t lo, uint32_t hi)
     return (int64_t)(((uint64_t)hi << 32) | lo);
 }
 
-int32_t gos_sys_pread64(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_pread64(struct gos *g, const struct gos_regs *r)
 {
-    int64_t off = off64(r->esi, r->edi);
-    return off < 0 ? -EINVAL : do_read(g, (int32_t)r->ebx, r->ecx, r->edx, off);
+    int64_t off = off64(r->a[3], r->a[4]);
+    return off < 0 ? -EINVAL : do_read(g, (int32_t)r->a[0], r->a[1], r->a[2], off);
 }
 
-int32_t gos_sys_pwrite64(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_pwrite64(struct gos *g, const struct gos_regs *r)
 {
-    int64_t off = off64(r->esi, r->edi);
-    return off < 0 ? -EINVAL : do_write(g, (int32_t)r->ebx, r->ecx, r->edx, off);
+    int64_t off = off64(r->a[3], r->a[4]);
+    return off < 0 ? -EINVAL : do_write(g, (int32_t)r->a[0], r->a[1], r->a[2], off);
 }
 
 /* Reads the i386 iovec array {base, len} x cnt; the total length or -errno. */
@@ -680,15 +680,15 @@ static int64_t read_iov(struct gos *g, uint32_t addr, int32_t cnt, uint32_t (*io
 static int32_t iov_begin(struct gos *g, const struct gos_regs *r, int *h, int32_t *cnt,
                          uint32_t (*iov)[2], size_t *cap, uint8_t **s)
 {
-    *h = gos_host_fd(g, (int32_t)r->ebx);
+    *h = gos_host_fd(g, (int32_t)r->a[0]);
     if (*h < 0)
         return -EBADF;
-    *cnt = (int32_t)r->edx;
+    *cnt = (int32_t)r->a[2];
     if (*cnt < 0 || *cnt > G_IOV_MAX)
         return -EINVAL;
     if (*cnt == 0)
         return 0;
-    int64_t total = read_iov(g, r->ecx, *cnt, iov);
+    int64_t total = read_iov(g, r->a[1], *cnt, iov);
     if (total <= 0)
         return (int32_t)total;
     *cap = (uint64_t)total < GOS_IO_MAX ? (size_t)total : GOS_IO_MAX;
@@ -696,15 +696,15 @@ static int32_t iov_begin(struct gos *g, const struct gos_regs *r, int *h, int32_
     return *s ? 1 : -ENOMEM;
 }
 
-int32_t gos_sys_writev(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_writev(struct gos *g, const struct gos_regs *r)
 {
     int h;
     int32_t cnt;
     uint32_t iov[G_IOV_MAX][2];
     size_t cap;
     uint8_t *s;
-    int hp = gos_host_fd(g, (int32_t)r->ebx);
-    if (hp >= 0 && (int32_t)r->edx > 0 && pipe_wait(g, (int32_t)r->ebx, hp, true))
+    int hp = gos_host_fd(g, (int32_t)r->a[0]);
+    if (hp >= 0 && (int32_t)r->a[2] > 0 && pipe_wait(g, (int32_t)r->a[0], hp, true))
         return 0;
     int32_t rc0 = iov_begin(g, r, &h, &cnt, iov, &cap, &s);
     if (rc0 <= 0)
@@ -720,27 +720,27 @@ int32_t gos_sys_writev(struct gos *g, const struct gos_regs *r)
         }
         have += len;
     }
-    ssize_t put = fd_write(g, (int32_t)r->ebx, h, s, have);
+    ssize_t put = fd_write(g, (int32_t)r->a[0], h, s, have);
     if (put < 0)
         return errno == EPIPE ? gos_sigpipe(g) : -errno;
     return (int32_t)put;
 }
 
-int32_t gos_sys_readv(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_readv(struct gos *g, const struct gos_regs *r)
 {
     int h;
     int32_t cnt;
     uint32_t iov[G_IOV_MAX][2];
     size_t cap;
     uint8_t *s;
-    int hp = gos_host_fd(g, (int32_t)r->ebx);
-    if (hp >= 0 && (int32_t)r->edx > 0 && pipe_wait(g, (int32_t)r->ebx, hp, false))
+    int hp = gos_host_fd(g, (int32_t)r->a[0]);
+    if (hp >= 0 && (int32_t)r->a[2] > 0 && pipe_wait(g, (int32_t)r->a[0], hp, false))
         return 0;
     int32_t rc0 = iov_begin(g, r, &h, &cnt, iov, &cap, &s);
     if (rc0 <= 0)
         return rc0;
     ssize_t got;
-    if (g->fds[(int32_t)r->ebx].random) {
+    if (g->fds[(int32_t)r->a[0]].random) {
         gos_random_bytes(g, s, cap);
         got = (ssize_t)cap;
     } else {
@@ -773,24 +773,24 @@ static size_t pipe_room(const struct gos *g, int32_t fd, int h)
     return (size_t)(size - held);
 }
 
-int32_t gos_sys_sendfile64(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_sendfile64(struct gos *g, const struct gos_regs *r)
 {
-    int out = gos_host_fd(g, (int32_t)r->ebx), in = gos_host_fd(g, (int32_t)r->ecx);
+    int out = gos_host_fd(g, (int32_t)r->a[0]), in = gos_host_fd(g, (int32_t)r->a[1]);
     if (out < 0 || in < 0)
         return -EBADF;
-    if (r->esi && (pipe_wait(g, (int32_t)r->ecx, in, false) ||
-                   pipe_wait(g, (int32_t)r->ebx, out, true)))
+    if (r->a[3] && (pipe_wait(g, (int32_t)r->a[1], in, false) ||
+                   pipe_wait(g, (int32_t)r->a[0], out, true)))
         return 0;
     int64_t off = -1;
-    if (r->edx) {
-        int rc = gos_copy_in(g, r->edx, &off, 8);
+    if (r->a[2]) {
+        int rc = gos_copy_in(g, r->a[2], &off, 8);
         if (rc)
             return rc;
         if (off < 0)
             return -EINVAL;
     }
-    size_t n = r->esi < GOS_IO_MAX ? r->esi : GOS_IO_MAX;
-    size_t room = pipe_room(g, (int32_t)r->ebx, out);
+    size_t n = r->a[3] < GOS_IO_MAX ? r->a[3] : GOS_IO_MAX;
+    size_t room = pipe_room(g, (int32_t)r->a[0], out);
     if (room < n)
         n = room; /* what is read is all written: a guest pipe never blocks the host */
     if (n == 0)
@@ -803,7 +803,7 @@ int32_t gos_sys_sendfile64(struct gos *g, const struct gos_regs *r)
         return -errno;
     size_t put = 0;
     while (put < (size_t)got) {
-        ssize_t w = fd_write(g, (int32_t)r->ebx, out, s + put, (size_t)got - put);
+        ssize_t w = fd_write(g, (int32_t)r->a[0], out, s + put, (size_t)got - put);
         if (w < 0) {
             if (put == 0) {
                 int e = errno;
@@ -817,9 +817,9 @@ int32_t gos_sys_sendfile64(struct gos *g, const struct gos_regs *r)
     }
     if (off < 0 && put < (size_t)got)
         (void)lseek(in, -(off_t)((size_t)got - put), SEEK_CUR);
-    if (r->edx) {
+    if (r->a[2]) {
         off += (int64_t)put;
-        int rc = gos_copy_out(g, r->edx, &off, 8);
+        int rc = gos_copy_out(g, r->a[2], &off, 8);
         if (rc)
             return rc;
     }
@@ -853,21 +853,21 @@ static int64_t do_lseek(struct gos *g, int32_t fd, int64_t off, uint32_t whence)
     return o;
 }
 
-int32_t gos_sys_lseek(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_lseek(struct gos *g, const struct gos_regs *r)
 {
-    int64_t o = do_lseek(g, (int32_t)r->ebx, (int32_t)r->ecx, r->edx);
+    int64_t o = do_lseek(g, (int32_t)r->a[0], (int32_t)r->a[1], r->a[2]);
     if (o < 0)
         return (int32_t)o;
     return o > INT32_MAX ? -EOVERFLOW : (int32_t)o;
 }
 
 /* _llseek(fd, offset_high, offset_low, loff_t *result, whence) */
-int32_t gos_sys_llseek(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_llseek(struct gos *g, const struct gos_regs *r)
 {
-    int64_t res = do_lseek(g, (int32_t)r->ebx, off64(r->edx, r->ecx), r->edi);
+    int64_t res = do_lseek(g, (int32_t)r->a[0], off64(r->a[2], r->a[1]), r->a[4]);
     if (res < 0)
         return (int32_t)res;
-    return gos_copy_out(g, r->esi, &res, 8);
+    return gos_copy_out(g, r->a[3], &res, 8);
 }
 
 /* ---- stat ------------------------------------------------------------------------------- */
@@ -911,15 +911,15 @@ static int32_t put_stat(struct gos *g, uint32_t addr, const struct stat *st)
     return gos_copy_out(g, addr, b, sizeof b);
 }
 
-int32_t gos_sys_fstat64(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_fstat64(struct gos *g, const struct gos_regs *r)
 {
-    int h = gos_host_fd(g, (int32_t)r->ebx);
+    int h = gos_host_fd(g, (int32_t)r->a[0]);
     if (h < 0)
         return -EBADF;
     struct stat st;
     if (fstat(h, &st) != 0)
         return -errno;
-    return put_stat(g, r->ecx, &st);
+    return put_stat(g, r->a[1], &st);
 }
 
 static int32_t do_stat(struct gos *g, int32_t dirfd, uint32_t path, uint32_t buf, uint32_t flags)
@@ -957,26 +957,26 @@ static int32_t do_stat(struct gos *g, int32_t dirfd, uint32_t path, uint32_t buf
     return rc ? rc : put_stat(g, buf, &st);
 }
 
-int32_t gos_sys_stat64(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_stat64(struct gos *g, const struct gos_regs *r)
 {
-    return do_stat(g, G_AT_FDCWD, r->ebx, r->ecx, 0);
+    return do_stat(g, G_AT_FDCWD, r->a[0], r->a[1], 0);
 }
 
-int32_t gos_sys_lstat64(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_lstat64(struct gos *g, const struct gos_regs *r)
 {
-    return do_stat(g, G_AT_FDCWD, r->ebx, r->ecx, G_AT_SYMLINK_NOFOLLOW);
+    return do_stat(g, G_AT_FDCWD, r->a[0], r->a[1], G_AT_SYMLINK_NOFOLLOW);
 }
 
-int32_t gos_sys_fstatat64(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_fstatat64(struct gos *g, const struct gos_regs *r)
 {
-    return do_stat(g, (int32_t)r->ebx, r->ecx, r->edx, r->esi);
+    return do_stat(g, (int32_t)r->a[0], r->a[1], r->a[2], r->a[3]);
 }
 
 /* getdents64: struct linux_dirent64 has the same layout on i386 and x86-64; the host's records
  * are copied with d_off replaced by a cookie (one kernel write of the bytes returned). */
-int32_t gos_sys_getdents64(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_getdents64(struct gos *g, const struct gos_regs *r)
 {
-    int32_t fd = (int32_t)r->ebx;
+    int32_t fd = (int32_t)r->a[0];
     int h = gos_host_fd(g, fd);
     if (h < 0)
         return -EBADF;
@@ -989,7 +989,7 @@ int32_t gos_sys_getdents64(struct gos *g, const struct gos_regs *r)
         }
         mmu_hmap_init(&f->dc->idx);
     }
-    size_t n = r->edx < 65536 ? r->edx : 65536;
+    size_t n = r->a[2] < 65536 ? r->a[2] : 65536;
     uint8_t *s = gos_scratch(g, n ? n : 1);
     if (!s)
         return -ENOMEM;
@@ -1009,7 +1009,7 @@ int32_t gos_sys_getdents64(struct gos *g, const struct gos_regs *r)
             break;
         off += reclen;
     }
-    int rc = gos_copy_out(g, r->ecx, s, (size_t)got);
+    int rc = gos_copy_out(g, r->a[1], s, (size_t)got);
     return rc ? rc : (int32_t)got;
 }
 
@@ -1023,11 +1023,11 @@ static bool proc_is_exe(const struct gos *g, const char *guest)
     return strcmp(guest, "/proc/self/exe") == 0 || strcmp(guest, pid) == 0;
 }
 
-int32_t gos_sys_readlink(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_readlink(struct gos *g, const struct gos_regs *r)
 {
-    int32_t size = (int32_t)r->edx;
+    int32_t size = (int32_t)r->a[2];
     struct gos_path p;
-    int rc = guest_path(g, G_AT_FDCWD, r->ebx, false, &p);
+    int rc = guest_path(g, G_AT_FDCWD, r->a[0], false, &p);
     if (rc)
         return rc;
     if (size <= 0) {
@@ -1050,24 +1050,24 @@ int32_t gos_sys_readlink(struct gos *g, const struct gos_regs *r)
     }
     if (n > size)
         n = size;
-    rc = gos_copy_out(g, r->ecx, t, (size_t)n);
+    rc = gos_copy_out(g, r->a[1], t, (size_t)n);
     return rc ? rc : (int32_t)n;
 }
 
-int32_t gos_sys_getcwd(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_getcwd(struct gos *g, const struct gos_regs *r)
 {
     const char *c = g->cwd[0] ? g->cwd : "/";
     size_t n = strlen(c) + 1;
-    if (r->ecx < n)
+    if (r->a[1] < n)
         return -ERANGE;
-    int rc = gos_copy_out(g, r->ebx, c, n);
+    int rc = gos_copy_out(g, r->a[0], c, n);
     return rc ? rc : (int32_t)n;
 }
 
-int32_t gos_sys_chdir(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_chdir(struct gos *g, const struct gos_regs *r)
 {
     struct gos_path p;
-    int rc = guest_path(g, G_AT_FDCWD, r->ebx, true, &p);
+    int rc = guest_path(g, G_AT_FDCWD, r->a[0], true, &p);
     if (rc)
         return rc;
     if (p.proc)
@@ -1083,9 +1083,9 @@ int32_t gos_sys_chdir(struct gos *g, const struct gos_regs *r)
     return 0;
 }
 
-int32_t gos_sys_fchdir(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_fchdir(struct gos *g, const struct gos_regs *r)
 {
-    int32_t fd = (int32_t)r->ebx;
+    int32_t fd = (int32_t)r->a[0];
     int h = gos_host_fd(g, fd);
     if (h < 0)
         return -EBADF;
@@ -1113,31 +1113,31 @@ static int32_t do_access(struct gos *g, int32_t dirfd, uint32_t path, uint32_t m
     return rc;
 }
 
-int32_t gos_sys_access(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_access(struct gos *g, const struct gos_regs *r)
 {
-    return do_access(g, G_AT_FDCWD, r->ebx, r->ecx);
+    return do_access(g, G_AT_FDCWD, r->a[0], r->a[1]);
 }
 
-int32_t gos_sys_faccessat(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_faccessat(struct gos *g, const struct gos_regs *r)
 {
-    return do_access(g, (int32_t)r->ebx, r->ecx, r->edx);
+    return do_access(g, (int32_t)r->a[0], r->a[1], r->a[2]);
 }
 
 /* The guest has no terminal: TCGETS, TIOCGWINSZ and every other request answer ENOTTY, so
  * programs treat their output as a file (the same bytes whatever the host's stdout is). */
-int32_t gos_sys_ioctl(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_ioctl(struct gos *g, const struct gos_regs *r)
 {
-    return gos_host_fd(g, (int32_t)r->ebx) < 0 ? -EBADF : -ENOTTY;
+    return gos_host_fd(g, (int32_t)r->a[0]) < 0 ? -EBADF : -ENOTTY;
 }
 
-int32_t gos_sys_fcntl64(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_fcntl64(struct gos *g, const struct gos_regs *r)
 {
-    int32_t fd = (int32_t)r->ebx;
+    int32_t fd = (int32_t)r->a[0];
     int h = gos_host_fd(g, fd);
     if (h < 0)
         return -EBADF;
-    uint32_t arg = r->edx;
-    switch (r->ecx) {
+    uint32_t arg = r->a[2];
+    switch (r->a[1]) {
     case 0:    /* F_DUPFD */
     case 1030: /* F_DUPFD_CLOEXEC */ {
         if (arg >= GOS_NFDS)
@@ -1145,7 +1145,7 @@ int32_t gos_sys_fcntl64(struct gos *g, const struct gos_regs *r)
         int d = host_dup(h);
         if (d < 0)
             return -errno;
-        int32_t nfd = fd_install(g, d, (int32_t)arg, r->ecx == 1030, g->fds[fd].path);
+        int32_t nfd = fd_install(g, d, (int32_t)arg, r->a[1] == 1030, g->fds[fd].path);
         if (nfd >= 0) {
             g->fds[nfd].random = g->fds[fd].random;
             g->fds[nfd].pipe = g->fds[fd].pipe;
@@ -1179,9 +1179,9 @@ int32_t gos_sys_fcntl64(struct gos *g, const struct gos_regs *r)
     }
 }
 
-int32_t gos_sys_dup(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_dup(struct gos *g, const struct gos_regs *r)
 {
-    int32_t fd = (int32_t)r->ebx;
+    int32_t fd = (int32_t)r->a[0];
     int h = gos_host_fd(g, fd);
     if (h < 0)
         return -EBADF;
@@ -1215,22 +1215,22 @@ static int32_t do_dup3(struct gos *g, int32_t old, int32_t new, bool cloexec)
     return new;
 }
 
-int32_t gos_sys_dup2(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_dup2(struct gos *g, const struct gos_regs *r)
 {
-    int32_t old = (int32_t)r->ebx, new = (int32_t)r->ecx;
+    int32_t old = (int32_t)r->a[0], new = (int32_t)r->a[1];
     if (old == new)
         return gos_host_fd(g, old) < 0 ? -EBADF : new;
     return do_dup3(g, old, new, false);
 }
 
-int32_t gos_sys_dup3(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_dup3(struct gos *g, const struct gos_regs *r)
 {
-    int32_t old = (int32_t)r->ebx, new = (int32_t)r->ecx;
-    if (r->edx & ~G_O_CLOEXEC)
+    int32_t old = (int32_t)r->a[0], new = (int32_t)r->a[1];
+    if (r->a[2] & ~G_O_CLOEXEC)
         return -EINVAL;
     if (old == new)
         return -EINVAL;
-    return do_dup3(g, old, new, r->edx & G_O_CLOEXEC);
+    return do_dup3(g, old, new, r->a[2] & G_O_CLOEXEC);
 }
 
 static int32_t do_pipe(struct gos *g, uint32_t addr, uint32_t flags)
@@ -1261,14 +1261,14 @@ static int32_t do_pipe(struct gos *g, uint32_t addr, uint32_t flags)
     return rc;
 }
 
-int32_t gos_sys_pipe(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_pipe(struct gos *g, const struct gos_regs *r)
 {
-    return do_pipe(g, r->ebx, 0);
+    return do_pipe(g, r->a[0], 0);
 }
 
-int32_t gos_sys_pipe2(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_pipe2(struct gos *g, const struct gos_regs *r)
 {
-    return do_pipe(g, r->ebx, r->ecx);
+    return do_pipe(g, r->a[0], r->a[1]);
 }
 
 /* ---- changes to the tree (EROFS unless writable) ----------------------------------------- */
@@ -1291,19 +1291,19 @@ static int32_t do_unlink(struct gos *g, int32_t dirfd, uint32_t path, uint32_t f
     return rc;
 }
 
-int32_t gos_sys_unlink(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_unlink(struct gos *g, const struct gos_regs *r)
 {
-    return do_unlink(g, G_AT_FDCWD, r->ebx, 0);
+    return do_unlink(g, G_AT_FDCWD, r->a[0], 0);
 }
 
-int32_t gos_sys_unlinkat(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_unlinkat(struct gos *g, const struct gos_regs *r)
 {
-    return do_unlink(g, (int32_t)r->ebx, r->ecx, r->edx);
+    return do_unlink(g, (int32_t)r->a[0], r->a[1], r->a[2]);
 }
 
-int32_t gos_sys_rmdir(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_rmdir(struct gos *g, const struct gos_regs *r)
 {
-    return do_unlink(g, G_AT_FDCWD, r->ebx, G_AT_REMOVEDIR);
+    return do_unlink(g, G_AT_FDCWD, r->a[0], G_AT_REMOVEDIR);
 }
 
 static int32_t do_rename(struct gos *g, int32_t od, uint32_t op, int32_t nd, uint32_t np,
@@ -1330,19 +1330,19 @@ static int32_t do_rename(struct gos *g, int32_t od, uint32_t op, int32_t nd, uin
     return rc;
 }
 
-int32_t gos_sys_rename(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_rename(struct gos *g, const struct gos_regs *r)
 {
-    return do_rename(g, G_AT_FDCWD, r->ebx, G_AT_FDCWD, r->ecx, 0);
+    return do_rename(g, G_AT_FDCWD, r->a[0], G_AT_FDCWD, r->a[1], 0);
 }
 
-int32_t gos_sys_renameat(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_renameat(struct gos *g, const struct gos_regs *r)
 {
-    return do_rename(g, (int32_t)r->ebx, r->ecx, (int32_t)r->edx, r->esi, 0);
+    return do_rename(g, (int32_t)r->a[0], r->a[1], (int32_t)r->a[2], r->a[3], 0);
 }
 
-int32_t gos_sys_renameat2(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_renameat2(struct gos *g, const struct gos_regs *r)
 {
-    return do_rename(g, (int32_t)r->ebx, r->ecx, (int32_t)r->edx, r->esi, r->edi);
+    return do_rename(g, (int32_t)r->a[0], r->a[1], (int32_t)r->a[2], r->a[3], r->a[4]);
 }
 
 static int32_t do_mkdir(struct gos *g, int32_t dirfd, uint32_t path, uint32_t mode)
@@ -1361,14 +1361,14 @@ static int32_t do_mkdir(struct gos *g, int32_t dirfd, uint32_t path, uint32_t mo
     return rc;
 }
 
-int32_t gos_sys_mkdir(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_mkdir(struct gos *g, const struct gos_regs *r)
 {
-    return do_mkdir(g, G_AT_FDCWD, r->ebx, r->ecx);
+    return do_mkdir(g, G_AT_FDCWD, r->a[0], r->a[1]);
 }
 
-int32_t gos_sys_mkdirat(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_mkdirat(struct gos *g, const struct gos_regs *r)
 {
-    return do_mkdir(g, (int32_t)r->ebx, r->ecx, r->edx);
+    return do_mkdir(g, (int32_t)r->a[0], r->a[1], r->a[2]);
 }
 
 static int32_t do_ftruncate(struct gos *g, int32_t fd, int64_t len)
@@ -1381,28 +1381,28 @@ static int32_t do_ftruncate(struct gos *g, int32_t fd, int64_t len)
     return ftruncate(h, (off_t)len) ? -errno : 0;
 }
 
-int32_t gos_sys_ftruncate(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_ftruncate(struct gos *g, const struct gos_regs *r)
 {
-    return do_ftruncate(g, (int32_t)r->ebx, (int32_t)r->ecx);
+    return do_ftruncate(g, (int32_t)r->a[0], (int32_t)r->a[1]);
 }
 
-int32_t gos_sys_ftruncate64(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_ftruncate64(struct gos *g, const struct gos_regs *r)
 {
-    return do_ftruncate(g, (int32_t)r->ebx, off64(r->ecx, r->edx));
+    return do_ftruncate(g, (int32_t)r->a[0], off64(r->a[1], r->a[2]));
 }
 
-int32_t gos_sys_fsync(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_fsync(struct gos *g, const struct gos_regs *r)
 {
-    int h = gos_host_fd(g, (int32_t)r->ebx);
+    int h = gos_host_fd(g, (int32_t)r->a[0]);
     if (h < 0)
         return -EBADF;
     return (fsync(h) != 0 && errno != EINVAL && errno != EROFS) ? -errno : 0;
 }
 
-int32_t gos_sys_umask(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_umask(struct gos *g, const struct gos_regs *r)
 {
     unsigned old = g->umask;
-    g->umask = r->ebx & 0777;
+    g->umask = r->a[0] & 0777;
     return (int32_t)old;
 }
 
@@ -1425,24 +1425,24 @@ static int32_t do_chmod(struct gos *g, int32_t dirfd, uint32_t path, uint32_t mo
     return rc;
 }
 
-int32_t gos_sys_chmod(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_chmod(struct gos *g, const struct gos_regs *r)
 {
-    return do_chmod(g, G_AT_FDCWD, r->ebx, r->ecx);
+    return do_chmod(g, G_AT_FDCWD, r->a[0], r->a[1]);
 }
 
-int32_t gos_sys_fchmodat(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_fchmodat(struct gos *g, const struct gos_regs *r)
 {
-    return do_chmod(g, (int32_t)r->ebx, r->ecx, r->edx);
+    return do_chmod(g, (int32_t)r->a[0], r->a[1], r->a[2]);
 }
 
-int32_t gos_sys_fchmod(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_fchmod(struct gos *g, const struct gos_regs *r)
 {
-    int h = gos_host_fd(g, (int32_t)r->ebx);
+    int h = gos_host_fd(g, (int32_t)r->a[0]);
     if (h < 0)
         return -EBADF;
     if (!g->opt.writable)
         return -EROFS;
-    return fchmod(h, (mode_t)(r->ecx & 07777)) ? -errno : 0;
+    return fchmod(h, (mode_t)(r->a[1] & 07777)) ? -errno : 0;
 }
 
 static int32_t do_chown(struct gos *g, int32_t dirfd, uint32_t path, uint32_t uid, uint32_t gid,
@@ -1462,30 +1462,30 @@ static int32_t do_chown(struct gos *g, int32_t dirfd, uint32_t path, uint32_t ui
     return rc;
 }
 
-int32_t gos_sys_chown32(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_chown32(struct gos *g, const struct gos_regs *r)
 {
-    return do_chown(g, G_AT_FDCWD, r->ebx, r->ecx, r->edx, true);
+    return do_chown(g, G_AT_FDCWD, r->a[0], r->a[1], r->a[2], true);
 }
 
-int32_t gos_sys_lchown32(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_lchown32(struct gos *g, const struct gos_regs *r)
 {
-    return do_chown(g, G_AT_FDCWD, r->ebx, r->ecx, r->edx, false);
+    return do_chown(g, G_AT_FDCWD, r->a[0], r->a[1], r->a[2], false);
 }
 
-int32_t gos_sys_fchownat(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_fchownat(struct gos *g, const struct gos_regs *r)
 {
-    return do_chown(g, (int32_t)r->ebx, r->ecx, r->edx, r->esi,
-                    !(r->edi & G_AT_SYMLINK_NOFOLLOW));
+    return do_chown(g, (int32_t)r->a[0], r->a[1], r->a[2], r->a[3],
+                    !(r->a[4] & G_AT_SYMLINK_NOFOLLOW));
 }
 
-int32_t gos_sys_fchown32(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_fchown32(struct gos *g, const struct gos_regs *r)
 {
-    int h = gos_host_fd(g, (int32_t)r->ebx);
+    int h = gos_host_fd(g, (int32_t)r->a[0]);
     if (h < 0)
         return -EBADF;
     if (!g->opt.writable)
         return -EROFS;
-    return fchown(h, (uid_t)r->ecx, (gid_t)r->edx) ? -errno : 0;
+    return fchown(h, (uid_t)r->a[1], (gid_t)r->a[2]) ? -errno : 0;
 }
 
 /* The link text is stored as given: gos resolves it inside the root whenever it is used. */
@@ -1509,14 +1509,14 @@ static int32_t do_symlink(struct gos *g, uint32_t target, int32_t dirfd, uint32_
     return rc;
 }
 
-int32_t gos_sys_symlink(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_symlink(struct gos *g, const struct gos_regs *r)
 {
-    return do_symlink(g, r->ebx, G_AT_FDCWD, r->ecx);
+    return do_symlink(g, r->a[0], G_AT_FDCWD, r->a[1]);
 }
 
-int32_t gos_sys_symlinkat(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_symlinkat(struct gos *g, const struct gos_regs *r)
 {
-    return do_symlink(g, r->ebx, (int32_t)r->ecx, r->edx);
+    return do_symlink(g, r->a[0], (int32_t)r->a[1], r->a[2]);
 }
 
 static int32_t do_link(struct gos *g, int32_t od, uint32_t op, int32_t nd, uint32_t np,
@@ -1544,14 +1544,14 @@ static int32_t do_link(struct gos *g, int32_t od, uint32_t op, int32_t nd, uint3
     return rc;
 }
 
-int32_t gos_sys_link(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_link(struct gos *g, const struct gos_regs *r)
 {
-    return do_link(g, G_AT_FDCWD, r->ebx, G_AT_FDCWD, r->ecx, 0);
+    return do_link(g, G_AT_FDCWD, r->a[0], G_AT_FDCWD, r->a[1], 0);
 }
 
-int32_t gos_sys_linkat(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_linkat(struct gos *g, const struct gos_regs *r)
 {
-    return do_link(g, (int32_t)r->ebx, r->ecx, (int32_t)r->edx, r->esi, r->edi);
+    return do_link(g, (int32_t)r->a[0], r->a[1], (int32_t)r->a[2], r->a[3], r->a[4]);
 }
 
 /* utimensat(dirfd, path or NULL, times[2] or NULL, flags).  "Now" (NULL or UTIME_NOW) is the
@@ -1559,19 +1559,19 @@ int32_t gos_sys_linkat(struct gos *g, const struct gos_regs *r)
 static int32_t do_utimensat(struct gos *g, const struct gos_regs *r, bool wide)
 {
     const int64_t utime_now = 0x3fffffff, utime_omit = 0x3ffffffe;
-    uint32_t flags = r->esi;
+    uint32_t flags = r->a[3];
     if (flags & ~G_AT_SYMLINK_NOFOLLOW)
         return -EINVAL;
     struct timespec ts[2];
-    if (r->edx) {
+    if (r->a[2]) {
         int64_t v[4];
         if (wide) {
-            int rc = gos_copy_in(g, r->edx, v, sizeof v);
+            int rc = gos_copy_in(g, r->a[2], v, sizeof v);
             if (rc)
                 return rc;
         } else {
             int32_t w[4];
-            int rc = gos_copy_in(g, r->edx, w, sizeof w);
+            int rc = gos_copy_in(g, r->a[2], w, sizeof w);
             if (rc)
                 return rc;
             for (int i = 0; i < 4; i++)
@@ -1595,8 +1595,8 @@ static int32_t do_utimensat(struct gos *g, const struct gos_regs *r, bool wide)
         ts[0].tv_nsec = ts[1].tv_nsec = (long)(now % 1000000000);
     }
     int rc;
-    if (!r->ecx) { /* futimens(dirfd) */
-        int h = gos_host_fd(g, (int32_t)r->ebx);
+    if (!r->a[1]) { /* futimens(dirfd) */
+        int h = gos_host_fd(g, (int32_t)r->a[0]);
         if (h < 0)
             return -EBADF;
         if (!g->opt.writable)
@@ -1604,7 +1604,7 @@ static int32_t do_utimensat(struct gos *g, const struct gos_regs *r, bool wide)
         return futimens(h, ts) ? -errno : 0;
     }
     struct gos_path p;
-    rc = guest_path(g, (int32_t)r->ebx, r->ecx, !(flags & G_AT_SYMLINK_NOFOLLOW), &p);
+    rc = guest_path(g, (int32_t)r->a[0], r->a[1], !(flags & G_AT_SYMLINK_NOFOLLOW), &p);
     if (rc)
         return rc;
     if (p.proc)
@@ -1617,17 +1617,17 @@ static int32_t do_utimensat(struct gos *g, const struct gos_regs *r, bool wide)
     return rc;
 }
 
-int32_t gos_sys_utimensat(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_utimensat(struct gos *g, const struct gos_regs *r)
 {
     return do_utimensat(g, r, false);
 }
 
-int32_t gos_sys_utimensat_time64(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_utimensat_time64(struct gos *g, const struct gos_regs *r)
 {
     return do_utimensat(g, r, true);
 }
 
-int32_t gos_sys_sync(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_sync(struct gos *g, const struct gos_regs *r)
 {
     (void)g;
     (void)r;

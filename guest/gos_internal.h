@@ -159,7 +159,7 @@ enum gos_nr {
 /* One region as gos made it (its shadow of the models' map, kept for placement, mprotect
  * checks and MADV_DONTNEED, and so that gos works with no model at all). */
 struct gos_region {
-    uint32_t start, end;
+    uint64_t start, end;
     unsigned prot;
     enum vk_region_kind kind;
     uint32_t file_id;
@@ -193,7 +193,7 @@ struct gos_fd {
 };
 
 struct gos_sigaction {
-    uint32_t handler, flags, restorer;
+    uint64_t handler, flags, restorer;
     uint64_t mask;
 };
 
@@ -211,10 +211,10 @@ struct gos_thread {
     uint32_t tid;
     struct gos *proc;         /* its process */
     enum gos_wait wait;
-    uint32_t wait_on;         /* GOS_WAIT_CHILD: the pid argument; GOS_WAIT_FUTEX: the address;
+    uint64_t wait_on;         /* GOS_WAIT_CHILD: the pid argument; GOS_WAIT_FUTEX: the address;
                                  GOS_WAIT_VFORK: the child's pid; GOS_WAIT_IO: the guest fd */
-    uint32_t clear_child_tid; /* set_tid_address, CLONE_CHILD_CLEARTID */
-    uint32_t set_child_tid;   /* CLONE_CHILD_SETTID: written when it first runs */
+    uint64_t clear_child_tid; /* set_tid_address, CLONE_CHILD_CLEARTID */
+    uint64_t set_child_tid;   /* CLONE_CHILD_SETTID: written when it first runs */
     bool restarting;          /* its current call blocked and runs again: counted once */
     uint64_t blocked_at;      /* w->progress when it blocked (GOS_WAIT_CHILD, GOS_WAIT_IO) */
 };
@@ -266,6 +266,7 @@ struct gos {
     uint64_t suspend_mask;   /* rt_sigsuspend: the mask to restore after the handler */
     bool suspended;
     struct gos_options opt;
+    enum gos_abi abi;        /* the ABI of the program it runs */
     char *root, *exe_path;
     struct vk_set *models;
     struct gos_mem mem;
@@ -276,7 +277,7 @@ struct gos {
     int exit_signal; /* the signal that killed the guest, 0 for exit/exit_group */
 
     /* layout */
-    uint32_t brk_base, brk_cur, mmap_top;
+    uint64_t brk_base, brk_cur, mmap_top;
     struct gos_region *regions; /* sorted by start, disjoint */
     size_t nregions, regions_cap;
 
@@ -290,7 +291,7 @@ struct gos {
     /* misc */
     uint64_t sigmask;
     struct gos_sigaction sigact[65];
-    uint32_t altstack[3];   /* ss_sp, ss_flags, ss_size */
+    uint64_t altstack[3];   /* ss_sp, ss_flags, ss_size */
     uint64_t rlim[16][2];
     char comm[16];
 
@@ -298,6 +299,24 @@ struct gos {
     uint8_t *scratch;
     size_t scratch_len;
 };
+
+static inline bool gos_is64(const struct gos *g)
+{
+    return g->abi == GOS_ABI_X86_64;
+}
+static inline unsigned gos_ptr_size(const struct gos *g)
+{
+    return gos_is64(g) ? 8u : 4u;
+}
+/* The end of the process's user space (GOS_USER_LIMIT or GOS_USER_LIMIT64). */
+static inline uint64_t gos_user_limit(const struct gos *g)
+{
+    return gos_is64(g) ? GOS_USER_LIMIT64 : GOS_USER_LIMIT;
+}
+static inline int64_t gos_long(const struct gos *g, uint64_t v)
+{
+    return gos_is64(g) ? (int64_t)v : (int64_t)(int32_t)(uint32_t)v;
+}
 
 /* ---- gos_proc.c: processes, threads, the scheduler ---- */
 int gos_proc_init(struct gos *g);  /* the world and the first process and thread */
@@ -307,32 +326,32 @@ void gos_block_io(struct gos *g, int32_t gfd);
 /* After a call that ended the process (g->exiting): GOS_EXIT for the first process, else
  * GOS_SCHEDULE (the process is a zombie now) or GOS_ERROR. */
 enum gos_result gos_proc_exiting(struct gos *g, int *exit_status);
-int32_t gos_sys_fork(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_vfork(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_clone(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_execve(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_exit(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_exit_group(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_wait4(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_waitpid(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_futex(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_gettid(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_sched_yield(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_fork(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_vfork(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_clone(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_execve(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_exit(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_exit_group(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_wait4(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_waitpid(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_futex(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_gettid(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_sched_yield(struct gos *g, const struct gos_regs *r);
 /* sched_yield and the sleeps give way to the other runnable threads (decided by the call's
  * number, so the same in every pass). */
 bool gos_call_yields(const struct gos *g, unsigned nr);
 /* gos_signal.c: signals (pending per process, delivered to its running thread). */
 void gos_signal_send(struct gos *p, int sig);
-int32_t gos_sys_kill(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_tkill(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_tgkill(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_alarm(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_pause(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_rt_sigsuspend(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_sigreturn(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_rt_sigreturn(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_kill(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_tkill(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_tgkill(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_alarm(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_pause(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_rt_sigsuspend(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_sigreturn(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_rt_sigreturn(struct gos *g, const struct gos_regs *r);
 /* The current thread sleeps until woken (futex, pause) with eax = result. */
-void gos_block_until_woken(struct gos *g, int wait_kind, uint32_t on);
+void gos_block_until_woken(struct gos *g, int wait_kind, uint64_t on);
 /* A thread of process p waiting for a signal (pause, rt_sigsuspend) runs again. */
 void gos_wake_for_signal(struct gos *p);
 
@@ -349,7 +368,7 @@ void gos_fs_set_exe(struct gos *g, int host_fd); /* the program execve runs now 
 void gos_misc_exec(struct gos *g, const char *path);
 
 /* Signature of one call: returns the result or -errno (in the i386 sense). */
-typedef int32_t (*gos_call_fn)(struct gos *g, const struct gos_regs *r);
+typedef int64_t (*gos_call_fn)(struct gos *g, const struct gos_regs *r);
 
 /* ---- gos_calls.c: the system call table, indexed by number ---- */
 struct gos_call {
@@ -359,20 +378,33 @@ struct gos_call {
      * it runs in every pass of a multi-pass run instead of being recorded and replayed */
     bool process;
 };
-extern const struct gos_call gos_calls[GOS_NSYSCALLS];
+extern const struct gos_call gos_calls_i386[GOS_NSYSCALLS];
+#define GOS_NSYSCALLS64 451
+extern const struct gos_call gos_calls_x86_64[GOS_NSYSCALLS64];
+/* The table entry of call nr in g's ABI, or NULL for a number outside the table. */
+const struct gos_call *gos_call_of(const struct gos *g, unsigned nr);
+/* The name of call nr in g's ABI ("?" when unknown). */
+const char *gos_call_name(const struct gos *g, unsigned nr);
+/* true for the 64-bit ABI (whose long, pointer and time_t are 64 bits). */
+static inline bool gos_is64(const struct gos *g);
+static inline uint64_t gos_user_limit(const struct gos *g);
+/* An argument of C type long (off_t, ssize_t, time_t) as the ABI's width says: i386's are
+ * 32-bit and sign-extend. */
+static inline int64_t gos_long(const struct gos *g, uint64_t v);
 
 /* ---- gos_core.c ---- */
 /* The memory calls. */
-int32_t gos_sys_brk(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_old_mmap(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_mmap2(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_munmap(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_mprotect(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_madvise(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_mremap(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_brk(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_old_mmap(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_mmap2(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_mmap(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_munmap(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_mprotect(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_madvise(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_mremap(struct gos *g, const struct gos_regs *r);
 /* Calls glibc probes and handles the absence of (statx, rseq, faccessat2, and
  * set_thread_area, which is the engine's): -ENOSYS, without being reported as unknown. */
-int32_t gos_sys_enosys(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_enosys(struct gos *g, const struct gos_regs *r);
 void gos_fail(struct gos *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A vk_set_* status in gos's terms: VK_ERROR fails g (g->fatal) naming the model's error and
  * what was being done; the status is returned as it is. */
@@ -380,138 +412,142 @@ int gos_vk_status(struct gos *g, int st, const char *what);
 /* Guest-memory copies for a system call: each reports the bytes as one kernel access first
  * (model.md 6.6).  0, or -EFAULT (the model refused, or the engine's memory did); a model
  * error also sets g->fatal. */
-int gos_copy_in(struct gos *g, uint32_t addr, void *buf, size_t len);
-int gos_copy_out(struct gos *g, uint32_t addr, const void *buf, size_t len);
+int gos_copy_in(struct gos *g, uint64_t addr, void *buf, size_t len);
+int gos_copy_out(struct gos *g, uint64_t addr, const void *buf, size_t len);
 /* Reads a NUL-terminated string of at most max - 1 bytes; reports strlen + 1 bytes.
  * 0, -EFAULT or -ENAMETOOLONG. */
-int gos_copy_str(struct gos *g, uint32_t addr, char *out, size_t max);
+int gos_copy_str(struct gos *g, uint64_t addr, char *out, size_t max);
+/* A pointer-sized value (4 bytes on i386, 8 on x86-64) in and out of guest memory. */
+static inline unsigned gos_ptr_size(const struct gos *g);
+int gos_copy_in_ptr(struct gos *g, uint64_t addr, uint64_t *out);
+int gos_copy_out_ptr(struct gos *g, uint64_t addr, uint64_t v);
 /* Reports a kernel access without copying (for buffers copied piecewise): 0 or -EFAULT. */
-int gos_kernel_access(struct gos *g, uint32_t addr, size_t len, bool write);
+int gos_kernel_access(struct gos *g, uint64_t addr, size_t len, bool write);
 /* Scratch buffer of at least n bytes; NULL (and g->fatal) when out of memory. */
 uint8_t *gos_scratch(struct gos *g, size_t n);
 /* Writes n zero bytes of guest memory without reporting them (fresh pages). */
-int gos_zero_guest(struct gos *g, uint32_t addr, size_t n);
+int gos_zero_guest(struct gos *g, uint64_t addr, size_t n);
 /* Copies n bytes of host file fd at off into guest memory (unreported: the page cache) and
  * zeroes the rest of [addr, addr + len). */
-int gos_fill_from_file(struct gos *g, int fd, uint64_t off, uint32_t addr, size_t len);
+int gos_fill_from_file(struct gos *g, int fd, uint64_t off, uint64_t addr, size_t len);
 
 /* Region changes made by system calls: the models, gos's shadow, and the log when recording.
  * 0, or -1 with g->fatal. */
 int gos_region_map(struct gos *g, const struct gos_region *r);
-int gos_region_unmap(struct gos *g, uint32_t start, uint32_t end);
-int gos_region_protect(struct gos *g, uint32_t start, uint32_t end, unsigned prot);
+int gos_region_unmap(struct gos *g, uint64_t start, uint64_t end);
+int gos_region_protect(struct gos *g, uint64_t start, uint64_t end, unsigned prot);
 
 /* ---- gos_log.c: events of a recorded call (only while g->recording is set) ---- */
 void gos_log_call(struct gos *g, const struct gos_regs *r);
 void gos_log_map(struct gos *g, const struct gos_region *r);
-void gos_log_unmap(struct gos *g, uint32_t start, uint32_t end);
-void gos_log_protect(struct gos *g, uint32_t start, uint32_t end, unsigned prot);
-void gos_log_kaccess(struct gos *g, uint32_t addr, size_t len, bool write);
-void gos_log_write(struct gos *g, uint32_t addr, const void *buf, size_t len);
-void gos_log_zero(struct gos *g, uint32_t addr, size_t len);
-void gos_log_result(struct gos *g, int32_t eax);
+void gos_log_unmap(struct gos *g, uint64_t start, uint64_t end);
+void gos_log_protect(struct gos *g, uint64_t start, uint64_t end, unsigned prot);
+void gos_log_kaccess(struct gos *g, uint64_t addr, size_t len, bool write);
+void gos_log_write(struct gos *g, uint64_t addr, const void *buf, size_t len);
+void gos_log_zero(struct gos *g, uint64_t addr, size_t len);
+void gos_log_result(struct gos *g, int64_t ax);
 /* Replays the next recorded call (g->replaying set); its eax.  g->fatal when the guest diverged. */
-int32_t gos_log_replay_call(struct gos *g, const struct gos_regs *regs);
+int64_t gos_log_replay_call(struct gos *g, const struct gos_regs *regs);
 
 /* ---- gos_fs.c ---- */
 int gos_fs_init(struct gos *g);
 void gos_fs_fini(struct gos *g);
 /* Host fd behind guest fd gfd, or -1. */
 int gos_host_fd(const struct gos *g, int32_t gfd);
-int32_t gos_sys_read(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_write(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_readv(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_writev(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_pread64(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_pwrite64(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_sendfile64(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_open(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_openat(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_close(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_lseek(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_llseek(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_fstat64(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_stat64(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_lstat64(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_fstatat64(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_getdents64(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_readlink(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_getcwd(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_chdir(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_fchdir(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_access(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_faccessat(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_ioctl(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_fcntl64(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_dup(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_dup2(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_dup3(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_pipe(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_pipe2(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_unlink(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_unlinkat(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_rmdir(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_rename(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_renameat(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_renameat2(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_mkdir(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_mkdirat(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_ftruncate(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_ftruncate64(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_fsync(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_umask(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_chmod(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_fchmod(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_fchmodat(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_chown32(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_lchown32(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_fchown32(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_fchownat(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_symlink(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_symlinkat(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_link(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_linkat(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_utimensat(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_utimensat_time64(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_sync(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_read(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_write(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_readv(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_writev(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_pread64(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_pwrite64(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_sendfile64(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_open(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_openat(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_close(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_lseek(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_llseek(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_fstat64(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_stat64(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_lstat64(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_fstatat64(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_getdents64(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_readlink(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_getcwd(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_chdir(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_fchdir(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_access(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_faccessat(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_ioctl(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_fcntl64(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_dup(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_dup2(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_dup3(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_pipe(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_pipe2(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_unlink(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_unlinkat(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_rmdir(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_rename(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_renameat(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_renameat2(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_mkdir(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_mkdirat(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_ftruncate(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_ftruncate64(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_fsync(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_umask(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_chmod(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_fchmod(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_fchmodat(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_chown32(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_lchown32(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_fchown32(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_fchownat(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_symlink(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_symlinkat(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_link(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_linkat(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_utimensat(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_utimensat_time64(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_sync(struct gos *g, const struct gos_regs *r);
 /* The file id of host_fd's file (registering it); 0 and g->fatal when out of memory. */
 uint32_t gos_file_id_of(struct gos *g, int host_fd);
 
 /* ---- gos_misc.c ---- */
 void gos_misc_init(struct gos *g);
-int32_t gos_sys_time(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_gettimeofday(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_clock_gettime(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_clock_gettime64(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_clock_getres(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_clock_getres_time64(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_nanosleep(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_clock_nanosleep(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_clock_nanosleep_time64(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_getrandom(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_uname(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_getpid(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_getppid(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_getuid(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_getgid(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_set_tid_address(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_set_robust_list(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_ugetrlimit(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_prlimit64(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_rt_sigaction(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_rt_sigprocmask(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_sigaltstack(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_prctl(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_sysinfo(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_sched_getaffinity(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_getrusage(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_poll(struct gos *g, const struct gos_regs *r);
-int32_t gos_sys_getgroups32(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_time(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_gettimeofday(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_clock_gettime(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_clock_gettime64(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_clock_getres(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_clock_getres_time64(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_nanosleep(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_clock_nanosleep(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_clock_nanosleep_time64(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_getrandom(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_uname(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_getpid(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_getppid(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_getuid(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_getgid(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_set_tid_address(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_set_robust_list(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_ugetrlimit(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_prlimit64(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_rt_sigaction(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_rt_sigprocmask(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_sigaltstack(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_prctl(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_sysinfo(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_sched_getaffinity(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_getrusage(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_poll(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_getgroups32(struct gos *g, const struct gos_regs *r);
 /* Every set*id, get*id and getres*id call, 16- and 32-bit, told apart by r->eax. */
-int32_t gos_sys_ids(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_ids(struct gos *g, const struct gos_regs *r);
 /* A write hit a closed pipe: the guest dies of SIGPIPE unless it ignores or catches it
  * (handlers are never run: the write then fails with EPIPE).  Returns -EPIPE. */
-int32_t gos_sigpipe(struct gos *g);
+int64_t gos_sigpipe(struct gos *g);
 /* CLOCK_REALTIME in ns after one clock step (what a file time "now" becomes). */
 int64_t gos_realtime_now(struct gos *g);
 

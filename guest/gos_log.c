@@ -30,7 +30,8 @@ enum {
 };
 
 struct log_map {
-    uint32_t start, end, prot, kind, file_id;
+    uint64_t start, end;
+    uint32_t prot, kind, file_id;
     uint64_t file_pgoff;
 };
 
@@ -99,39 +100,39 @@ void gos_log_map(struct gos *g, const struct gos_region *r)
     put(g, LOG_MAP, &m, sizeof m, NULL, 0);
 }
 
-void gos_log_unmap(struct gos *g, uint32_t start, uint32_t end)
+void gos_log_unmap(struct gos *g, uint64_t start, uint64_t end)
 {
-    uint32_t a[2] = {start, end};
+    uint64_t a[2] = {start, end};
     put(g, LOG_UNMAP, a, sizeof a, NULL, 0);
 }
 
-void gos_log_protect(struct gos *g, uint32_t start, uint32_t end, unsigned prot)
+void gos_log_protect(struct gos *g, uint64_t start, uint64_t end, unsigned prot)
 {
-    uint32_t a[3] = {start, end, prot};
+    uint64_t a[3] = {start, end, prot};
     put(g, LOG_PROTECT, a, sizeof a, NULL, 0);
 }
 
-void gos_log_kaccess(struct gos *g, uint32_t addr, size_t len, bool write)
+void gos_log_kaccess(struct gos *g, uint64_t addr, size_t len, bool write)
 {
-    uint32_t a[3] = {addr, (uint32_t)len, write};
+    uint64_t a[3] = {addr, len, write};
     put(g, LOG_KACCESS, a, sizeof a, NULL, 0);
 }
 
-void gos_log_write(struct gos *g, uint32_t addr, const void *buf, size_t len)
+void gos_log_write(struct gos *g, uint64_t addr, const void *buf, size_t len)
 {
-    uint32_t a[2] = {addr, (uint32_t)len};
+    uint64_t a[2] = {addr, len};
     put(g, LOG_WRITE, a, sizeof a, buf, len);
 }
 
-void gos_log_zero(struct gos *g, uint32_t addr, size_t len)
+void gos_log_zero(struct gos *g, uint64_t addr, size_t len)
 {
-    uint32_t a[2] = {addr, (uint32_t)len};
+    uint64_t a[2] = {addr, len};
     put(g, LOG_ZERO, a, sizeof a, NULL, 0);
 }
 
-void gos_log_result(struct gos *g, int32_t eax)
+void gos_log_result(struct gos *g, int64_t ax)
 {
-    int32_t a[5] = {eax, g->exiting, g->exit_status, g->exit_signal,
+    int64_t a[5] = {ax, g->exiting, g->exit_status, g->exit_signal,
                     g->w->action.kind == GOS_ACT_BLOCK_RESTART};
     put(g, LOG_RESULT, a, sizeof a, NULL, 0);
 }
@@ -160,18 +161,20 @@ static bool replay_matching_call(struct gos *g, const struct gos_regs *regs)
     struct gos_regs want;
     if (fgetc(l->f) != LOG_CALL) {
         gos_fail(g, "replay: call %llu (%s) is past the end of the first pass's calls",
-                 (unsigned long long)g->w->replayed_calls, gos_syscall_name(regs->eax));
+                 (unsigned long long)g->w->replayed_calls, gos_call_name(g, regs->ax));
         return false;
     }
     if (!get(g, &want, sizeof want))
         return false;
     if (memcmp(&want, regs, sizeof want) != 0) {
         gos_fail(g,
-                 "replay: call %llu differs from the first pass: %s(0x%x, 0x%x, 0x%x, ...) "
-                 "where the first pass made %s(0x%x, 0x%x, 0x%x, ...)",
-                 (unsigned long long)g->w->replayed_calls, gos_syscall_name(regs->eax), regs->ebx,
-                 regs->ecx, regs->edx, gos_syscall_name(want.eax), want.ebx, want.ecx,
-                 want.edx);
+                 "replay: call %llu differs from the first pass: %s(0x%llx, 0x%llx, 0x%llx, ...) "
+                 "where the first pass made %s(0x%llx, 0x%llx, 0x%llx, ...)",
+                 (unsigned long long)g->w->replayed_calls, gos_call_name(g, regs->ax),
+                 (unsigned long long)regs->a[0], (unsigned long long)regs->a[1],
+                 (unsigned long long)regs->a[2], gos_call_name(g, want.ax),
+                 (unsigned long long)want.a[0], (unsigned long long)want.a[1],
+                 (unsigned long long)want.a[2]);
         return false;
     }
     return true;
@@ -180,11 +183,11 @@ static bool replay_matching_call(struct gos *g, const struct gos_regs *regs)
 /* Guest bytes the call wrote in the first pass, written again in 64 KiB pieces. */
 static int replay_write(struct gos *g)
 {
-    uint32_t a[2];
+    uint64_t a[2];
     if (!get(g, a, sizeof a))
         return -1;
-    for (uint32_t done = 0; done < a[1];) {
-        uint32_t c = a[1] - done < 65536 ? a[1] - done : 65536;
+    for (uint64_t done = 0; done < a[1];) {
+        size_t c = a[1] - done < 65536 ? (size_t)(a[1] - done) : 65536;
         uint8_t *s = gos_scratch(g, c);
         if (!s || !get(g, s, c))
             return -1;
@@ -199,7 +202,7 @@ static int replay_write(struct gos *g)
  * memory: 0, or -1 with g->fatal. */
 static int replay_event(struct gos *g, int type)
 {
-    uint32_t a[3];
+    uint64_t a[3];
     switch (type) {
     case LOG_MAP: {
         struct log_map m;
@@ -216,12 +219,12 @@ static int replay_event(struct gos *g, int type)
     case LOG_KACCESS:
         if (!get(g, a, sizeof a))
             return -1;
-        (void)gos_kernel_access(g, a[0], a[1], a[2] != 0);
+        (void)gos_kernel_access(g, a[0], (size_t)a[1], a[2] != 0);
         return g->fatal ? -1 : 0;
     case LOG_WRITE:
         return replay_write(g);
     case LOG_ZERO:
-        return !get(g, a, 2 * sizeof a[0]) || gos_zero_guest(g, a[0], a[1]) ? -1 : 0;
+        return !get(g, a, 2 * sizeof a[0]) || gos_zero_guest(g, a[0], (size_t)a[1]) ? -1 : 0;
     default:
         gos_fail(g, "replay: the log of the first pass is damaged at call %llu",
                  (unsigned long long)g->w->replayed_calls);
@@ -232,7 +235,7 @@ static int replay_event(struct gos *g, int type)
 /* Replays one call: the guest's registers must match the log's; the call's events go to this
  * pass's models and memory.  Returns the recorded eax (and the exit fields); g->fatal on a
  * mismatch or a broken log. */
-int32_t gos_log_replay_call(struct gos *g, const struct gos_regs *regs)
+int64_t gos_log_replay_call(struct gos *g, const struct gos_regs *regs)
 {
     if (!replay_matching_call(g, regs))
         return -ENOSYS;
@@ -243,14 +246,14 @@ int32_t gos_log_replay_call(struct gos *g, const struct gos_regs *regs)
                 return -ENOSYS;
             continue;
         }
-        int32_t a[5];
+        int64_t a[5];
         if (!get(g, a, sizeof a))
             return -ENOSYS;
         g->exiting = a[1] != 0;
-        g->exit_status = a[2];
-        g->exit_signal = a[3];
+        g->exit_status = (int)a[2];
+        g->exit_signal = (int)a[3];
         if (a[4])
-            gos_block_io(g, (int32_t)regs->ebx); /* the first pass's call blocked on a pipe */
+            gos_block_io(g, (int32_t)regs->a[0]); /* the first pass's call blocked on a pipe */
         return a[0];
     }
 }

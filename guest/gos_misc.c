@@ -104,29 +104,29 @@ int64_t gos_realtime_now(struct gos *g)
     return clock_read(g, 0);
 }
 
-int32_t gos_sys_time(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_time(struct gos *g, const struct gos_regs *r)
 {
     int32_t t = (int32_t)(clock_read(g, 0) / (int64_t)NS);
-    if (r->ebx) {
-        int rc = gos_copy_out(g, r->ebx, &t, 4);
+    if (r->a[0]) {
+        int rc = gos_copy_out(g, r->a[0], &t, 4);
         if (rc)
             return rc;
     }
     return t;
 }
 
-int32_t gos_sys_gettimeofday(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_gettimeofday(struct gos *g, const struct gos_regs *r)
 {
     int64_t now = clock_read(g, 0);
-    if (r->ebx) {
+    if (r->a[0]) {
         int32_t tv[2] = {(int32_t)(now / (int64_t)NS), (int32_t)(now % (int64_t)NS / 1000)};
-        int rc = gos_copy_out(g, r->ebx, tv, sizeof tv);
+        int rc = gos_copy_out(g, r->a[0], tv, sizeof tv);
         if (rc)
             return rc;
     }
-    if (r->ecx) {
+    if (r->a[1]) {
         int32_t tz[2] = {0, 0}; /* UTC, no DST */
-        int rc = gos_copy_out(g, r->ecx, tz, sizeof tz);
+        int rc = gos_copy_out(g, r->a[1], tz, sizeof tz);
         if (rc)
             return rc;
     }
@@ -170,44 +170,44 @@ static int get_timespec(struct gos *g, uint32_t addr, bool wide, int64_t *ns)
 
 static int32_t do_clock_gettime(struct gos *g, const struct gos_regs *r, bool wide)
 {
-    int64_t now = clock_read(g, r->ebx);
+    int64_t now = clock_read(g, r->a[0]);
     if (now < 0)
         return -EINVAL;
-    return put_timespec(g, r->ecx, now, wide);
+    return put_timespec(g, r->a[1], now, wide);
 }
 
-int32_t gos_sys_clock_gettime(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_clock_gettime(struct gos *g, const struct gos_regs *r)
 {
     return do_clock_gettime(g, r, false);
 }
 
-int32_t gos_sys_clock_gettime64(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_clock_gettime64(struct gos *g, const struct gos_regs *r)
 {
     return do_clock_gettime(g, r, true);
 }
 
 static int32_t do_clock_getres(struct gos *g, const struct gos_regs *r, bool wide)
 {
-    if (r->ebx > 11 || (r->ebx >= 8 && r->ebx <= 10))
+    if (r->a[0] > 11 || (r->a[0] >= 8 && r->a[0] <= 10))
         return -EINVAL;
-    return r->ecx ? put_timespec(g, r->ecx, 1, wide) : 0;
+    return r->a[1] ? put_timespec(g, r->a[1], 1, wide) : 0;
 }
 
-int32_t gos_sys_clock_getres(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_clock_getres(struct gos *g, const struct gos_regs *r)
 {
     return do_clock_getres(g, r, false);
 }
 
-int32_t gos_sys_clock_getres_time64(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_clock_getres_time64(struct gos *g, const struct gos_regs *r)
 {
     return do_clock_getres(g, r, true);
 }
 
 /* A sleep advances the virtual clock by the time asked and returns at once (rem untouched). */
-int32_t gos_sys_nanosleep(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_nanosleep(struct gos *g, const struct gos_regs *r)
 {
     int64_t ns;
-    int rc = get_timespec(g, r->ebx, false, &ns);
+    int rc = get_timespec(g, r->a[0], false, &ns);
     if (rc)
         return rc;
     g->w->clock_ns += (uint64_t)ns;
@@ -216,11 +216,11 @@ int32_t gos_sys_nanosleep(struct gos *g, const struct gos_regs *r)
 
 static int32_t do_clock_nanosleep(struct gos *g, const struct gos_regs *r, bool wide)
 {
-    uint32_t id = r->ebx, flags = r->ecx;
+    uint32_t id = r->a[0], flags = r->a[1];
     if (id == 3) /* THREAD_CPUTIME_ID */
         return -EINVAL;
     int64_t ns;
-    int rc = get_timespec(g, r->edx, wide, &ns);
+    int rc = get_timespec(g, r->a[2], wide, &ns);
     if (rc)
         return rc;
     if (flags & 1) { /* TIMER_ABSTIME: sleep until the clock reads ns */
@@ -237,35 +237,35 @@ static int32_t do_clock_nanosleep(struct gos *g, const struct gos_regs *r, bool 
     return 0;
 }
 
-int32_t gos_sys_clock_nanosleep(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_clock_nanosleep(struct gos *g, const struct gos_regs *r)
 {
     return do_clock_nanosleep(g, r, false);
 }
 
-int32_t gos_sys_clock_nanosleep_time64(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_clock_nanosleep_time64(struct gos *g, const struct gos_regs *r)
 {
     return do_clock_nanosleep(g, r, true);
 }
 
 /* ---- random, ids, uname ------------------------------------------------------------------ */
 
-int32_t gos_sys_getrandom(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_getrandom(struct gos *g, const struct gos_regs *r)
 {
-    if (r->edx & ~7u) /* GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE */
+    if (r->a[2] & ~7u) /* GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE */
         return -EINVAL;
-    size_t n = r->ecx < GOS_IO_MAX ? r->ecx : GOS_IO_MAX;
+    size_t n = r->a[1] < GOS_IO_MAX ? r->a[1] : GOS_IO_MAX;
     if (n == 0)
         return 0;
     uint8_t *s = gos_scratch(g, n);
     if (!s)
         return -ENOMEM;
     gos_random_bytes(g, s, n);
-    int rc = gos_copy_out(g, r->ebx, s, n);
+    int rc = gos_copy_out(g, r->a[0], s, n);
     return rc ? rc : (int32_t)n;
 }
 
 /* struct new_utsname: six fields of 65 bytes. */
-int32_t gos_sys_uname(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_uname(struct gos *g, const struct gos_regs *r)
 {
     char u[6][65];
     memset(u, 0, sizeof u);
@@ -273,34 +273,34 @@ int32_t gos_sys_uname(struct gos *g, const struct gos_regs *r)
                                      "i686", "(none)"};
     for (int i = 0; i < 6; i++)
         strcpy(u[i], f[i]);
-    return gos_copy_out(g, r->ebx, u, sizeof u);
+    return gos_copy_out(g, r->a[0], u, sizeof u);
 }
 
 /* Fixed ids, the same as the aux vector's AT_UID/AT_GID (gos_stack.c), so that a run's output
  * does not depend on who runs vkmmu (root under CI).  Access checks are the host's (gos_fs.c). */
-int32_t gos_sys_getuid(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_getuid(struct gos *g, const struct gos_regs *r)
 {
     (void)g;
     (void)r;
     return GOS_UID;
 }
 
-int32_t gos_sys_getgid(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_getgid(struct gos *g, const struct gos_regs *r)
 {
     (void)g;
     (void)r;
     return GOS_GID;
 }
 
-int32_t gos_sys_getgroups32(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_getgroups32(struct gos *g, const struct gos_regs *r)
 {
-    int32_t size = (int32_t)r->ebx;
+    int32_t size = (int32_t)r->a[0];
     if (size < 0)
         return -EINVAL;
     if (size == 0)
         return 1;
     uint32_t gid = GOS_GID; /* one supplementary group: the guest's own */
-    int rc = gos_copy_out(g, r->ecx, &gid, 4);
+    int rc = gos_copy_out(g, r->a[1], &gid, 4);
     return rc ? rc : 1;
 }
 
@@ -315,36 +315,37 @@ int32_t gos_sys_getgroups32(struct gos *g, const struct gos_regs *r)
 enum id_op { ID_GET, ID_SET, ID_SETRE, ID_SETRES, ID_SETFS, ID_GETRES };
 
 struct id_call {
-    unsigned nr;
+    const char *name; /* the call's name in either table (x86-64 has only 32-bit ids, under
+                         the names i386 gives its 16-bit calls) */
     enum id_op op;
-    bool gid, narrow; /* a group call; a 16-bit call */
+    bool gid, narrow; /* a group call; a 16-bit call (on i386) */
 };
 
 static const struct id_call id_calls[] = {
-    {GOS_NR_getuid, ID_GET, false, true},
-    {GOS_NR_geteuid, ID_GET, false, true},
-    {GOS_NR_getgid, ID_GET, true, true},
-    {GOS_NR_getegid, ID_GET, true, true},
-    {GOS_NR_setuid, ID_SET, false, true},
-    {GOS_NR_setgid, ID_SET, true, true},
-    {GOS_NR_setreuid, ID_SETRE, false, true},
-    {GOS_NR_setregid, ID_SETRE, true, true},
-    {GOS_NR_setresuid, ID_SETRES, false, true},
-    {GOS_NR_setresgid, ID_SETRES, true, true},
-    {GOS_NR_setfsuid, ID_SETFS, false, true},
-    {GOS_NR_setfsgid, ID_SETFS, true, true},
-    {GOS_NR_getresuid, ID_GETRES, false, true},
-    {GOS_NR_getresgid, ID_GETRES, true, true},
-    {GOS_NR_setuid32, ID_SET, false, false},
-    {GOS_NR_setgid32, ID_SET, true, false},
-    {GOS_NR_setreuid32, ID_SETRE, false, false},
-    {GOS_NR_setregid32, ID_SETRE, true, false},
-    {GOS_NR_setresuid32, ID_SETRES, false, false},
-    {GOS_NR_setresgid32, ID_SETRES, true, false},
-    {GOS_NR_setfsuid32, ID_SETFS, false, false},
-    {GOS_NR_setfsgid32, ID_SETFS, true, false},
-    {GOS_NR_getresuid32, ID_GETRES, false, false},
-    {GOS_NR_getresgid32, ID_GETRES, true, false},
+    {"getuid", ID_GET, false, true},
+    {"geteuid", ID_GET, false, true},
+    {"getgid", ID_GET, true, true},
+    {"getegid", ID_GET, true, true},
+    {"setuid", ID_SET, false, true},
+    {"setgid", ID_SET, true, true},
+    {"setreuid", ID_SETRE, false, true},
+    {"setregid", ID_SETRE, true, true},
+    {"setresuid", ID_SETRES, false, true},
+    {"setresgid", ID_SETRES, true, true},
+    {"setfsuid", ID_SETFS, false, true},
+    {"setfsgid", ID_SETFS, true, true},
+    {"getresuid", ID_GETRES, false, true},
+    {"getresgid", ID_GETRES, true, true},
+    {"setuid32", ID_SET, false, false},
+    {"setgid32", ID_SET, true, false},
+    {"setreuid32", ID_SETRE, false, false},
+    {"setregid32", ID_SETRE, true, false},
+    {"setresuid32", ID_SETRES, false, false},
+    {"setresgid32", ID_SETRES, true, false},
+    {"setfsuid32", ID_SETFS, false, false},
+    {"setfsgid32", ID_SETFS, true, false},
+    {"getresuid32", ID_GETRES, false, false},
+    {"getresgid32", ID_GETRES, true, false},
 };
 
 /* An id argument: a 16-bit call's is truncated, its 0xFFFF meaning -1 (low2highuid). */
@@ -358,10 +359,10 @@ static uint32_t id_arg(const struct id_call *c, uint32_t v)
 
 /* getres*id: the three ids, each a separate put_user (an earlier one may land before a later
  * one faults). */
-static int32_t get_res_ids(struct gos *g, const struct id_call *c, const struct gos_regs *r,
+static int64_t get_res_ids(struct gos *g, const struct id_call *c, const struct gos_regs *r,
                            uint32_t id)
 {
-    const uint32_t ptrs[3] = {r->ebx, r->ecx, r->edx};
+    const uint64_t ptrs[3] = {r->a[0], r->a[1], r->a[2]};
     uint16_t id16 = (uint16_t)id; /* GOS_UID and GOS_GID fit: no overflowuid */
     for (int i = 0; i < 3; i++) {
         int rc = c->narrow ? gos_copy_out(g, ptrs[i], &id16, 2) : gos_copy_out(g, ptrs[i], &id, 4);
@@ -371,16 +372,23 @@ static int32_t get_res_ids(struct gos *g, const struct id_call *c, const struct 
     return 0;
 }
 
-int32_t gos_sys_ids(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_ids(struct gos *g, const struct gos_regs *r)
 {
     const struct id_call *c = NULL;
+    const char *name = gos_call_name(g, (unsigned)r->ax);
     for (size_t i = 0; i < sizeof id_calls / sizeof id_calls[0] && !c; i++)
-        if (id_calls[i].nr == r->eax)
+        if (strcmp(id_calls[i].name, name) == 0)
             c = &id_calls[i];
     if (!c)
         return -ENOSYS;
+    struct id_call wide = *c;
+    if (gos_is64(g)) { /* getuid and the rest are the 32-bit calls there */
+        wide.narrow = false;
+        c = &wide;
+    }
     uint32_t id = c->gid ? GOS_GID : GOS_UID;
-    uint32_t a = id_arg(c, r->ebx), b = id_arg(c, r->ecx), d = id_arg(c, r->edx);
+    uint32_t a = id_arg(c, (uint32_t)r->a[0]), b = id_arg(c, (uint32_t)r->a[1]),
+             d = id_arg(c, (uint32_t)r->a[2]);
     bool keep_a = a == UINT32_MAX || a == id, keep_b = b == UINT32_MAX || b == id;
     switch (c->op) {
     case ID_GET: return (int32_t)id;
@@ -393,49 +401,49 @@ int32_t gos_sys_ids(struct gos *g, const struct gos_regs *r)
     return -ENOSYS;
 }
 
-int32_t gos_sys_set_robust_list(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_set_robust_list(struct gos *g, const struct gos_regs *r)
 {
     (void)g;
-    return r->ecx == 12 ? 0 : -EINVAL; /* sizeof(struct robust_list_head) on i386 */
+    return r->a[1] == 12 ? 0 : -EINVAL; /* sizeof(struct robust_list_head) on i386 */
 }
 
 /* ---- resource limits ---------------------------------------------------------------------- */
 
-int32_t gos_sys_ugetrlimit(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_ugetrlimit(struct gos *g, const struct gos_regs *r)
 {
-    if (r->ebx >= 16)
+    if (r->a[0] >= 16)
         return -EINVAL;
     uint32_t l[2];
     for (int i = 0; i < 2; i++) {
-        uint64_t v = g->rlim[r->ebx][i];
+        uint64_t v = g->rlim[r->a[0]][i];
         l[i] = v >= G_RLIM_INF32 ? G_RLIM_INF32 : (uint32_t)v;
     }
-    return gos_copy_out(g, r->ecx, l, sizeof l);
+    return gos_copy_out(g, r->a[1], l, sizeof l);
 }
 
 /* prlimit64(pid, resource, const struct rlimit64 *new, struct rlimit64 *old) */
-int32_t gos_sys_prlimit64(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_prlimit64(struct gos *g, const struct gos_regs *r)
 {
-    if (r->ebx != 0 && r->ebx != g->pid)
+    if (r->a[0] != 0 && r->a[0] != g->pid)
         return -ESRCH;
-    if (r->ecx >= 16)
+    if (r->a[1] >= 16)
         return -EINVAL;
-    uint64_t nl[2], old[2] = {g->rlim[r->ecx][0], g->rlim[r->ecx][1]};
-    if (r->edx) {
-        int rc = gos_copy_in(g, r->edx, nl, sizeof nl);
+    uint64_t nl[2], old[2] = {g->rlim[r->a[1]][0], g->rlim[r->a[1]][1]};
+    if (r->a[2]) {
+        int rc = gos_copy_in(g, r->a[2], nl, sizeof nl);
         if (rc)
             return rc;
         if (nl[0] > nl[1] || nl[1] > old[1])
             return nl[0] > nl[1] ? -EINVAL : -EPERM;
     }
-    if (r->esi) {
-        int rc = gos_copy_out(g, r->esi, old, sizeof old);
+    if (r->a[3]) {
+        int rc = gos_copy_out(g, r->a[3], old, sizeof old);
         if (rc)
             return rc;
     }
-    if (r->edx) {
-        g->rlim[r->ecx][0] = nl[0];
-        g->rlim[r->ecx][1] = nl[1];
+    if (r->a[2]) {
+        g->rlim[r->a[1]][0] = nl[0];
+        g->rlim[r->a[1]][1] = nl[1];
     }
     return 0;
 }
@@ -444,17 +452,17 @@ int32_t gos_sys_prlimit64(struct gos *g, const struct gos_regs *r)
 
 /* rt_sigaction(sig, act, oact, sigsetsize); the i386 kernel struct sigaction is {handler,
  * flags, restorer, mask (8 bytes)}: 20 bytes. */
-int32_t gos_sys_rt_sigaction(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_rt_sigaction(struct gos *g, const struct gos_regs *r)
 {
-    int32_t sig = (int32_t)r->ebx;
-    if (r->esi != G_SIGSET_SIZE || sig < 1 || sig > 64)
+    int32_t sig = (int32_t)r->a[0];
+    if (r->a[3] != G_SIGSET_SIZE || sig < 1 || sig > 64)
         return -EINVAL;
     uint8_t b[20];
     struct gos_sigaction nw;
-    if (r->ecx) {
+    if (r->a[1]) {
         if (sig == G_SIGKILL || sig == G_SIGSTOP)
             return -EINVAL;
-        int rc = gos_copy_in(g, r->ecx, b, sizeof b);
+        int rc = gos_copy_in(g, r->a[1], b, sizeof b);
         if (rc)
             return rc;
         memcpy(&nw.handler, b, 4);
@@ -462,22 +470,22 @@ int32_t gos_sys_rt_sigaction(struct gos *g, const struct gos_regs *r)
         memcpy(&nw.restorer, b + 8, 4);
         memcpy(&nw.mask, b + 12, 8);
     }
-    if (r->edx) {
+    if (r->a[2]) {
         const struct gos_sigaction *o = &g->sigact[sig];
         memcpy(b, &o->handler, 4);
         memcpy(b + 4, &o->flags, 4);
         memcpy(b + 8, &o->restorer, 4);
         memcpy(b + 12, &o->mask, 8);
-        int rc = gos_copy_out(g, r->edx, b, sizeof b);
+        int rc = gos_copy_out(g, r->a[2], b, sizeof b);
         if (rc)
             return rc;
     }
-    if (r->ecx)
+    if (r->a[1])
         g->sigact[sig] = nw;
     return 0;
 }
 
-int32_t gos_sigpipe(struct gos *g)
+int64_t gos_sigpipe(struct gos *g)
 {
     const int sigpipe = 13;
     if (g->sigact[sigpipe].handler == 0 /* SIG_DFL: terminate */ &&
@@ -489,17 +497,17 @@ int32_t gos_sigpipe(struct gos *g)
     return -EPIPE; /* a caught or blocked SIGPIPE is sent by gos_syscall */
 }
 
-int32_t gos_sys_rt_sigprocmask(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_rt_sigprocmask(struct gos *g, const struct gos_regs *r)
 {
-    if (r->esi != G_SIGSET_SIZE)
+    if (r->a[3] != G_SIGSET_SIZE)
         return -EINVAL;
     uint64_t old = g->sigmask, set = 0;
-    if (r->ecx) {
-        int rc = gos_copy_in(g, r->ecx, &set, 8);
+    if (r->a[1]) {
+        int rc = gos_copy_in(g, r->a[1], &set, 8);
         if (rc)
             return rc;
         set &= ~((1ull << (G_SIGKILL - 1)) | (1ull << (G_SIGSTOP - 1)));
-        switch (r->ebx) {
+        switch (r->a[0]) {
         case 0: /* SIG_BLOCK */
             g->sigmask |= set;
             break;
@@ -513,15 +521,15 @@ int32_t gos_sys_rt_sigprocmask(struct gos *g, const struct gos_regs *r)
             return -EINVAL;
         }
     }
-    return r->edx ? gos_copy_out(g, r->edx, &old, 8) : 0;
+    return r->a[2] ? gos_copy_out(g, r->a[2], &old, 8) : 0;
 }
 
 /* sigaltstack(ss, oss); i386 stack_t is {ss_sp, ss_flags, ss_size}: 12 bytes. */
-int32_t gos_sys_sigaltstack(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_sigaltstack(struct gos *g, const struct gos_regs *r)
 {
     uint32_t nw[3], old[3] = {g->altstack[0], g->altstack[1], g->altstack[2]};
-    if (r->ebx) {
-        int rc = gos_copy_in(g, r->ebx, nw, sizeof nw);
+    if (r->a[0]) {
+        int rc = gos_copy_in(g, r->a[0], nw, sizeof nw);
         if (rc)
             return rc;
         uint32_t mode = nw[1] & ~G_SS_AUTODISARM;
@@ -530,12 +538,12 @@ int32_t gos_sys_sigaltstack(struct gos *g, const struct gos_regs *r)
         if (mode == 0 && nw[2] < G_MINSIGSTKSZ)
             return -ENOMEM;
     }
-    if (r->ecx) {
-        int rc = gos_copy_out(g, r->ecx, old, sizeof old);
+    if (r->a[1]) {
+        int rc = gos_copy_out(g, r->a[1], old, sizeof old);
         if (rc)
             return rc;
     }
-    if (r->ebx) {
+    if (r->a[0]) {
         if ((nw[1] & ~G_SS_AUTODISARM) == G_SS_DISABLE)
             nw[0] = nw[2] = 0;
         memcpy(g->altstack, nw, sizeof nw);
@@ -545,20 +553,20 @@ int32_t gos_sys_sigaltstack(struct gos *g, const struct gos_regs *r)
 
 /* ---- prctl, sysinfo, affinity, rusage, poll ---------------------------------------------- */
 
-int32_t gos_sys_prctl(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_prctl(struct gos *g, const struct gos_regs *r)
 {
-    switch (r->ebx) {
+    switch (r->a[0]) {
     case 15: { /* PR_SET_NAME: up to 15 bytes, truncated (strncpy_from_user) */
         char b[16];
         size_t n = 0;
         for (; n < 15; n++) {
-            int rc = g->mem.read(g->mem.ctx, r->ecx + (uint32_t)n, &b[n], 1);
+            int rc = g->mem.read(g->mem.ctx, r->a[1] + (uint32_t)n, &b[n], 1);
             if (rc)
                 return -EFAULT;
             if (!b[n])
                 break;
         }
-        int rc = gos_kernel_access(g, r->ecx, n < 15 ? n + 1 : 15, false);
+        int rc = gos_kernel_access(g, r->a[1], n < 15 ? n + 1 : 15, false);
         if (rc)
             return rc;
         b[n < 15 ? n : 15] = 0;
@@ -566,7 +574,7 @@ int32_t gos_sys_prctl(struct gos *g, const struct gos_regs *r)
         return 0;
     }
     case 16: /* PR_GET_NAME */
-        return gos_copy_out(g, r->ecx, g->comm, sizeof g->comm);
+        return gos_copy_out(g, r->a[1], g->comm, sizeof g->comm);
     case 3: /* PR_GET_DUMPABLE */
         return 1;
     case 1: /* PR_SET_PDEATHSIG */
@@ -582,7 +590,7 @@ int32_t gos_sys_prctl(struct gos *g, const struct gos_regs *r)
 }
 
 /* struct sysinfo on i386: 64 bytes.  A fixed 1 GiB machine, idle, one process. */
-int32_t gos_sys_sysinfo(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_sysinfo(struct gos *g, const struct gos_regs *r)
 {
     uint8_t b[64];
     memset(b, 0, sizeof b);
@@ -594,26 +602,26 @@ int32_t gos_sys_sysinfo(struct gos *g, const struct gos_regs *r)
     memcpy(b + 20, &fr, 4);
     memcpy(b + 40, &procs, 2);
     memcpy(b + 52, &unit, 4);
-    int rc = gos_copy_out(g, r->ebx, b, sizeof b);
+    int rc = gos_copy_out(g, r->a[0], b, sizeof b);
     return rc;
 }
 
-int32_t gos_sys_sched_getaffinity(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_sched_getaffinity(struct gos *g, const struct gos_regs *r)
 {
-    if (r->ebx != 0 && r->ebx != g->pid)
+    if (r->a[0] != 0 && r->a[0] != g->pid)
         return -ESRCH;
-    if (r->ecx < 4 || (r->ecx & 3))
+    if (r->a[1] < 4 || (r->a[1] & 3))
         return -EINVAL;
     uint32_t mask = 1; /* one CPU */
-    int rc = gos_copy_out(g, r->edx, &mask, 4);
+    int rc = gos_copy_out(g, r->a[2], &mask, 4);
     return rc ? rc : 4;
 }
 
 /* struct rusage on i386: two timevals then 14 longs, 72 bytes; the user time is the virtual
  * CPU clock, everything else zero. */
-int32_t gos_sys_getrusage(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_getrusage(struct gos *g, const struct gos_regs *r)
 {
-    int32_t who = (int32_t)r->ebx;
+    int32_t who = (int32_t)r->a[0];
     if (who != 0 && who != -1 && who != 1)
         return -EINVAL;
     int32_t b[18];
@@ -622,17 +630,17 @@ int32_t gos_sys_getrusage(struct gos *g, const struct gos_regs *r)
         b[0] = (int32_t)(g->w->clock_ns / NS);
         b[1] = (int32_t)(g->w->clock_ns % NS / 1000);
     }
-    return gos_copy_out(g, r->ecx, b, sizeof b);
+    return gos_copy_out(g, r->a[1], b, sizeof b);
 }
 
 /* poll: struct pollfd is 8 bytes on both sides; guest fds are translated to host fds. */
-int32_t gos_sys_poll(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_poll(struct gos *g, const struct gos_regs *r)
 {
-    uint32_t n = r->ecx;
+    uint32_t n = r->a[1];
     if (n > GOS_NFDS)
         return -EINVAL;
     if (n == 0) {
-        int64_t ms = (int32_t)r->edx;
+        int64_t ms = (int32_t)r->a[2];
         if (ms > 0)
             g->w->clock_ns += (uint64_t)ms * 1000000ull;
         return 0;
@@ -642,7 +650,7 @@ int32_t gos_sys_poll(struct gos *g, const struct gos_regs *r)
         gos_fail(g, "out of memory (poll)");
         return -ENOMEM;
     }
-    int rc = gos_copy_in(g, r->ebx, p, n * sizeof *p);
+    int rc = gos_copy_in(g, r->a[0], p, n * sizeof *p);
     if (rc) {
         free(p);
         return rc;
@@ -660,7 +668,7 @@ int32_t gos_sys_poll(struct gos *g, const struct gos_regs *r)
             p[i].fd = h >= 0 ? h : INT32_MAX; /* not open: the host answers POLLNVAL */
         }
     }
-    int got = poll(p, n, (int32_t)r->edx);
+    int got = poll(p, n, (int32_t)r->a[2]);
     int err = errno;
     for (uint32_t i = 0; i < n; i++) {
         if (gfd[i] >= 0 && p[i].fd == INT32_MAX)
@@ -672,7 +680,7 @@ int32_t gos_sys_poll(struct gos *g, const struct gos_regs *r)
         free(p);
         return -err;
     }
-    rc = gos_copy_out(g, r->ebx, p, n * sizeof *p);
+    rc = gos_copy_out(g, r->a[0], p, n * sizeof *p);
     free(p);
     return rc ? rc : got;
 }

@@ -60,7 +60,7 @@ static struct gos_thread *current_thread(struct gos *g)
 }
 
 static void free_strings(char **v, int n);
-static int put_tid(struct gos *g, uint32_t addr, uint32_t tid);
+static int put_tid(struct gos *g, uint64_t addr, uint32_t tid);
 
 /* ---- the tables ---- */
 
@@ -210,9 +210,9 @@ static void deadlock_report(const struct gos_world *w, char *out, size_t len)
         const struct gos_thread *t = &w->threads[i];
         if (t->wait == GOS_DEAD)
             continue;
-        int n = snprintf(out + off, len - off, "%spid %u tid %u (%s): waits on %s 0x%x",
+        int n = snprintf(out + off, len - off, "%spid %u tid %u (%s): waits on %s 0x%llx",
                          off ? "\n" : "", t->proc->pid, t->tid, t->proc->exe_path,
-                         wait_name(t->wait), t->wait_on);
+                         wait_name(t->wait), (unsigned long long)t->wait_on);
         if (n < 0)
             break;
         off += (size_t)n;
@@ -277,7 +277,7 @@ int gos_schedule(struct gos *g, struct gos_next *next, char *report, size_t len)
 int gos_thread_begin(struct gos *proc)
 {
     struct gos_thread *t = current_thread(proc);
-    uint32_t at = t->set_child_tid;
+    uint64_t at = t->set_child_tid;
     if (!at)
         return 0;
     t->set_child_tid = 0;
@@ -290,7 +290,7 @@ int gos_thread_begin(struct gos *proc)
 }
 
 /* The current thread sleeps: restart says whether its call runs again when it wakes. */
-static void block(struct gos *g, enum gos_wait why, uint32_t on, bool restart)
+static void block(struct gos *g, enum gos_wait why, uint64_t on, bool restart)
 {
     struct gos_thread *t = current_thread(g);
     t->wait = why;
@@ -299,7 +299,7 @@ static void block(struct gos *g, enum gos_wait why, uint32_t on, bool restart)
     g->w->action.kind = restart ? GOS_ACT_BLOCK_RESTART : GOS_ACT_BLOCK;
 }
 
-void gos_block_until_woken(struct gos *g, int wait_kind, uint32_t on)
+void gos_block_until_woken(struct gos *g, int wait_kind, uint64_t on)
 {
     block(g, (enum gos_wait)wait_kind, on, false);
 }
@@ -327,25 +327,25 @@ void gos_block_io(struct gos *g, int32_t gfd)
 
 /* ---- ids ---- */
 
-int32_t gos_sys_getpid(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_getpid(struct gos *g, const struct gos_regs *r)
 {
     (void)r;
     return (int32_t)g->pid;
 }
 
-int32_t gos_sys_getppid(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_getppid(struct gos *g, const struct gos_regs *r)
 {
     (void)r;
     return (int32_t)g->ppid;
 }
 
-int32_t gos_sys_gettid(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_gettid(struct gos *g, const struct gos_regs *r)
 {
     (void)r;
     return (int32_t)current_thread(g)->tid;
 }
 
-int32_t gos_sys_sched_yield(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_sched_yield(struct gos *g, const struct gos_regs *r)
 {
     (void)g;
     (void)r;
@@ -365,8 +365,10 @@ bool gos_yield(struct gos *g)
 
 bool gos_call_yields(const struct gos *g, unsigned nr)
 {
-    if (nr != GOS_NR_sched_yield && nr != GOS_NR_nanosleep && nr != GOS_NR_clock_nanosleep &&
-        nr != GOS_NR_clock_nanosleep_time64)
+    const struct gos_call *c = gos_call_of(g, nr);
+    gos_call_fn fn = c ? c->serve : NULL;
+    if (fn != gos_sys_sched_yield && fn != gos_sys_nanosleep && fn != gos_sys_clock_nanosleep &&
+        fn != gos_sys_clock_nanosleep_time64)
         return false;
     const struct gos_world *w = g->w;
     for (size_t i = 0; i < w->nthreads; i++)
@@ -375,10 +377,10 @@ bool gos_call_yields(const struct gos *g, unsigned nr)
     return false;
 }
 
-int32_t gos_sys_set_tid_address(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_set_tid_address(struct gos *g, const struct gos_regs *r)
 {
     struct gos_thread *t = current_thread(g);
-    t->clear_child_tid = r->ebx;
+    t->clear_child_tid = r->a[0];
     return (int32_t)t->tid;
 }
 
@@ -434,13 +436,14 @@ static uint32_t next_id(struct gos_world *w)
 }
 
 /* Writes a tid to guest memory for CLONE_PARENT_SETTID / CLONE_CHILD_SETTID. */
-static int put_tid(struct gos *g, uint32_t addr, uint32_t tid)
+static int put_tid(struct gos *g, uint64_t addr, uint32_t tid)
 {
     return addr ? gos_copy_out(g, addr, &tid, 4) : 0;
 }
 
-static int32_t do_clone(struct gos *g, uint32_t flags, uint32_t stack, uint32_t ptid,
-                        uint32_t tls, uint32_t ctid)
+/* tls: i386 a struct user_desc pointer, x86-64 the new FS base (CLONE_SETTLS). */
+static int64_t do_clone(struct gos *g, uint32_t flags, uint64_t stack, uint64_t ptid,
+                        uint64_t tls, uint64_t ctid)
 {
     struct gos_world *w = g->w;
     if (flags & ~G_CLONE_SERVED)
@@ -451,7 +454,8 @@ static int32_t do_clone(struct gos *g, uint32_t flags, uint32_t stack, uint32_t 
     if (vm && !thread && !vfork)
         return -EINVAL; /* a process sharing memory without vfork's wait: not modelled */
     uint32_t tls_desc[4] = {0, 0, 0, 0};
-    if ((flags & G_CLONE_SETTLS) && gos_copy_in(g, tls, tls_desc, sizeof tls_desc) != 0)
+    if ((flags & G_CLONE_SETTLS) && !gos_is64(g) &&
+        gos_copy_in(g, tls, tls_desc, sizeof tls_desc) != 0)
         return -EFAULT;
     if (!thread && w->live_procs >= w->max_procs)
         return -EAGAIN; /* RLIMIT_NPROC */
@@ -492,7 +496,8 @@ static int32_t do_clone(struct gos *g, uint32_t flags, uint32_t stack, uint32_t 
                              .child_space = proc->space,
                              .new_space = !vm,
                              .settls = (flags & G_CLONE_SETTLS) != 0,
-                             .stack = stack};
+                             .stack = stack,
+                             .tls_base = gos_is64(g) ? tls : 0};
     memcpy(a->tls, tls_desc, sizeof tls_desc);
     if (vfork) {
         struct gos_thread *parent = current_thread(g);
@@ -503,22 +508,25 @@ static int32_t do_clone(struct gos *g, uint32_t flags, uint32_t stack, uint32_t 
     return (int32_t)tid;
 }
 
-int32_t gos_sys_fork(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_fork(struct gos *g, const struct gos_regs *r)
 {
     (void)r;
     return do_clone(g, 17 /* SIGCHLD */, 0, 0, 0, 0);
 }
 
-int32_t gos_sys_vfork(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_vfork(struct gos *g, const struct gos_regs *r)
 {
     (void)r;
     return do_clone(g, G_CLONE_VM | G_CLONE_VFORK | 17, 0, 0, 0, 0);
 }
 
-/* i386 clone(flags, stack, parent_tid, tls, child_tid) */
-int32_t gos_sys_clone(struct gos *g, const struct gos_regs *r)
+/* i386 clone(flags, stack, parent_tid, tls, child_tid); x86-64 clone(flags, stack,
+ * parent_tid, child_tid, tls) */
+int64_t gos_sys_clone(struct gos *g, const struct gos_regs *r)
 {
-    return do_clone(g, r->ebx, r->ecx, r->edx, r->esi, r->edi);
+    if (gos_is64(g))
+        return do_clone(g, (uint32_t)r->a[0], r->a[1], r->a[2], r->a[4], r->a[3]);
+    return do_clone(g, (uint32_t)r->a[0], r->a[1], r->a[2], r->a[3], r->a[4]);
 }
 
 /* ---- exit ---- */
@@ -536,7 +544,7 @@ static void vfork_release(struct gos *p)
 }
 
 /* Wakes up to n threads of address space `space` waiting on futex addr; how many. */
-static uint32_t futex_wake(struct gos_world *w, uint32_t space, uint32_t addr, uint32_t n)
+static uint32_t futex_wake(struct gos_world *w, uint32_t space, uint64_t addr, uint32_t n)
 {
     uint32_t woken = 0;
     for (size_t i = 0; i < w->nthreads && woken < n; i++) {
@@ -622,7 +630,7 @@ struct gos *gos_process(const struct gos *g, uint32_t pid)
 }
 
 /* exit: this thread only; the process ends with its last thread (gos_proc_exiting). */
-int32_t gos_sys_exit(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_exit(struct gos *g, const struct gos_regs *r)
 {
     struct gos_world *w = g->w;
     struct gos_thread *t = current_thread(g);
@@ -644,10 +652,10 @@ int32_t gos_sys_exit(struct gos *g, const struct gos_regs *r)
     return 0;
 }
 
-int32_t gos_sys_exit_group(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_exit_group(struct gos *g, const struct gos_regs *r)
 {
     g->exiting = true;
-    g->exit_status = (int)(r->ebx & 0xff);
+    g->exit_status = (int)(r->a[0] & 0xff);
     return 0;
 }
 
@@ -658,8 +666,8 @@ static bool child_matches(const struct gos *g, const struct gos *c, int32_t pid)
     return c->ppid == g->pid && c->state != GOS_PROC_REAPED && (pid <= 0 || c->pid == (uint32_t)pid);
 }
 
-static int32_t do_wait(struct gos *g, int32_t pid, uint32_t status_addr, uint32_t options,
-                       uint32_t rusage_addr)
+static int64_t do_wait(struct gos *g, int32_t pid, uint64_t status_addr, uint32_t options,
+                       uint64_t rusage_addr)
 {
     struct gos_world *w = g->w;
     if (options & ~(G_WNOHANG | 0x40000000u /* __WALL */ | 0x80000000u /* __WCLONE */))
@@ -672,9 +680,10 @@ static int32_t do_wait(struct gos *g, int32_t pid, uint32_t status_addr, uint32_
         any = true;
         if (c->state != GOS_PROC_ZOMBIE)
             continue;
-        uint8_t ru[72] = {0}; /* struct rusage on i386: times and counts of a virtual child */
+        /* struct rusage (72 bytes on i386, 144 on x86-64): a virtual child's are zero */
+        uint8_t ru[144] = {0};
         if ((status_addr && gos_copy_out(g, status_addr, &c->wstatus, 4) != 0) ||
-            (rusage_addr && gos_copy_out(g, rusage_addr, ru, sizeof ru) != 0))
+            (rusage_addr && gos_copy_out(g, rusage_addr, ru, gos_is64(g) ? 144 : 72) != 0))
             return -EFAULT;
         c->state = GOS_PROC_REAPED;
         w->live_procs--;
@@ -688,21 +697,22 @@ static int32_t do_wait(struct gos *g, int32_t pid, uint32_t status_addr, uint32_
     return 0;
 }
 
-int32_t gos_sys_wait4(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_wait4(struct gos *g, const struct gos_regs *r)
 {
-    return do_wait(g, (int32_t)r->ebx, r->ecx, r->edx, r->esi);
+    return do_wait(g, (int32_t)r->a[0], r->a[1], (uint32_t)r->a[2], r->a[3]);
 }
 
-int32_t gos_sys_waitpid(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_waitpid(struct gos *g, const struct gos_regs *r)
 {
-    return do_wait(g, (int32_t)r->ebx, r->ecx, r->edx, 0);
+    return do_wait(g, (int32_t)r->a[0], r->a[1], (uint32_t)r->a[2], 0);
 }
 
 /* ---- futex ---- */
 
-int32_t gos_sys_futex(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_futex(struct gos *g, const struct gos_regs *r)
 {
-    uint32_t addr = r->ebx, op = r->ecx & G_FUTEX_CMD_MASK, val = r->edx;
+    uint64_t addr = r->a[0];
+    uint32_t op = r->a[1] & G_FUTEX_CMD_MASK, val = (uint32_t)r->a[2];
     if (addr & 3)
         return -EINVAL;
     switch (op) {
@@ -728,14 +738,14 @@ int32_t gos_sys_futex(struct gos *g, const struct gos_regs *r)
 
 /* Copies a NULL-terminated array of strings from the guest (argv): count in *n, the strings in
  * out (strdup'ed).  0 or -errno. */
-static int copy_strings(struct gos *g, uint32_t addr, char **out, int max, int *n)
+static int copy_strings(struct gos *g, uint64_t addr, char **out, int max, int *n)
 {
     *n = 0;
     if (!addr)
         return 0;
     for (int i = 0;; i++) {
-        uint32_t p;
-        if (gos_copy_in(g, addr + 4u * (uint32_t)i, &p, 4) != 0)
+        uint64_t p;
+        if (gos_copy_in_ptr(g, addr + gos_ptr_size(g) * (uint64_t)i, &p) != 0)
             return -EFAULT;
         if (!p)
             return 0;
@@ -758,16 +768,16 @@ static void free_strings(char **v, int n)
         free(v[i]);
 }
 
-int32_t gos_sys_execve(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_execve(struct gos *g, const struct gos_regs *r)
 {
     struct gos_world *w = g->w;
     char path[GOS_PATH_MAX];
-    int rc = gos_copy_str(g, r->ebx, path, sizeof path);
+    int rc = gos_copy_str(g, r->a[0], path, sizeof path);
     if (rc != 0)
         return rc;
     free_strings(w->exec_argv, w->exec_argc);
     w->exec_argc = 0;
-    rc = copy_strings(g, r->ecx, w->exec_argv, GOS_MAX_EXEC_ARGS, &w->exec_argc);
+    rc = copy_strings(g, r->a[1], w->exec_argv, GOS_MAX_EXEC_ARGS, &w->exec_argc);
     if (rc != 0)
         return rc;
     /* the program, through the sandbox: ENOENT, EACCES, ENOEXEC as Linux answers */
@@ -786,6 +796,12 @@ int32_t gos_sys_execve(struct gos *g, const struct gos_regs *r)
     close(hfd);
     if (st != GOS_OK)
         return st == GOS_EHOST ? -ENOMEM : -ENOEXEC;
+    if (w->exec_elf.abi != g->abi) { /* Linux would run it; one run has one ABI here */
+        gos_fail(g, "execve of %s: an %s program from an %s process (vkmmu runs one "
+                    "architecture per run)",
+                 path, gos_abi_name(w->exec_elf.abi), gos_abi_name(g->abi));
+        return -ENOEXEC;
+    }
     /* the point of no return: the old image goes */
     if (gos_vk_status(g, vk_set_exec(g->models), "exec") == VK_ERROR)
         return -ENOMEM;
@@ -822,7 +838,7 @@ void gos_exec_take_image(struct gos *g, struct gos_elf *out)
     memset(&g->w->exec_elf, 0, sizeof g->w->exec_elf);
 }
 
-size_t gos_layout(const struct gos *proc, uint32_t (*ranges)[2], size_t max)
+size_t gos_layout(const struct gos *proc, uint64_t (*ranges)[2], size_t max)
 {
     for (size_t i = 0; i < proc->nregions && i < max; i++) {
         ranges[i][0] = proc->regions[i].start;
@@ -831,7 +847,8 @@ size_t gos_layout(const struct gos *proc, uint32_t (*ranges)[2], size_t max)
     return proc->nregions;
 }
 
-bool gos_syscall_is_process(unsigned nr)
+bool gos_syscall_is_process(const struct gos *g, unsigned nr)
 {
-    return nr < GOS_NSYSCALLS && gos_calls[nr].process;
+    const struct gos_call *c = gos_call_of(g, nr);
+    return c && c->process;
 }

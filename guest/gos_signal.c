@@ -54,9 +54,9 @@ void gos_signal_send(struct gos *p, int sig)
 
 /* ---- sending ---- */
 
-int32_t gos_sys_kill(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_kill(struct gos *g, const struct gos_regs *r)
 {
-    int32_t pid = (int32_t)r->ebx, sig = (int32_t)r->ecx;
+    int32_t pid = (int32_t)r->a[0], sig = (int32_t)r->a[1];
     if (sig < 0 || sig > NSIG_G)
         return -EINVAL;
     bool found = false;
@@ -91,29 +91,29 @@ static int32_t kill_thread(struct gos *g, uint32_t tid, int32_t sig)
     return -ESRCH;
 }
 
-int32_t gos_sys_tkill(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_tkill(struct gos *g, const struct gos_regs *r)
 {
-    return kill_thread(g, r->ebx, (int32_t)r->ecx);
+    return kill_thread(g, r->a[0], (int32_t)r->a[1]);
 }
 
-int32_t gos_sys_tgkill(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_tgkill(struct gos *g, const struct gos_regs *r)
 {
-    return kill_thread(g, r->ecx, (int32_t)r->edx);
+    return kill_thread(g, r->a[1], (int32_t)r->a[2]);
 }
 
 /* alarm(seconds): SIGALRM when the virtual clock reaches it (checked at every call); the
  * seconds left of the previous one. */
-int32_t gos_sys_alarm(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_alarm(struct gos *g, const struct gos_regs *r)
 {
     uint64_t now = g->w->clock_ns, left = 0;
     if (g->alarm_ns > now)
         left = (g->alarm_ns - now + 999999999u) / 1000000000u;
-    g->alarm_ns = r->ebx ? now + (uint64_t)r->ebx * 1000000000u : 0;
+    g->alarm_ns = r->a[0] ? now + (uint64_t)r->a[0] * 1000000000u : 0;
     return (int32_t)left;
 }
 
 /* pause: sleeps until a signal; a pending alarm is what wakes it (the clock jumps there). */
-int32_t gos_sys_pause(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_pause(struct gos *g, const struct gos_regs *r)
 {
     (void)r;
     if (g->alarm_ns > g->w->clock_ns)
@@ -123,12 +123,12 @@ int32_t gos_sys_pause(struct gos *g, const struct gos_regs *r)
 }
 
 /* rt_sigsuspend(mask, size): pause with mask in force until the handler returns. */
-int32_t gos_sys_rt_sigsuspend(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_rt_sigsuspend(struct gos *g, const struct gos_regs *r)
 {
     uint64_t mask;
-    if (r->ecx != 8)
+    if (r->a[1] != 8)
         return -EINVAL;
-    int rc = gos_copy_in(g, r->ebx, &mask, 8);
+    int rc = gos_copy_in(g, r->a[0], &mask, 8);
     if (rc)
         return rc;
     g->suspend_mask = g->sigmask;
@@ -316,16 +316,16 @@ static int32_t do_sigreturn(struct gos *g, uint32_t sc_at, uint32_t mask_lo_at, 
 
 /* sigreturn: glibc's __restore pops the sig argument first: the frame's sigcontext is at
  * esp, its extramask after the unused FPU area. */
-int32_t gos_sys_sigreturn(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_sigreturn(struct gos *g, const struct gos_regs *r)
 {
-    uint32_t sc = r->esp;
+    uint32_t sc = r->sp;
     return do_sigreturn(g, sc, sc + 80 /* oldmask */, sc + SIGCONTEXT_SIZE + FPSTATE_SIZE);
 }
 
 /* rt_sigreturn: the handler's `ret` took pretcode; the frame starts 4 bytes below esp. */
-int32_t gos_sys_rt_sigreturn(struct gos *g, const struct gos_regs *r)
+int64_t gos_sys_rt_sigreturn(struct gos *g, const struct gos_regs *r)
 {
-    uint32_t frame = r->esp - 4, uc = frame + 16 + SIGINFO_SIZE;
+    uint32_t frame = r->sp - 4, uc = frame + 16 + SIGINFO_SIZE;
     uint32_t mask = uc + 20 + SIGCONTEXT_SIZE;
     return do_sigreturn(g, uc + 20, mask, mask + 4);
 }

@@ -1,4 +1,4 @@
-/* guest/gos_stack.c - the initial stack of a static i386 program, as Linux's create_elf_tables
+/* guest/gos_stack.c - the initial stack of a static i386 or x86-64 program, as Linux's create_elf_tables
  * (fs/binfmt_elf.c) builds it: from the top, AT_EXECFN's string, the argv and envp strings,
  * AT_RANDOM's 16 bytes; below them, 16-byte aligned, argc, argv[], NULL, envp[], NULL and the
  * aux vector.  Written through the guest memory gos was given (not reported to the models: the
@@ -17,17 +17,17 @@ static const char *const guest_envp[] = {"PATH=/bin", "HOME=/", "LANG=C", NULL};
 
 /* Where the strings and AT_RANDOM's bytes were put. */
 struct stack_strings {
-    uint32_t execfn_at, random_at;
-    uint32_t argv_at[GOS_MAX_ARGS], envp_at[8];
+    uint64_t execfn_at, random_at;
+    uint64_t argv_at[GOS_MAX_ARGS], envp_at[8];
     int envc;
-    uint32_t sp; /* below the lowest of them, 16-byte aligned */
+    uint64_t sp; /* below the lowest of them, 16-byte aligned */
 };
 
 /* Copies str (with its NUL) below *sp and moves *sp down to it. */
-static uint32_t push_string(struct gos *g, uint32_t *sp, const char *str)
+static uint64_t push_string(struct gos *g, uint64_t *sp, const char *str)
 {
     size_t n = strlen(str) + 1;
-    *sp -= (uint32_t)n;
+    *sp -= n;
     g->mem.write(g->mem.ctx, *sp, str, n);
     return *sp;
 }
@@ -47,7 +47,7 @@ static int push_strings(struct gos *g, int argc, char *const *argv, const char *
         snprintf(err, errlen, "guest arguments too long (%zu bytes, at most 1 MiB)", total);
         return -1;
     }
-    uint32_t sp = GOS_STACK_TOP - 16;
+    uint64_t sp = (gos_is64(g) ? GOS_STACK_TOP64 : GOS_STACK_TOP) - 16;
     at->execfn_at = push_string(g, &sp, execfn);
     for (int i = argc; i-- > 0;)
         at->argv_at[i] = push_string(g, &sp, argv[i]);
@@ -67,20 +67,20 @@ static int push_strings(struct gos *g, int argc, char *const *argv, const char *
         gos_random_bytes(g, random_bytes, sizeof random_bytes);
         g->w->rng = saved;
     }
-    sp = (sp - 16) & ~15u;
+    sp = (sp - 16) & ~(uint64_t)15;
     at->random_at = sp;
     g->mem.write(g->mem.ctx, sp, random_bytes, sizeof random_bytes);
     at->sp = sp;
     return 0;
 }
 
-uint32_t gos_stack_build(struct gos *g, const struct gos_elf *e, int argc, char *const *argv,
+uint64_t gos_stack_build(struct gos *g, const struct gos_elf *e, int argc, char *const *argv,
                          const char *execfn, char *err, size_t errlen)
 {
     struct stack_strings at;
     if (push_strings(g, argc, argv, execfn, &at, err, errlen) != 0)
         return 0;
-    const uint32_t auxv[][2] = {
+    const uint64_t auxv[][2] = {
         {3, e->phdr_vaddr},   /* AT_PHDR */
         {4, e->phent},        /* AT_PHENT */
         {5, e->phnum},        /* AT_PHNUM */
@@ -100,14 +100,15 @@ uint32_t gos_stack_build(struct gos *g, const struct gos_elf *e, int argc, char 
     };
     size_t nauxv = sizeof auxv / sizeof auxv[0];
     size_t words = 1 + (size_t)argc + 1 + (size_t)at.envc + 1 + 2 * nauxv;
-    uint32_t sp = (at.sp - (uint32_t)(words * 4)) & ~15u;
-    uint32_t *vec = calloc(words, 4);
+    unsigned w = gos_ptr_size(g);
+    uint64_t sp = (at.sp - words * w) & ~(uint64_t)15;
+    uint64_t *vec = calloc(words, sizeof *vec);
     if (!vec) {
         snprintf(err, errlen, "out of memory building the stack");
         return 0;
     }
     size_t k = 0;
-    vec[k++] = (uint32_t)argc;
+    vec[k++] = (uint64_t)argc;
     for (int i = 0; i < argc; i++)
         vec[k++] = at.argv_at[i];
     vec[k++] = 0;
@@ -118,9 +119,14 @@ uint32_t gos_stack_build(struct gos *g, const struct gos_elf *e, int argc, char 
         vec[k++] = auxv[i][0];
         vec[k++] = auxv[i][1];
     }
-    int rc = g->mem.write(g->mem.ctx, sp, vec, words * 4);
+    if (w == 4) /* i386: the words are 32-bit, packed in place */
+        for (size_t i = 0; i < words; i++) {
+            uint32_t v = (uint32_t)vec[i];
+            memcpy((uint8_t *)vec + 4 * i, &v, 4);
+        }
+    int rc = g->mem.write(g->mem.ctx, sp, vec, words * w);
     free(vec);
     if (rc != 0)
-        snprintf(err, errlen, "cannot write the initial stack at 0x%x", sp);
+        snprintf(err, errlen, "cannot write the initial stack at 0x%llx", (unsigned long long)sp);
     return rc == 0 ? sp : 0;
 }

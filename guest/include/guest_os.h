@@ -25,6 +25,11 @@
 #define GOS_STACK_TOP 0xC0000000u
 #define GOS_STACK_SIZE (8u << 20)
 #define GOS_MMAP_TOP (GOS_STACK_TOP - GOS_STACK_SIZE - (1u << 20)) /* 1 MiB guard gap */
+/* x86-64 (Linux's TASK_SIZE_MAX with 4-level paging, no randomisation): the stack ends at the
+ * last user page; mmap grows down from below it as on i386. */
+#define GOS_USER_LIMIT64 0x7ffffffff000ull
+#define GOS_STACK_TOP64 0x7ffffffff000ull
+#define GOS_MMAP_TOP64 (GOS_STACK_TOP64 - GOS_STACK_SIZE - (1u << 20))
 
 /* Status codes of the host-side set-up (ELF loading, the initial stack); the values are the
  * exit statuses of docs/errors.md. */
@@ -38,12 +43,20 @@ enum gos_status {
  * when the range is not backed by the engine's memory.  gos uses them for the copies only;
  * what the guest may touch is decided by the models' regions. */
 struct gos_mem {
-    int (*read)(void *ctx, uint32_t addr, void *buf, size_t len);
-    int (*write)(void *ctx, uint32_t addr, const void *buf, size_t len);
+    int (*read)(void *ctx, uint64_t addr, void *buf, size_t len);
+    int (*write)(void *ctx, uint64_t addr, const void *buf, size_t len);
     void *ctx;
 };
 
+/* The two Linux ABIs a guest program may use (chosen by its ELF header). */
+enum gos_abi {
+    GOS_ABI_I386,   /* int 0x80, asm/unistd_32.h, 32-bit structures */
+    GOS_ABI_X86_64, /* syscall, asm/unistd_64.h, 64-bit structures */
+};
+const char *gos_abi_name(enum gos_abi abi); /* "i386", "x86_64" */
+
 struct gos_options {
+    enum gos_abi abi;      /* the program's ABI (every process of a run has the same) */
     const char *root;      /* --root DIR: the only tree the guest sees (NULL = ".") */
     bool writable;         /* --writable: allow creating, writing, renaming, removing */
     uint64_t seed;         /* --seed: virtual clock and getrandom */
@@ -72,22 +85,26 @@ struct gos *gos_new(const struct gos_options *o, struct vk_set *models, const st
 void gos_free(struct gos *g);
 
 /* The engine tells gos what the ELF loader mapped, so that brk and mmap know the layout. */
-void gos_set_brk_base(struct gos *g, uint32_t brk_start); /* page-rounded end of the image */
-void gos_set_mmap_top(struct gos *g, uint32_t top);       /* below the stack; mmap grows down */
+void gos_set_brk_base(struct gos *g, uint64_t brk_start); /* page-rounded end of the image */
+void gos_set_mmap_top(struct gos *g, uint64_t top);       /* below the stack; mmap grows down */
 
 /* Optional: maps a region for the engine (ELF segments, stack) through gos, so that gos's
  * own layout knows it even with no models; same arguments and result as vk_set_map.  gos
  * also consults the first model's regions, so engines that call vk_set_map directly work. */
-int gos_map(struct gos *g, uint32_t start, uint32_t end, unsigned prot,
+int gos_map(struct gos *g, uint64_t start, uint64_t end, unsigned prot,
             enum vk_region_kind kind, uint32_t file_id, uint64_t file_pgoff);
 /* The file id gos uses for the host file open on host_fd (same (dev, inode), same id), so
  * that the engine's ELF mapping and a later mmap of the same file share the page cache.
  * 0 when fstat fails. */
 uint32_t gos_file_id(struct gos *g, int host_fd);
 
+/* One system call's registers, the same for both ABIs: the engine fills them from the
+ * thread's registers and writes ax back as the result. */
 struct gos_regs {
-    uint32_t eax, ebx, ecx, edx, esi, edi, ebp;
-    uint32_t esp; /* the user stack at the call (rt_sigreturn finds its frame there) */
+    uint64_t ax;   /* in: the call number (EAX, RAX); out: the result or -errno */
+    uint64_t a[6]; /* the arguments: i386 EBX ECX EDX ESI EDI EBP (zero-extended);
+                      x86-64 RDI RSI RDX R10 R8 R9 */
+    uint64_t sp;   /* the user stack at the call (rt_sigreturn finds its frame there) */
 };
 /* A thread's user registers, as a signal frame holds them (struct sigcontext). */
 struct gos_cpu {
@@ -128,8 +145,9 @@ struct gos_action {
      * when settls.  The parent continues with regs->eax = child_tid, or sleeps (vfork). */
     uint32_t child_tid, child_pid, child_space;
     bool new_space, settls, parent_sleeps;
-    uint32_t stack;
-    uint32_t tls[4];
+    uint64_t stack;
+    uint32_t tls[4];   /* i386 */
+    uint64_t tls_base; /* x86-64: the child's FS base when settls */
     /* GOS_ACT_EXEC: the host path of the program (validated: a static i386 ELF), argv, the
      * name the guest gave (AT_EXECFN) and the address space it runs in (a new one after
      * vfork: new_space).  Valid until the next call of gos. */
@@ -192,11 +210,11 @@ struct gos_process_info {
 size_t gos_processes(const struct gos *g, struct gos_process_info *out, size_t max);
 /* The ranges [start, end) of a process's regions (a fork's child copies their bytes), sorted;
  * how many there are (only max are written). */
-size_t gos_layout(const struct gos *proc, uint32_t (*ranges)[2], size_t max);
+size_t gos_layout(const struct gos *proc, uint64_t (*ranges)[2], size_t max);
 /* true for the calls that create, end or switch threads and processes (fork, vfork, clone,
  * execve, exit, exit_group, wait4, waitpid, futex): the engine hands the models its
  * instruction count before them, so that each process is charged its own. */
-bool gos_syscall_is_process(unsigned nr);
+bool gos_syscall_is_process(const struct gos *g, unsigned nr);
 /* GOS_ACT_EXEC: hands the engine the program execve loaded (gos forgets it). */
 void gos_exec_take_image(struct gos *g, struct gos_elf *out);
 
@@ -233,38 +251,44 @@ void gos_replay(struct gos *g, struct gos_log *log); /* rewinds the log */
  * AT_RANDOM).  Same seed and same call sequence, same bytes. */
 void gos_random_bytes(struct gos *g, void *buf, size_t n);
 
-/* The name of i386 system call nr ("?" when unknown). */
-const char *gos_syscall_name(unsigned nr);
+/* The name of system call nr of the ABI ("?" when unknown). */
+const char *gos_syscall_name(enum gos_abi abi, unsigned nr);
 
 /* ---- the ELF image (gos_elf.c) ---- */
 struct gos_segment {
-    uint32_t vaddr, filesz, memsz, offset;
+    uint64_t vaddr, filesz, memsz, offset;
     unsigned prot; /* VK_PROT_* from p_flags */
 };
 struct gos_symbol {
-    uint32_t addr, size;
+    uint64_t addr, size;
     const char *name; /* into the image's string table copy */
 };
 struct gos_elf {
     char *path;
     uint8_t *data; /* the whole file */
+    enum gos_abi abi; /* from EI_CLASS: ELFCLASS32 i386, ELFCLASS64 x86-64 */
+    uint64_t bias;    /* added to every address of a static-pie (ET_DYN); 0 for ET_EXEC */
     size_t size;
-    uint32_t entry;
-    uint32_t phdr_vaddr; /* where the program headers are in guest memory (AT_PHDR), 0 if not */
+    uint64_t entry;
+    uint64_t phdr_vaddr; /* where the program headers are in guest memory (AT_PHDR), 0 if not */
     uint16_t phent, phnum; /* AT_PHENT, AT_PHNUM */
     struct gos_segment *segments; /* the PT_LOADs with a non-zero memsz, in file order */
     size_t nsegments;
-    uint32_t brk_base; /* page-rounded end of the highest segment */
+    uint64_t brk_base; /* page-rounded end of the highest segment */
     struct gos_symbol *symbols; /* sorted by address; from .symtab when present */
     size_t nsymbols;
 };
-/* Reads and validates a static i386 ET_EXEC whose segments lie in [0x1000, GOS_MMAP_TOP).  On
+/* Where a static-pie (ET_DYN) is loaded: Linux's ELF_ET_DYN_BASE with no randomisation. */
+#define GOS_PIE_BASE 0x56555000u
+#define GOS_PIE_BASE64 0x555555554000ull
+/* Reads and validates a static i386 or x86-64 executable (ET_EXEC, or ET_DYN static-pie placed
+ * at GOS_PIE_BASE[64]) whose segments lie in [0x1000, the ABI's mmap top).  On
  * error returns GOS_EINPUT (or GOS_EHOST when out of memory) with "PATH: what is wrong
  * (expected ...)" in err, and e is empty. */
 int gos_elf_load(struct gos_elf *e, const char *path, char *err, size_t errlen);
 void gos_elf_fini(struct gos_elf *e);
 /* "name+0x12" for addr, or "" when no symbol covers it (buf is returned). */
-const char *gos_elf_symbolize(const struct gos_elf *e, uint32_t addr, char *buf, size_t len);
+const char *gos_elf_symbolize(const struct gos_elf *e, uint64_t addr, char *buf, size_t len);
 
 /* ---- the initial stack (gos_stack.c) ---- */
 /* Writes the initial stack below GOS_STACK_TOP through g's guest memory as Linux's
@@ -272,7 +296,7 @@ const char *gos_elf_symbolize(const struct gos_elf *e, uint32_t addr, char *buf,
  * entry, the guest's ids, AT_RANDOM's 16 bytes from gos_random_bytes, AT_EXECFN = execfn) and
  * the strings above them.  The stack region must be mapped.  Returns the initial ESP, or 0
  * with err filled (too many or too long arguments, out of memory). */
-uint32_t gos_stack_build(struct gos *g, const struct gos_elf *e, int argc, char *const *argv,
+uint64_t gos_stack_build(struct gos *g, const struct gos_elf *e, int argc, char *const *argv,
                          const char *execfn, char *err, size_t errlen);
 
 #endif

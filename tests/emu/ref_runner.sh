@@ -51,7 +51,7 @@ if [ -x /bin/busybox ]; then
 fi
 
 # linux-vs-host.sh where the host cannot run i386 programs: the reason, exit 3, no table.
-VKMMU_REF_HOST_I386=no bash "$src/scripts/linux-vs-host.sh" "$build" >"$tmp/out" 2>"$tmp/err"
+VKMMU_REF_HOST_I386=no bash "$src/scripts/linux-vs-host.sh" "$build" --arch i386 >"$tmp/out" 2>"$tmp/err"
 check "linux-vs-host without i386: exit" 3 $?
 [ -s "$tmp/out" ] && fail "linux-vs-host without i386 printed: $(head -3 "$tmp/out")" ||
     pass "linux-vs-host without i386: nothing on stdout"

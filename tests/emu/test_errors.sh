@@ -49,7 +49,9 @@ expect_report "--top" 0 "top 3 fault sites" "0x[0-9a-f]{8} +[0-9]+ +[0-9]+  [a-z
     -- "$vkmmu" run --top 3 -- "$guests/crash" ok
 echo "#!/bin/sh" >"$tmp/script.sh"
 expect_report "dynamic ELF refused" 2 "hello-dyn: dynamically linked" "static" -- "$vkmmu" run -- "$guests/hello-dyn"
-expect_report "x86-64 ELF refused" 2 "64-bit" "i386" -- "$vkmmu" run -- /bin/sh
+cp /bin/true "$tmp/arm64" && printf '\267\000' | dd of="$tmp/arm64" bs=1 seek=18 conv=notrunc 2>/dev/null
+expect_report "ELF for another machine refused" 2 "machine 183 in a 64-bit ELF" "x86-64" -- "$vkmmu" run -- "$tmp/arm64"
+expect_report "dynamic x86-64 ELF refused" 2 "/bin/sh: dynamically linked" "PT_INTERP" -- "$vkmmu" run -- /bin/sh
 expect_report "non-ELF refused" 2 "script.sh: not an ELF file" -- "$vkmmu" run -- "$tmp/script.sh"
 head -c 600 "$guests/crash" >"$tmp/trunc"
 expect_report "truncated ELF refused" 2 "trunc: " -- "$vkmmu" run -- "$tmp/trunc"

@@ -85,22 +85,37 @@ Test(elf, truncated_file_is_refused_not_crashed)
     free(d);
 }
 
-Test(elf, x86_64_elf_is_refused)
+Test(elf, x86_64_dynamic_elf_is_refused_and_machine_checked)
 {
-    /* The test executable itself is a host (x86-64) ELF. */
+    /* The test executable itself is a dynamically linked host (x86-64) ELF. */
     cr_assert_eq(gos_elf_load(&(struct gos_elf){0}, "/proc/self/exe", err, sizeof err),
                  GOS_EINPUT);
-    cr_assert(strstr(err, "64-bit") && strstr(err, "i386"), "%s", err);
+    cr_assert(strstr(err, "PT_INTERP"), "%s", err);
+    /* A 64-bit ELF for another machine (aarch64, 183) names both. */
+    size_t len;
+    uint8_t *d = read_all("/proc/self/exe", &len);
+    ((Elf64_Ehdr *)d)->e_machine = 183;
+    const char *p = temp_file(d, len);
+    cr_assert_eq(gos_elf_load(&(struct gos_elf){0}, p, err, sizeof err), GOS_EINPUT);
+    cr_assert(strstr(err, "machine 183 in a 64-bit ELF") && strstr(err, "x86-64"), "%s", err);
+    unlink(p);
+    free(d);
 }
 
-Test(elf, et_dyn_is_refused)
+Test(elf, et_dyn_static_pie_is_loaded_at_the_pie_base)
 {
     size_t len;
     uint8_t *d = read_all(BUSYBOX, &len);
+    uint32_t entry = ((Elf32_Ehdr *)d)->e_entry;
     ((Elf32_Ehdr *)d)->e_type = ET_DYN;
     const char *p = temp_file(d, len);
-    cr_assert_eq(gos_elf_load(&(struct gos_elf){0}, p, err, sizeof err), GOS_EINPUT);
-    cr_assert(strstr(err, "ET_DYN") && strstr(err, "static"), "%s", err);
+    struct gos_elf e;
+    cr_assert_eq(gos_elf_load(&e, p, err, sizeof err), GOS_OK, "%s", err);
+    cr_expect_eq(e.abi, GOS_ABI_I386);
+    cr_expect_eq(e.bias, GOS_PIE_BASE);
+    cr_expect_eq(e.entry, (uint64_t)entry + GOS_PIE_BASE);
+    cr_expect_geq(e.segments[0].vaddr, GOS_PIE_BASE);
+    gos_elf_fini(&e);
     unlink(p);
     free(d);
 }

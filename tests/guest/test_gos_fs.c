@@ -450,7 +450,7 @@ Test(gos_fs, write_to_a_closed_pipe_kills_with_sigpipe_unless_ignored)
     act[0] = 0;
     memcpy(tg_ptr(&t, BUF_ADDR + 0x100), act, 20);
     cr_assert_eq(SC(&t, 174, 13, BUF_ADDR + 0x100, 0, 8), 0);
-    struct gos_regs r = {NR_write, 4, BUF_ADDR, 4, 0, 0, 0, 0};
+    struct gos_regs r = {NR_write, {4, BUF_ADDR, 4, 0, 0, 0}, 0};
     int st = -1;
     cr_expect_eq(gos_syscall(t.g, &r, &st), GOS_EXIT);
     cr_expect_eq(st, 141);

@@ -82,7 +82,7 @@ Test(gos_log, a_guest_that_diverges_is_an_error)
     tg_start_in(&b, 7, false, NULL, a.root);
     gos_replay(b.g, log);
     cr_expect_eq(SC(&b, NR_getuid32), 1000);
-    struct gos_regs r = {NR_brk, 4096, 0, 0, 0, 0, 0, 0}; /* another argument */
+    struct gos_regs r = {NR_brk, {4096, 0, 0, 0, 0, 0}, 0}; /* another argument */
     int st;
     cr_expect_eq(gos_syscall(b.g, &r, &st), GOS_ERROR);
     cr_expect(strstr(gos_error(b.g), "call 2 differs") != NULL, "%s", gos_error(b.g));
@@ -93,7 +93,7 @@ Test(gos_log, a_guest_that_diverges_is_an_error)
     gos_replay(b.g, log);
     SC(&b, NR_getuid32);
     SC(&b, NR_brk, 0);
-    struct gos_regs r3 = {NR_getuid32, 0, 0, 0, 0, 0, 0, 0};
+    struct gos_regs r3 = {NR_getuid32, {0, 0, 0, 0, 0, 0}, 0};
     cr_expect_eq(gos_syscall(b.g, &r3, &st), GOS_ERROR);
     cr_expect(strstr(gos_error(b.g), "past the end") != NULL, "%s", gos_error(b.g));
     tg_stop(&b);

@@ -96,7 +96,7 @@ Test(gos_misc, unknown_calls_are_enosys_and_listed_once)
     cr_expect_str_eq(names[0], "ptrace");
     cr_expect_eq(nrs[1], 9999);
     cr_expect_str_eq(names[1], "?");
-    cr_expect_str_eq(gos_syscall_name(403), "clock_gettime64");
+    cr_expect_str_eq(gos_syscall_name(GOS_ABI_I386, 403), "clock_gettime64");
     tg_stop(&t);
 }
 
@@ -121,7 +121,7 @@ Test(gos_misc, exit_group_ends_the_run_with_the_status)
 {
     struct tg t;
     tg_start(&t, 1, false, NULL);
-    struct gos_regs r = {NR_exit_group, 256 + 7, 0, 0, 0, 0, 0, 0};
+    struct gos_regs r = {NR_exit_group, {256 + 7, 0, 0, 0, 0, 0}, 0};
     int st = -1;
     cr_expect_eq(gos_syscall(t.g, &r, &st), GOS_EXIT);
     cr_expect_eq(st, 7);
@@ -174,14 +174,14 @@ Test(gos_misc, sigaction_and_sigprocmask_are_recorded)
 }
 
 /* With no model (a bare engine), gos's own record of the layout keeps mmap off the image. */
-static int bare_read(void *ctx, uint32_t addr, void *buf, size_t len)
+static int bare_read(void *ctx, uint64_t addr, void *buf, size_t len)
 {
     (void)ctx;
     (void)addr;
     memset(buf, 0, len);
     return 0;
 }
-static int bare_write(void *ctx, uint32_t addr, const void *buf, size_t len)
+static int bare_write(void *ctx, uint64_t addr, const void *buf, size_t len)
 {
     (void)ctx;
     (void)addr;
@@ -202,10 +202,10 @@ Test(gos_misc, works_without_models)
     gos_set_brk_base(g, 0x08100000);
     gos_set_mmap_top(g, 0x40000000);
     cr_assert_eq(gos_map(g, 0x3FFFF000, 0x40000000, VK_PROT_R, VK_ANON, 0, 0), VK_OK);
-    struct gos_regs r = {NR_mmap2, 0, 0x1000, PROT_R, MAP_PRIVATE_ANON, (uint32_t)-1, 0, 0};
+    struct gos_regs r = {NR_mmap2, {0, 0x1000, PROT_R, MAP_PRIVATE_ANON, (uint32_t)-1, 0}, 0};
     int st;
     cr_assert_eq(gos_syscall(g, &r, &st), GOS_CONTINUE);
-    cr_expect_eq(r.eax, 0x3FFFE000u);
+    cr_expect_eq(r.ax, 0x3FFFE000u);
     gos_free(g);
     vk_set_fini(&none);
 }

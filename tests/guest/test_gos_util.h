@@ -35,7 +35,7 @@ struct tg {
     bool own_root;   /* tg_stop removes the root */
 };
 
-static int tg_read(void *ctx, uint32_t addr, void *buf, size_t len)
+static int tg_read(void *ctx, uint64_t addr, void *buf, size_t len)
 {
     struct tg *t = ctx;
     if (addr < GUEST_BASE || (uint64_t)addr + len > (uint64_t)GUEST_BASE + GUEST_SIZE)
@@ -44,7 +44,7 @@ static int tg_read(void *ctx, uint32_t addr, void *buf, size_t len)
     return 0;
 }
 
-static int tg_write(void *ctx, uint32_t addr, const void *buf, size_t len)
+static int tg_write(void *ctx, uint64_t addr, const void *buf, size_t len)
 {
     struct tg *t = ctx;
     if (addr < GUEST_BASE || (uint64_t)addr + len > (uint64_t)GUEST_BASE + GUEST_SIZE)
@@ -137,11 +137,11 @@ static inline void tg_stop(struct tg *t)
 static inline int32_t tg_call(struct tg *t, uint32_t nr, uint32_t b, uint32_t c, uint32_t d,
                               uint32_t s, uint32_t di, uint32_t bp)
 {
-    struct gos_regs r = {nr, b, c, d, s, di, bp, 0};
+    struct gos_regs r = {nr, {b, c, d, s, di, bp}, 0};
     int st = -1;
     enum gos_result res = gos_syscall(t->g, &r, &st);
     cr_assert(res == GOS_CONTINUE, "syscall %u: result %d (%s)", nr, res, gos_error(t->g));
-    return (int32_t)r.eax;
+    return (int32_t)r.ax;
 }
 #define SC(t, nr, ...) tg_call_v(t, nr, (uint32_t[6]){__VA_ARGS__})
 static inline int32_t tg_call_v(struct tg *t, uint32_t nr, const uint32_t *a)
