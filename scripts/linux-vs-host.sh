@@ -1,47 +1,186 @@
 #!/usr/bin/env bash
-# Compares scheme `linux` with the host kernel (issue 4): for every guests/ workload and a few
-# busybox runs, fault.native of `vkmmu run --scheme linux --policy none` against the minor
-# faults getrusage reports for the same static binary run natively with THP off.
-# Usage: scripts/linux-vs-host.sh BUILD_DIR   (prints a Markdown table)
-# The host counts need the host kernel to execute the i386 programs itself: where it cannot (no
-# IA-32 emulation: ENOEXEC), this script says so and exits 3 without printing a table.  qemu-i386
-# is no substitute here (its own faults are not the guest's).
+# Compares scheme `linux` with the host kernel (issues 4 and 13): for every guests/ workload and a
+# set of busybox applets, on each architecture, fault.native of
+# `vkmmu run --engine hooks --scheme linux --policy none` against the minor faults getrusage
+# reports for the same static binary run natively with THP off (scripts/minflt.c: the faults from
+# the execve on, the median of VKMMU_LVH_RUNS runs, default 3).
+# Usage: scripts/linux-vs-host.sh BUILD_DIR [--arch i386|x86_64|all]   (default all; prints a
+#        Markdown table with one row per architecture and program)
+# i386 rows: the build's guests/NAME and /bin/busybox (busybox-static:i386).  The host counts need
+# the host kernel to execute i386 programs itself: where it cannot (no IA-32 emulation: ENOEXEC)
+# the i386 rows are left out with a note on stderr; qemu-i386 is no substitute here (its own
+# faults are not the guest's).
+# x86_64 rows: guests/x86_64/NAME (run from guests/, as workloads.txt's relative paths expect) and
+# the amd64 busybox-static that scripts/install-deps.sh unpacks (its --busybox-amd64-path; the
+# environment variable VKMMU_BUSYBOX_AMD64 overrides it).  They need an x86-64 host.
+# When vkmmu refuses or fails a program (no x86-64 engine yet, an unsupported system call, a
+# different exit status than natively) its columns say n/a and stderr says why; the host number is
+# still printed.  Exit status 0 with a table; 3 and no table when none of the requested
+# architectures can be measured on this host; 2 for bad usage.
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=ref-runner.sh
-source "$(dirname "$0")/ref-runner.sh"
-if ! ref_host_can_run_i386; then
-    echo "linux-vs-host: this host cannot execute i386 programs (ENOEXEC: a kernel without IA-32" \
-        "emulation, or a hypervisor without 32-bit user mode), so it cannot measure the host" \
-        "kernel's own minor faults for them; run this on a host that can (no numbers printed)" >&2
+source "$here/ref-runner.sh"
+
+B=build
+arch=all
+while [ $# -gt 0 ]; do
+    case $1 in
+    --arch)
+        arch=${2:-}
+        shift 2 || { echo "linux-vs-host: --arch needs a value" >&2; exit 2; }
+        ;;
+    --arch=*) arch=${1#--arch=}; shift ;;
+    -*) echo "linux-vs-host: unknown option $1" >&2; exit 2 ;;
+    *) B=$1; shift ;;
+    esac
+done
+case $arch in
+all) arches=(i386 x86_64) ;;
+i386 | x86_64) arches=("$arch") ;;
+*) echo "linux-vs-host: --arch must be i386, x86_64 or all (not '$arch')" >&2; exit 2 ;;
+esac
+
+# Which of the requested architectures this host can measure.
+measure=()
+for a in "${arches[@]}"; do
+    case $a in
+    i386)
+        if ref_host_can_run_i386; then
+            measure+=(i386)
+        else
+            echo "linux-vs-host: this host cannot execute i386 programs (ENOEXEC: a kernel without" \
+                "IA-32 emulation, or a hypervisor without 32-bit user mode), so it cannot measure the" \
+                "host kernel's own minor faults for them; run this on a host that can (no i386 rows)" >&2
+        fi
+        ;;
+    x86_64)
+        if [ "$(uname -m)" = x86_64 ]; then
+            measure+=(x86_64)
+        else
+            echo "linux-vs-host: this host is $(uname -m), not x86_64: no x86_64 rows" >&2
+        fi
+        ;;
+    esac
+done
+if [ ${#measure[@]} -eq 0 ]; then
+    echo "linux-vs-host: no requested architecture can be measured here (no numbers printed)" >&2
     exit 3
 fi
-B=$(cd "${1:-build}" && pwd)
+
+B=$(cd "$B" && pwd)
 V=$B/cli/vkmmu
+runs=${VKMMU_LVH_RUNS:-3}
+limit=${VKMMU_LVH_TIMEOUT:-900}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-gcc -O2 -o "$T/minflt" "$(dirname "$0")/minflt.c"
+gcc -O2 -o "$T/minflt" "$here/minflt.c"
+if [ ! -x "$V" ]; then
+    echo "linux-vs-host: no $V (build the cli): every vkmmu column is n/a" >&2
+fi
 head -c 2000000 "$B/guests/data.bin" > "$T/data.bin"
 awk 'BEGIN { srand(7); for (i = 0; i < 20000; i++) printf "%08d line %d\n", int(rand() * 1e8), i }' > "$T/words.txt"
 
-echo "| workload | host minor faults | vkmmu linux fault.native | difference |"
-echo "|---|---:|---:|---:|"
-row() {   # NAME DIR PROGRAM ARGS...
-    local name=$1 dir=$2; shift 2
-    local host
-    host=$(cd "$dir" && "$T/minflt" "$@" | awk '{print $1}')
-    (cd "$dir" && "$V" run --engine hooks --scheme linux --policy none --json "$T/r.json" \
-        -- "$@" > /dev/null 2>&1) || true
-    local model
-    model=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(r["counters"]["fault.native"])' "$T/r.json")
-    echo "| $name | $host | $model | $((model - host)) |"
+# host_faults DIR PROGRAM ARGS...: prints "MINOR STATUS", the median minor-fault count of `runs`
+# native runs under minflt (and the exit status of the last), or nothing if it cannot run.
+host_faults() {
+    local dir=$1 i out counts=() status=
+    shift
+    for ((i = 0; i < runs; i++)); do
+        out=$(cd "$dir" && "$T/minflt" "$@" 2>/dev/null) || return 0
+        counts+=("${out%% *}")
+        status=${out##* }
+    done
+    echo "$(printf '%s\n' "${counts[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }') $status"
 }
-while read -r name args; do
-    [ -z "$name" ] || [ "${name:0:1}" = "#" ] && continue
-    # shellcheck disable=SC2086
-    row "$name" "$B/guests" "./$name" $args
-done < "$B/guests/workloads.txt"
-row "busybox true" "$T" /bin/busybox true
-row "busybox md5sum" "$T" /bin/busybox md5sum data.bin
-row "busybox sort" "$T" /bin/busybox sort words.txt
-row "busybox gzip -c" "$T" /bin/busybox gzip -c data.bin
-row "busybox wc" "$T" /bin/busybox wc words.txt
+
+# vkmmu_faults DIR STATUS PROGRAM ARGS...: prints fault.native of the `linux` run, or nothing
+# (with the reason on stderr) when vkmmu refuses or fails the program or exits otherwise than
+# the native run (STATUS).
+vkmmu_faults() {
+    local dir=$1 want=$2 rc=0
+    shift 2
+    [ -x "$V" ] || return 0
+    rm -f "$T/r.json"
+    (cd "$dir" && timeout "$limit" "$V" run --engine hooks --scheme linux --policy none \
+        --json "$T/r.json" -- "$@" > /dev/null 2> "$T/r.err") || rc=$?
+    if [ "$rc" != "$want" ]; then
+        echo "linux-vs-host: vkmmu on $*: exit status $rc (natively $want): $(head -c 300 "$T/r.err" | head -2 | tr '\n' ' ')" >&2
+        return 0
+    fi
+    python3 -c 'import json,sys
+try:
+    print(json.load(open(sys.argv[1]))["results"][0]["counters"]["fault.native"])
+except (OSError, ValueError, KeyError, IndexError) as e:
+    print("linux-vs-host: vkmmu result unreadable: %r" % e, file=sys.stderr)' "$T/r.json"
+}
+
+# row ARCH NAME DIR PROGRAM ARGS...: one table row.
+row() {
+    local arch=$1 name=$2 dir=$3 host status model
+    shift 3
+    read -r host status <<< "$(host_faults "$dir" "$@")" || true
+    if [ -z "${host:-}" ]; then
+        echo "linux-vs-host: $arch $name: cannot run $1 natively" >&2
+        echo "| $arch | $name | n/a | n/a | n/a | n/a |"
+        return 0
+    fi
+    [ "$status" = 0 ] || echo "linux-vs-host: $arch $name: native exit status $status" >&2
+    model=$(vkmmu_faults "$dir" "$status" "$@")
+    if [ -z "$model" ]; then
+        echo "| $arch | $name | $host | n/a | n/a | n/a |"
+    else
+        echo "| $arch | $name | $host | $model | $((model - host)) |" \
+            "$(awk -v m="$model" -v h="$host" 'BEGIN { printf "%+.1f %%", h ? 100 * (m - h) / h : 0 }') |"
+    fi
+}
+
+# busybox_rows ARCH BUSYBOX: the applet rows, run in $T (data.bin: 2 MB of guests/data.bin;
+# words.txt: 20,000 lines).
+busybox_rows() {
+    local a=$1 bb=$2
+    row "$a" "busybox true" "$T" "$bb" true
+    row "$a" "busybox echo" "$T" "$bb" echo hello world
+    row "$a" "busybox cat" "$T" "$bb" cat words.txt
+    row "$a" "busybox md5sum" "$T" "$bb" md5sum data.bin
+    row "$a" "busybox sha256sum" "$T" "$bb" sha256sum data.bin
+    row "$a" "busybox sort" "$T" "$bb" sort words.txt
+    row "$a" "busybox gzip -c" "$T" "$bb" gzip -c data.bin
+    row "$a" "busybox wc" "$T" "$bb" wc words.txt
+    row "$a" "busybox grep -c" "$T" "$bb" grep -c 99 words.txt
+    row "$a" "busybox sed" "$T" "$bb" sed s/line/LINE/ words.txt
+    # shellcheck disable=SC2016
+    row "$a" "busybox awk" "$T" "$bb" awk '{ s += $1 } END { print s }' words.txt
+    row "$a" "busybox cut" "$T" "$bb" cut -c1-8 words.txt
+    row "$a" "busybox uniq" "$T" "$bb" uniq words.txt
+    row "$a" "busybox tail" "$T" "$bb" tail -n 1000 words.txt
+    row "$a" "busybox seq" "$T" "$bb" seq 100000
+}
+
+echo "| arch | workload | host minor faults | vkmmu linux fault.native | difference | difference % |"
+echo "|---|---|---:|---:|---:|---:|"
+for a in "${measure[@]}"; do
+    if [ "$a" = i386 ]; then
+        prefix=.
+        bb=/bin/busybox
+    else
+        prefix=./x86_64
+        bb=${VKMMU_BUSYBOX_AMD64:-$("$here/install-deps.sh" --busybox-amd64-path)}
+    fi
+    while read -r name args; do
+        [ -z "$name" ] || [ "${name:0:1}" = "#" ] && continue
+        # shellcheck disable=SC2086
+        row "$a" "$name" "$B/guests" "$prefix/$name" $args
+    done < "$B/guests/workloads.txt"
+    # The static-pie (ET_DYN) build of seqscan, with workloads.txt's seqscan arguments.
+    if [ "$a" = x86_64 ] && [ -x "$B/guests/x86_64/seqscan-pie" ]; then
+        # shellcheck disable=SC2046
+        row "$a" "seqscan-pie" "$B/guests" ./x86_64/seqscan-pie \
+            $(awk '$1 == "seqscan" { $1 = ""; print; exit }' "$B/guests/workloads.txt")
+    fi
+    if [ -x "$bb" ]; then
+        busybox_rows "$a" "$bb"
+    else
+        echo "linux-vs-host: no $a busybox at $bb (scripts/install-deps.sh as root): no busybox rows" >&2
+    fi
+done
