@@ -7,10 +7,10 @@
 
 #include "emu_internal.h"
 
-int emu_blocks_init(struct emu_blocks *b)
+int emu_blocks_init(struct emu_blocks *b, bool is64)
 {
     memset(b, 0, sizeof *b);
-    if (cs_open(CS_ARCH_X86, CS_MODE_32, &b->cs) != CS_ERR_OK)
+    if (cs_open(CS_ARCH_X86, is64 ? CS_MODE_64 : CS_MODE_32, &b->cs) != CS_ERR_OK)
         return -1;
     b->cap = 4096;
     b->tab = calloc(b->cap, sizeof *b->tab);
@@ -33,9 +33,9 @@ void emu_blocks_fini(struct emu_blocks *b)
     memset(b, 0, sizeof *b);
 }
 
-static size_t slot_of(const struct emu_blocks *b, uint32_t addr, uint32_t size)
+static size_t slot_of(const struct emu_blocks *b, uint64_t addr, uint32_t size)
 {
-    uint64_t k = ((uint64_t)size << 32 | addr) * 0x9E3779B97F4A7C15ull;
+    uint64_t k = (addr ^ ((uint64_t)size << 48)) * 0x9E3779B97F4A7C15ull;
     return (size_t)(k >> 40) & (b->cap - 1);
 }
 
@@ -142,7 +142,7 @@ static int decode(struct emu_blocks *b, uc_engine *uc, struct emu_block *blk)
     return 0;
 }
 
-const struct emu_block *emu_blocks_get_slow(struct emu_blocks *b, uc_engine *uc, uint32_t addr,
+const struct emu_block *emu_blocks_get_slow(struct emu_blocks *b, uc_engine *uc, uint64_t addr,
                                             uint32_t size)
 {
     size_t s = slot_of(b, addr, size);
@@ -179,11 +179,11 @@ const struct emu_block *emu_blocks_get_slow(struct emu_blocks *b, uc_engine *uc,
     return *dm = e;
 }
 
-uint32_t emu_blocks_tail(const struct emu_blocks *b, const struct emu_block *blk, uint32_t eip)
+uint32_t emu_blocks_tail(const struct emu_blocks *b, const struct emu_block *blk, uint64_t eip)
 {
     if (!blk || eip < blk->addr || eip - blk->addr >= blk->size)
         return 0;
-    uint32_t off = eip - blk->addr, n = 0;
+    uint32_t off = (uint32_t)(eip - blk->addr), n = 0;
     for (uint32_t i = blk->ninsns; i-- > 0;) {
         if (b->offs[blk->off + i] < off)
             break;
@@ -192,7 +192,7 @@ uint32_t emu_blocks_tail(const struct emu_blocks *b, const struct emu_block *blk
     return n;
 }
 
-unsigned emu_disasm(csh cs, uc_engine *uc, uint32_t eip, char *out, size_t len)
+unsigned emu_disasm(csh cs, uc_engine *uc, uint64_t eip, char *out, size_t len)
 {
     uint8_t code[16];
     cs_insn *insn = NULL;

@@ -31,6 +31,27 @@
 #define EMU_TLS_FIRST 12u
 #define EMU_TLS_LAST 14u
 
+/* ---- the x86-64 machine's ranges (emu_machine64.c; tests/emu/test_unicorn64.c) ----
+ * The engine's range is in the kernel half (PML4 slot 511); the page tables live in a pool
+ * Unicorn sees at a physical address below 2^40 (frame bits above the emulated CPU's 40-bit
+ * physical width are reserved bits); guest memory is mapped in 1 GiB chunks where the guest
+ * uses it. */
+#define EMU64_KBASE 0xFFFFFF8000000000ull
+#define EMU64_KSIZE 0x4000ull
+#define EMU64_GDT_ADDR (EMU64_KBASE + 0x0000u)
+#define EMU64_STUB_ADDR (EMU64_KBASE + 0x1000u)
+#define EMU64_KSTACK_TOP (EMU64_KBASE + 0x4000u)
+#define EMU64_UNTIL (EMU64_KBASE + 0x0FF0u) /* never executed: uc_emu_start's `until` */
+#define EMU64_FLUSH_PAGE (EMU64_KBASE + 0x100000u)
+#define EMU64_PT_PHYS 0xFF00000000ull
+#define EMU64_PT_PAGES 65536u /* 256 MiB of tables at most, reserved, touched as used */
+#define EMU64_CHUNK (1ull << 30)
+#define EMU64_MAX_CHUNKS 64u
+#define EMU64_USER_LIMIT GOS_USER_LIMIT64
+#define EMU64_SEL_UCODE 0x33u
+#define EMU64_PG_PS 0x080u
+#define EMU64_FRAME 0x000FFFFFFFFFF000ull
+
 /* i386 page-table entry bits (Intel SDM vol. 3A, 4.3, table 4-6). */
 #define EMU_PG_P 0x001u
 #define EMU_PG_W 0x002u
@@ -49,11 +70,11 @@
 
 /* ---- Capstone per-block cache (emu_blocks.c) ---- */
 struct emu_block {
-    uint32_t addr, size;
+    uint64_t addr, size;
     uint32_t ninsns;
     uint32_t off;       /* first instruction offset in emu_blocks.offs */
-    uint32_t rep_addr;  /* the block ends with a rep-prefixed string instruction here, or 0 */
-    uint32_t io_addr;   /* the block's first in/out/ins/outs is here (#GP at CPL 3), or 0 */
+    uint64_t rep_addr;  /* the block ends with a rep-prefixed string instruction here, or 0 */
+    uint64_t io_addr;   /* the block's first in/out/ins/outs is here (#GP at CPL 3), or 0 */
 };
 #define EMU_BLOCKS_DM 8192u /* direct-mapped front cache of the table (by address) */
 struct emu_blocks {
@@ -67,14 +88,14 @@ struct emu_blocks {
     uint8_t *buf;
     size_t buf_cap;
 };
-int emu_blocks_init(struct emu_blocks *b);
+int emu_blocks_init(struct emu_blocks *b, bool is64); /* Capstone in 64- or 32-bit mode */
 void emu_blocks_fini(struct emu_blocks *b);
 /* The block at (addr, size), decoded on first use; NULL when out of memory.  The pointer is
  * valid until the next call. */
-const struct emu_block *emu_blocks_get_slow(struct emu_blocks *b, uc_engine *uc, uint32_t addr,
+const struct emu_block *emu_blocks_get_slow(struct emu_blocks *b, uc_engine *uc, uint64_t addr,
                                             uint32_t size);
 static inline const struct emu_block *emu_blocks_get(struct emu_blocks *b, uc_engine *uc,
-                                                     uint32_t addr, uint32_t size)
+                                                     uint64_t addr, uint32_t size)
 {
     const struct emu_block *e = b->dm[(addr ^ (addr >> 13)) & (EMU_BLOCKS_DM - 1)];
     if (e && e->addr == addr && e->size == size)
@@ -82,10 +103,10 @@ static inline const struct emu_block *emu_blocks_get(struct emu_blocks *b, uc_en
     return emu_blocks_get_slow(b, uc, addr, size);
 }
 /* Instructions of b that start at or after eip (the part a fault at eip did not execute). */
-uint32_t emu_blocks_tail(const struct emu_blocks *b, const struct emu_block *blk, uint32_t eip);
+uint32_t emu_blocks_tail(const struct emu_blocks *b, const struct emu_block *blk, uint64_t eip);
 /* Disassembles the instruction at eip into out ("mov dword ptr [eax], 1"); returns its length
  * or 0 when it cannot be decoded ("(bad)"). */
-unsigned emu_disasm(csh cs, uc_engine *uc, uint32_t eip, char *out, size_t len);
+unsigned emu_disasm(csh cs, uc_engine *uc, uint64_t eip, char *out, size_t len);
 
 /* ---- the machine (emu_machine.c) ---- */
 struct emu_machine {
@@ -98,6 +119,15 @@ struct emu_machine {
     size_t ctx_size;
     long old_exc_off;    /* byte offset in the context blob; -1 = no fix-up needed */
     long err_code_off;   /* byte offset of env->error_code in the context blob */
+    /* x86-64 (emu_machine64.c) */
+    bool is64;
+    bool all_present;       /* hooks, bare: every page of a backed chunk present */
+    uint8_t *ptmem;         /* the page-table pool */
+    size_t pt_used;         /* its pages in use */
+    uint64_t *pml4;
+    uint64_t chunks[EMU64_MAX_CHUNKS]; /* backed 1 GiB chunks (addr / EMU64_CHUNK) */
+    size_t nchunks;
+    uint64_t last_chunk;
     bool flush_pending;
     uint64_t flushes;
     char *err;           /* first host error */
@@ -107,11 +137,23 @@ struct emu_machine {
 /* Opens Unicorn, maps memory, writes the page directory, GDT and stub.  all_present: every
  * user PTE present, writable and user (hooks, bare) except page 0; otherwise every user PTE
  * starts empty (paging: the model's observer fills them).  0 or -1 with err filled. */
-int emu_machine_open(struct emu_machine *mc, bool all_present, char *err, size_t errlen);
+int emu_machine_open(struct emu_machine *mc, bool is64, bool all_present, char *err,
+                     size_t errlen);
 void emu_machine_close(struct emu_machine *mc);
+/* emu_machine64.c: the x86-64 half of emu_machine_open (mc's err set, uc not yet open). */
+int emu_machine_open64(struct emu_machine *mc, bool all_present);
+void emu_machine_close64(struct emu_machine *mc);
+/* Enters ring 3 at rip with rsp and the FS base (x86-64). */
+int emu_machine_start64(struct emu_machine *mc, uint64_t rip, uint64_t rsp, uint64_t fs_base);
+/* x86-64: makes [addr, addr + len) guest memory Unicorn has (1 GiB chunks, with present PTEs
+ * for hooks and bare).  i386: nothing to do.  0, or -1 for a range outside user space, the
+ * page-table pool's, or when Unicorn refuses. */
+int emu_machine_back(struct emu_machine *mc, uint64_t addr, uint64_t len);
+/* x86-64: the PTE of vpn (the tables above it made when create); NULL when absent. */
+uint64_t *emu_pte64(struct emu_machine *mc, uint64_t vpn, bool create);
 /* Sets the registers for the ring-0 stub that enters ring 3 at eip with esp; run with
  * emu_machine_start. */
-int emu_machine_start(struct emu_machine *mc, uint32_t eip, uint32_t esp, uint64_t timeout_us);
+int emu_machine_start(struct emu_machine *mc, uint64_t eip, uint64_t esp, uint64_t timeout_us);
 /* The old_exception fix-up (unicorn-2.0.1.md section 3): call first in every exception
  * hook.  Returns env->error_code as saved in the context (0 when its offset is unknown). */
 uint32_t emu_machine_fixup(struct emu_machine *mc);
@@ -144,7 +186,7 @@ struct emu_thread {
     uint32_t tid, pid, space;
     uc_context *ctx;
     bool fresh;               /* starts at entry with esp (a new program), not from ctx */
-    uint32_t entry, esp;
+    uint64_t entry, esp;
     uint64_t tls[EMU_TLS_LAST - EMU_TLS_FIRST + 1];
     /* the registers (FPU and SSE among them) at each signal delivery not yet returned from,
      * innermost last: sigreturn gives them back (a handler that longjmps out leaves its
@@ -158,7 +200,7 @@ struct emu_thread {
 
 /* Reflections and dirty-bit traps caused by one instruction (--top). */
 struct emu_site_count {
-    uint32_t eip;
+    uint64_t eip;
     bool used;
     uint64_t reflected, dirty_traps;
     char program[48]; /* the program that ran it (a site is an eip in one program) */
@@ -178,6 +220,7 @@ struct emu_runner {
     uint64_t slice_start;     /* r->insns when the running thread was switched in */
     const struct emu_options *opt;
     struct vk_set *set;
+    bool is64;                /* an x86-64 program (every machine of the run is 64-bit) */
     struct vk_model *first_model; /* the first configuration (paging: the only one); NULL for
                                    * bare */
     struct gos *gos;  /* the first process (gos's tables) */
@@ -188,7 +231,7 @@ struct emu_runner {
     uint64_t insns_reported; /* already given to the models (emu_flush_insns) */
     const struct emu_block *last_block;
     uint32_t last_counted;  /* instructions the last block hook added */
-    uint32_t rep_next_iteration; /* a block made of the rep instruction here is its next
+    uint64_t rep_next_iteration; /* a block made of the rep instruction here is its next
                                   * iteration */
     bool stopping;     /* the run has ended (guest exit, signal, limit, host error) */
     bool top;          /* --top: attribute reflections and dirty traps to instructions */
@@ -201,9 +244,9 @@ struct emu_runner {
     char *err;
     size_t errlen;
     /* fault-loop guard: the last faults' (ECX, ESI, EDI, page) at fault_loop_eip */
-    uint32_t fault_loop_eip;
+    uint64_t fault_loop_eip;
     /* the last #PF (paging): a read-modify-write's restarted read is its write (page_fault) */
-    uint32_t last_fault_eip, last_fault_vpn;
+    uint64_t last_fault_eip, last_fault_vpn;
     bool last_fault_write;
     uint64_t fault_loop_state[4];
     unsigned fault_loop_count, fault_loop_next;
@@ -228,7 +271,7 @@ void emu_space_activate(struct emu_runner *r, uint32_t id);
  * error. */
 struct emu_machine *emu_space_machine(struct emu_runner *r, uint32_t id);
 /* The first thread, starting the program at entry with esp. 0 or -1. */
-int emu_threads_start(struct emu_runner *r, uint32_t entry, uint32_t esp);
+int emu_threads_start(struct emu_runner *r, uint64_t entry, uint64_t esp);
 /* Runs threads until the run ends: 0, or -1 when it could not go on (err filled). */
 int emu_threads_run(struct emu_runner *r);
 /* Before the running thread goes back to user code: delivers a pending signal (gos writes
@@ -250,13 +293,20 @@ struct gos_mem emu_guest_memory(struct emu_runner *r);
 /* The observer that writes the model's real PTEs into the x86 page tables (paging). */
 struct vk_real_pte_observer emu_real_observer(struct emu_runner *r);
 /* The guest dies of sig at eip; addr is the faulting address (SIGSEGV) or eip. */
-void emu_guest_signal(struct emu_runner *r, int sig, uint32_t eip, uint32_t addr, bool fetch,
+void emu_guest_signal(struct emu_runner *r, int sig, uint64_t eip, uint64_t addr, bool fetch,
                       const char *what);
 /* Ends the run for the watchdog's reason (EMU_END_TIMEOUT or EMU_END_INTERRUPTED) at eip. */
-void emu_async_stop(struct emu_runner *r, int end, uint32_t eip);
+void emu_async_stop(struct emu_runner *r, int end, uint64_t eip);
 /* Gives the models the instructions counted since the last call. */
 void emu_flush_insns(struct emu_runner *r);
 /* A 32-bit register (0 and mc.failed when Unicorn refuses). */
 uint32_t emu_reg32(struct emu_runner *r, int reg);
+/* The program counter: RIP (x86-64) or EIP. */
+uint64_t emu_pc(struct emu_runner *r);
+/* The end of the running program's user space. */
+static inline uint64_t emu_user_limit(const struct emu_runner *r)
+{
+    return r->mc.is64 ? EMU64_USER_LIMIT : GOS_USER_LIMIT;
+}
 
 #endif

@@ -124,13 +124,24 @@ static int set_fpu_state(struct emu_machine *mc)
     return 0;
 }
 
-int emu_machine_open(struct emu_machine *mc, bool all_present, char *err, size_t errlen)
+int emu_machine_open(struct emu_machine *mc, bool is64, bool all_present, char *err,
+                     size_t errlen)
 {
     memset(mc, 0, sizeof *mc);
     mc->err = err;
     mc->errlen = errlen;
     mc->old_exc_off = -1;
     mc->err_code_off = -1;
+    if (is64) {
+        if (emu_machine_open64(mc, all_present) != 0 || set_fpu_state(mc) != 0)
+            return -1;
+        if (EMU_UC(mc, uc_context_alloc(mc->uc, &mc->ctx))) {
+            mc->ctx = NULL;
+            return -1;
+        }
+        mc->ctx_size = uc_context_size(mc->uc);
+        return 0;
+    }
     mc->kmem = aligned_alloc(4096, EMU_KSIZE);
     if (!mc->kmem) {
         snprintf(err, errlen, "out of memory for the engine's page tables");
@@ -198,15 +209,16 @@ void emu_machine_close(struct emu_machine *mc)
         uc_context_free(mc->ctx);
     if (mc->uc)
         uc_close(mc->uc);
+    emu_machine_close64(mc);
     free(mc->kmem);
     mc->ctx = NULL;
     mc->uc = NULL;
     mc->kmem = NULL;
 }
 
-int emu_machine_start(struct emu_machine *mc, uint32_t eip, uint32_t esp, uint64_t timeout_us)
+int emu_machine_start(struct emu_machine *mc, uint64_t rip, uint64_t rsp, uint64_t timeout_us)
 {
-    uint32_t kesp = EMU_KSTACK_TOP;
+    uint32_t kesp = EMU_KSTACK_TOP, eip = (uint32_t)rip, esp = (uint32_t)rsp;
     if (EMU_UC(mc, uc_reg_write(mc->uc, UC_X86_REG_ESP, &kesp)) ||
         EMU_UC(mc, uc_reg_write(mc->uc, UC_X86_REG_EBX, &esp)) ||
         EMU_UC(mc, uc_reg_write(mc->uc, UC_X86_REG_ECX, &eip)))
@@ -237,8 +249,9 @@ uint32_t emu_machine_fixup(struct emu_machine *mc)
 void emu_machine_flush_now(struct emu_machine *mc)
 {
     /* Section 4: uc_mem_protect drops the whole softmmu TLB; CR3 writes do not on 2.0.1. */
-    EMU_UC(mc, uc_mem_protect(mc->uc, EMU_FLUSH_PAGE, 4096, UC_PROT_READ));
-    EMU_UC(mc, uc_mem_protect(mc->uc, EMU_FLUSH_PAGE, 4096, UC_PROT_ALL));
+    uint64_t page = mc->is64 ? EMU64_FLUSH_PAGE : EMU_FLUSH_PAGE;
+    EMU_UC(mc, uc_mem_protect(mc->uc, page, 4096, UC_PROT_READ));
+    EMU_UC(mc, uc_mem_protect(mc->uc, page, 4096, UC_PROT_ALL));
     mc->flush_pending = false;
     mc->flushes++;
 }
@@ -318,7 +331,7 @@ static void probe_intr(uc_engine *uc, uint32_t intno, void *user)
 static int probe_run(struct probe *p, char *err, size_t errlen)
 {
     struct emu_machine mc;
-    if (emu_machine_open(&mc, false, err, errlen) != 0) {
+    if (emu_machine_open(&mc, false, false, err, errlen) != 0) {
         emu_machine_close(&mc);
         return -1;
     }

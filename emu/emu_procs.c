@@ -39,12 +39,13 @@ int emu_space_open(struct emu_runner *r, uint32_t id)
     if (sp->open)
         return 0;
     memset(sp, 0, sizeof *sp);
-    if (emu_machine_open(&sp->mc, r->engine != EMU_ENGINE_PAGING, r->err, r->errlen) != 0)
+    if (emu_machine_open(&sp->mc, r->is64, r->engine != EMU_ENGINE_PAGING, r->err, r->errlen) !=
+        0)
         return -1;
     sp->mc.old_exc_off = r->mc.old_exc_off;
     sp->mc.err_code_off = r->mc.err_code_off;
-    if (emu_blocks_init(&sp->blocks) != 0) {
-        snprintf(r->err, r->errlen, "cannot initialise Capstone for x86-32");
+    if (emu_blocks_init(&sp->blocks, r->is64) != 0) {
+        snprintf(r->err, r->errlen, "cannot initialise Capstone");
         emu_machine_close(&sp->mc);
         return -1;
     }
@@ -113,6 +114,11 @@ static int copy_memory(struct emu_runner *r, struct gos *child, uint32_t to)
         return -1;
     }
     struct emu_machine *dst = &r->spaces[to].mc;
+    for (size_t i = 0; i < n && i < MAX_REGIONS; i++)
+        if (emu_machine_back(dst, ranges[i][0], ranges[i][1] - ranges[i][0]) != 0) {
+            snprintf(r->err, r->errlen, "fork: cannot back the child's memory");
+            return -1;
+        }
     static uint8_t page[4096];
     static const uint8_t zero[4096];
     for (size_t i = 0; i < n; i++)
@@ -173,10 +179,11 @@ static void thread_drop(struct emu_runner *r, size_t i)
     r->threads[i] = r->threads[--r->nthreads];
 }
 
-/* Saves the running thread's registers and TLS descriptors. */
+/* Saves the running thread's registers and TLS descriptors (i386; an x86-64 thread's FS base
+ * is a register of its context). */
 static int thread_save(struct emu_runner *r, struct emu_thread *t)
 {
-    for (unsigned i = 0; i < EMU_TLS_LAST - EMU_TLS_FIRST + 1; i++)
+    for (unsigned i = 0; i < EMU_TLS_LAST - EMU_TLS_FIRST + 1 && !r->mc.is64; i++)
         t->tls[i] = r->mc.gdt[EMU_TLS_FIRST + i];
     if (EMU_UC(&r->mc, uc_context_save(r->mc.uc, t->ctx)))
         return -1;
@@ -193,14 +200,15 @@ static int thread_save(struct emu_runner *r, struct emu_thread *t)
 /* Loads thread t into the active machine: its TLS descriptors into the GDT, its registers. */
 static int thread_load(struct emu_runner *r, struct emu_thread *t)
 {
-    memcpy(&r->mc.gdt[EMU_TLS_FIRST], t->tls, sizeof t->tls);
+    if (!r->mc.is64)
+        memcpy(&r->mc.gdt[EMU_TLS_FIRST], t->tls, sizeof t->tls);
     if (t->fresh)
         return 0;
     int rc = EMU_UC(&r->mc, uc_context_restore(r->mc.uc, t->ctx)) ? -1 : 0;
     return rc;
 }
 
-int emu_threads_start(struct emu_runner *r, uint32_t entry, uint32_t esp)
+int emu_threads_start(struct emu_runner *r, uint64_t entry, uint64_t esp)
 {
     if (spaces_reserve(r, 0) < 0)
         return -1;
@@ -337,6 +345,19 @@ static int make_child(struct emu_runner *r, const struct gos_action *a,
     }
     /* the child's registers, made in the machine it runs in, from the parent's */
     struct emu_machine *mc = a->new_space ? &r->spaces[a->child_space].mc : &r->mc;
+    if (mc->is64) {
+        uint64_t zero = 0;
+        int rc64 = -1;
+        if (!EMU_UC(mc, uc_context_restore(mc->uc, parent->ctx)) &&
+            !EMU_UC(mc, uc_reg_write(mc->uc, UC_X86_REG_RAX, &zero)) &&
+            (!a->stack || !EMU_UC(mc, uc_reg_write(mc->uc, UC_X86_REG_RSP, &a->stack))) &&
+            (!a->settls || !EMU_UC(mc, uc_reg_write(mc->uc, UC_X86_REG_FS_BASE, &a->tls_base))) &&
+            !EMU_UC(mc, uc_context_save(mc->uc, c->ctx)))
+            rc64 = 0;
+        if (!a->new_space && rc64 == 0 && thread_load(r, &r->threads[parent_index]) != 0)
+            rc64 = -1;
+        return rc64;
+    }
     uint64_t saved_tls[EMU_TLS_LAST - EMU_TLS_FIRST + 1];
     memcpy(saved_tls, &mc->gdt[EMU_TLS_FIRST], sizeof saved_tls);
     memcpy(&mc->gdt[EMU_TLS_FIRST], c->tls, sizeof c->tls);
@@ -384,8 +405,8 @@ static int exec_program(struct emu_runner *r, const struct gos_action *a, struct
     if (emu_load_image(r, r->proc, a->file_id) != 0)
         return -1;
     gos_set_brk_base(r->proc, r->elf.brk_base);
-    gos_set_mmap_top(r->proc, GOS_MMAP_TOP);
-    uint32_t esp = gos_stack_build(r->proc, &r->elf, a->argc, a->argv, a->execfn, r->err,
+    gos_set_mmap_top(r->proc, r->is64 ? GOS_MMAP_TOP64 : GOS_MMAP_TOP);
+    uint64_t esp = gos_stack_build(r->proc, &r->elf, a->argc, a->argv, a->execfn, r->err,
                                    r->errlen);
     if (esp == 0)
         return -1;
@@ -438,10 +459,12 @@ static int thread_run(struct emu_runner *r, struct emu_thread *t)
     r->last_fault_write = false;
     if (t->fresh) {
         t->fresh = false;
+        if (r->mc.is64)
+            return emu_machine_start64(&r->mc, t->entry, t->esp, 0);
         return emu_machine_start(&r->mc, t->entry, t->esp, 0);
     }
-    uint32_t eip = emu_reg32(r, UC_X86_REG_EIP);
-    return (int)uc_emu_start(r->mc.uc, eip, 0xFFFFFFF0u, 0, 0);
+    uint64_t eip = emu_pc(r);
+    return (int)uc_emu_start(r->mc.uc, eip, r->mc.is64 ? EMU64_UNTIL : 0xFFFFFFF0u, 0, 0);
 }
 
 /* Every thread waits: the run ends with status 1 and what each waits on. */
@@ -467,8 +490,9 @@ static int switch_thread(struct emu_runner *r)
     uint32_t tid = r->threads[r->cur_thread].tid;
     struct emu_thread *t = &r->threads[r->cur_thread];
     if (gos_action(r->proc)->kind == GOS_ACT_BLOCK_RESTART) {
-        uint32_t eip = emu_reg32(r, UC_X86_REG_EIP) - 2; /* back on the `int 0x80` */
-        if (EMU_UC(&r->mc, uc_reg_write(r->mc.uc, UC_X86_REG_EIP, &eip)))
+        uint64_t eip = emu_pc(r) - 2; /* back on the `int 0x80` or `syscall` */
+        if (EMU_UC(&r->mc, uc_reg_write(r->mc.uc, r->mc.is64 ? UC_X86_REG_RIP : UC_X86_REG_EIP,
+                                        &eip)))
             return -1;
     }
     emu_machine_flush(&r->mc);

@@ -84,19 +84,20 @@ static void *watchdog_main(void *arg)
 
 /* ---- loading --------------------------------------------------------------------------- */
 
-static uint32_t page_up(uint64_t a)
+static uint64_t page_up(uint64_t a)
 {
-    return (uint32_t)((a + 0xFFFu) & ~0xFFFull);
+    return (a + 0xFFFu) & ~0xFFFull;
 }
 
-static int map_checked(struct emu_runner *r, struct gos *proc, uint32_t start, uint32_t end,
+static int map_checked(struct emu_runner *r, struct gos *proc, uint64_t start, uint64_t end,
                        unsigned prot, enum vk_region_kind kind, uint32_t file_id, uint64_t pgoff)
 {
     if (start >= end)
         return 0;
     int st = gos_map(proc, start, end, prot, kind, file_id, pgoff);
     if (st == VK_ERROR) {
-        snprintf(r->err, r->errlen, "model error mapping [0x%x, 0x%x): %s", start, end,
+        snprintf(r->err, r->errlen, "model error mapping [0x%llx, 0x%llx): %s",
+                 (unsigned long long)start, (unsigned long long)end,
                  r->first_model ? vk_error(r->first_model) : "?");
         return -1;
     }
@@ -108,12 +109,18 @@ int emu_load_image(struct emu_runner *r, struct gos *proc, uint32_t file_id)
     const struct gos_elf *e = &r->elf;
     for (size_t i = 0; i < e->nsegments; i++) {
         const struct gos_segment *s = &e->segments[i];
+        if (emu_machine_back(&r->mc, s->vaddr & ~0xFFFull, page_up(s->vaddr + s->memsz) -
+                                                                (s->vaddr & ~0xFFFull)) != 0) {
+            snprintf(r->err, r->errlen, "engine: cannot back the segment at 0x%llx",
+                     (unsigned long long)s->vaddr);
+            return -1;
+        }
         if (s->filesz &&
             EMU_UC(&r->mc, uc_mem_write(r->mc.uc, s->vaddr, e->data + s->offset, s->filesz)))
             return -1;
-        uint32_t start = s->vaddr & ~0xFFFu;
-        uint32_t file_end = s->filesz ? page_up((uint64_t)s->vaddr + s->filesz) : start;
-        uint32_t end = page_up((uint64_t)s->vaddr + s->memsz);
+        uint64_t start = s->vaddr & ~0xFFFull;
+        uint64_t file_end = s->filesz ? page_up((uint64_t)s->vaddr + s->filesz) : start;
+        uint64_t end = page_up((uint64_t)s->vaddr + s->memsz);
         /* The file-backed part (its last page holds the start of the bss, zeroed as Linux's
          * padzero does), then anonymous zero-fill memory for the rest of the bss. */
         if (map_checked(r, proc, start, file_end, s->prot, VK_FILE, file_id,
@@ -121,8 +128,13 @@ int emu_load_image(struct emu_runner *r, struct gos *proc, uint32_t file_id)
             map_checked(r, proc, file_end, end, s->prot, VK_ANON, 0, 0))
             return -1;
     }
-    return map_checked(r, proc, GOS_STACK_TOP - GOS_STACK_SIZE, GOS_STACK_TOP,
-                       VK_PROT_R | VK_PROT_W, VK_ANON, 0, 0);
+    uint64_t top = r->is64 ? GOS_STACK_TOP64 : GOS_STACK_TOP;
+    if (emu_machine_back(&r->mc, top - GOS_STACK_SIZE, GOS_STACK_SIZE) != 0) {
+        snprintf(r->err, r->errlen, "engine: cannot back the stack");
+        return -1;
+    }
+    return map_checked(r, proc, top - GOS_STACK_SIZE, top, VK_PROT_R | VK_PROT_W, VK_ANON, 0,
+                       0);
 }
 
 /* ---- the run ----------------------------------------------------------------------------- */
@@ -214,13 +226,15 @@ static int open_engine(struct emu_runner *r)
         return EMU_EHOST;
     r->res->old_exception_offset = old_off;
     r->res->error_code_offset = ec_off;
-    if (emu_machine_open(&r->mc, o->engine != EMU_ENGINE_PAGING, r->err, r->errlen) != 0)
+    r->is64 = r->elf.abi == GOS_ABI_X86_64;
+    if (emu_machine_open(&r->mc, r->is64, o->engine != EMU_ENGINE_PAGING, r->err, r->errlen) !=
+        0)
         return EMU_EHOST;
     r->space = 0; /* the first process's address space (the models' vmspace 0) */
     r->mc.old_exc_off = old_off;
     r->mc.err_code_off = ec_off;
-    if (emu_blocks_init(&r->blocks) != 0) {
-        snprintf(r->err, r->errlen, "cannot initialise Capstone for x86-32");
+    if (emu_blocks_init(&r->blocks, r->is64) != 0) {
+        snprintf(r->err, r->errlen, "cannot initialise Capstone");
         return EMU_EHOST;
     }
     if (o->engine == EMU_ENGINE_PAGING) {
@@ -230,6 +244,7 @@ static int open_engine(struct emu_runner *r)
     struct gos_mem mem = emu_guest_memory(r);
     struct gos_options go = o->gos;
     go.program = o->program;
+    go.abi = r->elf.abi;
     r->gos = gos_new(&go, r->set, &mem);
     if (!r->gos) {
         snprintf(r->err, r->errlen, "cannot start the guest OS (root %s): %s",
@@ -241,7 +256,7 @@ static int open_engine(struct emu_runner *r)
 
 /* The guest as Linux's execve leaves it: the image and the stack region mapped, gos's log and
  * layout set, the initial stack written.  The initial ESP, or 0 with err filled. */
-static uint32_t load_guest(struct emu_runner *r)
+static uint64_t load_guest(struct emu_runner *r)
 {
     const struct emu_options *o = r->opt;
     uint32_t file_id = 0;
@@ -261,7 +276,7 @@ static uint32_t load_guest(struct emu_runner *r)
             gos_record(r->gos, o->gos_log);
     }
     gos_set_brk_base(r->gos, r->elf.brk_base);
-    gos_set_mmap_top(r->gos, GOS_MMAP_TOP);
+    gos_set_mmap_top(r->gos, r->is64 ? GOS_MMAP_TOP64 : GOS_MMAP_TOP);
     const char *execfn = o->gos.exe_path ? o->gos.exe_path : o->argv[0];
     return gos_stack_build(r->gos, &r->elf, o->argc, o->argv, execfn, r->err, r->errlen);
 }
@@ -272,26 +287,26 @@ void emu_end_without_hook(struct emu_runner *r, int uc_status)
 {
     int async_end = atomic_load(&r->async_end);
     if (!r->stopping && !r->mc.failed && async_end && uc_status == UC_ERR_OK)
-        emu_async_stop(r, async_end, emu_reg32(r, UC_X86_REG_EIP));
+        emu_async_stop(r, async_end, emu_pc(r));
     if (r->stopping || r->mc.failed)
         return;
-    uint32_t eip = emu_reg32(r, UC_X86_REG_EIP);
+    uint64_t eip = emu_pc(r);
     if (uc_status == UC_ERR_INSN_INVALID) {
         emu_guest_signal(r, SIGILL, eip, eip, false, "invalid instruction (#UD)");
         return;
     }
     if (uc_status != UC_ERR_OK)
-        snprintf(r->err, r->errlen, "unicorn stopped the guest at eip 0x%x: %s", eip,
-                 uc_strerror((uc_err)uc_status));
+        snprintf(r->err, r->errlen, "unicorn stopped the guest at eip 0x%llx: %s",
+                 (unsigned long long)eip, uc_strerror((uc_err)uc_status));
     else
-        snprintf(r->err, r->errlen, "unicorn returned at eip 0x%x without an exit, a signal or "
-                 "an error (unexpected)", eip);
+        snprintf(r->err, r->errlen, "unicorn returned at eip 0x%llx without an exit, a signal "
+                 "or an error (unexpected)", (unsigned long long)eip);
     r->host_error = true;
 }
 
 /* Runs the guest from the entry point with esp to its end, with the watchdog when a timeout
  * or a stop flag asks for one.  0, or -1 when the run could not go on (err filled). */
-static int run_guest(struct emu_runner *r, uint32_t esp)
+static int run_guest(struct emu_runner *r, uint64_t esp)
 {
     const struct emu_options *o = r->opt;
     double t0 = now_s();
@@ -405,10 +420,18 @@ int emu_run(const struct emu_options *o, struct vk_set *models, struct emu_resul
         free(r);
         return elf_status == GOS_EINPUT ? EMU_EINPUT : EMU_EHOST;
     }
+    enum mmu_arch want = r->elf.abi == GOS_ABI_X86_64 ? MMU_ARCH_X86_64 : MMU_ARCH_I386;
+    if (models->n && models->arch != want) {
+        snprintf(err, errlen, "%s: an %s program, but the models were made for %s",
+                 o->program, mmu_arch_name(want), mmu_arch_name(models->arch));
+        gos_elf_fini(&r->elf);
+        free(r);
+        return EMU_EINPUT;
+    }
     rc = open_engine(r);
     if (rc == EMU_OK) {
         rc = EMU_EHOST;
-        uint32_t esp = load_guest(r);
+        uint64_t esp = load_guest(r);
         if (esp != 0 && emu_hooks_add(r, &r->mc) == 0 && run_guest(r, esp) == 0) {
             if (models->n) {
                 emu_flush_insns(r);
@@ -423,6 +446,17 @@ int emu_run(const struct emu_options *o, struct vk_set *models, struct emu_resul
     close_engine(r, rc);
     free(r);
     return rc;
+}
+
+int emu_program_arch(const char *path, enum mmu_arch *arch, char *err, size_t errlen)
+{
+    struct gos_elf e;
+    int st = gos_elf_load(&e, path, err, errlen);
+    if (st != GOS_OK)
+        return st == GOS_EINPUT ? EMU_EINPUT : EMU_EHOST;
+    *arch = e.abi == GOS_ABI_X86_64 ? MMU_ARCH_X86_64 : MMU_ARCH_I386;
+    gos_elf_fini(&e);
+    return EMU_OK;
 }
 
 void emu_result_fini(struct emu_result *res)

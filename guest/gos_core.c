@@ -491,11 +491,11 @@ int64_t gos_sys_brk(struct gos *g, const struct gos_regs *r)
 {
     uint64_t want = r->a[0];
     if (want < g->brk_base)
-        return (int32_t)g->brk_cur;
+        return (int64_t)g->brk_cur;
     uint64_t oldpg = page_up(g->brk_cur);
     uint64_t newpg = page_up(want);
     if (want > g->mmap_top || newpg > gos_user_limit(g))
-        return (int32_t)g->brk_cur;
+        return (int64_t)g->brk_cur;
     if (newpg < oldpg) {
         if (gos_region_unmap(g, (uint64_t)newpg, oldpg))
             return -ENOMEM;
@@ -504,15 +504,15 @@ int64_t gos_sys_brk(struct gos *g, const struct gos_regs *r)
         if (fr < 0)
             return -ENOMEM;
         if (!fr)
-            return (int32_t)g->brk_cur; /* would run into a mapping */
+            return (int64_t)g->brk_cur; /* would run into a mapping */
         if (over_mem_limit(g, oldpg, newpg))
-            return (int32_t)g->brk_cur; /* RLIMIT_AS: Linux's brk answers the old break */
+            return (int64_t)g->brk_cur; /* RLIMIT_AS: Linux's brk answers the old break */
         struct gos_region reg = {oldpg, (uint64_t)newpg, VK_PROT_R | VK_PROT_W, VK_ANON, 0, 0};
         if (gos_region_map(g, &reg) || gos_zero_guest(g, oldpg, (uint64_t)newpg - oldpg))
             return -ENOMEM;
     }
     g->brk_cur = want;
-    return (int32_t)want;
+    return (int64_t)want;
 }
 
 /* mmap of guest fd fd: the file must be a regular file open for reading, and a shared
@@ -624,7 +624,7 @@ static int64_t do_mmap(struct gos *g, uint64_t addr, uint64_t len, uint32_t prot
                  : gos_fill_from_file(g, hfd, off, reg.start, (size_t)plen);
     if (rc)
         return -ENOMEM;
-    return (int32_t)start;
+    return (int64_t)start;
 }
 
 int64_t gos_sys_mmap2(struct gos *g, const struct gos_regs *r)
@@ -779,11 +779,11 @@ int64_t gos_sys_mremap(struct gos *g, const struct gos_regs *r)
     if (old + olen > reg->end)
         return -EFAULT;
     if (nlen == olen)
-        return (int32_t)old;
+        return (int64_t)old;
     if (nlen < olen) {
         if (gos_region_unmap(g, old + (uint64_t)nlen, old + (uint64_t)olen))
             return -ENOMEM;
-        return (int32_t)old;
+        return (int64_t)old;
     }
     uint64_t end = (uint64_t)old + nlen;
     if (reg->end != old + olen || end > g->mmap_top)
@@ -806,7 +806,7 @@ int64_t gos_sys_mremap(struct gos *g, const struct gos_regs *r)
     int rc = hfd < 0 ? gos_zero_guest(g, ext.start, ext.end - ext.start)
                      : gos_fill_from_file(g, hfd, ext.file_pgoff * GOS_PAGE, ext.start,
                                           ext.end - ext.start);
-    return rc ? -ENOMEM : (int32_t)old;
+    return rc ? -ENOMEM : (int64_t)old;
 }
 
 /* Calls that glibc probes and handles the absence of: answering ENOSYS is the contract, so

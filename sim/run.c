@@ -347,6 +347,7 @@ struct run {
     const struct sim_run_args *args;
     struct sim_model_opts model; /* a copy: sim_build_set takes it writable */
     struct emu_options eo;
+    enum mmu_arch arch;          /* the program's layout (its ELF header) */
     char exe[512];               /* "/PROGRAM's basename", the guest's /proc/self/exe */
     struct vk_set set;           /* every configuration; the one owner of the models */
     bool have_set;
@@ -401,7 +402,13 @@ static void run_emu_options(struct run *r)
 static int run_models(struct run *r)
 {
     char err[SIM_ERR_MAX];
-    if (sim_build_set(&r->model, &r->set, MMU_ARCH_I386, &r->native, &r->baseline_only, err,
+    /* the models' layout is the program's: i386 or x86-64 (its ELF header) */
+    int st = emu_program_arch(r->args->program, &r->arch, err, sizeof err);
+    if (st != EMU_OK) {
+        fprintf(stderr, "vkmmu run: %s\n", err);
+        return st == EMU_EINPUT ? VKMMU_EXIT_USAGE : VKMMU_EXIT_FAILED;
+    }
+    if (sim_build_set(&r->model, &r->set, r->arch, &r->native, &r->baseline_only, err,
                       sizeof err) < 0) {
         fprintf(stderr, "vkmmu run: %s\n", err);
         return VKMMU_EXIT_FAILED;
@@ -417,7 +424,7 @@ static int run_models(struct run *r)
     r->rt.set = &r->set;
     r->tap = run_tap_make(&r->rt);
     if (r->args->record_path) {
-        if (trc_writer_open(&r->rt.writer, r->args->record_path, MMU_ARCH_I386, err,
+        if (trc_writer_open(&r->rt.writer, r->args->record_path, r->arch, err,
                             sizeof err) < 0) {
             fprintf(stderr, "vkmmu run: --record: %s\n", err);
             r->rt.writer = NULL;
@@ -633,19 +640,19 @@ static void print_guest_end(const char *prog, const struct emu_result *res)
     if (res->end == EMU_END_SIGNAL) {
         fprintf(stderr, "vkmmu run: %s killed by %s (signal %d): %s\n", prog,
                 signal_name(res->signal), res->signal, res->what);
-        fprintf(stderr, "  eip 0x%08" PRIx32 "%s%s%s: %s\n", res->eip, res->sym[0] ? " <" : "",
+        fprintf(stderr, "  eip 0x%08" PRIx64 "%s%s%s: %s\n", res->eip, res->sym[0] ? " <" : "",
                 res->sym, res->sym[0] ? ">" : "", res->insn);
-        fprintf(stderr, "  faulting address 0x%08" PRIx32 "\n", res->fault_addr);
+        fprintf(stderr, "  faulting address 0x%08" PRIx64 "\n", res->fault_addr);
     } else if (res->end == EMU_END_MAX_INSNS) {
         fprintf(stderr, "vkmmu run: %s stopped by --max-insns after %" PRIu64
-                        " instructions (eip 0x%08" PRIx32 ")\n",
+                        " instructions (eip 0x%08" PRIx64 ")\n",
                 prog, res->insns, res->eip);
     } else if (res->end == EMU_END_TIMEOUT) {
         fprintf(stderr, "vkmmu run: %s stopped by --timeout after %" PRIu64
-                        " instructions (eip 0x%08" PRIx32 "): the results are partial\n",
+                        " instructions (eip 0x%08" PRIx64 "): the results are partial\n",
                 prog, res->insns, res->eip);
     } else if (res->end == EMU_END_INTERRUPTED) {
-        fprintf(stderr, "vkmmu run: %s %s after %" PRIu64 " instructions (eip 0x%08" PRIx32
+        fprintf(stderr, "vkmmu run: %s %s after %" PRIu64 " instructions (eip 0x%08" PRIx64
                         "): the results are partial\n",
                 prog, sim_stop_reason() ? sim_stop_reason() : "interrupted", res->insns,
                 res->eip);
@@ -701,7 +708,7 @@ static void run_print_summary(const struct run *r)
     fprintf(stderr, "  %-10s %10s %10s  %s%-32s %s\n", "eip", "reflected", "dirty",
             many ? "program: " : "", "symbol", "instruction");
     for (size_t k = 0; k < f->nsites; k++)
-        fprintf(stderr, "  0x%08" PRIx32 " %10" PRIu64 " %10" PRIu64 "  %s%s%-32s %s\n",
+        fprintf(stderr, "  0x%08" PRIx64 " %10" PRIu64 " %10" PRIu64 "  %s%s%-32s %s\n",
                 f->sites[k].eip, f->sites[k].reflected, f->sites[k].dirty_traps,
                 many ? f->sites[k].program : "", many ? ": " : "",
                 f->sites[k].sym[0] ? f->sites[k].sym : "?", f->sites[k].insn);

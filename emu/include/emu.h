@@ -74,7 +74,7 @@ enum emu_end {
 /* One fault site of --top: the instruction and how many reflections and dirty-bit traps it
  * caused (in the first configuration). */
 struct emu_site {
-    uint32_t eip;
+    uint64_t eip;
     uint64_t reflected, dirty_traps;
     char program[48]; /* the program (as the guest named it) whose instruction it is */
     char sym[96];
@@ -94,8 +94,8 @@ struct emu_result {
     int exit_status;    /* the guest's status; 128+signal for EMU_END_SIGNAL; 1 for max-insns,
                            124 for a timeout, 128 + *stop when interrupted */
     int signal;         /* 11 SIGSEGV, 4 SIGILL, 8 SIGFPE, 5 SIGTRAP (EMU_END_SIGNAL) */
-    uint32_t eip;       /* the faulting instruction (EMU_END_SIGNAL) */
-    uint32_t fault_addr;/* the faulting address (SIGSEGV), else eip */
+    uint64_t eip;       /* the faulting instruction (EMU_END_SIGNAL) */
+    uint64_t fault_addr;/* the faulting address (SIGSEGV), else eip */
     char insn[96];      /* the instruction at eip, disassembled, or "(not readable)" */
     char sym[96];       /* symbol+offset of eip, or "" */
     char what[128];     /* "segmentation fault (write to 0x0: no region)", ... */
@@ -122,6 +122,10 @@ struct emu_result {
 int emu_run(const struct emu_options *o, struct vk_set *models, struct emu_result *res,
             char *err, size_t errlen);
 void emu_result_fini(struct emu_result *res);
+
+/* The layout of the program at path, from its ELF header: MMU_ARCH_I386 or MMU_ARCH_X86_64.
+ * EMU_OK, or EMU_EINPUT / EMU_EHOST with err filled as emu_run would ("PATH: what is wrong"). */
+int emu_program_arch(const char *path, enum mmu_arch *arch, char *err, size_t errlen);
 
 /* Whether a counter is produced by both the paging and the hooks engine (the ones a test
  * compares): everything but access.* (only the hooks engine sees every access) and the
