@@ -1,18 +1,20 @@
-/* emu/include/emu.h - runs a static i386 Linux program under Unicorn with the MMU models in the
- * loop.  The only folder that sees Unicorn and Capstone; this header exposes neither.  The
+/* emu/include/emu.h - runs a static i386 or x86-64 Linux program under Unicorn with the MMU
+ * models in the loop.  The only folder that sees Unicorn and Capstone; this header exposes neither.  The
  * program's Linux side (ELF loading, the initial stack, system calls) is guest/'s (guest_os.h).
  *
  * Engines (docs: ../shared/docs/unicorn-2.0.1.md):
- *   paging  the model's real PTEs are real i386 PTEs; Unicorn's walker checks them and every
+ *   paging  the model's real PTEs are real i386 (or x86-64, four-level) PTEs; Unicorn's walker checks them and every
  *           #PF goes to vk_real_fault().  Exactly one configuration.
  *   hooks   every user page is present; every read and write reaches all models through a
  *           memory hook, fetches through the block hook (one fetch access per executed block).
- *   bare    no model, every user page present, only `int 0x80` hooked (the bench baseline).
+ *   bare    no model, every user page present, only the system calls hooked (the bench
+ *           baseline).
  * Counts that both paging and hooks produce are the same (see emu_engine_counter_shared()).
  *
- * Guest memory layout: guest_os.h's (image, stack, mmap below GOS_MMAP_TOP); everything from
- * GOS_USER_LIMIT (0xC0000000) up is the engine's (page tables, GDT, the ring-0 stub) and
- * unreachable from ring 3. */
+ * Guest memory layout: guest_os.h's (image, stack, mmap below GOS_MMAP_TOP[64]).  i386:
+ * everything from GOS_USER_LIMIT (0xC0000000) up is the engine's (page tables, GDT, the ring-0
+ * stub) and unreachable from ring 3.  x86-64: the engine's range is in the kernel half and its
+ * page tables at physical 0xFF00000000 (docs/emulation.md, "The x86-64 machine"). */
 #ifndef VKMMU_EMU_H
 #define VKMMU_EMU_H
 
@@ -26,7 +28,7 @@
 /* ---- status codes of host errors (guest faults are data: struct emu_result) ---- */
 enum emu_status {
     EMU_OK = 0,
-    EMU_EINPUT = 2, /* bad program: not an ELF, truncated, dynamic, not i386 (exit 2) */
+    EMU_EINPUT = 2, /* bad program: not an ELF, truncated, dynamic, another machine (exit 2) */
     EMU_EHOST = 1,  /* the run could not go on: Unicorn error, self-test failed, model error */
 };
 
