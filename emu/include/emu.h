@@ -1,6 +1,7 @@
 /* emu/include/emu.h - runs a static i386 or x86-64 Linux program under Unicorn with the MMU
- * models in the loop.  The only folder that sees Unicorn and Capstone; this header exposes neither.  The
- * program's Linux side (ELF loading, the initial stack, system calls) is guest/'s (guest_os.h).
+ * models in the loop.  The only folder that sees Unicorn and Capstone; this header exposes
+ * neither.  The program's Linux side (ELF loading, the initial stack, system calls) is guest/'s
+ * (guest_os.h).
  *
  * Engines (docs: ../shared/docs/unicorn-2.0.1.md):
  *   paging  the model's real PTEs are real i386 (or x86-64, four-level) PTEs; Unicorn's walker checks them and every

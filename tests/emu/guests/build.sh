@@ -6,6 +6,8 @@
 #   hello-dyn the same program linked dynamically (vkmmu must refuse it)
 #   initstate static glibc, entered before _start: prints the initial CPU state (initstate.c)
 #   procs     static glibc with threads: processes, threads and signals (procs.c)
+#   procs64   procs.c built for x86-64
+#   x64       static x86-64: the ABI's edges (x64.c)
 set -eu
 out=${1:?usage: build.sh OUTDIR}
 src=$(cd "$(dirname "$0")" && pwd)
@@ -25,3 +27,5 @@ build crash crash.c -m32 -static -O2 -g
 build hello-dyn crash.c -m32 -O2
 build initstate initstate.c -m32 -static -O2 -msse2 -Wl,-e,initstate_entry
 build procs procs.c -m32 -static -O2 -pthread
+build procs64 procs.c -static -O2 -pthread
+build x64 x64.c -static -O2
