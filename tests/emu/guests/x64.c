@@ -1,0 +1,45 @@
+/* Guest for tests/emu/test_x86_64.sh, a static x86-64 program: argv[1] picks one.
+ *   ok              prints "x64 ok" and exits 0
+ *   int80           getpid through `int 0x80` (the i386 ABI from 64-bit code): vkmmu refuses
+ *   noncanon        reads the non-canonical address 0x800000000000 (#GP: SIGSEGV)
+ *   kernel          reads the kernel-half address 0xffff800000001000 (#PF: SIGSEGV)
+ *   exec PROG       execve(PROG, {PROG}, {}) and reports errno if it returns
+ *   fs              writes its FS base (arch_prctl ARCH_GET_FS), a TLS variable's address and
+ *                   the variable, which must agree */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static __thread int tls_var = 42;
+
+int main(int argc, char **argv)
+{
+    const char *what = argc > 1 ? argv[1] : "ok";
+    if (!strcmp(what, "int80")) {
+        long ret;
+        __asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory");
+        printf("int80 returned %ld\n", ret);
+    } else if (!strcmp(what, "noncanon")) {
+        printf("%ld\n", *(volatile long *)0x800000000000ull);
+    } else if (!strcmp(what, "kernel")) {
+        printf("%ld\n", *(volatile long *)0xffff800000001000ull);
+    } else if (!strcmp(what, "exec") && argc > 2) {
+        char *args[] = {argv[2], NULL}, *env[] = {NULL};
+        execve(argv[2], args, env);
+        printf("execve: %s\n", strerror(errno));
+        return 1;
+    } else if (!strcmp(what, "fs")) {
+        uint64_t fs = 0;
+        long rc;
+        __asm__ volatile("syscall" : "=a"(rc) : "a"(158L), "D"(0x1003L), "S"(&fs)
+                         : "rcx", "r11", "memory");
+        uintptr_t self;
+        __asm__ volatile("mov %%fs:0, %0" : "=r"(self));
+        printf("arch_prctl %ld fs-self %s tls %d\n", rc, self == fs ? "same" : "differ", tls_var);
+    } else {
+        printf("x64 ok\n");
+    }
+    return 0;
+}
