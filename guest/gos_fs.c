@@ -446,7 +446,7 @@ fail:
 }
 
 /* Copies the path string at addr from the guest and resolves it. */
-static int guest_path(struct gos *g, int32_t gdirfd, uint32_t addr, bool follow,
+static int guest_path(struct gos *g, int32_t gdirfd, uint64_t addr, bool follow,
                       struct gos_path *out)
 {
     char path[GOS_PATH_MAX];
@@ -474,7 +474,7 @@ static bool write_ok_readonly(const struct gos_path *p, uint32_t flags)
            (minor(st.st_rdev) == 3 || minor(st.st_rdev) == 5 || minor(st.st_rdev) == 7);
 }
 
-static int32_t do_open(struct gos *g, int32_t dirfd, uint32_t path_addr, uint32_t flags,
+static int32_t do_open(struct gos *g, int32_t dirfd, uint64_t path_addr, uint32_t flags,
                        uint32_t mode)
 {
     if ((flags & G_O_TMPFILE) == G_O_TMPFILE)
@@ -577,7 +577,7 @@ static ssize_t fd_write(struct gos *g, int32_t fd, int h, const void *buf, size_
 
 /* Host read of at most count bytes into guest buf (at offset off when off >= 0); the kernel
  * write is reported for the bytes actually stored. */
-static int32_t do_read(struct gos *g, int32_t fd, uint32_t buf, uint32_t count, int64_t off)
+static int64_t do_read(struct gos *g, int32_t fd, uint64_t buf, uint64_t count, int64_t off)
 {
     int h = gos_host_fd(g, fd);
     if (h < 0)
@@ -587,7 +587,7 @@ static int32_t do_read(struct gos *g, int32_t fd, uint32_t buf, uint32_t count, 
     if (off < 0 && pipe_wait(g, fd, h, false))
         return 0;
     size_t n = count < GOS_IO_MAX ? count : GOS_IO_MAX;
-    if ((uint64_t)buf + n > GOS_USER_LIMIT)
+    if ((uint64_t)buf + n > gos_user_limit(g))
         return -EFAULT;
     uint8_t *s = gos_scratch(g, n);
     if (!s)
@@ -607,10 +607,10 @@ static int32_t do_read(struct gos *g, int32_t fd, uint32_t buf, uint32_t count, 
             (void)lseek(h, -(off_t)got, SEEK_CUR); /* not consumed, where seekable */
         return rc;
     }
-    return (int32_t)got;
+    return (int64_t)got;
 }
 
-static int32_t do_write(struct gos *g, int32_t fd, uint32_t buf, uint32_t count, int64_t off)
+static int64_t do_write(struct gos *g, int32_t fd, uint64_t buf, uint64_t count, int64_t off)
 {
     int h = gos_host_fd(g, fd);
     if (h < 0)
@@ -629,7 +629,7 @@ static int32_t do_write(struct gos *g, int32_t fd, uint32_t buf, uint32_t count,
     ssize_t put = off >= 0 ? pwrite(h, s, n, (off_t)off) : fd_write(g, fd, h, s, n);
     if (put < 0)
         return errno == EPIPE ? gos_sigpipe(g) : -errno;
-    return (int32_t)put;
+    return (int64_t)put;
 }
 
 int64_t gos_sys_read(struct gos *g, const struct gos_regs *r)
@@ -647,29 +647,44 @@ static int64_t off64(uint32_t lo, uint32_t hi)
     return (int64_t)(((uint64_t)hi << 32) | lo);
 }
 
+/* pread64/pwrite64's offset: i386 passes it in two registers (low, high), x86-64 in one. */
+static int64_t pos_arg(const struct gos *g, const struct gos_regs *r)
+{
+    return gos_is64(g) ? (int64_t)r->a[3] : off64((uint32_t)r->a[3], (uint32_t)r->a[4]);
+}
+
 int64_t gos_sys_pread64(struct gos *g, const struct gos_regs *r)
 {
-    int64_t off = off64(r->a[3], r->a[4]);
+    int64_t off = pos_arg(g, r);
     return off < 0 ? -EINVAL : do_read(g, (int32_t)r->a[0], r->a[1], r->a[2], off);
 }
 
 int64_t gos_sys_pwrite64(struct gos *g, const struct gos_regs *r)
 {
-    int64_t off = off64(r->a[3], r->a[4]);
+    int64_t off = pos_arg(g, r);
     return off < 0 ? -EINVAL : do_write(g, (int32_t)r->a[0], r->a[1], r->a[2], off);
 }
 
-/* Reads the i386 iovec array {base, len} x cnt; the total length or -errno. */
-static int64_t read_iov(struct gos *g, uint32_t addr, int32_t cnt, uint32_t (*iov)[2])
+/* Reads the iovec array {base, len} x cnt (8-byte entries on i386, 16 on x86-64); the total
+ * length or -errno (EINVAL past SSIZE_MAX, as rw_copy_check_uvector). */
+static int64_t read_iov(struct gos *g, uint64_t addr, int32_t cnt, uint64_t (*iov)[2])
 {
-    int rc = gos_copy_in(g, addr, iov, (size_t)cnt * 8);
+    unsigned w = gos_ptr_size(g);
+    int rc = gos_copy_in(g, addr, iov, (size_t)cnt * 2 * w);
     if (rc)
         return rc;
-    int64_t total = 0;
+    if (w == 4) /* widen in place, from the end */
+        for (int32_t i = cnt; i-- > 0;) {
+            uint32_t e[2];
+            memcpy(e, (uint8_t *)iov + 8 * (size_t)i, 8);
+            iov[i][0] = e[0];
+            iov[i][1] = e[1];
+        }
+    int64_t total = 0, max = gos_is64(g) ? INT64_MAX : INT32_MAX;
     for (int32_t i = 0; i < cnt; i++) {
-        total += iov[i][1];
-        if (total > INT32_MAX)
+        if (iov[i][1] > (uint64_t)(max - total))
             return -EINVAL;
+        total += (int64_t)iov[i][1];
     }
     return total;
 }
@@ -677,8 +692,8 @@ static int64_t read_iov(struct gos *g, uint32_t addr, int32_t cnt, uint32_t (*io
 /* What readv and writev share: the fd (EBX), the iovec array (ECX, EDX entries) read in, and a
  * scratch buffer of the total length (capped at GOS_IO_MAX).  Returns 1 to go on, or the
  * call's result (0 for no entries, -errno). */
-static int32_t iov_begin(struct gos *g, const struct gos_regs *r, int *h, int32_t *cnt,
-                         uint32_t (*iov)[2], size_t *cap, uint8_t **s)
+static int64_t iov_begin(struct gos *g, const struct gos_regs *r, int *h, int32_t *cnt,
+                         uint64_t (*iov)[2], size_t *cap, uint8_t **s)
 {
     *h = gos_host_fd(g, (int32_t)r->a[0]);
     if (*h < 0)
@@ -690,7 +705,7 @@ static int32_t iov_begin(struct gos *g, const struct gos_regs *r, int *h, int32_
         return 0;
     int64_t total = read_iov(g, r->a[1], *cnt, iov);
     if (total <= 0)
-        return (int32_t)total;
+        return total;
     *cap = (uint64_t)total < GOS_IO_MAX ? (size_t)total : GOS_IO_MAX;
     *s = gos_scratch(g, *cap);
     return *s ? 1 : -ENOMEM;
@@ -700,13 +715,13 @@ int64_t gos_sys_writev(struct gos *g, const struct gos_regs *r)
 {
     int h;
     int32_t cnt;
-    uint32_t iov[G_IOV_MAX][2];
+    uint64_t iov[G_IOV_MAX][2];
     size_t cap;
     uint8_t *s;
     int hp = gos_host_fd(g, (int32_t)r->a[0]);
     if (hp >= 0 && (int32_t)r->a[2] > 0 && pipe_wait(g, (int32_t)r->a[0], hp, true))
         return 0;
-    int32_t rc0 = iov_begin(g, r, &h, &cnt, iov, &cap, &s);
+    int64_t rc0 = iov_begin(g, r, &h, &cnt, iov, &cap, &s);
     if (rc0 <= 0)
         return rc0;
     size_t have = 0;
@@ -723,20 +738,20 @@ int64_t gos_sys_writev(struct gos *g, const struct gos_regs *r)
     ssize_t put = fd_write(g, (int32_t)r->a[0], h, s, have);
     if (put < 0)
         return errno == EPIPE ? gos_sigpipe(g) : -errno;
-    return (int32_t)put;
+    return (int64_t)put;
 }
 
 int64_t gos_sys_readv(struct gos *g, const struct gos_regs *r)
 {
     int h;
     int32_t cnt;
-    uint32_t iov[G_IOV_MAX][2];
+    uint64_t iov[G_IOV_MAX][2];
     size_t cap;
     uint8_t *s;
     int hp = gos_host_fd(g, (int32_t)r->a[0]);
     if (hp >= 0 && (int32_t)r->a[2] > 0 && pipe_wait(g, (int32_t)r->a[0], hp, false))
         return 0;
-    int32_t rc0 = iov_begin(g, r, &h, &cnt, iov, &cap, &s);
+    int64_t rc0 = iov_begin(g, r, &h, &cnt, iov, &cap, &s);
     if (rc0 <= 0)
         return rc0;
     ssize_t got;
@@ -754,11 +769,11 @@ int64_t gos_sys_readv(struct gos *g, const struct gos_regs *r)
         int rc = gos_copy_out(g, iov[i][0], s + done, len);
         if (rc) {
             (void)lseek(h, -(off_t)((size_t)got - done), SEEK_CUR);
-            return done ? (int32_t)done : rc;
+            return done ? (int64_t)done : rc;
         }
         done += len;
     }
-    return (int32_t)done;
+    return (int64_t)done;
 }
 
 /* sendfile64(out, in, loff_t *offset, count): the copy stays on the host side; only the
@@ -823,7 +838,7 @@ int64_t gos_sys_sendfile64(struct gos *g, const struct gos_regs *r)
         if (rc)
             return rc;
     }
-    return (int32_t)put;
+    return (int64_t)put;
 }
 
 /* lseek on the host; on a directory read with getdents64, offsets are cookies both ways. */
@@ -855,18 +870,19 @@ static int64_t do_lseek(struct gos *g, int32_t fd, int64_t off, uint32_t whence)
 
 int64_t gos_sys_lseek(struct gos *g, const struct gos_regs *r)
 {
-    int64_t o = do_lseek(g, (int32_t)r->a[0], (int32_t)r->a[1], r->a[2]);
-    if (o < 0)
-        return (int32_t)o;
-    return o > INT32_MAX ? -EOVERFLOW : (int32_t)o;
+    int64_t o = do_lseek(g, (int32_t)r->a[0], gos_long(g, r->a[1]), (uint32_t)r->a[2]);
+    if (o < 0 || gos_is64(g))
+        return o;
+    return o > INT32_MAX ? -EOVERFLOW : o; /* i386's off_t is 32 bits */
 }
 
 /* _llseek(fd, offset_high, offset_low, loff_t *result, whence) */
 int64_t gos_sys_llseek(struct gos *g, const struct gos_regs *r)
 {
-    int64_t res = do_lseek(g, (int32_t)r->a[0], off64(r->a[2], r->a[1]), r->a[4]);
+    int64_t res = do_lseek(g, (int32_t)r->a[0], off64((uint32_t)r->a[2], (uint32_t)r->a[1]),
+                           (uint32_t)r->a[4]);
     if (res < 0)
-        return (int32_t)res;
+        return res;
     return gos_copy_out(g, r->a[3], &res, 8);
 }
 
@@ -904,11 +920,39 @@ static void encode_stat64(const struct stat *st, uint8_t out[G_STAT64_SIZE])
     put64(out + 88, (uint64_t)st->st_ino);
 }
 
-static int32_t put_stat(struct gos *g, uint32_t addr, const struct stat *st)
+/* struct stat of x86-64 (arch/x86/include/uapi/asm/stat.h): 144 bytes. */
+#define G_STAT_X86_64_SIZE 144
+static void encode_stat_x86_64(const struct stat *st, uint8_t out[G_STAT_X86_64_SIZE])
 {
-    uint8_t b[G_STAT64_SIZE];
+    memset(out, 0, G_STAT_X86_64_SIZE);
+    put64(out + 0, (uint64_t)st->st_dev);
+    put64(out + 8, (uint64_t)st->st_ino);
+    put64(out + 16, (uint64_t)st->st_nlink);
+    put32(out + 24, st->st_mode);
+    put32(out + 28, st->st_uid);
+    put32(out + 32, st->st_gid);
+    put64(out + 40, (uint64_t)st->st_rdev);
+    put64(out + 48, (uint64_t)st->st_size);
+    put64(out + 56, (uint64_t)st->st_blksize);
+    put64(out + 64, (uint64_t)st->st_blocks);
+    put64(out + 72, (uint64_t)st->st_atim.tv_sec);
+    put64(out + 80, (uint64_t)st->st_atim.tv_nsec);
+    put64(out + 88, (uint64_t)st->st_mtim.tv_sec);
+    put64(out + 96, (uint64_t)st->st_mtim.tv_nsec);
+    put64(out + 104, (uint64_t)st->st_ctim.tv_sec);
+    put64(out + 112, (uint64_t)st->st_ctim.tv_nsec);
+}
+
+/* The stat structure of g's ABI (i386 stat64, x86-64 stat) to guest addr. */
+static int32_t put_stat(struct gos *g, uint64_t addr, const struct stat *st)
+{
+    uint8_t b[G_STAT_X86_64_SIZE > G_STAT64_SIZE ? G_STAT_X86_64_SIZE : G_STAT64_SIZE];
+    if (gos_is64(g)) {
+        encode_stat_x86_64(st, b);
+        return gos_copy_out(g, addr, b, G_STAT_X86_64_SIZE);
+    }
     encode_stat64(st, b);
-    return gos_copy_out(g, addr, b, sizeof b);
+    return gos_copy_out(g, addr, b, G_STAT64_SIZE);
 }
 
 int64_t gos_sys_fstat64(struct gos *g, const struct gos_regs *r)
@@ -922,7 +966,7 @@ int64_t gos_sys_fstat64(struct gos *g, const struct gos_regs *r)
     return put_stat(g, r->a[1], &st);
 }
 
-static int32_t do_stat(struct gos *g, int32_t dirfd, uint32_t path, uint32_t buf, uint32_t flags)
+static int32_t do_stat(struct gos *g, int32_t dirfd, uint64_t path, uint64_t buf, uint32_t flags)
 {
     if (flags & ~(G_AT_SYMLINK_NOFOLLOW | G_AT_EMPTY_PATH | 0x800u /* AT_NO_AUTOMOUNT */))
         return -EINVAL;
@@ -973,7 +1017,8 @@ int64_t gos_sys_fstatat64(struct gos *g, const struct gos_regs *r)
 }
 
 /* getdents64: struct linux_dirent64 has the same layout on i386 and x86-64; the host's records
- * are copied with d_off replaced by a cookie (one kernel write of the bytes returned). */
+ * are copied (one kernel write of the bytes returned), with d_off replaced by a cookie for an
+ * i386 process. */
 int64_t gos_sys_getdents64(struct gos *g, const struct gos_regs *r)
 {
     int32_t fd = (int32_t)r->a[0];
@@ -981,7 +1026,7 @@ int64_t gos_sys_getdents64(struct gos *g, const struct gos_regs *r)
     if (h < 0)
         return -EBADF;
     struct gos_fd *f = &g->fds[fd];
-    if (!f->dc) {
+    if (!f->dc && !gos_is64(g)) { /* an x86-64 process takes the host's 64-bit offsets */
         f->dc = calloc(1, sizeof *f->dc);
         if (!f->dc) {
             gos_fail(g, "out of memory (directory offsets)");
@@ -996,7 +1041,7 @@ int64_t gos_sys_getdents64(struct gos *g, const struct gos_regs *r)
     long got = syscall(SYS_getdents64, h, s, n);
     if (got < 0)
         return -errno;
-    for (long off = 0; off + 19 <= got;) {
+    for (long off = 0; f->dc && off + 19 <= got;) {
         uint64_t d_off;
         uint16_t reclen;
         memcpy(&d_off, s + off + 8, 8);
@@ -1010,7 +1055,7 @@ int64_t gos_sys_getdents64(struct gos *g, const struct gos_regs *r)
         off += reclen;
     }
     int rc = gos_copy_out(g, r->a[1], s, (size_t)got);
-    return rc ? rc : (int32_t)got;
+    return rc ? rc : (int64_t)got;
 }
 
 /* ---- names ------------------------------------------------------------------------------ */
@@ -1096,7 +1141,7 @@ int64_t gos_sys_fchdir(struct gos *g, const struct gos_regs *r)
     return 0;
 }
 
-static int32_t do_access(struct gos *g, int32_t dirfd, uint32_t path, uint32_t mode)
+static int32_t do_access(struct gos *g, int32_t dirfd, uint64_t path, uint32_t mode)
 {
     if (mode & ~7u)
         return -EINVAL;
@@ -1233,7 +1278,7 @@ int64_t gos_sys_dup3(struct gos *g, const struct gos_regs *r)
     return do_dup3(g, old, new, r->a[2] & G_O_CLOEXEC);
 }
 
-static int32_t do_pipe(struct gos *g, uint32_t addr, uint32_t flags)
+static int32_t do_pipe(struct gos *g, uint64_t addr, uint32_t flags)
 {
     if (flags & ~(G_O_CLOEXEC | G_O_NONBLOCK | G_O_DIRECT))
         return -EINVAL;
@@ -1273,7 +1318,7 @@ int64_t gos_sys_pipe2(struct gos *g, const struct gos_regs *r)
 
 /* ---- changes to the tree (EROFS unless writable) ----------------------------------------- */
 
-static int32_t do_unlink(struct gos *g, int32_t dirfd, uint32_t path, uint32_t flags)
+static int32_t do_unlink(struct gos *g, int32_t dirfd, uint64_t path, uint32_t flags)
 {
     if (flags & ~G_AT_REMOVEDIR)
         return -EINVAL;
@@ -1306,7 +1351,7 @@ int64_t gos_sys_rmdir(struct gos *g, const struct gos_regs *r)
     return do_unlink(g, G_AT_FDCWD, r->a[0], G_AT_REMOVEDIR);
 }
 
-static int32_t do_rename(struct gos *g, int32_t od, uint32_t op, int32_t nd, uint32_t np,
+static int32_t do_rename(struct gos *g, int32_t od, uint64_t op, int32_t nd, uint64_t np,
                          uint32_t flags)
 {
     struct gos_path a, b;
@@ -1345,7 +1390,7 @@ int64_t gos_sys_renameat2(struct gos *g, const struct gos_regs *r)
     return do_rename(g, (int32_t)r->a[0], r->a[1], (int32_t)r->a[2], r->a[3], r->a[4]);
 }
 
-static int32_t do_mkdir(struct gos *g, int32_t dirfd, uint32_t path, uint32_t mode)
+static int32_t do_mkdir(struct gos *g, int32_t dirfd, uint64_t path, uint32_t mode)
 {
     struct gos_path p;
     int rc = guest_path(g, dirfd, path, false, &p);
@@ -1383,12 +1428,12 @@ static int32_t do_ftruncate(struct gos *g, int32_t fd, int64_t len)
 
 int64_t gos_sys_ftruncate(struct gos *g, const struct gos_regs *r)
 {
-    return do_ftruncate(g, (int32_t)r->a[0], (int32_t)r->a[1]);
+    return do_ftruncate(g, (int32_t)r->a[0], gos_long(g, r->a[1]));
 }
 
 int64_t gos_sys_ftruncate64(struct gos *g, const struct gos_regs *r)
 {
-    return do_ftruncate(g, (int32_t)r->a[0], off64(r->a[1], r->a[2]));
+    return do_ftruncate(g, (int32_t)r->a[0], off64((uint32_t)r->a[1], (uint32_t)r->a[2]));
 }
 
 int64_t gos_sys_fsync(struct gos *g, const struct gos_regs *r)
@@ -1408,7 +1453,7 @@ int64_t gos_sys_umask(struct gos *g, const struct gos_regs *r)
 
 /* ---- attributes and links (EROFS unless writable) ----------------------------------------- */
 
-static int32_t do_chmod(struct gos *g, int32_t dirfd, uint32_t path, uint32_t mode)
+static int32_t do_chmod(struct gos *g, int32_t dirfd, uint64_t path, uint32_t mode)
 {
     struct gos_path p;
     int rc = guest_path(g, dirfd, path, true, &p);
@@ -1445,7 +1490,7 @@ int64_t gos_sys_fchmod(struct gos *g, const struct gos_regs *r)
     return fchmod(h, (mode_t)(r->a[1] & 07777)) ? -errno : 0;
 }
 
-static int32_t do_chown(struct gos *g, int32_t dirfd, uint32_t path, uint32_t uid, uint32_t gid,
+static int32_t do_chown(struct gos *g, int32_t dirfd, uint64_t path, uint32_t uid, uint32_t gid,
                         bool follow)
 {
     struct gos_path p;
@@ -1489,7 +1534,7 @@ int64_t gos_sys_fchown32(struct gos *g, const struct gos_regs *r)
 }
 
 /* The link text is stored as given: gos resolves it inside the root whenever it is used. */
-static int32_t do_symlink(struct gos *g, uint32_t target, int32_t dirfd, uint32_t path)
+static int32_t do_symlink(struct gos *g, uint64_t target, int32_t dirfd, uint64_t path)
 {
     char t[GOS_PATH_MAX];
     int rc = gos_copy_str(g, target, t, sizeof t);
@@ -1519,7 +1564,7 @@ int64_t gos_sys_symlinkat(struct gos *g, const struct gos_regs *r)
     return do_symlink(g, r->a[0], (int32_t)r->a[1], r->a[2]);
 }
 
-static int32_t do_link(struct gos *g, int32_t od, uint32_t op, int32_t nd, uint32_t np,
+static int32_t do_link(struct gos *g, int32_t od, uint64_t op, int32_t nd, uint64_t np,
                        uint32_t flags)
 {
     if (flags & ~0x400u) /* AT_SYMLINK_FOLLOW */
