@@ -106,9 +106,11 @@ int64_t gos_realtime_now(struct gos *g)
 
 int64_t gos_sys_time(struct gos *g, const struct gos_regs *r)
 {
-    int32_t t = (int32_t)(clock_read(g, 0) / (int64_t)NS);
+    int64_t t = clock_read(g, 0) / (int64_t)NS;
+    if (!gos_is64(g))
+        t = (int32_t)t; /* i386's time_t */
     if (r->a[0]) {
-        int rc = gos_copy_out(g, r->a[0], &t, 4);
+        int rc = gos_copy_out_ptr(g, r->a[0], (uint64_t)t);
         if (rc)
             return rc;
     }
@@ -118,9 +120,11 @@ int64_t gos_sys_time(struct gos *g, const struct gos_regs *r)
 int64_t gos_sys_gettimeofday(struct gos *g, const struct gos_regs *r)
 {
     int64_t now = clock_read(g, 0);
-    if (r->a[0]) {
-        int32_t tv[2] = {(int32_t)(now / (int64_t)NS), (int32_t)(now % (int64_t)NS / 1000)};
-        int rc = gos_copy_out(g, r->a[0], tv, sizeof tv);
+    if (r->a[0]) { /* struct timeval: two longs */
+        int64_t sec = now / (int64_t)NS, usec = now % (int64_t)NS / 1000;
+        int rc = gos_copy_out_ptr(g, r->a[0], (uint64_t)sec);
+        if (!rc)
+            rc = gos_copy_out_ptr(g, r->a[0] + gos_ptr_size(g), (uint64_t)usec);
         if (rc)
             return rc;
     }
@@ -133,7 +137,8 @@ int64_t gos_sys_gettimeofday(struct gos *g, const struct gos_regs *r)
     return 0;
 }
 
-static int32_t put_timespec(struct gos *g, uint32_t addr, int64_t ns, bool wide)
+/* wide: 64-bit fields (i386's *_time64 calls, and every x86-64 timespec). */
+static int32_t put_timespec(struct gos *g, uint64_t addr, int64_t ns, bool wide)
 {
     if (wide) {
         int64_t ts[2] = {ns / (int64_t)NS, ns % (int64_t)NS};
@@ -144,7 +149,7 @@ static int32_t put_timespec(struct gos *g, uint32_t addr, int64_t ns, bool wide)
 }
 
 /* Reads a timespec (32- or 64-bit fields) as nanoseconds; -EINVAL for a bad one. */
-static int get_timespec(struct gos *g, uint32_t addr, bool wide, int64_t *ns)
+static int get_timespec(struct gos *g, uint64_t addr, bool wide, int64_t *ns)
 {
     int64_t sec, nsec;
     if (wide) {
@@ -207,7 +212,7 @@ int64_t gos_sys_clock_getres_time64(struct gos *g, const struct gos_regs *r)
 int64_t gos_sys_nanosleep(struct gos *g, const struct gos_regs *r)
 {
     int64_t ns;
-    int rc = get_timespec(g, r->a[0], false, &ns);
+    int rc = get_timespec(g, r->a[0], gos_is64(g), &ns);
     if (rc)
         return rc;
     g->w->clock_ns += (uint64_t)ns;
@@ -216,7 +221,7 @@ int64_t gos_sys_nanosleep(struct gos *g, const struct gos_regs *r)
 
 static int32_t do_clock_nanosleep(struct gos *g, const struct gos_regs *r, bool wide)
 {
-    uint32_t id = r->a[0], flags = r->a[1];
+    uint32_t id = (uint32_t)r->a[0], flags = (uint32_t)r->a[1];
     if (id == 3) /* THREAD_CPUTIME_ID */
         return -EINVAL;
     int64_t ns;
@@ -261,7 +266,7 @@ int64_t gos_sys_getrandom(struct gos *g, const struct gos_regs *r)
         return -ENOMEM;
     gos_random_bytes(g, s, n);
     int rc = gos_copy_out(g, r->a[0], s, n);
-    return rc ? rc : (int32_t)n;
+    return rc ? rc : (int64_t)n;
 }
 
 /* struct new_utsname: six fields of 65 bytes. */
@@ -273,6 +278,8 @@ int64_t gos_sys_uname(struct gos *g, const struct gos_regs *r)
                                      "i686", "(none)"};
     for (int i = 0; i < 6; i++)
         strcpy(u[i], f[i]);
+    if (gos_is64(g))
+        strcpy(u[4], "x86_64");
     return gos_copy_out(g, r->a[0], u, sizeof u);
 }
 
@@ -403,16 +410,19 @@ int64_t gos_sys_ids(struct gos *g, const struct gos_regs *r)
 
 int64_t gos_sys_set_robust_list(struct gos *g, const struct gos_regs *r)
 {
-    (void)g;
-    return r->a[1] == 12 ? 0 : -EINVAL; /* sizeof(struct robust_list_head) on i386 */
+    /* sizeof(struct robust_list_head): three pointer-sized fields */
+    return r->a[1] == 3u * gos_ptr_size(g) ? 0 : -EINVAL;
 }
 
 /* ---- resource limits ---------------------------------------------------------------------- */
 
+/* i386 ugetrlimit: 32-bit fields, RLIM_INFINITY clamped; x86-64 getrlimit: 64-bit ones. */
 int64_t gos_sys_ugetrlimit(struct gos *g, const struct gos_regs *r)
 {
     if (r->a[0] >= 16)
         return -EINVAL;
+    if (gos_is64(g))
+        return gos_copy_out(g, r->a[1], g->rlim[r->a[0]], 16);
     uint32_t l[2];
     for (int i = 0; i < 2; i++) {
         uint64_t v = g->rlim[r->a[0]][i];
@@ -450,33 +460,35 @@ int64_t gos_sys_prlimit64(struct gos *g, const struct gos_regs *r)
 
 /* ---- signals (recorded, never delivered) --------------------------------------------------- */
 
-/* rt_sigaction(sig, act, oact, sigsetsize); the i386 kernel struct sigaction is {handler,
- * flags, restorer, mask (8 bytes)}: 20 bytes. */
+/* rt_sigaction(sig, act, oact, sigsetsize); the kernel struct sigaction is {handler, flags,
+ * restorer, mask (8 bytes)}: 20 bytes on i386, four 8-byte fields (32 bytes) on x86-64. */
 int64_t gos_sys_rt_sigaction(struct gos *g, const struct gos_regs *r)
 {
     int32_t sig = (int32_t)r->a[0];
     if (r->a[3] != G_SIGSET_SIZE || sig < 1 || sig > 64)
         return -EINVAL;
-    uint8_t b[20];
-    struct gos_sigaction nw;
+    unsigned w = gos_ptr_size(g); /* handler, flags and restorer are longs/pointers */
+    size_t size = 3 * (size_t)w + 8;
+    uint8_t b[32] = {0};
+    struct gos_sigaction nw = {0, 0, 0, 0};
     if (r->a[1]) {
         if (sig == G_SIGKILL || sig == G_SIGSTOP)
             return -EINVAL;
-        int rc = gos_copy_in(g, r->a[1], b, sizeof b);
+        int rc = gos_copy_in(g, r->a[1], b, size);
         if (rc)
             return rc;
-        memcpy(&nw.handler, b, 4);
-        memcpy(&nw.flags, b + 4, 4);
-        memcpy(&nw.restorer, b + 8, 4);
-        memcpy(&nw.mask, b + 12, 8);
+        memcpy(&nw.handler, b, w);
+        memcpy(&nw.flags, b + w, w);
+        memcpy(&nw.restorer, b + 2 * w, w);
+        memcpy(&nw.mask, b + 3 * w, 8);
     }
     if (r->a[2]) {
         const struct gos_sigaction *o = &g->sigact[sig];
-        memcpy(b, &o->handler, 4);
-        memcpy(b + 4, &o->flags, 4);
-        memcpy(b + 8, &o->restorer, 4);
-        memcpy(b + 12, &o->mask, 8);
-        int rc = gos_copy_out(g, r->a[2], b, sizeof b);
+        memcpy(b, &o->handler, w);
+        memcpy(b + w, &o->flags, w);
+        memcpy(b + 2 * w, &o->restorer, w);
+        memcpy(b + 3 * w, &o->mask, 8);
+        int rc = gos_copy_out(g, r->a[2], b, size);
         if (rc)
             return rc;
     }
@@ -524,27 +536,55 @@ int64_t gos_sys_rt_sigprocmask(struct gos *g, const struct gos_regs *r)
     return r->a[2] ? gos_copy_out(g, r->a[2], &old, 8) : 0;
 }
 
-/* sigaltstack(ss, oss); i386 stack_t is {ss_sp, ss_flags, ss_size}: 12 bytes. */
+/* stack_t {ss_sp, int ss_flags, size_t ss_size} in g's ABI (12 bytes on i386, 24 on x86-64)
+ * to or from host words. */
+static int stack_t_in(struct gos *g, uint64_t addr, uint64_t v[3])
+{
+    unsigned w = gos_ptr_size(g);
+    uint8_t b[24] = {0};
+    int rc = gos_copy_in(g, addr, b, 3 * (size_t)w);
+    if (rc)
+        return rc;
+    uint32_t flags;
+    v[0] = v[2] = 0;
+    memcpy(&v[0], b, w);
+    memcpy(&flags, b + w, 4);
+    memcpy(&v[2], b + 2 * w, w);
+    v[1] = flags;
+    return 0;
+}
+static int stack_t_out(struct gos *g, uint64_t addr, const uint64_t v[3])
+{
+    unsigned w = gos_ptr_size(g);
+    uint8_t b[24] = {0};
+    uint32_t flags = (uint32_t)v[1];
+    memcpy(b, &v[0], w);
+    memcpy(b + w, &flags, 4);
+    memcpy(b + 2 * w, &v[2], w);
+    return gos_copy_out(g, addr, b, 3 * (size_t)w);
+}
+
+/* sigaltstack(ss, oss) */
 int64_t gos_sys_sigaltstack(struct gos *g, const struct gos_regs *r)
 {
-    uint32_t nw[3], old[3] = {g->altstack[0], g->altstack[1], g->altstack[2]};
+    uint64_t nw[3], old[3] = {g->altstack[0], g->altstack[1], g->altstack[2]};
     if (r->a[0]) {
-        int rc = gos_copy_in(g, r->a[0], nw, sizeof nw);
+        int rc = stack_t_in(g, r->a[0], nw);
         if (rc)
             return rc;
-        uint32_t mode = nw[1] & ~G_SS_AUTODISARM;
+        uint64_t mode = nw[1] & ~(uint64_t)G_SS_AUTODISARM;
         if (mode != 0 && mode != G_SS_DISABLE)
             return -EINVAL;
         if (mode == 0 && nw[2] < G_MINSIGSTKSZ)
             return -ENOMEM;
     }
     if (r->a[1]) {
-        int rc = gos_copy_out(g, r->a[1], old, sizeof old);
+        int rc = stack_t_out(g, r->a[1], old);
         if (rc)
             return rc;
     }
     if (r->a[0]) {
-        if ((nw[1] & ~G_SS_AUTODISARM) == G_SS_DISABLE)
+        if ((nw[1] & ~(uint64_t)G_SS_AUTODISARM) == G_SS_DISABLE)
             nw[0] = nw[2] = 0;
         memcpy(g->altstack, nw, sizeof nw);
     }
@@ -560,7 +600,7 @@ int64_t gos_sys_prctl(struct gos *g, const struct gos_regs *r)
         char b[16];
         size_t n = 0;
         for (; n < 15; n++) {
-            int rc = g->mem.read(g->mem.ctx, r->a[1] + (uint32_t)n, &b[n], 1);
+            int rc = g->mem.read(g->mem.ctx, r->a[1] + n, &b[n], 1);
             if (rc)
                 return -EFAULT;
             if (!b[n])
@@ -589,21 +629,25 @@ int64_t gos_sys_prctl(struct gos *g, const struct gos_regs *r)
     }
 }
 
-/* struct sysinfo on i386: 64 bytes.  A fixed 1 GiB machine, idle, one process. */
+/* struct sysinfo: uptime, loads[3], totalram, freeram, sharedram, bufferram, totalswap,
+ * freeswap (longs), procs (u16), pad, totalhigh, freehigh (longs), mem_unit (u32): 64 bytes on
+ * i386, 112 on x86-64.  A fixed 1 GiB machine, idle, one process. */
 int64_t gos_sys_sysinfo(struct gos *g, const struct gos_regs *r)
 {
-    uint8_t b[64];
+    unsigned w = gos_ptr_size(g);
+    uint8_t b[112];
     memset(b, 0, sizeof b);
-    uint32_t uptime = (uint32_t)((GOS_BOOT_S * NS + g->w->clock_ns) / NS);
-    uint32_t total = 262144, fr = 196608, unit = 4096; /* pages of mem_unit bytes */
+    uint64_t uptime = (GOS_BOOT_S * NS + g->w->clock_ns) / NS;
+    uint64_t total = 262144, fr = 196608; /* pages of mem_unit bytes */
+    uint32_t unit = 4096;
     uint16_t procs = 1;
-    memcpy(b + 0, &uptime, 4);
-    memcpy(b + 16, &total, 4);
-    memcpy(b + 20, &fr, 4);
-    memcpy(b + 40, &procs, 2);
-    memcpy(b + 52, &unit, 4);
-    int rc = gos_copy_out(g, r->a[0], b, sizeof b);
-    return rc;
+    memcpy(b + 0, &uptime, w);
+    memcpy(b + 4 * w, &total, w);
+    memcpy(b + 5 * w, &fr, w);
+    memcpy(b + 10 * w, &procs, 2);
+    size_t unit_at = 10 * (size_t)w + w + 2 * w; /* procs and its pad take a long's room */
+    memcpy(b + unit_at, &unit, 4);
+    return gos_copy_out(g, r->a[0], b, w == 8 ? 112 : 64);
 }
 
 int64_t gos_sys_sched_getaffinity(struct gos *g, const struct gos_regs *r)
@@ -617,26 +661,28 @@ int64_t gos_sys_sched_getaffinity(struct gos *g, const struct gos_regs *r)
     return rc ? rc : 4;
 }
 
-/* struct rusage on i386: two timevals then 14 longs, 72 bytes; the user time is the virtual
- * CPU clock, everything else zero. */
+/* struct rusage: two timevals then 14 longs (72 bytes on i386, 144 on x86-64); the user time
+ * is the virtual CPU clock, everything else zero. */
 int64_t gos_sys_getrusage(struct gos *g, const struct gos_regs *r)
 {
     int32_t who = (int32_t)r->a[0];
     if (who != 0 && who != -1 && who != 1)
         return -EINVAL;
-    int32_t b[18];
+    unsigned w = gos_ptr_size(g);
+    uint8_t b[144];
     memset(b, 0, sizeof b);
     if (who != -1) {
-        b[0] = (int32_t)(g->w->clock_ns / NS);
-        b[1] = (int32_t)(g->w->clock_ns % NS / 1000);
+        uint64_t sec = g->w->clock_ns / NS, usec = g->w->clock_ns % NS / 1000;
+        memcpy(b, &sec, w);
+        memcpy(b + w, &usec, w);
     }
-    return gos_copy_out(g, r->a[1], b, sizeof b);
+    return gos_copy_out(g, r->a[1], b, 18 * (size_t)w);
 }
 
 /* poll: struct pollfd is 8 bytes on both sides; guest fds are translated to host fds. */
 int64_t gos_sys_poll(struct gos *g, const struct gos_regs *r)
 {
-    uint32_t n = r->a[1];
+    uint64_t n = r->a[1];
     if (n > GOS_NFDS)
         return -EINVAL;
     if (n == 0) {
