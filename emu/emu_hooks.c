@@ -468,7 +468,7 @@ static void do_syscall(struct emu_runner *r)
     EMU_UC(&r->mc, uc_reg_write(r->mc.uc, r->mc.is64 ? UC_X86_REG_RAX : UC_X86_REG_EAX, &regs.ax));
     emu_machine_flush(&r->mc);
     if (gos_signal_ready(r->proc))
-        emu_deliver_signal(r);
+        emu_deliver_signal(r, true);
     /* the time slice: a thread that has run its quantum gives way at its next call */
     if (!halted(r) && r->insns - r->slice_start >= EMU_QUANTUM_INSNS && gos_yield(r->proc)) {
         r->sched_pending = true;

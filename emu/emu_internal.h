@@ -276,7 +276,7 @@ int emu_threads_start(struct emu_runner *r, uint64_t entry, uint64_t esp);
 int emu_threads_run(struct emu_runner *r);
 /* Before the running thread goes back to user code: delivers a pending signal (gos writes
  * the frame; the registers point at the handler) or ends the process it kills. */
-void emu_deliver_signal(struct emu_runner *r);
+void emu_deliver_signal(struct emu_runner *r, bool in_syscall_hook);
 /* Frees every space and thread but the active machine (close_engine frees that). */
 void emu_procs_fini(struct emu_runner *r);
 /* Loads the program image (r->elf) into the active space for process proc: the segments'

@@ -225,40 +225,69 @@ int emu_threads_start(struct emu_runner *r, uint64_t entry, uint64_t esp)
 
 /* ---- signals ---- */
 
-static const int cpu_regs[] = {
+/* The registers of struct gos_cpu, in its order: i386's, then x86-64's (the same list with
+ * the 64-bit names and R8-R15). */
+static const int cpu_regs32[] = {
     UC_X86_REG_EAX, UC_X86_REG_EBX, UC_X86_REG_ECX, UC_X86_REG_EDX, UC_X86_REG_ESI,
     UC_X86_REG_EDI, UC_X86_REG_EBP, UC_X86_REG_ESP, UC_X86_REG_EIP, UC_X86_REG_EFLAGS,
-    UC_X86_REG_CS,  UC_X86_REG_SS,  UC_X86_REG_DS,  UC_X86_REG_ES,  UC_X86_REG_FS,
-    UC_X86_REG_GS,
 };
-#define NCPU_REGS (sizeof cpu_regs / sizeof cpu_regs[0])
+static const int cpu_regs64[] = {
+    UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RSI,
+    UC_X86_REG_RDI, UC_X86_REG_RBP, UC_X86_REG_RSP, UC_X86_REG_RIP, UC_X86_REG_RFLAGS,
+    UC_X86_REG_R8,  UC_X86_REG_R9,  UC_X86_REG_R10, UC_X86_REG_R11, UC_X86_REG_R12,
+    UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+};
+static const int seg_regs[] = {UC_X86_REG_CS, UC_X86_REG_SS, UC_X86_REG_DS,
+                               UC_X86_REG_ES, UC_X86_REG_FS, UC_X86_REG_GS};
+
+/* Pointers to c's general registers in cpu_regs32/64's order; how many the mode has. */
+static int cpu_fields(bool is64, struct gos_cpu *c, void **p)
+{
+    uint64_t *f[18] = {&c->ax, &c->bx, &c->cx, &c->dx, &c->si, &c->di, &c->bp, &c->sp, &c->ip,
+                       &c->flags, &c->r8, &c->r9, &c->r10, &c->r11, &c->r12, &c->r13,
+                       &c->r14, &c->r15};
+    int n = is64 ? 18 : 10;
+    for (int i = 0; i < n; i++)
+        p[i] = f[i];
+    return n;
+}
 
 static int cpu_read(struct emu_runner *r, struct gos_cpu *c)
 {
-    uint32_t v[NCPU_REGS];
-    void *p[NCPU_REGS];
-    for (size_t i = 0; i < NCPU_REGS; i++)
-        p[i] = &v[i];
-    if (EMU_UC(&r->mc, uc_reg_read_batch(r->mc.uc, (int *)cpu_regs, p, (int)NCPU_REGS)))
+    memset(c, 0, sizeof *c); /* the 32-bit reads fill the low halves */
+    void *p[18];
+    int n = cpu_fields(r->mc.is64, c, p);
+    uint32_t seg[6] = {0};
+    void *sp[6];
+    for (int i = 0; i < 6; i++)
+        sp[i] = &seg[i];
+    if (EMU_UC(&r->mc, uc_reg_read_batch(r->mc.uc, (int *)(r->mc.is64 ? cpu_regs64 : cpu_regs32),
+                                         p, n)) ||
+        EMU_UC(&r->mc, uc_reg_read_batch(r->mc.uc, (int *)seg_regs, sp, 6)))
         return -1;
-    *c = (struct gos_cpu){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9],
-                          (uint16_t)v[10], (uint16_t)v[11], (uint16_t)v[12], (uint16_t)v[13],
-                          (uint16_t)v[14], (uint16_t)v[15]};
+    uint16_t *segs[6] = {&c->cs, &c->ss, &c->ds, &c->es, &c->fs, &c->gs};
+    for (int i = 0; i < 6; i++)
+        *segs[i] = (uint16_t)seg[i];
     return 0;
 }
 
-/* The general registers, EIP and EFLAGS of c (segments stay: a handler runs with the same). */
-static int cpu_write(struct emu_runner *r, const struct gos_cpu *c)
+/* The general registers, the IP and the flags of c (segments stay: a handler runs with the
+ * same).  in_syscall_hook: an x86-64 `syscall` hook is running, after which Unicorn adds the
+ * instruction's 2 bytes to RIP (docs/emulation.md): the RIP written is 2 less. */
+static int cpu_write(struct emu_runner *r, const struct gos_cpu *c, bool in_syscall_hook)
 {
-    uint32_t v[10] = {c->eax, c->ebx, c->ecx, c->edx, c->esi, c->edi, c->ebp, c->esp, c->eip,
-                      c->eflags};
-    void *p[10];
-    for (size_t i = 0; i < 10; i++)
-        p[i] = &v[i];
-    return EMU_UC(&r->mc, uc_reg_write_batch(r->mc.uc, (int *)cpu_regs, p, 10)) ? -1 : 0;
+    struct gos_cpu w = *c;
+    if (r->mc.is64 && in_syscall_hook)
+        w.ip -= 2;
+    void *p[18];
+    int n = cpu_fields(r->mc.is64, &w, p);
+    return EMU_UC(&r->mc, uc_reg_write_batch(r->mc.uc,
+                                             (int *)(r->mc.is64 ? cpu_regs64 : cpu_regs32), p, n))
+               ? -1
+               : 0;
 }
 
-void emu_deliver_signal(struct emu_runner *r)
+void emu_deliver_signal(struct emu_runner *r, bool in_syscall_hook)
 {
     struct emu_thread *t = &r->threads[r->cur_thread];
     struct gos_cpu cpu;
@@ -268,6 +297,8 @@ void emu_deliver_signal(struct emu_runner *r)
         return;
     }
     struct gos_cpu before = cpu;
+    if (r->mc.is64 && in_syscall_hook)
+        cpu.ip += 2; /* the frame returns after the `syscall` (RIP is still on it) */
     enum gos_result gr = gos_signal_deliver(r->proc, &cpu, &delivered);
     if (gr == GOS_ERROR) {
         snprintf(r->err, r->errlen, "system call failed: %s", gos_error(r->proc));
@@ -278,7 +309,7 @@ void emu_deliver_signal(struct emu_runner *r)
     }
     if (gr == GOS_EXIT) { /* the first process dies of the signal: the run ends */
         int sig = gos_exit_signal(r->proc);
-        emu_guest_signal(r, sig, before.eip, before.eip, false, "an uncaught signal");
+        emu_guest_signal(r, sig, before.ip, before.ip, false, "an uncaught signal");
         return;
     }
     if (gr == GOS_SCHEDULE) { /* another process dies of it */
@@ -295,7 +326,8 @@ void emu_deliver_signal(struct emu_runner *r)
     }
     uc_context *saved = NULL;
     if (EMU_UC(&r->mc, uc_context_alloc(r->mc.uc, &saved)) ||
-        EMU_UC(&r->mc, uc_context_save(r->mc.uc, saved)) || cpu_write(r, &cpu) != 0) {
+        EMU_UC(&r->mc, uc_context_save(r->mc.uc, saved)) ||
+        cpu_write(r, &cpu, in_syscall_hook) != 0) {
         if (saved)
             uc_context_free(saved);
         r->host_error = true;
@@ -318,7 +350,7 @@ static int sig_return(struct emu_runner *r, struct emu_thread *t, const struct g
         if (rc)
             return -1;
     }
-    return cpu_write(r, &a->cpu);
+    return cpu_write(r, &a->cpu, false);
 }
 
 /* ---- what a call asked for (gos_action) ---- */
@@ -536,7 +568,7 @@ static int switch_thread(struct emu_runner *r)
     }
     emu_machine_flush(&r->mc);
     if (!n->fresh && gos_signal_ready(r->proc)) {
-        emu_deliver_signal(r);
+        emu_deliver_signal(r, false);
         if (r->sched_pending) { /* the signal ended the process: the next thread */
             r->sched_pending = false;
             return switch_thread(r);

@@ -1,7 +1,8 @@
 /* guest/gos_signal.c - signals: kill, tkill, tgkill, alarm (on the virtual clock), pause,
- * rt_sigsuspend, the delivery of a caught signal on the guest's stack in the i386 frames
- * Linux writes (struct sigframe for a plain handler, struct rt_sigframe for SA_SIGINFO), and
- * sigreturn / rt_sigreturn; uncaught signals take their default action (model.md 11.6).
+ * rt_sigsuspend, the delivery of a caught signal on the guest's stack in the frames Linux
+ * writes (i386: struct sigframe for a plain handler, struct rt_sigframe for SA_SIGINFO;
+ * x86-64: always struct rt_sigframe, through the mandatory SA_RESTORER), and sigreturn /
+ * rt_sigreturn; uncaught signals take their default action (model.md 11.6).
  *
  * Signals are pending per process and delivered to its thread that runs next (a thread's own
  * mask is its process's).  A thread blocked in a call that restarts (wait4, a pipe) wakes for
@@ -30,6 +31,16 @@
 #define FPSTATE_SIZE 624u /* struct _fpstate_32, left unused: the engine keeps the FPU */
 #define SIGINFO_SIZE 128u
 #define UCONTEXT_SIZE (20u + SIGCONTEXT_SIZE + 8u)
+#define G_SA_RESTORER 0x04000000u
+
+/* x86-64 (arch/x86/include/uapi/asm/sigcontext.h, asm/sigframe.h): struct rt_sigframe is
+ * pretcode (8), struct ucontext (uc_flags, uc_link, stack_t 24, struct sigcontext 256,
+ * uc_sigmask 8: 304 bytes), struct siginfo (128); the FPU area is not written (fpstate = NULL:
+ * the engine keeps the FPU registers across the handler). */
+#define SC64_SIZE 256u
+#define UC64_SIZE (40u + SC64_SIZE + 8u)
+#define FRAME64_SIZE (8u + UC64_SIZE + SIGINFO_SIZE)
+#define REDZONE64 128u
 
 /* Signals whose default action is to ignore them; the others (but SIGSTOP, SIGTSTP, SIGTTIN,
  * SIGTTOU, SIGCONT, not modelled: ignored too) end the process. */
@@ -171,14 +182,14 @@ static void put_sigcontext(uint8_t *sc, const struct gos_cpu *cpu, uint32_t oldm
     put16(sc + 4, cpu->fs);
     put16(sc + 8, cpu->es);
     put16(sc + 12, cpu->ds);
-    const uint32_t gr[8] = {cpu->edi, cpu->esi, cpu->ebp, cpu->esp,
-                            cpu->ebx, cpu->edx, cpu->ecx, cpu->eax};
+    const uint64_t gr[8] = {cpu->di, cpu->si, cpu->bp, cpu->sp,
+                            cpu->bx, cpu->dx, cpu->cx, cpu->ax};
     for (int i = 0; i < 8; i++)
-        put32(sc + 16 + 4 * i, gr[i]);
-    put32(sc + 56, cpu->eip);
+        put32(sc + 16 + 4 * i, (uint32_t)gr[i]);
+    put32(sc + 56, (uint32_t)cpu->ip);
     put16(sc + 60, cpu->cs);
-    put32(sc + 64, cpu->eflags);
-    put32(sc + 68, cpu->esp); /* sp_at_signal */
+    put32(sc + 64, (uint32_t)cpu->flags);
+    put32(sc + 68, (uint32_t)cpu->sp); /* sp_at_signal */
     put16(sc + 72, cpu->ss);
     put32(sc + 80, oldmask);
 }
@@ -189,13 +200,13 @@ static void get_sigcontext(const uint8_t *sc, struct gos_cpu *cpu)
     cpu->fs = get16(sc + 4);
     cpu->es = get16(sc + 8);
     cpu->ds = get16(sc + 12);
-    uint32_t *gr[8] = {&cpu->edi, &cpu->esi, &cpu->ebp, &cpu->esp,
-                       &cpu->ebx, &cpu->edx, &cpu->ecx, &cpu->eax};
+    uint64_t *gr[8] = {&cpu->di, &cpu->si, &cpu->bp, &cpu->sp,
+                       &cpu->bx, &cpu->dx, &cpu->cx, &cpu->ax};
     for (int i = 0; i < 8; i++)
         *gr[i] = get32(sc + 16 + 4 * i);
-    cpu->eip = get32(sc + 56);
+    cpu->ip = get32(sc + 56);
     cpu->cs = get16(sc + 60);
-    cpu->eflags = get32(sc + 64);
+    cpu->flags = get32(sc + 64);
     cpu->ss = get16(sc + 72);
 }
 
@@ -223,7 +234,7 @@ static int write_frame(struct gos *g, int sig, const struct gos_sigaction *a, st
     if (rt) {
         /* pretcode, sig, pinfo, puc, siginfo, ucontext, retcode */
         size = 16 + SIGINFO_SIZE + UCONTEXT_SIZE + 8;
-        at = frame_address(g, a, cpu->esp, size);
+        at = frame_address(g, a, cpu->sp, size);
         put32(f + 0, a->restorer);
         put32(f + 4, (uint32_t)sig);
         put32(f + 8, at + 16);
@@ -238,7 +249,7 @@ static int write_frame(struct gos *g, int sig, const struct gos_sigaction *a, st
     } else {
         /* pretcode, sig, sigcontext, fpstate (unused), extramask, retcode */
         size = 8 + SIGCONTEXT_SIZE + FPSTATE_SIZE + 4 + 8;
-        at = frame_address(g, a, cpu->esp, size);
+        at = frame_address(g, a, cpu->sp, size);
         put32(f + 0, a->restorer);
         put32(f + 4, (uint32_t)sig);
         put_sigcontext(f + 8, cpu, (uint32_t)saved_mask);
@@ -246,12 +257,78 @@ static int write_frame(struct gos *g, int sig, const struct gos_sigaction *a, st
     }
     if (gos_copy_out(g, at, f, size) != 0)
         return -EFAULT;
-    cpu->esp = at;
-    cpu->eip = a->handler;
-    cpu->eax = (uint32_t)sig;
-    cpu->edx = rt ? at + 16 : 0;
-    cpu->ecx = rt ? at + 16 + SIGINFO_SIZE : 0;
-    cpu->eflags &= ~0x400u; /* DF clear for the handler, as Linux does */
+    cpu->sp = at;
+    cpu->ip = a->handler;
+    cpu->ax = (uint32_t)sig;
+    cpu->dx = rt ? at + 16 : 0;
+    cpu->cx = rt ? at + 16 + SIGINFO_SIZE : 0;
+    cpu->flags &= ~0x400u; /* DF clear for the handler, as Linux does */
+    return 0;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    memcpy(p, &v, 8);
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* The x86-64 struct sigcontext's general registers, in its order (r8 first). */
+static void sc64_fields(struct gos_cpu *c, uint64_t *f[18])
+{
+    uint64_t *v[18] = {&c->r8, &c->r9, &c->r10, &c->r11, &c->r12, &c->r13, &c->r14, &c->r15,
+                       &c->di, &c->si, &c->bp, &c->bx, &c->dx, &c->ax, &c->cx, &c->sp,
+                       &c->ip, &c->flags};
+    memcpy(f, v, sizeof v);
+}
+
+/* Writes the x86-64 rt_sigframe of sig for handler a below the stack (or on the alternate
+ * stack), as arch/x86/kernel/signal.c's __setup_rt_frame, and points cpu at the handler:
+ * RDI = sig, RSI = &info, RDX = &uc, RAX = 0, RSP = the frame (16-byte aligned minus 8, as
+ * after a call).  0, or -EFAULT (no room, or no SA_RESTORER: Linux's force_sigsegv). */
+static int write_frame64(struct gos *g, int sig, const struct gos_sigaction *a,
+                         struct gos_cpu *cpu, uint64_t saved_mask)
+{
+    if (!(a->flags & G_SA_RESTORER))
+        return -EFAULT;
+    uint64_t sp = cpu->sp - REDZONE64;
+    bool alt_ok = (a->flags & G_SA_ONSTACK) && !(g->altstack[1] & G_SS_DISABLE) &&
+                  !(cpu->sp - g->altstack[0] < g->altstack[2]);
+    if (alt_ok)
+        sp = g->altstack[0] + g->altstack[2];
+    uint64_t at = ((sp - FRAME64_SIZE + 8) & ~(uint64_t)15) - 8;
+    uint8_t f[FRAME64_SIZE];
+    memset(f, 0, sizeof f);
+    put64(f + 0, a->restorer);
+    uint8_t *uc = f + 8, *sc = uc + 40, *info = f + 8 + UC64_SIZE;
+    put64(uc + 16, g->altstack[0]);
+    put32(uc + 24, (uint32_t)g->altstack[1]);
+    put64(uc + 32, g->altstack[2]);
+    uint64_t *fields[18];
+    sc64_fields(cpu, fields);
+    for (int i = 0; i < 18; i++)
+        put64(sc + 8 * (size_t)i, *fields[i]);
+    put16(sc + 144, cpu->cs);
+    put16(sc + 146, cpu->gs);
+    put16(sc + 148, cpu->fs);
+    put16(sc + 150, cpu->ss);
+    put64(sc + 168, saved_mask); /* oldmask */
+    put64(uc + 40 + SC64_SIZE, saved_mask);
+    put32(info, (uint32_t)sig); /* si_signo; si_errno 0, si_code 0 = SI_USER */
+    if (gos_copy_out(g, at, f, sizeof f) != 0)
+        return -EFAULT;
+    cpu->sp = at;
+    cpu->ip = a->handler;
+    cpu->di = (uint64_t)sig;
+    cpu->si = at + 8 + UC64_SIZE;
+    cpu->dx = at + 8;
+    cpu->ax = 0;
+    cpu->flags &= ~0x400ull; /* DF clear for the handler, as Linux does */
     return 0;
 }
 
@@ -284,7 +361,8 @@ enum gos_result gos_signal_deliver(struct gos *g, struct gos_cpu *cpu, bool *del
     /* like a process call: in every pass, and not in the log */
     struct gos_log *rec = g->w->recording;
     g->w->recording = NULL;
-    int rc = write_frame(g, sig, &a, cpu, saved);
+    int rc = gos_is64(g) ? write_frame64(g, sig, &a, cpu, saved)
+                         : write_frame(g, sig, &a, cpu, saved);
     g->w->recording = rec;
     if (g->fatal)
         return GOS_ERROR;
@@ -311,7 +389,7 @@ static int32_t do_sigreturn(struct gos *g, uint32_t sc_at, uint32_t mask_lo_at, 
     memset(a, 0, sizeof *a);
     a->kind = GOS_ACT_SIGRETURN;
     get_sigcontext(sc, &a->cpu);
-    return (int32_t)a->cpu.eax;
+    return (int32_t)a->cpu.ax;
 }
 
 /* sigreturn: glibc's __restore pops the sig argument first: the frame's sigcontext is at
@@ -322,9 +400,33 @@ int64_t gos_sys_sigreturn(struct gos *g, const struct gos_regs *r)
     return do_sigreturn(g, sc, sc + 80 /* oldmask */, sc + SIGCONTEXT_SIZE + FPSTATE_SIZE);
 }
 
+/* x86-64 rt_sigreturn: the handler's `ret` took pretcode; the frame starts 8 bytes below
+ * RSP.  The registers and the mask come back from its ucontext. */
+static int64_t rt_sigreturn64(struct gos *g, const struct gos_regs *r)
+{
+    uint64_t uc = r->sp - 8 + 8;
+    uint8_t b[UC64_SIZE];
+    if (gos_copy_in(g, uc, b, sizeof b) != 0)
+        return gos_process_killed(g, 11) == GOS_ERROR ? -EFAULT : 0;
+    g->sigmask = get64(b + 40 + SC64_SIZE) & ~(SIG_BIT(G_SIGKILL) | SIG_BIT(G_SIGSTOP));
+    struct gos_action *a = &g->w->action;
+    memset(a, 0, sizeof *a);
+    a->kind = GOS_ACT_SIGRETURN;
+    const uint8_t *sc = b + 40;
+    uint64_t *fields[18];
+    sc64_fields(&a->cpu, fields);
+    for (int i = 0; i < 18; i++)
+        *fields[i] = get64(sc + 8 * (size_t)i);
+    a->cpu.cs = get16(sc + 144);
+    a->cpu.ss = get16(sc + 150);
+    return (int64_t)a->cpu.ax;
+}
+
 /* rt_sigreturn: the handler's `ret` took pretcode; the frame starts 4 bytes below esp. */
 int64_t gos_sys_rt_sigreturn(struct gos *g, const struct gos_regs *r)
 {
+    if (gos_is64(g))
+        return rt_sigreturn64(g, r);
     uint32_t frame = r->sp - 4, uc = frame + 16 + SIGINFO_SIZE;
     uint32_t mask = uc + 20 + SIGCONTEXT_SIZE;
     return do_sigreturn(g, uc + 20, mask, mask + 4);

@@ -106,9 +106,11 @@ struct gos_regs {
                       x86-64 RDI RSI RDX R10 R8 R9 */
     uint64_t sp;   /* the user stack at the call (rt_sigreturn finds its frame there) */
 };
-/* A thread's user registers, as a signal frame holds them (struct sigcontext). */
+/* A thread's user registers, as a signal frame holds them (struct sigcontext): EAX... on
+ * i386 (the high halves zero), RAX... and R8-R15 on x86-64. */
 struct gos_cpu {
-    uint32_t eax, ebx, ecx, edx, esi, edi, ebp, esp, eip, eflags;
+    uint64_t ax, bx, cx, dx, si, di, bp, sp, ip, flags;
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15; /* x86-64 only */
     uint16_t cs, ss, ds, es, fs, gs;
 };
 /* GOS_SCHEDULE: the thread that made the call cannot simply go on; gos_action() says what the

@@ -77,6 +77,13 @@ else
     fail "no amd64 busybox at '$bb64' (scripts/install-deps.sh installs it)"
 fi
 
+# Processes, threads and signals in x86-64 (clone's argument order, the FS base of a new
+# thread, the 64-bit rt_sigframe and rt_sigreturn, vfork + execve of an x86-64 program).
+for m in "fork 3" "pipe 3" "threads 4" signals segv-child spawn; do
+    # shellcheck disable=SC2086
+    compare "procs64 $m" "$guests" --scheme vpt-1.10,linux -- ./procs64 $m
+done
+
 # Record and replay: the recording says x86_64 and replays to the run's counts.
 (cd "$gdir" && "$vkmmu" run --scheme vpt-1.10,linux --policy none,dfly --record "$tmp/r.vkt" \
     --json "$tmp/run.json" -- ./x86_64/sort 16 >/dev/null 2>&1) || fail "recording run failed"
