@@ -1,17 +1,19 @@
-/* guest/include/guest_os.h - the Linux i386 guest ABI: system calls, ELF loading, the initial
- * stack.  The public header of guest/ (vkmmu_guest), which never sees Unicorn.
+/* guest/include/guest_os.h - the Linux i386 and x86-64 guest ABIs: system calls, ELF loading,
+ * the initial stack.  The public header of guest/ (vkmmu_guest), which never sees Unicorn.
  *
- * gos ("guest OS") serves the `int 0x80` calls of a static i386 program on behalf of the
- * vkernel: it keeps the guest's address-space layout (brk, mmap), its file descriptors, a
+ * gos ("guest OS") serves the system calls of a static i386 (`int 0x80`) or x86-64 (`syscall`)
+ * program on behalf of the vkernel, one implementation per call for both ABIs (a table per ABI
+ * gives the numbers: gos_calls.c, gos_calls64.c): it keeps the guest's address-space layout (brk, mmap), its file descriptors, a
  * sandboxed view of one directory tree, and a virtual clock and random source.  Every region
  * change goes to every model (vk_set_map/unmap/protect), every call counts vk.syscall, and
  * every guest buffer a call reads or writes is reported as a kernel access before the copy
  * (model.md 6.6).  gos never knows which engine runs the guest: it sees guest memory only
  * through struct gos_mem.
  *
- * Guest memory layout (Linux i386, no randomisation): the ELF image where its PT_LOADs say; the
- * stack region [GOS_STACK_TOP - GOS_STACK_SIZE, GOS_STACK_TOP); mmap grows down from
- * GOS_MMAP_TOP (a guard gap below the stack); user space ends at GOS_USER_LIMIT. */
+ * Guest memory layout (Linux's, no randomisation): the ELF image where its PT_LOADs say (a
+ * static-pie at GOS_PIE_BASE[64]); the stack region [GOS_STACK_TOP - GOS_STACK_SIZE,
+ * GOS_STACK_TOP); mmap grows down from GOS_MMAP_TOP (a guard gap below the stack); user space
+ * ends at GOS_USER_LIMIT; the x86-64 values are the ...64 ones. */
 #ifndef VKMMU_GUEST_OS_H
 #define VKMMU_GUEST_OS_H
 
@@ -36,7 +38,7 @@
 enum gos_status {
     GOS_OK = 0,
     GOS_EHOST = 1,  /* the host failed (out of memory) */
-    GOS_EINPUT = 2, /* bad program: not an ELF, truncated, dynamic, not i386 */
+    GOS_EINPUT = 2, /* bad program: not an ELF, truncated, dynamic, another machine */
 };
 
 /* Guest memory as the engine provides it (identity-mapped in Unicorn).  Both return 0, or -1
@@ -128,7 +130,7 @@ enum gos_result { GOS_CONTINUE, GOS_EXIT, GOS_ERROR, GOS_SCHEDULE };
 enum gos_action_kind {
     GOS_ACT_NONE,
     GOS_ACT_BLOCK_RESTART, /* the thread sleeps; it runs its call again when woken (the
-                              engine moves EIP back to the `int 0x80`) */
+                              engine moves EIP back to the `int 0x80` or `syscall`) */
     GOS_ACT_BLOCK,         /* the thread sleeps; its call's result is in regs->eax */
     GOS_ACT_YIELD,         /* the thread stays runnable, after the others (sched_yield, a
                               sleep); its call's result is in regs->eax */
@@ -150,9 +152,9 @@ struct gos_action {
     uint64_t stack;
     uint32_t tls[4];   /* i386 */
     uint64_t tls_base; /* x86-64: the child's FS base when settls */
-    /* GOS_ACT_EXEC: the host path of the program (validated: a static i386 ELF), argv, the
-     * name the guest gave (AT_EXECFN) and the address space it runs in (a new one after
-     * vfork: new_space).  Valid until the next call of gos. */
+    /* GOS_ACT_EXEC: the host path of the program (validated: a static ELF of the process's
+     * architecture), argv, the name the guest gave (AT_EXECFN) and the address space it runs
+     * in (a new one after vfork: new_space).  Valid until the next call of gos. */
     const char *path;
     int argc;
     char **argv;
@@ -220,11 +222,12 @@ bool gos_syscall_is_process(const struct gos *g, unsigned nr);
 /* GOS_ACT_EXEC: hands the engine the program execve loaded (gos forgets it). */
 void gos_exec_take_image(struct gos *g, struct gos_elf *out);
 
-/* One `int 0x80`: reads the call number from regs->eax and the arguments from ebx, ecx, edx,
- * esi, edi, ebp; writes the result (or -errno) to regs->eax.  GOS_EXIT sets *exit_status
- * (exit, exit_group).  GOS_ERROR: the run cannot go on (a model error, host out of memory,
- * the engine's memory refused a copy gos had to make); gos_error() says why.
- * set_thread_area is the engine's (it owns the GDT); passed here it answers -ENOSYS. */
+/* One system call (`int 0x80` or `syscall`): reads the call number from regs->ax and the
+ * arguments from regs->a[] (struct gos_regs), serves it from g's ABI table and writes the
+ * result (or -errno) to regs->ax.  GOS_EXIT sets *exit_status (exit, exit_group).  GOS_ERROR:
+ * the run cannot go on (a model error, host out of memory, the engine's memory refused a copy
+ * gos had to make); gos_error() says why.  set_thread_area (i386) and arch_prctl (x86-64) are
+ * the engine's (it owns the GDT and the FS base); passed here they answer -ENOSYS. */
 enum gos_result gos_syscall(struct gos *g, struct gos_regs *regs, int *exit_status);
 
 /* After GOS_EXIT: the signal that killed the guest (SIGPIPE on a write to a closed pipe, when
