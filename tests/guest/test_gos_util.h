@@ -75,9 +75,9 @@ static inline void tg_file(struct tg *t, const char *rel, const char *content)
     fclose(f);
 }
 
-/* A guest over root (NULL: a new temporary directory, removed by tg_stop). */
-static inline void tg_start_in(struct tg *t, uint64_t seed, bool writable, const char *exe,
-                               const char *root)
+/* A guest of ABI abi over root (NULL: a new temporary directory, removed by tg_stop). */
+static inline void tg_start_abi(struct tg *t, uint64_t seed, bool writable, const char *exe,
+                                const char *root, enum gos_abi abi)
 {
     memset(t, 0, sizeof *t);
     t->ram = calloc(1, GUEST_SIZE);
@@ -104,7 +104,8 @@ static inline void tg_start_in(struct tg *t, uint64_t seed, bool writable, const
                             .stdin_fd = t->out_pipe[0],
                             .stdout_fd = t->out_pipe[1],
                             .stderr_fd = t->out_pipe[1],
-                            .exe_path = exe};
+                            .exe_path = exe,
+                            .abi = abi};
     struct gos_mem mem = {tg_read, tg_write, t};
     t->g = gos_new(&o, &t->set, &mem);
     cr_assert(t->g, "gos_new: %s", strerror(errno));
@@ -112,6 +113,13 @@ static inline void tg_start_in(struct tg *t, uint64_t seed, bool writable, const
     gos_set_mmap_top(t->g, MMAP_TOP);
     cr_assert(gos_map(t->g, GUEST_BASE, GUEST_BASE + DATA_SIZE, VK_PROT_R | VK_PROT_W, VK_ANON,
                       0, 0) == VK_OK);
+}
+
+/* An i386 guest over root (NULL: a new temporary directory, removed by tg_stop). */
+static inline void tg_start_in(struct tg *t, uint64_t seed, bool writable, const char *exe,
+                               const char *root)
+{
+    tg_start_abi(t, seed, writable, exe, root, GOS_ABI_I386);
 }
 
 static inline void tg_start(struct tg *t, uint64_t seed, bool writable, const char *exe)
@@ -148,6 +156,17 @@ static inline int32_t tg_call_v(struct tg *t, uint32_t nr, const uint32_t *a)
 {
     return tg_call(t, nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
+
+/* One system call with 64-bit arguments (x86-64 guests); returns rax as a signed value. */
+static inline int64_t tg_call64(struct tg *t, uint32_t nr, const uint64_t *a)
+{
+    struct gos_regs r = {nr, {a[0], a[1], a[2], a[3], a[4], a[5]}, 0};
+    int st = -1;
+    enum gos_result res = gos_syscall(t->g, &r, &st);
+    cr_assert(res == GOS_CONTINUE, "syscall %u: result %d (%s)", nr, res, gos_error(t->g));
+    return (int64_t)r.ax;
+}
+#define SC64(t, nr, ...) tg_call64(t, nr, (uint64_t[6]){__VA_ARGS__})
 
 static inline uint64_t tg_ctr(struct tg *t, const char *name)
 {
