@@ -301,7 +301,7 @@ static int write_frame64(struct gos *g, int sig, const struct gos_sigaction *a,
                   !(cpu->sp - g->altstack[0] < g->altstack[2]);
     if (alt_ok)
         sp = g->altstack[0] + g->altstack[2];
-    uint64_t at = ((sp - FRAME64_SIZE + 8) & ~(uint64_t)15) - 8;
+    uint64_t at = ((sp - FRAME64_SIZE) & ~(uint64_t)15) - 8; /* align_sigframe (64-bit) */
     uint8_t f[FRAME64_SIZE];
     memset(f, 0, sizeof f);
     put64(f + 0, a->restorer);
