@@ -84,6 +84,9 @@ for m in "fork 3" "pipe 3" "threads 4" signals segv-child spawn; do
     compare "procs64 $m" "$guests" --scheme vpt-1.10,linux -- ./procs64 $m
 done
 
+# The initial x87 control word and MXCSR are Linux's (0x37f, 0x1f80).
+compare "x64 fpu: the initial FPU and SSE control state" "$guests" --scheme vpt-1.10 -- ./x64 fpu
+
 # Record and replay: the recording says x86_64 and replays to the run's counts.
 (cd "$gdir" && "$vkmmu" run --scheme vpt-1.10,linux --policy none,dfly --record "$tmp/r.vkt" \
     --json "$tmp/run.json" -- ./x86_64/sort 16 >/dev/null 2>&1) || fail "recording run failed"

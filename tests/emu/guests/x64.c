@@ -5,7 +5,9 @@
  *   kernel          reads the kernel-half address 0xffff800000001000 (#PF: SIGSEGV)
  *   exec PROG       execve(PROG, {PROG}, {}) and reports errno if it returns
  *   fs              writes its FS base (arch_prctl ARCH_GET_FS), a TLS variable's address and
- *                   the variable, which must agree */
+ *                   the variable, which must agree
+ *   fpu             prints the x87 control word and MXCSR (Linux starts a process with 0x37f
+ *                   and 0x1f80; glibc's start-up leaves them) */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,6 +40,12 @@ int main(int argc, char **argv)
         uintptr_t self;
         __asm__ volatile("mov %%fs:0, %0" : "=r"(self));
         printf("arch_prctl %ld fs-self %s tls %d\n", rc, self == fs ? "same" : "differ", tls_var);
+    } else if (!strcmp(what, "fpu")) {
+        uint16_t cw;
+        uint32_t mxcsr;
+        __asm__ volatile("fnstcw %0" : "=m"(cw));
+        __asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
+        printf("fpcw %#x mxcsr %#x\n", cw, mxcsr);
     } else {
         printf("x64 ok\n");
     }
