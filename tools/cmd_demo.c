@@ -1,9 +1,10 @@
 /* tools/cmd_demo.c - `vkmmu demo`: the headline comparison on the bundled workloads (guests/ and
- * busybox): schemes native, vpt-1.10, vpt, ept x policies none, dfly, dfly2010, linux-fa,
- * window:16, seq, ptpage (plus window:1..64 for the window and sensitivity figures) x dirty
- * strict, eager.  It writes a sweep spec, runs it with `vkmmu sweep` (resumable), merges the
- * CSV, collects the JSON, draws every figure kind with `vkmmu plot`, prints a summary table and
- * names the output folder at the end. */
+ * busybox, i386 and x86-64 builds; the x86-64 ones named NAME-64 and bb64-*): schemes native,
+ * vpt-1.10, vpt, ept x policies none, dfly, dfly2010, linux-fa, window:16, seq, ptpage (plus
+ * window:1..64 for the window and sensitivity figures) x dirty strict, eager.  It writes a
+ * sweep spec, runs it with `vkmmu sweep` (resumable), merges the CSV, collects the JSON, draws
+ * every figure kind with `vkmmu plot`, prints a summary table and names the output folder at
+ * the end. */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -26,7 +27,10 @@
 #define DEMO_DIRTY "strict, eager"
 #define DEMO_INTERVAL "1000000"
 
-enum { DEMO_OUTPUT = 1, DEMO_JOBS, DEMO_GUESTS, DEMO_BUSYBOX, DEMO_HELP };
+/* The amd64 busybox that scripts/install-deps.sh unpacks (--busybox-amd64-path). */
+#define DEMO_BUSYBOX64_PATH "/opt/vkmmu/busybox-amd64/bin/busybox"
+
+enum { DEMO_OUTPUT = 1, DEMO_JOBS, DEMO_GUESTS, DEMO_BUSYBOX, DEMO_BUSYBOX64, DEMO_HELP };
 
 static const struct opt demo_options[] = {
     {NULL, 'o', "DIR", "output folder (default: vkmmu-demo in the current directory)", DEMO_OUTPUT},
@@ -35,6 +39,9 @@ static const struct opt demo_options[] = {
      DEMO_GUESTS},
     {"busybox", 0, "PATH", "an i386 static busybox (default /bin/busybox; skipped if absent)",
      DEMO_BUSYBOX},
+    {"busybox64", 0, "PATH",
+     "an amd64 static busybox (default " DEMO_BUSYBOX64_PATH "; skipped if absent)",
+     DEMO_BUSYBOX64},
     {"help", 'h', NULL, "this text", DEMO_HELP},
     OPT_END,
 };
@@ -43,9 +50,10 @@ static const struct opt *const demo_tables[] = {demo_options, NULL};
 
 static void demo_usage(FILE *out)
 {
-    fputs("usage: vkmmu demo [-o DIR] [-j N] [--guests DIR] [--busybox PATH]\n"
-          "Runs the headline comparison on the bundled workloads: every guests/ program and\n"
-          "five busybox runs, under schemes " DEMO_SCHEMES ",\n"
+    fputs("usage: vkmmu demo [-o DIR] [-j N] [--guests DIR] [--busybox PATH] [--busybox64 PATH]\n"
+          "Runs the headline comparison on the bundled workloads: every guests/ program (i386,\n"
+          "and its x86-64 build as NAME-64), five i386 and three amd64 busybox runs,\n"
+          "under schemes " DEMO_SCHEMES ",\n"
           "policies " DEMO_POLICIES " (and window:N for N in " DEMO_WINDOWS "),\n"
           "dirty strategies " DEMO_DIRTY ".  Prints a summary and writes results.csv,\n"
           "results.json and figures/ (PDF and PNG of every `vkmmu plot` kind) into DIR.\n"
@@ -217,7 +225,8 @@ static int default_guests(char *out, size_t len)
 }
 
 /* Writes DIR/demo.sweep; returns the number of workloads. */
-static int write_spec(const char *dir, const char *guests, const char *busybox, const char *root)
+static int write_spec(const char *dir, const char *guests, const char *busybox,
+                      const char *busybox64, const char *root)
 {
     char path[PATH_MAX + 32], wl[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/demo.sweep", dir);
@@ -251,6 +260,28 @@ static int write_spec(const char *dir, const char *guests, const char *busybox, 
         fprintf(f, "program = %s %s/%s%s\n", name, guests, name, p + used);
         n++;
     }
+    /* The x86-64 builds of the same programs (guests/x86_64/NAME), as NAME-64. */
+    rewind(in);
+    int n64 = 0;
+    while (fgets(line, sizeof line, in)) {
+        line[strcspn(line, "\r\n")] = 0;
+        char *p = line;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        char name[128], prog[PATH_MAX + 160];
+        int used = 0;
+        if (!*p || *p == '#' || sscanf(p, "%127s%n", name, &used) != 1 || strlen(name) > 61)
+            continue;
+        snprintf(prog, sizeof prog, "%s/x86_64/%s", guests, name);
+        if (access(prog, X_OK) != 0)
+            continue;
+        fprintf(f, "program = %s-64 %s%s\n", name, prog, p + used);
+        n64++;
+    }
+    if (!n64)
+        fprintf(stderr, "vkmmu demo: no x86-64 guests in %s/x86_64: the NAME-64 workloads are "
+                        "skipped\n", guests);
+    n += n64;
     fclose(in);
     if (busybox && access(busybox, X_OK) == 0) {
         fprintf(f, "program = bb-md5sum %s md5sum data.bin\n", busybox);
@@ -264,6 +295,17 @@ static int write_spec(const char *dir, const char *guests, const char *busybox, 
         n += 5;
     } else if (busybox) {
         fprintf(stderr, "vkmmu demo: %s not found: the busybox workloads are skipped\n", busybox);
+    }
+    if (busybox64 && access(busybox64, X_OK) == 0) {
+        fprintf(f, "program = bb64-md5sum %s md5sum data.bin\n", busybox64);
+        fprintf(f, "program = bb64-sort %s sort words.txt\n", busybox64);
+        fprintf(f, "program = bb64-gzip %s gzip -c data.bin\n", busybox64);
+        n += 3;
+    } else if (busybox64) {
+        fprintf(stderr,
+                "vkmmu demo: %s not found (scripts/install-deps.sh unpacks it): the amd64 "
+                "busybox workloads are skipped\n",
+                busybox64);
     }
     fprintf(f,
             "\n[axes]\nscheme = %s\npolicy = %s\nwindow = %s\ndirty = %s\n\n"
@@ -368,7 +410,7 @@ static void summary(const char *csv)
 
 /* The command line of vkmmu demo. */
 struct demo_args {
-    const char *out, *jobs, *busybox;
+    const char *out, *jobs, *busybox, *busybox64;
     char guests[PATH_MAX];
 };
 
@@ -395,6 +437,9 @@ static int demo_option(void *ctx, const struct opt *o, const char *v)
         break;
     case DEMO_BUSYBOX:
         a->busybox = v;
+        break;
+    case DEMO_BUSYBOX64:
+        a->busybox64 = v;
         break;
     case DEMO_HELP:
         demo_usage(stdout);
@@ -455,7 +500,7 @@ static int prepare(const struct demo_args *a, struct demo_paths *p, int *status)
     snprintf(p->spec, sizeof p->spec, "%s/demo.sweep", p->dir);
     snprintf(p->sweepdir, sizeof p->sweepdir, "%s/sweep", p->dir);
     snprintf(p->csv, sizeof p->csv, "%s/results.csv", p->dir);
-    return write_spec(p->dir, p->guests, a->busybox, p->root);
+    return write_spec(p->dir, p->guests, a->busybox, a->busybox64, p->root);
 }
 
 /* The sweep run (resumable), its CSV merged and its JSON collected.  The exit status. */
@@ -548,10 +593,17 @@ static int draw_figures(const struct demo_paths *p)
         {"accuracy", "vpt", "strict", NULL, "seqscan,stride,randacc,churn"},
         {"timeline", "vpt-1.10", "strict", "none,dfly,seq", "seqscan,randacc,bb-sort"},
         {"sensitivity", "vpt", "eager", NULL, "seqscan,randacc,churn,stride"},
+        /* i386 against x86-64: every workload present under both names */
+        {"arch", "vpt-1.10", "strict", "none", NULL},
     };
     int failed = 0;
+    char x64[PATH_MAX + 16];
+    snprintf(x64, sizeof x64, "%s/x86_64", p->guests);
+    bool have64 = access(x64, X_OK) == 0;
+    if (!have64)
+        fprintf(stderr, "vkmmu demo: no %s: the arch figure is skipped\n", x64);
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
-        for (int fmt = 0; fmt < 2; fmt++) {
+        for (int fmt = 0; fmt < 2 && (have64 || strcmp(kinds[k][0], "arch")); fmt++) {
             char fig[PATH_MAX + 64];
             snprintf(fig, sizeof fig, "%s/%s.%s", figs, kinds[k][0], fmt ? "png" : "pdf");
             failed += draw_figure(kinds[k], fig, p, &cells) < 0;
@@ -621,7 +673,8 @@ static int draw_fork_figures(const struct demo_paths *p)
 
 int cmd_demo(int argc, char **argv)
 {
-    struct demo_args a = {.out = "vkmmu-demo", .busybox = "/bin/busybox"};
+    struct demo_args a = {.out = "vkmmu-demo", .busybox = "/bin/busybox",
+                          .busybox64 = DEMO_BUSYBOX64_PATH};
     int status = demo_parse_args(argc, argv, &a);
     if (status == OPT_EXIT_OK) /* --help printed */
         return VKMMU_EXIT_OK;

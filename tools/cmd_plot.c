@@ -40,6 +40,8 @@ static const struct {
      "heat map of overhead over reflection cost x window size"},
     {"fork", plot_kind_fork,
      "cost of one fork+exit+wait per scheme against pages touched, by component"},
+    {"arch", plot_kind_arch,
+     "i386 (NAME) vs x86-64 (NAME-64): walk refs per fault, PT pages, overhead"},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -443,7 +445,7 @@ static int rm_tree_files(const char *dir)
     char cmd[PATH_MAX + 64];
     static const char *const names[] = {"plot.gp",      "policies.dat",   "window.dat",
                                         "presets.dat",  "overhead.dat",   "accuracy.dat",
-                                        "timeline.dat", "sensitivity.dat"};
+                                        "timeline.dat", "sensitivity.dat", "arch.dat"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         snprintf(cmd, sizeof(cmd), "%s/%s", dir, names[i]);
         unlink(cmd);
@@ -456,7 +458,7 @@ static int plot_check_paths(const struct plot_ctx *c, char **inputs, size_t ninp
 {
     static const char *const data_files[] = {"plot.gp", "policies.dat", "window.dat",
                                              "presets.dat", "overhead.dat", "accuracy.dat",
-                                             "timeline.dat", "sensitivity.dat"};
+                                             "timeline.dat", "sensitivity.dat", "arch.dat"};
     struct sim_paths paths;
     sim_paths_init(&paths);
     for (size_t i = 0; i < ninputs; i++)
@@ -511,14 +513,14 @@ static int plot_check_args(struct plot_ctx *c, int (**kind_fn)(struct plot_ctx *
 {
     if (!c->kind)
         return plot_bad("--kind KIND is required (policies, window, overhead, accuracy, timeline, "
-                        "sensitivity, fork)");
+                        "sensitivity, fork, arch)");
     *kind_fn = NULL;
     for (size_t k = 0; k < NKINDS; k++)
         if (!strcmp(kinds[k].name, c->kind))
             *kind_fn = kinds[k].fn;
     if (!*kind_fn)
         return plot_bad("unknown kind '%s' (policies, window, overhead, accuracy, timeline, "
-                        "sensitivity, fork)",
+                        "sensitivity, fork, arch)",
                         c->kind);
     if (!c->out)
         return plot_bad("-o FIG is required (.pdf, .svg or .png)");

@@ -109,6 +109,8 @@ int plot_kind_accuracy(struct plot_ctx *c);
 int plot_kind_timeline(struct plot_ctx *c);
 int plot_kind_sensitivity(struct plot_ctx *c);
 int plot_kind_fork(struct plot_ctx *c);
+/* arch: plot_kind_arch.c. */
+int plot_kind_arch(struct plot_ctx *c);
 
 /* Embeds text (and a short title) as metadata in the finished figure at path (format fmt):
  * SVG <metadata>, PNG tEXt/iTXt chunks, PDF Info dictionary by an incremental update.  0, or -1
