@@ -4,6 +4,10 @@
 # `vkmmu run --engine hooks --scheme linux --policy none` against the minor faults getrusage
 # reports for the same static binary run natively with THP off (scripts/minflt.c: the faults from
 # the execve on, the median of VKMMU_LVH_RUNS runs, default 3).
+# scripts/zeropage.c first probes whether the host kernel has the shared zero page (a read of an
+# untouched anonymous page maps it; some hosts, e.g. PVM guests booted with pvm_no_zero_page=1,
+# have none): without one, vkmmu runs with --zero-page off, and the line above the table and
+# its model column say so.
 # Usage: scripts/linux-vs-host.sh BUILD_DIR [--arch i386|x86_64|all]   (default all; prints a
 #        Markdown table with one row per architecture and program)
 # i386 rows: the build's guests/NAME and /bin/busybox (busybox-static:i386).  The host counts need
@@ -75,6 +79,16 @@ limit=${VKMMU_LVH_TIMEOUT:-900}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 gcc -O2 -o "$T/minflt" "$here/minflt.c"
+gcc -O2 -o "$T/zeropage" "$here/zeropage.c"
+# zero_page: "on" or "off", the host kernel's shared zero page (scripts/zeropage.c).
+read -r _ zero_page zp_read zp_write <<< "$("$T/zeropage" 64)" || true
+case ${zero_page:-} in
+on | off) ;;
+*)
+    echo "linux-vs-host: the zero-page probe failed; assuming the host has the zero page" >&2
+    zero_page=on zp_read="?" zp_write="?"
+    ;;
+esac
 if [ ! -x "$V" ]; then
     echo "linux-vs-host: no $V (build the cli): every vkmmu column is n/a" >&2
 fi
@@ -103,7 +117,7 @@ vkmmu_faults() {
     [ -x "$V" ] || return 0
     rm -f "$T/r.json"
     (cd "$dir" && timeout "$limit" "$V" run --engine hooks --scheme linux --policy none \
-        --json "$T/r.json" -- "$@" > /dev/null 2> "$T/r.err") || rc=$?
+        --zero-page "$zero_page" --json "$T/r.json" -- "$@" > /dev/null 2> "$T/r.err") || rc=$?
     if [ "$rc" != "$want" ]; then
         echo "linux-vs-host: vkmmu on $*: exit status $rc (natively $want): $(head -c 300 "$T/r.err" | head -2 | tr '\n' ' ')" >&2
         return 0
@@ -157,7 +171,13 @@ busybox_rows() {
     row "$a" "busybox seq" "$T" "$bb" seq 100000
 }
 
-echo "| arch | workload | host minor faults | vkmmu linux fault.native | difference | difference % |"
+zp_word=present
+[ "$zero_page" = on ] || zp_word=absent
+echo "Host zero page: $zp_word (probe: $zp_read read faults, then $zp_write write faults, on" \
+    "64 fresh anonymous pages); vkmmu runs with --zero-page $zero_page."
+echo
+echo "| arch | workload | host minor faults | vkmmu linux fault.native (--zero-page $zero_page)" \
+    "| difference | difference % |"
 echo "|---|---|---:|---:|---:|---:|"
 for a in "${measure[@]}"; do
     if [ "$a" = i386 ]; then

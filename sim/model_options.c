@@ -33,6 +33,11 @@ const struct opt sim_model_options[] = {
     {"vk-mem", 0, "SIZE", "vkernel memory limit (e.g. 64M; default unlimited)", SIM_OPT_VK_MEM},
     {"file-cache", 0, "warm|cold",
      "file pages resident at start, or read on first touch\n(default warm)", SIM_OPT_FILE_CACHE},
+    {"zero-page", 0, "on|off",
+     "schemes with the shared zero page (linux): a read fault on\n"
+     "a new anonymous page maps it (on), or allocates the page\n"
+     "(off: hosts without one; default on)",
+     SIM_OPT_ZERO_PAGE},
     {"inval-every-enter", 0, NULL, "release 1.8: one MADV_INVAL on every pmap_enter",
      SIM_OPT_INVAL_EVERY_ENTER},
     {"tlb", 0, "SPEC",
@@ -229,6 +234,18 @@ static int file_cache_option(struct sim_model_opts *o, const char *value, char *
     return 0;
 }
 
+/* --zero-page on|off: 0, or -1 with err filled. */
+static int zero_page_option(struct sim_model_opts *o, const char *value, char *err,
+                            size_t errlen)
+{
+    if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
+        snprintf(err, errlen, "--zero-page: bad value '%s' (expected on or off)", value);
+        return -1;
+    }
+    o->vk.no_zero_page = !strcmp(value, "off");
+    return 0;
+}
+
 static int interval_option(struct sim_model_opts *o, const char *value, char *err,
                            size_t errlen)
 {
@@ -301,6 +318,7 @@ int sim_model_option(struct sim_model_opts *o, int id, const char *value, char *
     case SIM_OPT_REAL_PREFAULT: return real_prefault_option(o, value, err, errlen);
     case SIM_OPT_VK_MEM: return vk_mem_option(o, value, err, errlen);
     case SIM_OPT_FILE_CACHE: return file_cache_option(o, value, err, errlen);
+    case SIM_OPT_ZERO_PAGE: return zero_page_option(o, value, err, errlen);
     case SIM_OPT_INVAL_EVERY_ENTER: o->vk.inval_every_enter = true; return 0;
     case SIM_OPT_TLB: return tlb_option(o, value, err, errlen);
     case SIM_OPT_INTERVAL: return interval_option(o, value, err, errlen);

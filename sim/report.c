@@ -291,6 +291,7 @@ static struct json_object *options_object(const struct vk_options *opt)
     int rc = add(o, SIM_KEY_REAL_PREFAULT, json_object_new_uint64(opt->real_prefault));
     rc |= add(o, SIM_KEY_VK_MEM_PAGES, json_object_new_uint64(opt->vk_mem_pages));
     rc |= add_string(o, SIM_KEY_FILE_CACHE, opt->file_cache_cold ? "cold" : "warm");
+    rc |= add_string(o, SIM_KEY_ZERO_PAGE, opt->no_zero_page ? "off" : "on");
     rc |= add(o, SIM_KEY_INVAL_EVERY_ENTER, json_object_new_boolean(opt->inval_every_enter));
     if (opt->tlb_on)
         rc |= add(o, SIM_KEY_TLB, tlb_object(&opt->tlb));

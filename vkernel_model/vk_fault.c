@@ -360,7 +360,7 @@ enum vk_fault_outcome vk_native_fault(struct vk_model *m, uint64_t vpn, enum mmu
     uint8_t bits = REAL_P;
     if (r->kind == VK_ANON || (p->state & PG_PRIVATE)) {
         if (!(p->state & PG_PRIVATE)) {
-            if (m->cfg.scheme->zero_page_on_read && !write) {
+            if (m->cfg.scheme->zero_page_on_read && !m->cfg.opt.no_zero_page && !write) {
                 p->state |= PG_ZEROPAGE; /* the shared zero page, read-only */
             } else if (vk_page_zero_fill(m, vpn, p) < 0) {
                 return VK_FO_ERROR;

@@ -58,6 +58,7 @@
 #define SIM_KEY_REAL_PREFAULT "real_prefault"
 #define SIM_KEY_VK_MEM_PAGES "vk_mem_pages"
 #define SIM_KEY_FILE_CACHE "file_cache"
+#define SIM_KEY_ZERO_PAGE "zero_page"
 #define SIM_KEY_INVAL_EVERY_ENTER "inval_every_enter"
 #define SIM_KEY_TLB "tlb"
 #define SIM_KEY_TLB_NAME "name"

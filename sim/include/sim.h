@@ -56,6 +56,7 @@ enum sim_model_option_id {
     SIM_OPT_REAL_PREFAULT,
     SIM_OPT_VK_MEM,
     SIM_OPT_FILE_CACHE,
+    SIM_OPT_ZERO_PAGE,
     SIM_OPT_INVAL_EVERY_ENTER,
     SIM_OPT_TLB,
     SIM_OPT_INTERVAL,

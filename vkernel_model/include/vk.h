@@ -93,6 +93,8 @@ struct vk_options {
     unsigned real_prefault;  /* --real-prefault N (vpt schemes) */
     uint64_t vk_mem_pages;   /* --vk-mem in pages; 0 = unlimited */
     bool file_cache_cold;    /* --file-cache cold */
+    bool no_zero_page;       /* --zero-page off: a read fault on a new anonymous page
+                              * allocates it (hosts without the shared zero page) */
     bool inval_every_enter;  /* --inval-every-enter (release 1.8) */
     bool tlb_on;             /* --tlb given: model the TLB on every access */
     struct mmu_tlb_cfg tlb;
