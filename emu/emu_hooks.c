@@ -676,6 +676,33 @@ static const char *exception_name(uint32_t intno)
     }
 }
 
+/* rdtsc and rdtscp at CPL 3 raise #GP because the machines set CR4.TSD: the guest reads a
+ * virtual TSC, the instructions retired so far in the run (so a run is the same in every
+ * pass and engine; ld.so reads it at start-up).  true when the #GP at eip was one of them,
+ * emulated (EDX:EAX, and ECX = 0 as TSC_AUX for rdtscp) and stepped over. */
+static bool virtual_tsc(struct emu_runner *r, uint64_t eip)
+{
+    uint8_t b[3] = {0};
+    if (uc_mem_read(r->mc.uc, eip, b, sizeof b) != UC_ERR_OK || b[0] != 0x0F)
+        return false;
+    unsigned len = b[1] == 0x31 ? 2 : (b[1] == 0x01 && b[2] == 0xF9) ? 3 : 0;
+    if (len == 0)
+        return false;
+    const struct emu_block *lb = r->last_block;
+    if (lb && eip + len - lb->addr < lb->size) /* the rest of the block runs in a new one */
+        uncount_tail(r, lb, eip + len);
+    r->last_block = NULL;
+    uint64_t tsc = r->insns, lo = (uint32_t)tsc, hi = tsc >> 32, aux = 0, pc = eip + len;
+    bool is64 = r->mc.is64;
+    if (EMU_UC(&r->mc, uc_reg_write(r->mc.uc, is64 ? UC_X86_REG_RAX : UC_X86_REG_EAX, &lo)) ||
+        EMU_UC(&r->mc, uc_reg_write(r->mc.uc, is64 ? UC_X86_REG_RDX : UC_X86_REG_EDX, &hi)) ||
+        (len == 3 &&
+         EMU_UC(&r->mc, uc_reg_write(r->mc.uc, is64 ? UC_X86_REG_RCX : UC_X86_REG_ECX, &aux))) ||
+        EMU_UC(&r->mc, uc_reg_write(r->mc.uc, is64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &pc)))
+        host_fail(r, "engine: cannot emulate rdtsc%s", "");
+    return true;
+}
+
 static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
 {
     (void)uc;
@@ -706,6 +733,8 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
     }
     uint32_t ec = emu_machine_fixup(&r->mc);
     uint64_t eip = emu_pc(r);
+    if (intno == 13 && virtual_tsc(r, eip))
+        return;
     if (intno == 14) {
         uint64_t cr2 = r->mc.is64 ? emu_reg64(r, UC_X86_REG_CR2) : emu_reg32(r, UC_X86_REG_CR2);
         if (r->engine == EMU_ENGINE_PAGING && cr2 < emu_user_limit(r)) {

@@ -134,6 +134,10 @@ struct emu_machine {
     size_t errlen;
     bool failed;
 };
+/* emu_cpuid.c: the CPUID the guest sees (Unicorn's, with leaf 1's FPU and MMX bits, which
+ * Unicorn 2.0.1 leaves out).  The hook is added by emu_machine_open. */
+int emu_cpuid_answer(bool is64, uint32_t leaf, uint32_t sub, uint64_t cr4, uint32_t out[4]);
+int emu_cpuid_hook_add(struct emu_machine *mc);
 /* Opens Unicorn, maps memory, writes the page directory, GDT and stub.  all_present: every
  * user PTE present, writable and user (hooks, bare) except page 0; otherwise every user PTE
  * starts empty (paging: the model's observer fills them).  0 or -1 with err filled. */
@@ -234,6 +238,7 @@ struct emu_runner {
     uint64_t rep_next_iteration; /* a block made of the rep instruction here is its next
                                   * iteration */
     bool stopping;     /* the run has ended (guest exit, signal, limit, host error) */
+    uint32_t exe_file_id; /* the first program's file id (emu_run's program_file_id) */
     bool top;          /* --top: attribute reflections and dirty traps to instructions */
     bool slow_mem;     /* hooks: memory accesses take hook_mem_slow (--top, or a block with an
                         * I/O instruction, whose own access must not reach the models) */

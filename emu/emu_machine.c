@@ -84,7 +84,7 @@ static const uint8_t stub_code[] = {
  * WP, AM, PG; OSFXSR and OSXMMEXCPT.  Unicorn 2.0.1 runs SSE without OSFXSR and never raises
  * #AC or #XM; the bits are set so nothing depends on that. */
 #define EMU_CR0 0x80050033u
-#define EMU_CR4 0x00000600u
+#define EMU_CR4 0x00000604u /* OSFXSR | OSXMMEXCPT | TSD (emu_hooks.c: virtual_tsc) */
 
 /* The FPU and SSE state of a fresh Linux process (fpstate_init_fstate and the MXCSR default):
  * x87 control word 0x37F (every exception masked, 64-bit precision, round to nearest), status
@@ -133,7 +133,8 @@ int emu_machine_open(struct emu_machine *mc, bool is64, bool all_present, char *
     mc->old_exc_off = -1;
     mc->err_code_off = -1;
     if (is64) {
-        if (emu_machine_open64(mc, all_present) != 0 || set_fpu_state(mc) != 0)
+        if (emu_machine_open64(mc, all_present) != 0 || set_fpu_state(mc) != 0 ||
+            emu_cpuid_hook_add(mc) != 0)
             return -1;
         if (EMU_UC(mc, uc_context_alloc(mc->uc, &mc->ctx))) {
             mc->ctx = NULL;
@@ -193,7 +194,8 @@ int emu_machine_open(struct emu_machine *mc, bool is64, bool all_present, char *
         EMU_UC(mc, uc_reg_write(mc->uc, UC_X86_REG_CS, &cs)) ||
         EMU_UC(mc, uc_reg_write(mc->uc, UC_X86_REG_SS, &ds)) ||
         EMU_UC(mc, uc_reg_write(mc->uc, UC_X86_REG_DS, &ds)) ||
-        EMU_UC(mc, uc_reg_write(mc->uc, UC_X86_REG_ES, &ds)) || set_fpu_state(mc) != 0)
+        EMU_UC(mc, uc_reg_write(mc->uc, UC_X86_REG_ES, &ds)) || set_fpu_state(mc) != 0 ||
+        emu_cpuid_hook_add(mc) != 0)
         return -1;
     if (EMU_UC(mc, uc_context_alloc(mc->uc, &mc->ctx))) {
         mc->ctx = NULL;

@@ -186,7 +186,7 @@ int emu_machine_open64(struct emu_machine *mc, bool all_present)
     memcpy(mc->gdt, gdt64, sizeof gdt64);
     memcpy(mc->kmem + (EMU64_STUB_ADDR - EMU64_KBASE), stub64_code, sizeof stub64_code);
     uc_x86_msr efer = {0xC0000080u, 0x500u}; /* LME | LMA */
-    uint64_t cr4 = 0x620, cr3 = root, cr0 = 0x80050033u, zero = 0;
+    uint64_t cr4 = 0x624 /* PAE | OSFXSR | OSXMMEXCPT | TSD */, cr3 = root, cr0 = 0x80050033u, zero = 0;
     uc_x86_mmr gdtr = {.selector = 0, .base = EMU64_GDT_ADDR,
                        .limit = (uint32_t)sizeof gdt64 - 1, .flags = 0};
     if (EMU_UC(mc, uc_reg_write(mc->uc, UC_X86_REG_MSR, &efer)) ||

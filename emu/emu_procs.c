@@ -437,14 +437,13 @@ static int exec_program(struct emu_runner *r, const struct gos_action *a, struct
     if (emu_load_image(r, r->proc, a->file_id) != 0)
         return -1;
     gos_set_brk_base(r->proc, r->elf.brk_base);
-    gos_set_mmap_top(r->proc, r->is64 ? GOS_MMAP_TOP64 : GOS_MMAP_TOP);
     uint64_t esp = gos_stack_build(r->proc, &r->elf, a->argc, a->argv, a->execfn, r->err,
                                    r->errlen);
     if (esp == 0)
         return -1;
     t->space = a->child_space;
     t->fresh = true;
-    t->entry = r->elf.entry;
+    t->entry = gos_elf_start(&r->elf);
     t->esp = esp;
     memset(t->tls, 0, sizeof t->tls);
     return 0;

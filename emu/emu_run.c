@@ -104,9 +104,11 @@ static int map_checked(struct emu_runner *r, struct gos *proc, uint64_t start, u
     return 0;
 }
 
-int emu_load_image(struct emu_runner *r, struct gos *proc, uint32_t file_id)
+/* One ELF image's segments: its bytes into the machine, its regions into gos and the
+ * models (file id file_id for the file-backed part). */
+static int load_segments(struct emu_runner *r, struct gos *proc, const struct gos_elf *e,
+                         uint32_t file_id)
 {
-    const struct gos_elf *e = &r->elf;
     for (size_t i = 0; i < e->nsegments; i++) {
         const struct gos_segment *s = &e->segments[i];
         if (emu_machine_back(&r->mc, s->vaddr & ~0xFFFull, page_up(s->vaddr + s->memsz) -
@@ -126,6 +128,25 @@ int emu_load_image(struct emu_runner *r, struct gos *proc, uint32_t file_id)
         if (map_checked(r, proc, start, file_end, s->prot, VK_FILE, file_id,
                         (s->offset & ~0xFFFu) >> 12) ||
             map_checked(r, proc, file_end, end, s->prot, VK_ANON, 0, 0))
+            return -1;
+    }
+    return 0;
+}
+
+int emu_load_image(struct emu_runner *r, struct gos *proc, uint32_t file_id)
+{
+    struct gos_elf *e = &r->elf;
+    gos_set_mmap_top(proc, r->is64 ? GOS_MMAP_TOP64 : GOS_MMAP_TOP);
+    if (load_segments(r, proc, e, file_id) != 0)
+        return -1;
+    /* The interpreter after the program, where mmap puts it (binfmt_elf's load_elf_interp). */
+    if (e->interp) {
+        if (gos_interp_place(proc, e) != 0) {
+            snprintf(r->err, r->errlen, "%s: no room below the mmap top for its interpreter %s",
+                     e->path, e->interp_path);
+            return -1;
+        }
+        if (load_segments(r, proc, e->interp, e->interp_file_id) != 0)
             return -1;
     }
     uint64_t top = r->is64 ? GOS_STACK_TOP64 : GOS_STACK_TOP;
@@ -254,20 +275,24 @@ static int open_engine(struct emu_runner *r)
     return EMU_OK;
 }
 
+/* The program's file id in the models' page cache (its interpreter's comes after it). */
+static uint32_t program_file_id(struct emu_runner *r)
+{
+    uint32_t file_id = 0;
+    int fd = open(r->opt->program, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        file_id = gos_file_id(r->gos, fd);
+        close(fd);
+    }
+    return file_id ? file_id : EMU_EXE_FILE_ID_FALLBACK;
+}
+
 /* The guest as Linux's execve leaves it: the image and the stack region mapped, gos's log and
  * layout set, the initial stack written.  The initial ESP, or 0 with err filled. */
 static uint64_t load_guest(struct emu_runner *r)
 {
     const struct emu_options *o = r->opt;
-    uint32_t file_id = 0;
-    int fd = open(o->program, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        file_id = gos_file_id(r->gos, fd);
-        close(fd);
-    }
-    if (file_id == 0)
-        file_id = EMU_EXE_FILE_ID_FALLBACK;
-    if (emu_load_image(r, r->gos, file_id) != 0)
+    if (emu_load_image(r, r->gos, r->exe_file_id) != 0)
         return 0;
     if (o->gos_log) {
         if (o->gos_replay)
@@ -276,7 +301,6 @@ static uint64_t load_guest(struct emu_runner *r)
             gos_record(r->gos, o->gos_log);
     }
     gos_set_brk_base(r->gos, r->elf.brk_base);
-    gos_set_mmap_top(r->gos, r->is64 ? GOS_MMAP_TOP64 : GOS_MMAP_TOP);
     const char *execfn = o->gos.exe_path ? o->gos.exe_path : o->argv[0];
     return gos_stack_build(r->gos, &r->elf, o->argc, o->argv, execfn, r->err, r->errlen);
 }
@@ -318,7 +342,7 @@ static int run_guest(struct emu_runner *r, uint64_t esp)
         snprintf(r->err, r->errlen, "cannot start the watchdog thread for --timeout and Ctrl-C");
         return -1;
     }
-    int rc = emu_threads_start(r, r->elf.entry, esp);
+    int rc = emu_threads_start(r, gos_elf_start(&r->elf), esp);
     if (rc == 0)
         rc = emu_threads_run(r);
     atomic_store(&r->done, true);
@@ -429,6 +453,10 @@ int emu_run(const struct emu_options *o, struct vk_set *models, struct emu_resul
         return EMU_EINPUT;
     }
     rc = open_engine(r);
+    if (rc == EMU_OK)
+        r->exe_file_id = program_file_id(r);
+    if (rc == EMU_OK && gos_interp_open(r->gos, &r->elf, err, errlen) != 0)
+        rc = EMU_EINPUT; /* a dynamic program whose interpreter the guest cannot have */
     if (rc == EMU_OK) {
         rc = EMU_EHOST;
         uint64_t esp = load_guest(r);
@@ -439,6 +467,7 @@ int emu_run(const struct emu_options *o, struct vk_set *models, struct emu_resul
             }
             collect_sites(r);
             report_unknown_calls(r);
+            snprintf(res->notes, sizeof res->notes, "%s", gos_notes(r->gos));
             collect_processes(r);
             rc = EMU_OK;
         }

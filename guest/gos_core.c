@@ -385,6 +385,21 @@ static uint64_t place_topdown(struct gos *g, uint64_t len)
     return ans >= GOS_MMAP_MIN ? ans : 0;
 }
 
+int gos_interp_place(struct gos *g, struct gos_elf *e)
+{
+    struct gos_elf *in = e->interp;
+    if (!in || !in->relocatable)
+        return 0;
+    uint64_t lo, hi;
+    gos_elf_span(in, &lo, &hi);
+    uint64_t at = place_topdown(g, hi - lo);
+    if (at == 0)
+        return -1;
+    gos_elf_rebase(in, at - lo + in->bias);
+    in->relocatable = false;
+    return 0;
+}
+
 int gos_region_map(struct gos *g, const struct gos_region *r)
 {
     if (g->w->recording)
@@ -821,6 +836,28 @@ int64_t gos_sys_enosys(struct gos *g, const struct gos_regs *r)
 int gos_exit_signal(const struct gos *g)
 {
     return g->exit_signal;
+}
+
+void gos_note(struct gos *g, const char *line)
+{
+    char *notes = g->w->notes;
+    size_t used = strlen(notes), n = strlen(line);
+    for (const char *p = notes; *p;) { /* each line once */
+        const char *nl = strchr(p, '\n');
+        if ((size_t)(nl - p) == n && memcmp(p, line, n) == 0)
+            return;
+        p = nl + 1;
+    }
+    if (used + n + 2 > sizeof g->w->notes)
+        return;
+    memcpy(notes + used, line, n);
+    notes[used + n] = '\n';
+    notes[used + n + 1] = '\0';
+}
+
+const char *gos_notes(const struct gos *g)
+{
+    return g->w->notes;
 }
 
 const char *gos_error(const struct gos *g)

@@ -1,5 +1,5 @@
-/* guest/gos_elf.c - reads and validates a static i386 or x86-64 executable (the ELF loader's
- * host side).
+/* guest/gos_elf.c - reads and validates an i386 or x86-64 executable, static or naming an
+ * interpreter (PT_INTERP), and the interpreter itself (the ELF loader's host side).
  * Every field read from the file is bounds-checked: a bad or truncated file is an error
  * message naming the file and the offset, never a crash. */
 #include <elf.h>
@@ -202,14 +202,45 @@ static int read_file(struct gos_elf *e, const char *path, char *err, size_t errl
     return GOS_OK;
 }
 
+/* PT_INTERP's path (program header i): inside the file, one NUL at its end, shorter than
+ * PATH_MAX, absolute or relative as Linux takes it.  GOS_OK or GOS_EINPUT with err filled. */
+static int read_interp(struct gos_elf *e, const struct phdr *ph, unsigned i, const char *path,
+                       char *err, size_t errlen)
+{
+    if (e->interp_path)
+        return elf_fail(err, errlen, path, "a second PT_INTERP (program header %u)", i);
+    if (!range_ok(e->size, ph->offset, ph->filesz) || ph->filesz < 2 || ph->filesz > 4096)
+        return elf_fail(err, errlen, path,
+                        "PT_INTERP (program header %u) at offset %llu, %llu bytes: expected a "
+                        "path of 2 to 4096 bytes inside the %zu-byte file",
+                        i, (unsigned long long)ph->offset, (unsigned long long)ph->filesz,
+                        e->size);
+    const char *str = (const char *)e->data + ph->offset;
+    if (str[ph->filesz - 1] != '\0' || strlen(str) != ph->filesz - 1)
+        return elf_fail(err, errlen, path,
+                        "PT_INTERP (program header %u) at offset %llu is not one NUL-terminated "
+                        "path",
+                        i, (unsigned long long)ph->offset);
+    e->interp_path = strdup(str);
+    if (!e->interp_path) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return GOS_EHOST;
+    }
+    return GOS_OK;
+}
+
 /* The class (e->abi from EI_CLASS and e_machine), the ELF header and the program header
- * table: a static little-endian i386 or x86-64 executable (ET_EXEC, or a static-pie ET_DYN
- * without PT_INTERP) with its table inside the file.  GOS_OK or GOS_EINPUT with err filled. */
-static int check_header(struct gos_elf *e, const char *path, char *err, size_t errlen)
+ * table: a little-endian i386 or x86-64 executable (ET_EXEC, or ET_DYN: a PIE, static or not)
+ * with its table inside the file, and PT_INTERP's path when it names an interpreter (an
+ * interpreter's own PT_INTERP is ignored, as Linux ignores it).  GOS_OK, or GOS_EINPUT /
+ * GOS_EHOST with err filled. */
+static int check_header(struct gos_elf *e, const char *path, bool interp, char *err,
+                        size_t errlen)
 {
     if (e->size < EI_NIDENT || memcmp(e->data, ELFMAG, SELFMAG) != 0)
         return elf_fail(err, errlen, path,
-                        "not an ELF file (expected a static i386 or x86-64 ELF executable)");
+                        "not an ELF file (expected an i386 or x86-64 ELF %s)",
+                        interp ? "interpreter" : "executable");
     unsigned cls = e->data[EI_CLASS];
     if ((cls != ELFCLASS32 && cls != ELFCLASS64) || e->data[EI_DATA] != ELFDATA2LSB)
         return elf_fail(err, errlen, path,
@@ -236,15 +267,16 @@ static int check_header(struct gos_elf *e, const char *path, char *err, size_t e
                         (unsigned long long)eh.phoff, eh.phnum, eh.phentsize, e->size);
     if (eh.type != ET_EXEC && eh.type != ET_DYN)
         return elf_fail(err, errlen, path,
-                        "ELF type %u (expected an executable: ET_EXEC, or ET_DYN for static-pie)",
+                        "ELF type %u (expected an executable: ET_EXEC, or ET_DYN for a PIE or a "
+                        "shared object)",
                         eh.type);
-    for (unsigned i = 0; i < eh.phnum; i++) {
+    for (unsigned i = 0; i < eh.phnum && !interp; i++) {
         struct phdr ph = read_phdr(e, &eh, i);
-        if (ph.type == PT_INTERP || (ph.type == PT_DYNAMIC && eh.type == ET_EXEC))
-            return elf_fail(err, errlen, path,
-                            "dynamically linked (%s in program header %u); expected a static "
-                            "executable (gcc -static or -static-pie)",
-                            ph.type == PT_INTERP ? "PT_INTERP" : "PT_DYNAMIC", i);
+        if (ph.type == PT_INTERP) {
+            int rc = read_interp(e, &ph, i, path, err, errlen);
+            if (rc != GOS_OK)
+                return rc;
+        }
     }
     return GOS_OK;
 }
@@ -264,8 +296,8 @@ static unsigned segment_prot(uint32_t p_flags)
 /* Collects the PT_LOAD segments (each inside the file, filesz <= memsz, vaddr and offset
  * congruent, inside [0x1000, mmap top) once biased), brk_base and AT_PHDR.  GOS_OK, or
  * GOS_EINPUT / GOS_EHOST with err filled. */
-static int load_segments(struct gos_elf *e, const struct ehdr *eh, const char *path, char *err,
-                         size_t errlen)
+static int load_segments(struct gos_elf *e, const struct ehdr *eh, uint64_t min_va,
+                         const char *path, char *err, size_t errlen)
 {
     uint64_t top = is64(e) ? GOS_MMAP_TOP64 : GOS_MMAP_TOP;
     size_t phsz = is64(e) ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
@@ -288,14 +320,15 @@ static int load_segments(struct gos_elf *e, const struct ehdr *eh, const char *p
                             off, (unsigned long long)p.offset,
                             (unsigned long long)(p.offset + p.filesz), e->size);
         uint64_t va = p.vaddr + e->bias;
-        if (p.filesz > p.memsz || (p.vaddr & 0xFFFu) != (p.offset & 0xFFFu) || va < 0x1000u ||
+        if (p.filesz > p.memsz || (p.vaddr & 0xFFFu) != (p.offset & 0xFFFu) || va < min_va ||
             p.memsz > top || va > top - p.memsz)
             return elf_fail(err, errlen, path,
                             "PT_LOAD at offset %llu: vaddr 0x%llx, memsz 0x%llx, filesz 0x%llx "
                             "(expected filesz <= memsz, vaddr and offset congruent mod 4096, "
-                            "and [0x1000, 0x%llx) as the address range)",
+                            "and [0x%llx, 0x%llx) as the address range)",
                             off, (unsigned long long)va, (unsigned long long)p.memsz,
-                            (unsigned long long)p.filesz, (unsigned long long)top);
+                            (unsigned long long)p.filesz, (unsigned long long)min_va,
+                            (unsigned long long)top);
         e->segments[e->nsegments++] =
             (struct gos_segment){va, p.filesz, p.memsz, p.offset, segment_prot(p.flags)};
         uint64_t end = (va + p.memsz + 0xFFFu) & ~(uint64_t)0xFFFu;
@@ -320,7 +353,9 @@ static bool entry_in_executable_segment(const struct gos_elf *e)
     return false;
 }
 
-int gos_elf_load(struct gos_elf *e, const char *path, char *err, size_t errlen)
+/* Reads and checks an executable (interp false) or an interpreter (interp true: an ET_DYN
+ * one is read at bias 0 and placed later by gos_elf_rebase). */
+static int elf_load(struct gos_elf *e, const char *path, bool interp, char *err, size_t errlen)
 {
     memset(e, 0, sizeof *e);
     int rc = read_file(e, path, err, errlen);
@@ -329,17 +364,21 @@ int gos_elf_load(struct gos_elf *e, const char *path, char *err, size_t errlen)
         return rc;
     }
     e->path = strdup(path);
-    rc = check_header(e, path, err, errlen);
+    rc = check_header(e, path, interp, err, errlen);
     struct ehdr eh = {0};
+    uint64_t min_va = 0x1000;
     if (rc == GOS_OK) {
         eh = read_ehdr(e);
-        /* A static-pie is placed where Linux places a PIE with ASLR off (ELF_ET_DYN_BASE). */
-        if (eh.type == ET_DYN)
+        /* A PIE is placed where Linux places one with ASLR off (ELF_ET_DYN_BASE); an ET_DYN
+         * interpreter where gos's mmap puts it (gos_elf_rebase), so its vaddrs start at 0. */
+        if (eh.type == ET_DYN && !interp)
             e->bias = is64(e) ? GOS_PIE_BASE64 : GOS_PIE_BASE;
+        if (eh.type == ET_DYN && interp)
+            min_va = 0;
         e->entry = eh.entry + e->bias;
         e->phent = (uint16_t)eh.phentsize;
         e->phnum = (uint16_t)eh.phnum;
-        rc = load_segments(e, &eh, path, err, errlen);
+        rc = load_segments(e, &eh, min_va, path, err, errlen);
     }
     if (rc == GOS_OK && !entry_in_executable_segment(e))
         rc = elf_fail(err, errlen, path,
@@ -349,12 +388,64 @@ int gos_elf_load(struct gos_elf *e, const char *path, char *err, size_t errlen)
         gos_elf_fini(e);
         return rc;
     }
+    e->relocatable = interp && eh.type == ET_DYN;
     load_symbols(e, &eh);
     return GOS_OK;
 }
 
+int gos_elf_load(struct gos_elf *e, const char *path, char *err, size_t errlen)
+{
+    return elf_load(e, path, false, err, errlen);
+}
+
+int gos_elf_load_interp(struct gos_elf *e, const char *path, char *err, size_t errlen)
+{
+    return elf_load(e, path, true, err, errlen);
+}
+
+void gos_elf_span(const struct gos_elf *e, uint64_t *lo, uint64_t *hi)
+{
+    *lo = UINT64_MAX;
+    *hi = 0;
+    for (size_t i = 0; i < e->nsegments; i++) {
+        const struct gos_segment *s = &e->segments[i];
+        uint64_t start = s->vaddr & ~(uint64_t)0xFFF;
+        uint64_t end = (s->vaddr + s->memsz + 0xFFF) & ~(uint64_t)0xFFF;
+        if (start < *lo)
+            *lo = start;
+        if (end > *hi)
+            *hi = end;
+    }
+    if (*lo > *hi)
+        *lo = *hi = 0;
+}
+
+void gos_elf_rebase(struct gos_elf *e, uint64_t bias)
+{
+    uint64_t d = bias - e->bias;
+    e->bias = bias;
+    e->entry += d;
+    if (e->phdr_vaddr)
+        e->phdr_vaddr += d;
+    e->brk_base += d;
+    for (size_t i = 0; i < e->nsegments; i++)
+        e->segments[i].vaddr += d;
+    for (size_t i = 0; i < e->nsymbols; i++)
+        e->symbols[i].addr += d;
+}
+
+uint64_t gos_elf_start(const struct gos_elf *e)
+{
+    return e->interp ? e->interp->entry : e->entry;
+}
+
 void gos_elf_fini(struct gos_elf *e)
 {
+    if (e->interp) {
+        gos_elf_fini(e->interp);
+        free(e->interp);
+    }
+    free(e->interp_path);
     free(e->path);
     free(e->data);
     free(e->segments);
@@ -365,7 +456,15 @@ void gos_elf_fini(struct gos_elf *e)
 const char *gos_elf_symbolize(const struct gos_elf *e, uint64_t addr, char *buf, size_t len)
 {
     buf[0] = '\0';
-    if (!e || e->nsymbols == 0)
+    if (!e)
+        return buf;
+    if (e->interp && e->interp->nsegments) { /* an address inside the interpreter's span */
+        uint64_t lo, hi;
+        gos_elf_span(e->interp, &lo, &hi);
+        if (addr >= lo && addr < hi)
+            return gos_elf_symbolize(e->interp, addr, buf, len);
+    }
+    if (e->nsymbols == 0)
         return buf;
     /* The last symbol at or below addr. */
     size_t lo = 0, hi = e->nsymbols;

@@ -233,6 +233,7 @@ struct gos_world {
     unsigned *unknown_nrs;     /* unknown calls, in order of first use (gos_calls.c) */
     const char **unknown_names;
     size_t nunknown, unknown_cap;
+    char notes[1024]; /* gos_note's lines for the run's report, each ending in '\n' */
     /* processes and threads, in order of creation */
     struct gos **procs;
     size_t nprocs, procs_cap;
@@ -406,6 +407,10 @@ int64_t gos_sys_mremap(struct gos *g, const struct gos_regs *r);
  * set_thread_area, which is the engine's): -ENOSYS, without being reported as unknown. */
 int64_t gos_sys_enosys(struct gos *g, const struct gos_regs *r);
 void gos_fail(struct gos *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A line for the run's report about something the guest was told (an execve that failed
+ * because its interpreter is missing, say); the same line is kept once, and lines that do
+ * not fit in the 1 KiB are dropped. */
+void gos_note(struct gos *g, const char *line);
 /* A vk_set_* status in gos's terms: VK_ERROR fails g (g->fatal) naming the model's error and
  * what was being done; the status is returned as it is. */
 int gos_vk_status(struct gos *g, int st, const char *what);

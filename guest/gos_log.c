@@ -148,6 +148,17 @@ static bool get(struct gos *g, void *buf, size_t len)
     return false;
 }
 
+/* "name(a0, ..., a5) sp=..." for a replay mismatch. */
+static const char *regs_text(struct gos *g, const struct gos_regs *r, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s(0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx) sp=0x%llx",
+             gos_call_name(g, r->ax), (unsigned long long)r->a[0], (unsigned long long)r->a[1],
+             (unsigned long long)r->a[2], (unsigned long long)r->a[3],
+             (unsigned long long)r->a[4], (unsigned long long)r->a[5],
+             (unsigned long long)r->sp);
+    return buf;
+}
+
 /* The next entry must be a call with the guest's registers: true, or false with g->fatal
  * (the log ends, the log is broken, or the guest diverged from the first pass). */
 static bool replay_matching_call(struct gos *g, const struct gos_regs *regs)
@@ -167,14 +178,10 @@ static bool replay_matching_call(struct gos *g, const struct gos_regs *regs)
     if (!get(g, &want, sizeof want))
         return false;
     if (memcmp(&want, regs, sizeof want) != 0) {
-        gos_fail(g,
-                 "replay: call %llu differs from the first pass: %s(0x%llx, 0x%llx, 0x%llx, ...) "
-                 "where the first pass made %s(0x%llx, 0x%llx, 0x%llx, ...)",
-                 (unsigned long long)g->w->replayed_calls, gos_call_name(g, regs->ax),
-                 (unsigned long long)regs->a[0], (unsigned long long)regs->a[1],
-                 (unsigned long long)regs->a[2], gos_call_name(g, want.ax),
-                 (unsigned long long)want.a[0], (unsigned long long)want.a[1],
-                 (unsigned long long)want.a[2]);
+        char now[160], then[160];
+        gos_fail(g, "replay: call %llu differs from the first pass: %s where the first pass made %s",
+                 (unsigned long long)g->w->replayed_calls, regs_text(g, regs, now, sizeof now),
+                 regs_text(g, &want, then, sizeof then));
         return false;
     }
     return true;

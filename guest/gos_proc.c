@@ -768,6 +768,51 @@ static void free_strings(char **v, int n)
         free(v[i]);
 }
 
+int gos_interp_open(struct gos *g, struct gos_elf *e, char *err, size_t errlen)
+{
+    if (!e->interp_path || e->interp)
+        return 0;
+    int hfd = -1;
+    char resolved[GOS_PATH_MAX], host[64];
+    int rc = gos_fs_open_exec(g, e->interp_path, &hfd, resolved, sizeof resolved);
+    if (rc != 0) {
+        snprintf(err, errlen,
+                 "%s: its interpreter %s (PT_INTERP) is not in the guest's view: %s (Linux's "
+                 "execve fails so; --sysroot / gives the host's)",
+                 e->path, e->interp_path, strerror(-rc));
+        return rc;
+    }
+    struct gos_elf *in = calloc(1, sizeof *in);
+    if (!in) {
+        close(hfd);
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    snprintf(host, sizeof host, "/proc/self/fd/%d", hfd);
+    char why[256];
+    int st = gos_elf_load_interp(in, host, why, sizeof why);
+    uint32_t file_id = st == GOS_OK ? gos_file_id(g, hfd) : 0;
+    close(hfd);
+    if (st == GOS_OK && in->abi != e->abi) {
+        snprintf(why, sizeof why, "an %s ELF for an %s program", gos_abi_name(in->abi),
+                 gos_abi_name(e->abi));
+        gos_elf_fini(in);
+        st = GOS_EINPUT;
+    }
+    if (st != GOS_OK || file_id == 0) {
+        free(in);
+        /* binfmt_elf: an interpreter that is not a loadable ELF of the program's machine */
+        const char *colon = strstr(why, ": ");
+        snprintf(err, errlen, "%s: its interpreter %s (%s): %s (Linux's execve fails with "
+                 "ELIBBAD)",
+                 e->path, e->interp_path, resolved, colon ? colon + 2 : why);
+        return st == GOS_EHOST || file_id == 0 ? -ENOMEM : -ELIBBAD;
+    }
+    e->interp = in;
+    e->interp_file_id = file_id;
+    return 0;
+}
+
 int64_t gos_sys_execve(struct gos *g, const struct gos_regs *r)
 {
     struct gos_world *w = g->w;
@@ -786,7 +831,7 @@ int64_t gos_sys_execve(struct gos *g, const struct gos_regs *r)
     rc = gos_fs_open_exec(g, path, &hfd, resolved, sizeof resolved);
     if (rc != 0)
         return rc;
-    char err[256];
+    char err[640];
     gos_elf_fini(&w->exec_elf);
     snprintf(w->exec_host_path, sizeof w->exec_host_path, "/proc/self/fd/%d", hfd);
     int st = gos_elf_load(&w->exec_elf, w->exec_host_path, err, sizeof err);
@@ -796,6 +841,11 @@ int64_t gos_sys_execve(struct gos *g, const struct gos_regs *r)
     close(hfd);
     if (st != GOS_OK)
         return st == GOS_EHOST ? -ENOMEM : -ENOEXEC;
+    rc = gos_interp_open(g, &w->exec_elf, err, sizeof err);
+    if (rc != 0) {
+        gos_note(g, err);
+        return rc;
+    }
     if (w->exec_elf.abi != g->abi) { /* Linux would run it; one run has one ABI here */
         gos_fail(g, "execve of %s: an %s program from an %s process (vkmmu runs one "
                     "architecture per run)",

@@ -1,4 +1,4 @@
-/* guest/gos_stack.c - the initial stack of a static i386 or x86-64 program, as Linux's create_elf_tables
+/* guest/gos_stack.c - the initial stack of an i386 or x86-64 program, as Linux's create_elf_tables
  * (fs/binfmt_elf.c) builds it: from the top, AT_EXECFN's string, the argv and envp strings,
  * AT_RANDOM's 16 bytes; below them, 16-byte aligned, argc, argv[], NULL, envp[], NULL and the
  * aux vector.  Written through the guest memory gos was given (not reported to the models: the
@@ -85,7 +85,7 @@ uint64_t gos_stack_build(struct gos *g, const struct gos_elf *e, int argc, char 
         {4, e->phent},        /* AT_PHENT */
         {5, e->phnum},        /* AT_PHNUM */
         {6, GOS_PAGE},        /* AT_PAGESZ */
-        {7, 0},               /* AT_BASE: no interpreter */
+        {7, e->interp ? e->interp->bias : 0}, /* AT_BASE: the interpreter's load bias */
         {8, 0},               /* AT_FLAGS */
         {9, e->entry},        /* AT_ENTRY */
         {11, GOS_UID},        /* AT_UID */

@@ -810,6 +810,12 @@ static int run_report(struct run *r)
     print_guest_end(r->eo.program, f);
     if (f->unknown_calls[0])
         fprintf(stderr, "vkmmu run: system calls answered ENOSYS: %s\n", f->unknown_calls);
+    for (const char *p = f->notes; *p;) {
+        const char *nl = strchr(p, '\n');
+        int n = nl ? (int)(nl - p) : (int)strlen(p);
+        fprintf(stderr, "vkmmu run: note: %.*s\n", n, p);
+        p += n + (nl != NULL);
+    }
     print_processes(f);
     int status = f->exit_status;
     if (f->end == EMU_END_DEADLOCK)

@@ -111,6 +111,7 @@ struct emu_result {
     struct emu_site *sites; /* --top: sorted, most reflections + dirty traps first (free()) */
     size_t nsites;
     char unknown_calls[512];   /* "nr name, ..." of the system calls gos did not know */
+    char notes[1024];          /* gos's notes for the report (lines), e.g. a missing interpreter */
     struct emu_process *procs; /* every process, in order of creation (free()) */
     size_t nprocs;
     long old_exception_offset; /* found by the self-test, -1 when no fix-up was needed */

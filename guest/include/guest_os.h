@@ -235,6 +235,17 @@ enum gos_result gos_syscall(struct gos *g, struct gos_regs *regs, int *exit_stat
  * exit/exit_group.  The host process must ignore SIGPIPE itself for gos to see EPIPE. */
 int gos_exit_signal(const struct gos *g);
 
+/* gos_note's lines ("" when none), each ending in a newline. */
+const char *gos_notes(const struct gos *g);
+/* Loads e's interpreter (PT_INTERP) through g's view of the files, before e replaces the
+ * process's image: 0 when e has none or it is loaded (e->interp, e->interp_file_id), else
+ * -ENOENT / -EACCES (not in the view), -ELIBBAD (not an ELF interpreter of e's machine) or
+ * -ENOMEM, with what was missing in err. */
+int gos_interp_open(struct gos *g, struct gos_elf *e, char *err, size_t errlen);
+/* Places e's relocatable interpreter where gos's mmap would (top-down below the mmap top,
+ * the program's segments already mapped): 0, or -1 when no room. */
+int gos_interp_place(struct gos *g, struct gos_elf *e);
+
 /* Unknown calls seen so far (each number once, in order of first use), for the report. */
 size_t gos_unknown_calls(const struct gos *g, const unsigned **nrs, const char *const **names);
 /* The reason for the last GOS_ERROR ("" when none). */
@@ -282,15 +293,28 @@ struct gos_elf {
     uint64_t brk_base; /* page-rounded end of the highest segment */
     struct gos_symbol *symbols; /* sorted by address; from .symtab when present */
     size_t nsymbols;
+    bool relocatable;  /* an ET_DYN interpreter, read at bias 0: gos_elf_rebase places it */
+    char *interp_path; /* PT_INTERP's path as the program names it; NULL when static */
+    struct gos_elf *interp;  /* the interpreter once gos_interp_open loaded it (owned) */
+    uint32_t interp_file_id; /* its file id (the models' page cache) */
 };
 /* Where a static-pie (ET_DYN) is loaded: Linux's ELF_ET_DYN_BASE with no randomisation. */
 #define GOS_PIE_BASE 0x56555000u
 #define GOS_PIE_BASE64 0x555555554000ull
-/* Reads and validates a static i386 or x86-64 executable (ET_EXEC, or ET_DYN static-pie placed
- * at GOS_PIE_BASE[64]) whose segments lie in [0x1000, the ABI's mmap top).  On
- * error returns GOS_EINPUT (or GOS_EHOST when out of memory) with "PATH: what is wrong
- * (expected ...)" in err, and e is empty. */
+/* Reads and validates an i386 or x86-64 executable (ET_EXEC, or ET_DYN placed at
+ * GOS_PIE_BASE[64]) whose segments lie in [0x1000, the ABI's mmap top); a PT_INTERP's path is
+ * kept in interp_path (the interpreter is loaded by gos_interp_open).  On error returns
+ * GOS_EINPUT (or GOS_EHOST when out of memory) with "PATH: what is wrong (expected ...)" in
+ * err, and e is empty. */
 int gos_elf_load(struct gos_elf *e, const char *path, char *err, size_t errlen);
+/* The same for an interpreter (ld.so): an ET_DYN one is read at bias 0 (relocatable). */
+int gos_elf_load_interp(struct gos_elf *e, const char *path, char *err, size_t errlen);
+/* [lo, hi): the page-rounded addresses its segments span at its current bias. */
+void gos_elf_span(const struct gos_elf *e, uint64_t *lo, uint64_t *hi);
+/* Moves a relocatable image to bias (entry, segments, AT_PHDR, symbols follow). */
+void gos_elf_rebase(struct gos_elf *e, uint64_t bias);
+/* Where the program starts: its interpreter's entry when it has one, else its own. */
+uint64_t gos_elf_start(const struct gos_elf *e);
 void gos_elf_fini(struct gos_elf *e);
 /* "name+0x12" for addr, or "" when no symbol covers it (buf is returned). */
 const char *gos_elf_symbolize(const struct gos_elf *e, uint64_t addr, char *buf, size_t len);

@@ -48,10 +48,27 @@ done
 expect_report "--top" 0 "top 3 fault sites" "0x[0-9a-f]{8} +[0-9]+ +[0-9]+  [a-z_]+(\+0x[0-9a-f]+)? +[a-z]" \
     -- "$vkmmu" run --top 3 -- "$guests/crash" ok
 echo "#!/bin/sh" >"$tmp/script.sh"
-expect_report "dynamic ELF refused" 2 "hello-dyn: dynamically linked" "static" -- "$vkmmu" run -- "$guests/hello-dyn"
+# A dynamically linked program whose interpreter the guest's view lacks: exit 2, naming it.
+mkdir -p "$tmp/empty"
+expect_report "dynamic ELF, no interpreter in the view" 2 \
+    "hello-dyn: its interpreter /lib/ld-linux.so.2 \(PT_INTERP\) is not in the guest's view: No such file" \
+    -- "$vkmmu" run --root "$tmp/empty" -- "$guests/hello-dyn"
+# ... an interpreter that is not an ELF of the program's machine: Linux's ELIBBAD, named.
+mkdir -p "$tmp/badroot/lib" && cp "$tmp/script.sh" "$tmp/badroot/lib/ld-linux.so.2"
+chmod +x "$tmp/badroot/lib/ld-linux.so.2"
+expect_report "interpreter not an ELF" 2 "its interpreter /lib/ld-linux.so.2 \(/lib/ld-linux.so.2\): not an ELF file.*ELIBBAD" \
+    -- "$vkmmu" run --root "$tmp/badroot" -- "$guests/hello-dyn"
+cp /lib64/ld-linux-x86-64.so.2 "$tmp/badroot/lib/ld-linux.so.2"
+expect_report "interpreter of the other architecture" 2 "an x86_64 ELF for an i386 program.*ELIBBAD" \
+    -- "$vkmmu" run --root "$tmp/badroot" -- "$guests/hello-dyn"
+# ... and one the view has: it runs, as Linux runs it.
+expect_report "dynamic ELF runs with its interpreter" 0 "engine paging" \
+    -- "$vkmmu" run --root / -- "$guests/hello-dyn" ok
 cp /bin/true "$tmp/arm64" && printf '\267\000' | dd of="$tmp/arm64" bs=1 seek=18 conv=notrunc 2>/dev/null
 expect_report "ELF for another machine refused" 2 "machine 183 in a 64-bit ELF" "x86-64" -- "$vkmmu" run -- "$tmp/arm64"
-expect_report "dynamic x86-64 ELF refused" 2 "/bin/sh: dynamically linked" "PT_INTERP" -- "$vkmmu" run -- /bin/sh
+expect_report "dynamic x86-64 ELF, no interpreter in the view" 2 \
+    "/bin/sh: its interpreter /lib64/ld-linux-x86-64.so.2 \(PT_INTERP\) is not in the guest's view" \
+    -- "$vkmmu" run --root "$tmp/empty" -- /bin/sh
 expect_report "non-ELF refused" 2 "script.sh: not an ELF file" -- "$vkmmu" run -- "$tmp/script.sh"
 head -c 600 "$guests/crash" >"$tmp/trunc"
 expect_report "truncated ELF refused" 2 "trunc: " -- "$vkmmu" run -- "$tmp/trunc"

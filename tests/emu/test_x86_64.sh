@@ -103,6 +103,12 @@ expect 1 "int 0x80 from x86-64 code" "$vkmmu" run -- "$g/x64" int80
 expect 139 "general protection fault \(#GP\)" "$vkmmu" run -- "$g/x64" noncanon
 expect 139 "read at 0xffff800000001000 \(no region\)" "$vkmmu" run -- "$g/x64" kernel
 expect 1 "an i386 program from an x86_64 process" "$vkmmu" run --root "$g" -- "$g/x64" exec /exit42
+# CPUID: Unicorn's, with leaf 1's FPU and MMX bits (emu_cpuid.c); rdtsc/rdtscp: the virtual
+# TSC (instructions retired), the same in both engines.
+cpu_p=$("$vkmmu" run --engine paging -- "$g/x64" cpu 2>/dev/null)
+cpu_h=$("$vkmmu" run --engine hooks -- "$g/x64" cpu 2>/dev/null)
+check "cpuid FPU and MMX, rdtsc increasing" "fpu 1 mmx 1 tsc increases 1 aux 0" "$(head -1 <<<"$cpu_p")"
+check "the virtual TSC is the same in both engines" "$cpu_p" "$cpu_h"
 out=$("$vkmmu" run --engine hooks -- "$g/x64" fs 2>/dev/null)
 check "arch_prctl(ARCH_GET_FS) and the TLS variable" "arch_prctl 0 fs-self same tls 42" "$out"
 finish

@@ -85,12 +85,31 @@ Test(elf, truncated_file_is_refused_not_crashed)
     free(d);
 }
 
-Test(elf, x86_64_dynamic_elf_is_refused_and_machine_checked)
+Test(elf, x86_64_dynamic_elf_names_its_interpreter_and_machine_checked)
 {
-    /* The test executable itself is a dynamically linked host (x86-64) ELF. */
-    cr_assert_eq(gos_elf_load(&(struct gos_elf){0}, "/proc/self/exe", err, sizeof err),
-                 GOS_EINPUT);
-    cr_assert(strstr(err, "PT_INTERP"), "%s", err);
+    /* The test executable itself is a dynamically linked host (x86-64) PIE: loaded at the
+     * PIE base, its interpreter's path kept for gos_interp_open. */
+    struct gos_elf e;
+    cr_assert_eq(gos_elf_load(&e, "/proc/self/exe", err, sizeof err), GOS_OK, "%s", err);
+    cr_expect_eq(e.abi, GOS_ABI_X86_64);
+    cr_expect_str_eq(e.interp_path, "/lib64/ld-linux-x86-64.so.2");
+    cr_expect_eq(e.bias, GOS_PIE_BASE64);
+    cr_expect_null(e.interp);
+    gos_elf_fini(&e);
+    /* The interpreter itself: read at bias 0, placed by gos_elf_rebase. */
+    cr_assert_eq(gos_elf_load_interp(&e, "/lib64/ld-linux-x86-64.so.2", err, sizeof err), GOS_OK,
+                 "%s", err);
+    cr_expect(e.relocatable);
+    cr_expect_null(e.interp_path);
+    uint64_t lo, hi, entry = e.entry;
+    gos_elf_span(&e, &lo, &hi);
+    cr_expect_eq(lo, 0);
+    cr_expect_gt(hi, 0x10000);
+    gos_elf_rebase(&e, 0x7ffff7fc3000ull);
+    cr_expect_eq(e.entry, entry + 0x7ffff7fc3000ull);
+    cr_expect_eq(e.segments[0].vaddr, 0x7ffff7fc3000ull);
+    cr_expect_eq(gos_elf_start(&e), e.entry);
+    gos_elf_fini(&e);
     /* A 64-bit ELF for another machine (aarch64, 183) names both. */
     size_t len;
     uint8_t *d = read_all("/proc/self/exe", &len);
@@ -120,39 +139,46 @@ Test(elf, et_dyn_static_pie_is_loaded_at_the_pie_base)
     free(d);
 }
 
-Test(elf, pt_interp_is_refused_as_dynamic)
+/* Turns the first non-LOAD program header of busybox into a PT_INTERP at [off, off + len)
+ * and loads it: the status, with err filled. */
+static int load_with_interp(uint32_t off, uint32_t len, const char *bytes)
 {
-    size_t len;
-    uint8_t *d = read_all(BUSYBOX, &len);
+    size_t size;
+    uint8_t *d = read_all(BUSYBOX, &size);
     Elf32_Ehdr *eh = (Elf32_Ehdr *)d;
     Elf32_Phdr *ph = (Elf32_Phdr *)(d + eh->e_phoff);
-    /* Turn the first non-LOAD header into PT_INTERP. */
     unsigned i = 0;
     while (i < eh->e_phnum && ph[i].p_type == PT_LOAD)
         i++;
     cr_assert_lt(i, eh->e_phnum);
     ph[i].p_type = PT_INTERP;
-    const char *p = temp_file(d, len);
-    cr_assert_eq(gos_elf_load(&(struct gos_elf){0}, p, err, sizeof err), GOS_EINPUT);
-    cr_assert(strstr(err, "dynamically linked"), "%s", err);
+    ph[i].p_offset = off;
+    ph[i].p_filesz = len;
+    if (bytes)
+        memcpy(d + off, bytes, len);
+    const char *p = temp_file(d, size);
+    struct gos_elf e;
+    int rc = gos_elf_load(&e, p, err, sizeof err);
+    if (rc == GOS_OK) {
+        cr_expect_str_eq(e.interp_path, bytes);
+        gos_elf_fini(&e);
+    }
     unlink(p);
     free(d);
+    return rc;
 }
 
-Test(elf, segment_beyond_the_file_is_refused)
+Test(elf, pt_interp_path_is_read_with_bounds_checks)
 {
-    size_t len;
-    uint8_t *d = read_all(BUSYBOX, &len);
-    Elf32_Ehdr *eh = (Elf32_Ehdr *)d;
-    Elf32_Phdr *ph = (Elf32_Phdr *)(d + eh->e_phoff);
-    unsigned i = 0;
-    while (i < eh->e_phnum && ph[i].p_type != PT_LOAD)
-        i++;
-    ph[i].p_filesz = (uint32_t)len * 2;
-    ph[i].p_memsz = (uint32_t)len * 2;
-    const char *p = temp_file(d, len);
-    cr_assert_eq(gos_elf_load(&(struct gos_elf){0}, p, err, sizeof err), GOS_EINPUT);
-    cr_assert(strstr(err, "truncated"), "%s", err);
-    unlink(p);
-    free(d);
+    /* A good path at offset 0x200 (inside the file; the bytes there do not matter). */
+    cr_assert_eq(load_with_interp(0x200, 19, "/lib/ld-linux.so.2"), GOS_OK, "%s", err);
+    /* Not NUL-terminated, a NUL inside, empty, past the end of the file. */
+    cr_assert_eq(load_with_interp(0x200, 4, "/lib"), GOS_EINPUT);
+    cr_assert(strstr(err, "is not one NUL-terminated path"), "%s", err);
+    cr_assert_eq(load_with_interp(0x200, 6, "/a\0b\0"), GOS_EINPUT);
+    cr_assert(strstr(err, "is not one NUL-terminated path"), "%s", err);
+    cr_assert_eq(load_with_interp(0x200, 1, ""), GOS_EINPUT);
+    cr_assert(strstr(err, "expected a path of 2 to 4096 bytes"), "%s", err);
+    cr_assert_eq(load_with_interp(0x7ffffff0, 32, NULL), GOS_EINPUT);
+    cr_assert(strstr(err, "inside the"), "%s", err);
 }

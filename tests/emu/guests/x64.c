@@ -7,7 +7,9 @@
  *   fs              writes its FS base (arch_prctl ARCH_GET_FS), a TLS variable's address and
  *                   the variable, which must agree
  *   fpu             prints the x87 control word and MXCSR (Linux starts a process with 0x37f
- *                   and 0x1f80; glibc's start-up leaves them) */
+ *                   and 0x1f80; glibc's start-up leaves them)
+ *   cpu             prints CPUID leaf 1's FPU and MMX bits (x86-64-baseline needs both) and
+ *                   whether two rdtsc reads and an rdtscp increase, with rdtscp's TSC_AUX */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,6 +48,19 @@ int main(int argc, char **argv)
         __asm__ volatile("fnstcw %0" : "=m"(cw));
         __asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
         printf("fpcw %#x mxcsr %#x\n", cw, mxcsr);
+    } else if (!strcmp(what, "cpu")) {
+        uint32_t a = 1, b, c = 0, d;
+        __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+        uint32_t lo1, hi1, lo2, hi2, lo3, hi3, aux;
+        __asm__ volatile("rdtsc" : "=a"(lo1), "=d"(hi1));
+        __asm__ volatile("rdtsc" : "=a"(lo2), "=d"(hi2));
+        __asm__ volatile("rdtscp" : "=a"(lo3), "=d"(hi3), "=c"(aux));
+        uint64_t t1 = (uint64_t)hi1 << 32 | lo1, t2 = (uint64_t)hi2 << 32 | lo2,
+                 t3 = (uint64_t)hi3 << 32 | lo3;
+        printf("fpu %u mmx %u tsc increases %d aux %u\n", d & 1, (d >> 23) & 1,
+               t1 < t2 && t2 < t3, aux);
+        printf("tsc %llu %llu %llu\n", (unsigned long long)t1, (unsigned long long)t2,
+               (unsigned long long)t3);
     } else {
         printf("x64 ok\n");
     }
