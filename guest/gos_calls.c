@@ -521,13 +521,19 @@ static int64_t serve(struct gos *g, unsigned nr, const struct gos_regs *regs)
         note_unknown(g, nr);
     if (fn && c->process)
         return serve_process_call(g, fn, regs);
-    if (g->w->replaying)
-        return gos_log_replay_call(g, regs);
-    if (g->w->recording)
-        gos_log_call(g, regs);
-    int64_t ret = fn ? fn(g, regs) : -ENOSYS;
-    if (g->w->recording && !g->fatal)
-        gos_log_result(g, ret);
+    int64_t ret;
+    if (g->w->replaying) {
+        ret = gos_log_replay_call(g, regs);
+    } else {
+        if (g->w->recording)
+            gos_log_call(g, regs);
+        ret = fn ? fn(g, regs) : -ENOSYS;
+        if (g->w->recording && !g->fatal)
+            gos_log_result(g, ret);
+    }
+    /* the shared objects ld.so looks for (gos_dso.c), in every pass */
+    if (fn == gos_sys_open || fn == gos_sys_openat)
+        gos_dso_open_result(g, regs->a[fn == gos_sys_openat], ret);
     return ret;
 }
 

@@ -855,8 +855,9 @@ void gos_note(struct gos *g, const char *line)
     notes[used + n + 1] = '\0';
 }
 
-const char *gos_notes(const struct gos *g)
+const char *gos_notes(struct gos *g)
 {
+    gos_dso_notes(g);
     return g->w->notes;
 }
 

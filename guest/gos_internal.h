@@ -221,6 +221,7 @@ struct gos_thread {
 enum gos_proc_state { GOS_PROC_ALIVE, GOS_PROC_ZOMBIE, GOS_PROC_REAPED };
 
 /* What the whole guest shares: the kernel's tables, clock, random source and log. */
+#define GOS_MAX_DSO 32 /* shared-object names gos_dso.c tracks */
 struct gos_world {
     struct gos_file *files; /* file id i + 1 is files[i] */
     size_t nfiles, capfiles;
@@ -234,6 +235,12 @@ struct gos_world {
     const char **unknown_names;
     size_t nunknown, unknown_cap;
     char notes[1024]; /* gos_note's lines for the run's report, each ending in '\n' */
+    struct {          /* gos_dso.c: the shared objects the guest tried to open */
+        char name[64], first_path[160];
+        unsigned misses; /* opens that failed with ENOENT */
+        bool found;      /* an open of that name succeeded */
+    } dso[GOS_MAX_DSO];
+    size_t ndso;
     /* processes and threads, in order of creation */
     struct gos **procs;
     size_t nprocs, procs_cap;
@@ -411,6 +418,10 @@ void gos_fail(struct gos *g, const char *fmt, ...) __attribute__((format(printf,
  * because its interpreter is missing, say); the same line is kept once, and lines that do
  * not fit in the 1 KiB are dropped. */
 void gos_note(struct gos *g, const char *line);
+/* gos_dso.c: an open or openat of the guest path at path_addr returned rc; the notes for the
+ * shared objects never found (called when the report asks for the notes). */
+void gos_dso_open_result(struct gos *g, uint64_t path_addr, int64_t rc);
+void gos_dso_notes(struct gos *g);
 /* A vk_set_* status in gos's terms: VK_ERROR fails g (g->fatal) naming the model's error and
  * what was being done; the status is returned as it is. */
 int gos_vk_status(struct gos *g, int st, const char *what);

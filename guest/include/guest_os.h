@@ -235,8 +235,9 @@ enum gos_result gos_syscall(struct gos *g, struct gos_regs *regs, int *exit_stat
  * exit/exit_group.  The host process must ignore SIGPIPE itself for gos to see EPIPE. */
 int gos_exit_signal(const struct gos *g);
 
-/* gos_note's lines ("" when none), each ending in a newline. */
-const char *gos_notes(const struct gos *g);
+/* The notes for the run's report ("" when none), each line ending in a newline: gos_note's,
+ * then one per shared object the guest looked for and never found (gos_dso.c). */
+const char *gos_notes(struct gos *g);
 /* Loads e's interpreter (PT_INTERP) through g's view of the files, before e replaces the
  * process's image: 0 when e has none or it is loaded (e->interp, e->interp_file_id), else
  * -ENOENT / -EACCES (not in the view), -ELIBBAD (not an ELF interpreter of e's machine) or
