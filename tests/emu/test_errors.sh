@@ -61,6 +61,16 @@ expect_report "interpreter not an ELF" 2 "its interpreter /lib/ld-linux.so.2 \(/
 cp /lib64/ld-linux-x86-64.so.2 "$tmp/badroot/lib/ld-linux.so.2"
 expect_report "interpreter of the other architecture" 2 "an x86_64 ELF for an i386 program.*ELIBBAD" \
     -- "$vkmmu" run --root "$tmp/badroot" -- "$guests/hello-dyn"
+# A library in no view: ld.so's own error and exit 127 (the guest's, as on Linux), and the
+# report's note naming the library.
+printf 'int foo(void) { return 7; }\n' >"$tmp/foo.c"
+printf 'int foo(void);\nint main(void) { return foo(); }\n' >"$tmp/m.c"
+gcc -shared -fPIC -Wl,-soname,libfoo.so.1 -o "$tmp/libfoo.so.1" "$tmp/foo.c" &&
+    gcc -o "$tmp/needs-foo" "$tmp/m.c" "$tmp/libfoo.so.1" || fail "cannot build the libfoo fixture"
+expect_report "library in no view" 127 \
+    "needs-foo: error while loading shared libraries: libfoo.so.1: cannot open shared object file" \
+    "note: the guest looked for the shared object libfoo.so.1 in [0-9]+ places" \
+    -- "$vkmmu" run --root / -- "$tmp/needs-foo"
 # ... and one the view has: it runs, as Linux runs it.
 expect_report "dynamic ELF runs with its interpreter" 0 "engine paging" \
     -- "$vkmmu" run --root / -- "$guests/hello-dyn" ok
