@@ -67,7 +67,7 @@ void emu_guest_signal(struct emu_runner *r, int sig, uint64_t eip, uint64_t addr
     res->eip = eip;
     res->fault_addr = addr;
     snprintf(res->what, sizeof res->what, "%s", what);
-    if (fetch && (addr & ~0xFFFu) == (eip & ~0xFFFu))
+    if (fetch && (addr & ~0xFFFull) == (eip & ~0xFFFull))
         snprintf(res->insn, sizeof res->insn, "(not readable: the fetch itself faulted)");
     else if (eip >= emu_user_limit(r))
         snprintf(res->insn, sizeof res->insn, "(not readable: outside user space)");
@@ -841,7 +841,7 @@ static void access_failed(struct emu_runner *r, int st, uint64_t addr, uint32_t 
     const struct vk_region *reg = vk_region_find(r->first_model, addr);
     unsigned need = kind == MMU_WRITE ? VK_PROT_W : VK_PROT_R;
     if (reg && (reg->prot & need) && size > 1)
-        at = (addr + size - 1) & ~0xFFFu;
+        at = (addr + size - 1) & ~0xFFFull;
     /* the instructions from the faulting one (for a fetch: from the first byte that cannot
      * be fetched) to the block's end did not run */
     if (r->last_block)

@@ -874,7 +874,7 @@ void gos_set_brk_base(struct gos *g, uint64_t brk_start)
 
 void gos_set_mmap_top(struct gos *g, uint64_t top)
 {
-    g->mmap_top = top & ~(GOS_PAGE - 1);
+    g->mmap_top = top & ~(uint64_t)(GOS_PAGE - 1);
 }
 
 struct gos *gos_new(const struct gos_options *o, struct vk_set *models, const struct gos_mem *mem)

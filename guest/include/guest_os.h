@@ -28,10 +28,12 @@
 #define GOS_STACK_SIZE (8u << 20)
 #define GOS_MMAP_TOP (GOS_STACK_TOP - GOS_STACK_SIZE - (1u << 20)) /* 1 MiB guard gap */
 /* x86-64 (Linux's TASK_SIZE_MAX with 4-level paging, no randomisation): the stack ends at the
- * last user page; mmap grows down from below it as on i386. */
+ * last user page; mmap grows down from Linux's mmap_base, TASK_SIZE less the gap
+ * (mm/util.c mmap_base: the stack rlimit plus the guard gap, at least MIN_GAP = 128 MiB), so
+ * ld.so lands where Linux puts it (0x7ffff7fca000 for Debian 12's, setarch -R). */
 #define GOS_USER_LIMIT64 0x7ffffffff000ull
 #define GOS_STACK_TOP64 0x7ffffffff000ull
-#define GOS_MMAP_TOP64 (GOS_STACK_TOP64 - GOS_STACK_SIZE - (1u << 20))
+#define GOS_MMAP_TOP64 (GOS_STACK_TOP64 - (128ull << 20))
 
 /* Status codes of the host-side set-up (ELF loading, the initial stack); the values are the
  * exit statuses of docs/errors.md. */
