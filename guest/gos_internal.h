@@ -532,6 +532,8 @@ uint32_t gos_file_id_of(struct gos *g, int host_fd);
 /* ---- gos_misc.c ---- */
 void gos_misc_init(struct gos *g);
 int64_t gos_sys_time(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_fadvise64(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_fadvise64_64(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_gettimeofday(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_clock_gettime(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_clock_gettime64(struct gos *g, const struct gos_regs *r);

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define GOS_EPOCH_S 1704067200ull     /* 2024-01-01T00:00:00Z */
@@ -744,4 +745,36 @@ void gos_misc_exec(struct gos *g, const char *path)
     b = b ? b + 1 : path;
     memset(g->comm, 0, sizeof g->comm);
     strncpy(g->comm, b, sizeof g->comm - 1);
+}
+
+/* posix_fadvise: advice only, the page cache is the model's and takes none.  Linux's checks
+ * (mm/fadvise.c): EBADF for a bad descriptor, ESPIPE for a pipe or FIFO, EINVAL for a
+ * negative length or an unknown advice (POSIX_FADV_NORMAL 0 to NOREUSE 5).  The i386 calls
+ * split the 64-bit offset (and fadvise64_64's length) into two registers. */
+static int64_t fadvise(struct gos *g, int32_t fd, int64_t len, uint64_t advice)
+{
+    int h = gos_host_fd(g, fd);
+    struct stat st;
+    if (h < 0 || fstat(h, &st) != 0)
+        return -EBADF;
+    if (S_ISFIFO(st.st_mode))
+        return -ESPIPE;
+    if (len < 0 || advice > 5)
+        return -EINVAL;
+    return 0;
+}
+
+int64_t gos_sys_fadvise64(struct gos *g, const struct gos_regs *r)
+{
+    if (gos_is64(g)) /* fd, offset, len, advice */
+        return fadvise(g, (int32_t)r->a[0], (int64_t)r->a[2], r->a[3]);
+    /* i386: fd, offset low, offset high, len (a 32-bit size_t), advice */
+    return fadvise(g, (int32_t)r->a[0], (int64_t)(uint32_t)r->a[3], (uint32_t)r->a[4]);
+}
+
+int64_t gos_sys_fadvise64_64(struct gos *g, const struct gos_regs *r)
+{
+    /* i386: fd, offset low, offset high, len low, len high, advice */
+    int64_t len = (int64_t)((uint64_t)(uint32_t)r->a[4] << 32 | (uint32_t)r->a[3]);
+    return fadvise(g, (int32_t)r->a[0], len, (uint32_t)r->a[5]);
 }

@@ -109,6 +109,7 @@ cpu_p=$("$vkmmu" run --engine paging -- "$g/x64" cpu 2>/dev/null)
 cpu_h=$("$vkmmu" run --engine hooks -- "$g/x64" cpu 2>/dev/null)
 check "cpuid FPU and MMX, rdtsc increasing" "fpu 1 mmx 1 tsc increases 1 aux 0" "$(head -1 <<<"$cpu_p")"
 check "the virtual TSC is the same in both engines" "$cpu_p" "$cpu_h"
+check "posix_fadvise answers as Linux" "$("$g/x64" fadvise)" "$("$vkmmu" run --root / -- "$g/x64" fadvise 2>/dev/null)"
 out=$("$vkmmu" run --engine hooks -- "$g/x64" fs 2>/dev/null)
 check "arch_prctl(ARCH_GET_FS) and the TLS variable" "arch_prctl 0 fs-self same tls 42" "$out"
 finish

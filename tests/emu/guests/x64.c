@@ -8,9 +8,12 @@
  *                   the variable, which must agree
  *   fpu             prints the x87 control word and MXCSR (Linux starts a process with 0x37f
  *                   and 0x1f80; glibc's start-up leaves them)
+ *   fadvise         posix_fadvise's answers: a file, a bad fd, a pipe, a negative length, an
+ *                   unknown advice (Linux: 0, EBADF, ESPIPE, EINVAL, EINVAL)
  *   cpu             prints CPUID leaf 1's FPU and MMX bits (x86-64-baseline needs both) and
  *                   whether two rdtsc reads and an rdtscp increase, with rdtscp's TSC_AUX */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,6 +51,13 @@ int main(int argc, char **argv)
         __asm__ volatile("fnstcw %0" : "=m"(cw));
         __asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
         printf("fpcw %#x mxcsr %#x\n", cw, mxcsr);
+    } else if (!strcmp(what, "fadvise")) {
+        int fd = open(argv[0], O_RDONLY), p[2];
+        if (fd < 0 || pipe(p) != 0)
+            return 1;
+        printf("%d %d %d %d %d\n", posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL),
+               posix_fadvise(99, 0, 0, 0), posix_fadvise(p[0], 0, 0, 0),
+               posix_fadvise(fd, 0, -1, 0), posix_fadvise(fd, 0, 0, 9));
     } else if (!strcmp(what, "cpu")) {
         uint32_t a = 1, b, c = 0, d;
         __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
