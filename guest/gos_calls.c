@@ -534,6 +534,8 @@ static int64_t serve(struct gos *g, unsigned nr, const struct gos_regs *regs)
     /* the shared objects ld.so looks for (gos_dso.c), in every pass */
     if (fn == gos_sys_open || fn == gos_sys_openat)
         gos_dso_open_result(g, regs->a[fn == gos_sys_openat], ret);
+    if (fn == gos_sys_mmap || fn == gos_sys_mmap2)
+        gos_dso_mmap_result(g, (int32_t)regs->a[4], ret);
     return ret;
 }
 

@@ -5,7 +5,10 @@
  * open shared object file" and exits 127.  The guest sees exactly that, as on Linux; the
  * run's report adds a note naming each shared object (a file name ending in ".so" or with
  * ".so." in it) that every open of it failed with ENOENT and no open of the same name
- * succeeded, so a researcher sees what the view (--root, --sysroot) lacks. */
+ * succeeded, so a researcher sees what the view (--root, --sysroot) lacks; and each one that
+ * opened but was never mapped from the descriptor an open returned (ld.so read its header and
+ * refused it: another ELF class or machine, or a truncated file).  Only system-call arguments
+ * and results are looked at, so every pass of a multi-pass run sees the same. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,6 +42,28 @@ static int peek_str(struct gos *g, uint64_t addr, char *out, size_t max)
     return -1;
 }
 
+/* Which shared object (index into w->dso, -1 none) process g's descriptor fd was opened
+ * for; a full table forgets the oldest entry. */
+static void fd_owner_set(struct gos *g, int32_t fd, int dso)
+{
+    struct gos_world *w = g->w;
+    size_t k = 0;
+    while (k < w->ndso_fds && !(w->dso_fds[k].pid == g->pid && w->dso_fds[k].fd == fd))
+        k++;
+    if (k == w->ndso_fds) {
+        if (dso < 0)
+            return;
+        if (w->ndso_fds == GOS_MAX_DSO_FDS) {
+            memmove(w->dso_fds, w->dso_fds + 1, (GOS_MAX_DSO_FDS - 1) * sizeof w->dso_fds[0]);
+            k = --w->ndso_fds;
+        }
+        w->ndso_fds++;
+    }
+    w->dso_fds[k].pid = g->pid;
+    w->dso_fds[k].fd = fd;
+    w->dso_fds[k].dso = dso;
+}
+
 void gos_dso_open_result(struct gos *g, uint64_t path_addr, int64_t rc)
 {
     if (rc < 0 && rc != -ENOENT)
@@ -48,9 +73,12 @@ void gos_dso_open_result(struct gos *g, uint64_t path_addr, int64_t rc)
         return;
     const char *slash = strrchr(path, '/');
     const char *name = slash ? slash + 1 : path;
-    if (!is_shared_object(name) || strlen(name) >= sizeof g->w->dso[0].name)
-        return;
     struct gos_world *w = g->w;
+    if (rc >= 0)
+        fd_owner_set(g, (int32_t)rc, -1); /* whatever this descriptor was before */
+    if (!is_shared_object(name) || strncmp(name, "ld.so.", 6) == 0 ||
+        strlen(name) >= sizeof w->dso[0].name)
+        return;
     size_t i = 0;
     while (i < w->ndso && strcmp(w->dso[i].name, name) != 0)
         i++;
@@ -62,19 +90,39 @@ void gos_dso_open_result(struct gos *g, uint64_t path_addr, int64_t rc)
         snprintf(w->dso[i].name, sizeof w->dso[i].name, "%s", name);
         snprintf(w->dso[i].first_path, sizeof w->dso[i].first_path, "%.159s", path);
     }
-    if (rc >= 0)
+    if (rc >= 0) {
         w->dso[i].found = true;
-    else
+        snprintf(w->dso[i].found_path, sizeof w->dso[i].found_path, "%.159s", path);
+        fd_owner_set(g, (int32_t)rc, (int)i);
+    } else {
         w->dso[i].misses++;
+    }
+}
+
+void gos_dso_mmap_result(struct gos *g, int32_t fd, int64_t rc)
+{
+    if (rc < 0 && rc > -4096)
+        return;
+    const struct gos_world *w = g->w;
+    for (size_t k = 0; k < w->ndso_fds; k++)
+        if (w->dso_fds[k].pid == g->pid && w->dso_fds[k].fd == fd && w->dso_fds[k].dso >= 0)
+            g->w->dso[w->dso_fds[k].dso].mapped = true;
 }
 
 void gos_dso_notes(struct gos *g)
 {
     const struct gos_world *w = g->w;
     for (size_t i = 0; i < w->ndso; i++) {
+        char line[400];
+        if (w->dso[i].found && !w->dso[i].mapped) {
+            snprintf(line, sizeof line,
+                     "the guest opened the shared object %.63s at %.159s but never mapped it: "
+                     "ld.so refused the file (another ELF class or machine, or truncated)",
+                     w->dso[i].name, w->dso[i].found_path);
+            gos_note(g, line);
+        }
         if (w->dso[i].found)
             continue;
-        char line[400];
         snprintf(line, sizeof line,
                  "the guest looked for the shared object %.63s in %u place%s (first %.159s) and "
                  "found it in no view the guest has (--root, --sysroot)",

@@ -221,7 +221,8 @@ struct gos_thread {
 enum gos_proc_state { GOS_PROC_ALIVE, GOS_PROC_ZOMBIE, GOS_PROC_REAPED };
 
 /* What the whole guest shares: the kernel's tables, clock, random source and log. */
-#define GOS_MAX_DSO 32 /* shared-object names gos_dso.c tracks */
+#define GOS_MAX_DSO 32     /* shared-object names gos_dso.c tracks */
+#define GOS_MAX_DSO_FDS 64 /* (process, descriptor) pairs it remembers */
 struct gos_world {
     struct gos_file *files; /* file id i + 1 is files[i] */
     size_t nfiles, capfiles;
@@ -236,11 +237,18 @@ struct gos_world {
     size_t nunknown, unknown_cap;
     char notes[1024]; /* gos_note's lines for the run's report, each ending in '\n' */
     struct {          /* gos_dso.c: the shared objects the guest tried to open */
-        char name[64], first_path[160];
+        char name[64], first_path[160], found_path[160]; /* found: the last open that worked */
         unsigned misses; /* opens that failed with ENOENT */
         bool found;      /* an open of that name succeeded */
+        bool mapped;     /* an mmap from a descriptor such an open returned succeeded */
     } dso[GOS_MAX_DSO];
     size_t ndso;
+    struct {
+        uint32_t pid;
+        int32_t fd;
+        int dso; /* index into dso[], -1: the descriptor is not a shared object's */
+    } dso_fds[GOS_MAX_DSO_FDS];
+    size_t ndso_fds;
     /* processes and threads, in order of creation */
     struct gos **procs;
     size_t nprocs, procs_cap;
@@ -421,6 +429,7 @@ void gos_note(struct gos *g, const char *line);
 /* gos_dso.c: an open or openat of the guest path at path_addr returned rc; the notes for the
  * shared objects never found (called when the report asks for the notes). */
 void gos_dso_open_result(struct gos *g, uint64_t path_addr, int64_t rc);
+void gos_dso_mmap_result(struct gos *g, int32_t fd, int64_t rc);
 void gos_dso_notes(struct gos *g);
 /* A vk_set_* status in gos's terms: VK_ERROR fails g (g->fatal) naming the model's error and
  * what was being done; the status is returned as it is. */

@@ -71,6 +71,20 @@ expect_report "library in no view" 127 \
     "needs-foo: error while loading shared libraries: libfoo.so.1: cannot open shared object file" \
     "note: the guest looked for the shared object libfoo.so.1 in [0-9]+ places" \
     -- "$vkmmu" run --root / -- "$tmp/needs-foo"
+# A library of the other class, and a truncated one, where the program's RUNPATH points: ld.so's
+# own errors (as on the host), and a note naming the file ld.so refused.
+mkdir -p "$tmp/l32" "$tmp/short"
+gcc -m32 -shared -fPIC -Wl,-soname,libfoo.so.1 -o "$tmp/l32/libfoo.so.1" "$tmp/foo.c" &&
+    head -c 300 "$tmp/libfoo.so.1" >"$tmp/short/libfoo.so.1" &&
+    gcc -o "$tmp/wrong-class" "$tmp/m.c" "$tmp/libfoo.so.1" -Wl,-rpath,"$tmp/l32" &&
+    gcc -o "$tmp/truncated" "$tmp/m.c" "$tmp/libfoo.so.1" -Wl,-rpath,"$tmp/short" ||
+    fail "cannot build the wrong-class and truncated fixtures"
+for p in wrong-class truncated; do
+    native=$("$tmp/$p" 2>&1 >/dev/null)
+    expect_report "library: $p" 127 "^$(printf '%s' "$native" | sed 's/[][\.*^$()+?{}|]/\\&/g')\$" \
+        "note: the guest opened the shared object libfoo.so.1 at $tmp/[a-z0-9]+/libfoo.so.1 but never mapped it" \
+        -- "$vkmmu" run --root / -- "$tmp/$p"
+done
 # ... and one the view has: it runs, as Linux runs it.
 expect_report "dynamic ELF runs with its interpreter" 0 "engine paging" \
     -- "$vkmmu" run --root / -- "$guests/hello-dyn" ok
