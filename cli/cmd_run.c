@@ -14,7 +14,7 @@
 #define RUN_MAX_PROCS_MAX 4096u
 
 enum {
-    OPT_ENGINE = 1, OPT_ROOT, OPT_WRITABLE, OPT_SEED, OPT_STDIN, OPT_STDOUT, OPT_MAX_INSNS,
+    OPT_ENGINE = 1, OPT_ROOT, OPT_SYSROOT, OPT_WRITABLE, OPT_SEED, OPT_STDIN, OPT_STDOUT, OPT_MAX_INSNS,
     OPT_TIMEOUT, OPT_GUEST_MEM, OPT_MAX_PROCS, OPT_RECORD, OPT_TOP, OPT_HELP,
 };
 
@@ -26,6 +26,10 @@ static const struct opt run_table[] = {
      "--tlb, else hooks)",
      OPT_ENGINE},
     {"root", 0, "DIR", "the only directory tree the guest sees (default .)", OPT_ROOT},
+    {"sysroot", 0, "DIR",
+     "a read-only system view: paths the root lacks are looked up\n"
+     "here (--sysroot / gives the host's libraries; default none)",
+     OPT_SYSROOT},
     {"writable", 0, NULL, "let the guest create, write, rename and remove files there",
      OPT_WRITABLE},
     {"seed", 0, "N", "seed of the guest's virtual clock and getrandom (default 1)", OPT_SEED},
@@ -121,12 +125,12 @@ static int guest_mem_option(const char *value, uint64_t *bytes)
     return 0;
 }
 
-/* --root DIR, --stdin FILE, --stdout FILE, --record FILE.vkt */
+/* --root DIR, --sysroot DIR, --stdin FILE, --stdout FILE, --record FILE.vkt */
 static int path_option(const struct opt *o, const char *value, const char **path)
 {
     if (!value) {
         fprintf(stderr, "vkmmu run: --%s: expected a %s\n", o->name,
-                o->id == OPT_ROOT ? "directory" : "file");
+                o->id == OPT_ROOT || o->id == OPT_SYSROOT ? "directory" : "file");
         return VKMMU_EXIT_USAGE;
     }
     *path = value;
@@ -146,6 +150,7 @@ static int run_option(void *ctx, const struct opt *o, const char *value)
         a->engine_set = true;
         return 0;
     case OPT_ROOT: return path_option(o, value, &a->root);
+    case OPT_SYSROOT: return path_option(o, value, &a->sysroot);
     case OPT_STDIN: return path_option(o, value, &a->stdin_path);
     case OPT_STDOUT: return path_option(o, value, &a->stdout_path);
     case OPT_RECORD: return path_option(o, value, &a->record_path);

@@ -901,6 +901,7 @@ struct gos *gos_new(const struct gos_options *o, struct vk_set *models, const st
     g->brk_base = g->brk_cur = 0x08100000u;
     g->mmap_top = gos_user_limit(g) - (128u << 20);
     g->root_fd = -1;
+    g->sysroot_fd = -1;
     g->exe_fd = -1;
     for (int i = 0; i < GOS_NFDS; i++)
         g->fds[i].host = -1;

@@ -87,7 +87,7 @@ void gos_dso_open_result(struct gos *g, uint64_t path_addr, int64_t rc)
             return;
         w->ndso++;
         memset(&w->dso[i], 0, sizeof w->dso[i]);
-        snprintf(w->dso[i].name, sizeof w->dso[i].name, "%s", name);
+        snprintf(w->dso[i].name, sizeof w->dso[i].name, "%.63s", name);
         snprintf(w->dso[i].first_path, sizeof w->dso[i].first_path, "%.159s", path);
     }
     if (rc >= 0) {

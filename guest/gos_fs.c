@@ -68,7 +68,7 @@ static int32_t fd_install(struct gos *g, int h, int32_t min, bool cloexec, const
             gos_fail(g, "out of memory (fd table)");
             return -ENOMEM;
         }
-        g->fds[i] = (struct gos_fd){h, cloexec, p, NULL, false, false};
+        g->fds[i] = (struct gos_fd){h, cloexec, p, NULL, false, false, false};
         return i;
     }
     close(h);
@@ -130,7 +130,7 @@ static void fd_release(struct gos *g, int32_t gfd)
         close(f->host);
     free(f->path);
     dircook_free(f->dc);
-    *f = (struct gos_fd){-1, false, NULL, NULL, false, false};
+    *f = (struct gos_fd){-1, false, NULL, NULL, false, false, false};
 }
 
 /* A host-side duplicate that does not leak into children of the host process. */
@@ -168,9 +168,13 @@ static int set_guest_exe(struct gos *g)
 int gos_fs_init(struct gos *g)
 {
     for (int i = 0; i < GOS_NFDS; i++)
-        g->fds[i] = (struct gos_fd){-1, false, NULL, NULL, false, false};
+        g->fds[i] = (struct gos_fd){-1, false, NULL, NULL, false, false, false};
     g->root_fd = open(g->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (g->root_fd < 0)
+        return -1;
+    g->sysroot_fd = -1;
+    if (g->opt.sysroot &&
+        (g->sysroot_fd = open(g->opt.sysroot, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
         return -1;
     g->cwd[0] = 0;
     g->umask = 022;
@@ -181,7 +185,7 @@ int gos_fs_init(struct gos *g)
         int h = host_dup(std[i]);
         if (h < 0)
             return -1;
-        g->fds[i] = (struct gos_fd){h, false, NULL, NULL, false, false};
+        g->fds[i] = (struct gos_fd){h, false, NULL, NULL, false, false, false};
     }
     g->exe_fd = open(g->opt.program ? g->opt.program : g->exe_path, O_RDONLY | O_CLOEXEC);
     return set_guest_exe(g);
@@ -195,6 +199,9 @@ void gos_fs_fini(struct gos *g)
     if (g->root_fd >= 0)
         close(g->root_fd);
     g->root_fd = -1;
+    if (g->sysroot_fd >= 0)
+        close(g->sysroot_fd);
+    g->sysroot_fd = -1;
     if (g->exe_fd >= 0)
         close(g->exe_fd);
     g->exe_fd = -1;
@@ -229,6 +236,7 @@ struct gos_path {
     char name[NAME_MAX + 1]; /* last component; "." when the path names that directory */
     char guest[GOS_PATH_MAX]; /* resolved guest path; "" is the root */
     bool proc;               /* under /proc: guest holds the lexical path, dirfd = -1 */
+    bool sys;                /* found in the read-only system view (--sysroot), not the root */
 };
 
 static void path_release(struct gos_path *p)
@@ -238,10 +246,11 @@ static void path_release(struct gos_path *p)
     p->dirfd = -1;
 }
 
-/* Opens the guest directory dir ("" = root, else "/a/b" with no links, as resolve made it). */
-static int open_guest_dir(struct gos *g, const char *dir)
+/* Opens the guest directory dir ("" = the top, else "/a/b" with no links, as resolve made it)
+ * in the view whose top is host directory fd top (g->root_fd or g->sysroot_fd). */
+static int open_guest_dir(int top, const char *dir)
 {
-    int fd = openat(g->root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int fd = openat(top, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
     const char *p = dir;
@@ -275,7 +284,7 @@ static int open_guest_dir(struct gos *g, const char *dir)
  * absolute target restarts from the guest's root (cur = "", *curfd reopened; -1 when that
  * fails).  0, or -errno: -ENOENT for an empty link, -ENAMETOOLONG when the new rest would
  * reach GOS_PATH_MAX.  rest holds 2 * GOS_PATH_MAX bytes. */
-static int follow_symlink(struct gos *g, const char *comp, char *rest, size_t *pos, char *cur,
+static int follow_symlink(int top, const char *comp, char *rest, size_t *pos, char *cur,
                           int *curfd)
 {
     char target[GOS_PATH_MAX], joined[2 * GOS_PATH_MAX];
@@ -292,10 +301,10 @@ static int follow_symlink(struct gos *g, const char *comp, char *rest, size_t *p
     memcpy(joined + tl, rest + *pos, rl + 1);
     memcpy(rest, joined, (size_t)tl + rl + 1);
     *pos = 0;
-    if (target[0] == '/') { /* absolute: from the guest's root */
+    if (target[0] == '/') { /* absolute: from the top of the view being walked */
         cur[0] = 0;
         close(*curfd);
-        *curfd = open_guest_dir(g, cur);
+        *curfd = open_guest_dir(top, cur);
         if (*curfd < 0) {
             int rc = *curfd;
             *curfd = -1;
@@ -312,11 +321,12 @@ static int follow_symlink(struct gos *g, const char *comp, char *rest, size_t *p
  * the walk (`..` at the root, the synthetic /proc, symlinks, the last component, O_NOFOLLOW
  * opens one directory at a time) has to be read together to see that no path leaves the
  * root; only the symlink step (follow_symlink) is its own function. */
-static int resolve(struct gos *g, int32_t gdirfd, const char *path, bool follow,
-                   struct gos_path *out)
+static int resolve_in(struct gos *g, int top, int32_t gdirfd, const char *path, bool follow,
+                      struct gos_path *out)
 {
     out->dirfd = -1;
     out->proc = false;
+    out->sys = false;
     if (!*path)
         return -ENOENT;
     char cur[GOS_PATH_MAX];
@@ -337,7 +347,7 @@ static int resolve(struct gos *g, int32_t gdirfd, const char *path, bool follow,
     if (strlen(path) >= GOS_PATH_MAX)
         return -ENAMETOOLONG;
     strcpy(rest, path);
-    int curfd = open_guest_dir(g, cur);
+    int curfd = open_guest_dir(top, cur);
     if (curfd < 0)
         return curfd;
     int nlinks = 0, rc = 0;
@@ -367,7 +377,7 @@ static int resolve(struct gos *g, int32_t gdirfd, const char *path, bool follow,
             if (s) { /* at the root, `..` is the root */
                 *s = 0;
                 close(curfd);
-                curfd = open_guest_dir(g, cur);
+                curfd = open_guest_dir(top, cur);
                 if (curfd < 0)
                     return curfd;
             }
@@ -394,7 +404,7 @@ static int resolve(struct gos *g, int32_t gdirfd, const char *path, bool follow,
                 rc = -ELOOP;
                 goto fail;
             }
-            rc = follow_symlink(g, comp, rest, &pos, cur, &curfd);
+            rc = follow_symlink(top, comp, rest, &pos, cur, &curfd);
             if (rc < 0)
                 goto fail;
             continue;
@@ -445,6 +455,45 @@ fail:
     return rc;
 }
 
+/* Whether the object a resolution names exists (its last component, or the directory). */
+static bool path_exists(const struct gos_path *p)
+{
+    struct stat st;
+    return p->dirfd >= 0 && fstatat(p->dirfd, p->name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* Resolves a guest path in the guest's views: the root first; where the root has no such
+ * object (a component missing, or only the last), the whole path again in the read-only
+ * system view (--sysroot) when one is given.  The sysroot's answer is taken when it names an
+ * object that exists, or when the root could not even reach the parent directory (so that a
+ * create there is refused as on a read-only file system); else the root's answer stands. */
+static int resolve(struct gos *g, int32_t gdirfd, const char *path, bool follow,
+                   struct gos_path *out)
+{
+    int rc = resolve_in(g, g->root_fd, gdirfd, path, follow, out);
+    if (g->sysroot_fd < 0 || (rc != 0 && rc != -ENOENT) || (rc == 0 && out->proc) ||
+        (rc == 0 && path_exists(out)))
+        return rc;
+    struct gos_path alt;
+    int rs = resolve_in(g, g->sysroot_fd, gdirfd, path, follow, &alt);
+    if (rs == 0 && !alt.proc && (path_exists(&alt) || rc != 0)) {
+        if (rc == 0)
+            path_release(out);
+        *out = alt;
+        out->sys = true;
+        return 0;
+    }
+    if (rs == 0)
+        path_release(&alt);
+    return rc;
+}
+
+/* Writes through p are refused (EROFS): no --writable, or p is in the system view. */
+static bool read_only(const struct gos *g, const struct gos_path *p)
+{
+    return !g->opt.writable || p->sys;
+}
+
 /* Copies the path string at addr from the guest and resolves it. */
 static int guest_path(struct gos *g, int32_t gdirfd, uint64_t addr, bool follow,
                       struct gos_path *out)
@@ -489,7 +538,7 @@ static int32_t do_open(struct gos *g, int32_t dirfd, uint64_t path_addr, uint32_
     if (p.proc)
         return -ENOENT;
     bool writes = (flags & G_O_ACCMODE) != G_O_RDONLY || (flags & (G_O_CREAT | G_O_TRUNC));
-    if (writes && !g->opt.writable && !(flags & G_O_PATH) && !write_ok_readonly(&p, flags)) {
+    if (writes && read_only(g, &p) && !(flags & G_O_PATH) && !write_ok_readonly(&p, flags)) {
         path_release(&p);
         return -EROFS;
     }
@@ -518,6 +567,8 @@ static int32_t do_open(struct gos *g, int32_t dirfd, uint64_t path_addr, uint32_
     if (fd >= 0 && fstat(h, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 &&
         (minor(st.st_rdev) == 8 || minor(st.st_rdev) == 9))
         g->fds[fd].random = true; /* the host's entropy would make runs differ */
+    if (fd >= 0)
+        g->fds[fd].sys = p.sys;
     return fd;
 }
 
@@ -977,7 +1028,9 @@ static int32_t do_stat(struct gos *g, int32_t dirfd, uint64_t path, uint64_t buf
     struct stat st;
     if (!s[0] && (flags & G_AT_EMPTY_PATH)) {
         if (dirfd == G_AT_FDCWD) {
-            int fd = open_guest_dir(g, g->cwd);
+            int fd = open_guest_dir(g->root_fd, g->cwd);
+            if (fd == -ENOENT && g->sysroot_fd >= 0) /* a cwd in the system view */
+                fd = open_guest_dir(g->sysroot_fd, g->cwd);
             if (fd < 0)
                 return fd;
             rc = fstat(fd, &st) ? -errno : 0;
@@ -1153,7 +1206,7 @@ static int32_t do_access(struct gos *g, int32_t dirfd, uint64_t path, uint32_t m
         return -ENOENT;
     rc = faccessat(p.dirfd, p.name, (int)mode, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
     path_release(&p);
-    if (!rc && (mode & W_OK) && !g->opt.writable)
+    if (!rc && (mode & W_OK) && read_only(g, &p))
         rc = -EROFS;
     return rc;
 }
@@ -1194,6 +1247,7 @@ int64_t gos_sys_fcntl64(struct gos *g, const struct gos_regs *r)
         if (nfd >= 0) {
             g->fds[nfd].random = g->fds[fd].random;
             g->fds[nfd].pipe = g->fds[fd].pipe;
+            g->fds[nfd].sys = g->fds[fd].sys;
         }
         return nfd;
     }
@@ -1237,6 +1291,7 @@ int64_t gos_sys_dup(struct gos *g, const struct gos_regs *r)
     if (nfd >= 0) {
         g->fds[nfd].random = g->fds[fd].random;
         g->fds[nfd].pipe = g->fds[fd].pipe;
+        g->fds[nfd].sys = g->fds[fd].sys;
     }
     return nfd;
 }
@@ -1256,7 +1311,8 @@ static int32_t do_dup3(struct gos *g, int32_t old, int32_t new, bool cloexec)
         return -ENOMEM;
     }
     fd_release(g, new);
-    g->fds[new] = (struct gos_fd){d, cloexec, p, NULL, g->fds[old].random, g->fds[old].pipe};
+    g->fds[new] = (struct gos_fd){d, cloexec, p, NULL, g->fds[old].random, g->fds[old].pipe,
+                                   g->fds[old].sys};
     return new;
 }
 
@@ -1328,7 +1384,7 @@ static int32_t do_unlink(struct gos *g, int32_t dirfd, uint64_t path, uint32_t f
         return rc;
     if (p.proc)
         return -ENOENT;
-    if (!g->opt.writable)
+    if (read_only(g, &p))
         rc = -EROFS;
     else if (unlinkat(p.dirfd, p.name, (flags & G_AT_REMOVEDIR) ? AT_REMOVEDIR : 0) != 0)
         rc = -errno;
@@ -1365,7 +1421,7 @@ static int32_t do_rename(struct gos *g, int32_t od, uint64_t op, int32_t nd, uin
     }
     if (a.proc || b.proc)
         rc = -ENOENT;
-    else if (!g->opt.writable)
+    else if (read_only(g, &a) || read_only(g, &b))
         rc = -EROFS;
     else if (flags ? renameat2(a.dirfd, a.name, b.dirfd, b.name, flags) != 0
                    : renameat(a.dirfd, a.name, b.dirfd, b.name) != 0)
@@ -1398,7 +1454,7 @@ static int32_t do_mkdir(struct gos *g, int32_t dirfd, uint64_t path, uint32_t mo
         return rc;
     if (p.proc)
         return -EEXIST;
-    if (!g->opt.writable)
+    if (read_only(g, &p))
         rc = -EROFS;
     else if (mkdirat(p.dirfd, p.name, (mode_t)(mode & 07777 & ~g->umask)) != 0)
         rc = -errno;
@@ -1461,7 +1517,7 @@ static int32_t do_chmod(struct gos *g, int32_t dirfd, uint64_t path, uint32_t mo
         return rc;
     if (p.proc)
         return -ENOENT;
-    if (!g->opt.writable)
+    if (read_only(g, &p))
         rc = -EROFS;
     /* NOFOLLOW: the link was resolved by gos; one swapped in is refused, not followed. */
     else if (fchmodat(p.dirfd, p.name, (mode_t)(mode & 07777), AT_SYMLINK_NOFOLLOW) != 0)
@@ -1485,7 +1541,7 @@ int64_t gos_sys_fchmod(struct gos *g, const struct gos_regs *r)
     int h = gos_host_fd(g, (int32_t)r->a[0]);
     if (h < 0)
         return -EBADF;
-    if (!g->opt.writable)
+    if (!g->opt.writable || g->fds[(int32_t)r->a[0]].sys)
         return -EROFS;
     return fchmod(h, (mode_t)(r->a[1] & 07777)) ? -errno : 0;
 }
@@ -1499,7 +1555,7 @@ static int32_t do_chown(struct gos *g, int32_t dirfd, uint64_t path, uint32_t ui
         return rc;
     if (p.proc)
         return -ENOENT;
-    if (!g->opt.writable)
+    if (read_only(g, &p))
         rc = -EROFS;
     else if (fchownat(p.dirfd, p.name, (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW) != 0)
         rc = -errno;
@@ -1528,7 +1584,7 @@ int64_t gos_sys_fchown32(struct gos *g, const struct gos_regs *r)
     int h = gos_host_fd(g, (int32_t)r->a[0]);
     if (h < 0)
         return -EBADF;
-    if (!g->opt.writable)
+    if (!g->opt.writable || g->fds[(int32_t)r->a[0]].sys)
         return -EROFS;
     return fchown(h, (uid_t)r->a[1], (gid_t)r->a[2]) ? -errno : 0;
 }
@@ -1546,7 +1602,7 @@ static int32_t do_symlink(struct gos *g, uint64_t target, int32_t dirfd, uint64_
         return rc;
     if (p.proc)
         return -EEXIST;
-    if (!g->opt.writable)
+    if (read_only(g, &p))
         rc = -EROFS;
     else if (symlinkat(t, p.dirfd, p.name) != 0)
         rc = -errno;
@@ -1580,7 +1636,7 @@ static int32_t do_link(struct gos *g, int32_t od, uint64_t op, int32_t nd, uint6
     }
     if (a.proc || b.proc)
         rc = -ENOENT;
-    else if (!g->opt.writable)
+    else if (read_only(g, &a) || read_only(g, &b))
         rc = -EROFS;
     else if (linkat(a.dirfd, a.name, b.dirfd, b.name, 0) != 0)
         rc = -errno;
@@ -1644,7 +1700,7 @@ static int32_t do_utimensat(struct gos *g, const struct gos_regs *r, bool wide)
         int h = gos_host_fd(g, (int32_t)r->a[0]);
         if (h < 0)
             return -EBADF;
-        if (!g->opt.writable)
+        if (!g->opt.writable || g->fds[(int32_t)r->a[0]].sys)
             return -EROFS;
         return futimens(h, ts) ? -errno : 0;
     }
@@ -1654,7 +1710,7 @@ static int32_t do_utimensat(struct gos *g, const struct gos_regs *r, bool wide)
         return rc;
     if (p.proc)
         return -ENOENT;
-    if (!g->opt.writable)
+    if (read_only(g, &p))
         rc = -EROFS;
     else if (utimensat(p.dirfd, p.name, ts, AT_SYMLINK_NOFOLLOW) != 0)
         rc = -errno;
@@ -1685,10 +1741,13 @@ int gos_fs_fork(struct gos *c, const struct gos *parent)
 {
     c->root_fd = -1;
     for (int i = 0; i < GOS_NFDS; i++)
-        c->fds[i] = (struct gos_fd){-1, false, NULL, NULL, false, false};
+        c->fds[i] = (struct gos_fd){-1, false, NULL, NULL, false, false, false};
     c->exe_fd = -1;
+    c->sysroot_fd = -1;
     c->root_fd = host_dup(parent->root_fd);
     if (c->root_fd < 0)
+        return -1;
+    if (parent->sysroot_fd >= 0 && (c->sysroot_fd = host_dup(parent->sysroot_fd)) < 0)
         return -1;
     if (parent->exe_fd >= 0 && (c->exe_fd = host_dup(parent->exe_fd)) < 0)
         return -1;
@@ -1705,7 +1764,7 @@ int gos_fs_fork(struct gos *c, const struct gos *parent)
             free(p);
             return -1;
         }
-        c->fds[i] = (struct gos_fd){h, f->cloexec, p, NULL, f->random, f->pipe};
+        c->fds[i] = (struct gos_fd){h, f->cloexec, p, NULL, f->random, f->pipe, f->sys};
     }
     return 0;
 }

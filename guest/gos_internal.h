@@ -190,6 +190,7 @@ struct gos_fd {
     bool random;  /* /dev/random or /dev/urandom: reads come from the seeded generator */
     bool pipe;    /* a pipe the guest made: a read or write that is not ready blocks the
                      thread, not the host (gos_proc.c) */
+    bool sys;     /* opened in the read-only system view (--sysroot) */
 };
 
 struct gos_sigaction {
@@ -299,6 +300,7 @@ struct gos {
 
     /* files */
     int root_fd;
+    int sysroot_fd; /* the read-only system view's top (--sysroot), or -1 */
     int exe_fd;   /* the program it runs, open on the host (execve of /proc/self/exe), or -1 */
     char cwd[GOS_PATH_MAX]; /* guest path of the cwd, "" for the root */
     struct gos_fd fds[GOS_NFDS];

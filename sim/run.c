@@ -323,6 +323,10 @@ static int run_check(const struct sim_run_args *a)
         fprintf(stderr, "vkmmu run: --root %s: not a directory\n", a->root);
         return VKMMU_EXIT_USAGE;
     }
+    if (a->sysroot && (stat(a->sysroot, &st) != 0 || !S_ISDIR(st.st_mode))) {
+        fprintf(stderr, "vkmmu run: --sysroot %s: not a directory\n", a->sysroot);
+        return VKMMU_EXIT_USAGE;
+    }
     int bad = check_program(a->program);
     if (bad == VKMMU_EXIT_OK)
         bad = check_run_paths(a);
@@ -386,6 +390,7 @@ static void run_emu_options(struct run *r)
     eo->top = a->top;
     eo->timeout_s = a->timeout_s;
     eo->gos.root = a->root;
+    eo->gos.sysroot = a->sysroot;
     eo->gos.writable = a->writable;
     eo->gos.seed = a->seed;
     eo->gos.mem_limit = a->guest_mem;

@@ -62,6 +62,8 @@ const char *gos_abi_name(enum gos_abi abi); /* "i386", "x86_64" */
 struct gos_options {
     enum gos_abi abi;      /* the program's ABI (every process of a run has the same) */
     const char *root;      /* --root DIR: the only tree the guest sees (NULL = ".") */
+    const char *sysroot;   /* --sysroot DIR: a read-only system view under the root, for
+                              paths the root does not have (NULL = none; gos_fs.c) */
     bool writable;         /* --writable: allow creating, writing, renaming, removing */
     uint64_t seed;         /* --seed: virtual clock and getrandom */
     int stdin_fd, stdout_fd, stderr_fd; /* host fds for guest 0, 1, 2 (dup'ed; -1 = closed) */

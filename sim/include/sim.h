@@ -275,6 +275,7 @@ struct sim_run_args {
     bool engine_set;          /* --engine given; else paging with one reported */
     enum emu_engine engine;   /* configuration and no --tlb, --record or --interval */
     const char *root;         /* --root DIR, default "." */
+    const char *sysroot;      /* --sysroot DIR, default none */
     bool writable;            /* --writable */
     uint64_t seed;            /* --seed N, default 1 */
     uint64_t max_insns;       /* --max-insns N, 0 = none */

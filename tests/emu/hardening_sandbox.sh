@@ -19,6 +19,8 @@
 #               patches the next one) runs correctly
 #   faults      a jump to unmapped memory, a jump into the kernel half, a stack overflow: exit
 #               139 with a report naming the signal, EIP and the instruction
+#   sysroot     with --sysroot, the same escapes and the sysroot's own links out of it read
+#               nothing outside; writes into the sysroot fail with EROFS even with --writable
 #   limits      an infinite loop (with and without system calls) stops under --max-insns:
 #               exit 1 and "stopped by --max-insns"; --timeout (exit 124, "stopped by
 #               --timeout", well within 60 s) and --guest-mem (brk and mmap past the cap fail
@@ -379,6 +381,49 @@ if [ -x "$bb" ]; then
 else
     echo "SKIP busybox checks: $bb (busybox-static:i386) is not installed"
 fi
+
+# --sysroot: a read-only system view under the root.  The same escapes with a sysroot given, and
+# the sysroot's own ways out (a relative link past its top, an absolute link, `..` at its top,
+# a link to `/`): only the root's file and the sysroot's own file are read, never the secret.
+# Writes into the sysroot fail with EROFS even with --writable, and it stays unchanged.
+sys=$tmp/sys
+mkdir -p "$sys/etc" "$sys/lib"
+echo sysfile >"$sys/etc/sysfile.txt"
+ln -s ../../secret.txt "$sys/etc/out"
+ln -s "$tmp/secret.txt" "$sys/abs"
+ln -s .. "$sys/updir"
+ln -s / "$sys/hostroot"
+ln -s /etc/sysfile.txt "$sys/lib/viaabs"
+sys_escapes=(/etc/out etc/out /abs /updir/secret.txt /updir/updir/secret.txt
+             "/hostroot$tmp/secret.txt" "/../../secret.txt" "/etc/../../secret.txt")
+sys_before=$(snapshot "$sys")
+for e in paging hooks; do
+    if run "$e-sys-traversal" --engine $e --root "$root" --sysroot "$sys" -- "$root/g" read \
+        "${escapes[@]}" "${sys_escapes[@]}" inside.txt /etc/sysfile.txt /lib/viaabs; then
+        opened=$(grep -c '^RESULT read ' "$tmp/$e-sys-traversal.out")
+        want "$e-sys-traversal" 3 out "^RESULT read inside.txt 7 " \
+            "^RESULT read /etc/sysfile.txt 8 \[sysfile" "^RESULT read /lib/viaabs 8 \[sysfile"
+        [ "$opened" -eq 3 ] ||
+            fail "$e-sys-traversal: $opened paths opened (only inside.txt and the sysroot's file may be)"
+        no_secret "$e-sys-traversal"
+    fi
+    run "$e-sys-chdir" --engine $e --root "$root" --sysroot "$sys" -- "$root/g" chdir-read /etc sysfile.txt &&
+        want "$e-sys-chdir" 0 out "^RESULT chdir /etc 0 errno 0" "^RESULT read sysfile.txt 8 \[sysfile"
+    wroot=$tmp/wroot-$e
+    rm -rf "$wroot" && cp -a "$root" "$wroot"
+    for target in /etc/sysfile.txt /etc/new.txt /lib/viaabs; do
+        n=$e-sys-ro-$(tr -c 'a-z0-9\n' _ <<<"$target")
+        run "$n" --engine $e --writable --root "$wroot" --sysroot "$sys" -- "$wroot/g" write "$target" ||
+            continue
+        want "$n" 0 out "^RESULT creat -1 errno 30" "^RESULT mkdir -1 errno 30" \
+            "^RESULT symlink -1 errno 30"
+    done
+    [ "$(snapshot "$sys")" = "$sys_before" ] && pass "$e: the sysroot unchanged under --writable" ||
+        fail "$e: the sysroot changed"
+done
+run "sysroot-not-a-dir" --sysroot "$tmp/secret.txt" --root "$root" -- "$root/g" read inside.txt
+[ $rc -eq 2 ] && grep -q -- "--sysroot $tmp/secret.txt: not a directory" "$tmp/sysroot-not-a-dir.err" &&
+    pass "--sysroot FILE: exit 2, not a directory" || fail "--sysroot FILE: exit $rc"
 
 # Options that may not exist yet.
 help=$("$vkmmu" run --help 2>&1)
