@@ -79,6 +79,7 @@ static void feed(struct vk_set *s, const struct trc_record *rec)
         break;
     case TRC_UNMAP: vk_set_unmap(s, rec->addr, rec->end); break;
     case TRC_PROTECT: vk_set_protect(s, rec->addr, rec->end, rec->prot); break;
+    case TRC_MOVE: vk_set_move(s, rec->addr, rec->dest, rec->end - rec->addr); break;
     case TRC_READ: vk_set_access(s, rec->addr, rec->size, MMU_READ); break;
     case TRC_WRITE: vk_set_access(s, rec->addr, rec->size, MMU_WRITE); break;
     case TRC_FETCH: vk_set_access(s, rec->addr, rec->size, MMU_FETCH); break;
