@@ -267,3 +267,19 @@ Test(move, regions_follow_and_overlap_is_refused)
                       "page.file_read=1 page.zero_fill=2");
     vk_model_free(m);
 }
+
+/* x86-64 (four levels of 9 bits): the basic scenario of vpt-1.10.  p and q share the PML4E and
+ * the PDPTE (both below 1 GiB) but not the PDE (2 MiB each): the first entry allocates the
+ * PDPT, PD and PT pages (pt_alloc 3), the move one more PT page (4).  A failing walk at the
+ * PML4E reads 1 entry (fault 1), every other walk 4: walk 1 + 9 x 4 = 37.  The rest as on
+ * i386. */
+Test(move, vpt110_basic_x86_64)
+{
+    struct vk_model *m = sc_new_opt("vpt-1.10", "none", "strict", NULL, MMU_ARCH_X86_64, NULL);
+    sc_run(m, BASIC);
+    sc_finish(m);
+    SC_EXPECT_ONLY(m, "access.read=4 access.write=3 fault.real=10 fault.reflected=4 "
+                      "fault.resolved_real=6 fault.dirty_trap=1 fault.segv=1 walk.refs=37 "
+                      "page.zero_fill=3 vk.pt_alloc=4 vk.inval=2");
+    vk_model_free(m);
+}
