@@ -923,11 +923,47 @@ static int64_t mremap_fixed(struct gos *g, const struct gos_region *reg, uint64_
     return mremap_move(g, reg, old, olen, nlen, to);
 }
 
+/* MREMAP_DONTUNMAP (with MREMAP_MAYMOVE, old_len == new_len): the pages move (to new_addr with
+ * MREMAP_FIXED, else where mmap would put them, new_addr as a hint) and the old range stays
+ * mapped as it was, with no pages: its next touches fault in fresh ones (zero-fill, or the
+ * file's), as Linux's. */
+static int64_t mremap_dontunmap(struct gos *g, const struct gos_region *reg, uint64_t old,
+                                uint64_t len, bool fixed, uint64_t to)
+{
+    if (to & (GOS_PAGE - 1))
+        return -EINVAL; /* new_addr is read: the place, or a hint (Linux's vrm_implies_new_addr) */
+    if (!fixed && mmap_place(g, to, len, 0, &to) != 0)
+        return -ENOMEM;
+    if (fixed && len > gos_user_limit(g) - to)
+        return -EINVAL;
+    if (over_mem_limit(g, to, to + len))
+        return -ENOMEM; /* the old range stays: the new one is more */
+    size_t n;
+    struct gos_region *pieces = reg_pieces(g, old, old + len, &n);
+    if (!pieces)
+        return -ENOMEM;
+    int64_t rc = fixed ? mremap_fixed(g, reg, old, len, len, to)
+                       : mremap_move(g, reg, old, len, len, to);
+    for (size_t i = 0; i < n && rc >= 0; i++) {
+        int hfd = -1;
+        if (pieces[i].kind == VK_FILE && pieces[i].file_id >= 1 &&
+            pieces[i].file_id <= g->w->nfiles)
+            hfd = g->w->files[pieces[i].file_id - 1].host_fd;
+        if (gos_region_map(g, &pieces[i]) ||
+            (hfd < 0 ? gos_zero_guest(g, pieces[i].start, pieces[i].end - pieces[i].start)
+                     : gos_fill_from_file(g, hfd, pieces[i].file_pgoff * GOS_PAGE,
+                                          pieces[i].start, pieces[i].end - pieces[i].start)))
+            rc = -ENOMEM;
+    }
+    free(pieces);
+    return rc;
+}
+
 /* mremap(old, old_len, new_len, flags, new_addr), as Linux: shrinking in place; growing in
  * place when the pages above are free, else (MREMAP_MAYMOVE) moving to the highest free range
  * that mmap would choose, pages and bytes carried (vk_set_move: no new faults in Linux);
- * MREMAP_FIXED moves to new_addr.  Duplicating a shared mapping (old_len 0) and
- * MREMAP_DONTUNMAP are not modelled: ENOMEM. */
+ * MREMAP_FIXED moves to new_addr; MREMAP_DONTUNMAP leaves the old range mapped, empty.
+ * Duplicating a shared mapping (old_len 0) is not modelled: ENOMEM. */
 int64_t gos_sys_mremap(struct gos *g, const struct gos_regs *r)
 {
     uint64_t old = r->a[0];
@@ -938,7 +974,9 @@ int64_t gos_sys_mremap(struct gos *g, const struct gos_regs *r)
     uint64_t olen = page_up(r->a[1]), nlen = page_up(r->a[2]);
     if (r->a[2] == 0 || nlen == 0)
         return -EINVAL;
-    if (olen == 0 || (flags & GOS_MREMAP_DONTUNMAP))
+    if ((flags & GOS_MREMAP_DONTUNMAP) && (!(flags & GOS_MREMAP_MAYMOVE) || olen != nlen))
+        return -EINVAL;
+    if (olen == 0)
         return -ENOMEM;
     if ((uint64_t)old + olen > gos_user_limit(g))
         return -EFAULT;
@@ -946,6 +984,8 @@ int64_t gos_sys_mremap(struct gos *g, const struct gos_regs *r)
     int rc = mremap_vma(g, old, olen, &reg);
     if (rc)
         return rc;
+    if (flags & GOS_MREMAP_DONTUNMAP)
+        return mremap_dontunmap(g, &reg, old, olen, flags & GOS_MREMAP_FIXED, r->a[4]);
     if (flags & GOS_MREMAP_FIXED)
         return mremap_fixed(g, &reg, old, olen, nlen, r->a[4]);
     if (nlen == olen)

@@ -254,6 +254,20 @@ Test(gos_mem, mremap_grows_in_place_moves_when_it_cannot_and_shrinks)
     rm = tg_regions(&t, &nm);
     cr_assert_eq(nm, n0);
     expect_region(&rm[nm - 1], A, A + 0x1000, RW, VK_ANON);
+    /* MREMAP_DONTUNMAP: equal lengths and MAYMOVE only; the pages move, the old range stays
+     * mapped (fresh) */
+    cr_expect_eq(SC(&t, NR_mremap, A, 0x1000, 0x2000, 5, 0), -EINVAL);
+    cr_expect_eq(SC(&t, NR_mremap, A, 0x1000, 0x1000, 4, 0), -EINVAL);
+    cr_expect_eq(SC(&t, NR_mremap, A, 0x1000, 0x1000, 5, 0x123), -EINVAL); /* unaligned hint */
+    uint32_t D = (uint32_t)SC(&t, NR_mremap, A, 0x1000, 0x1000, 5, 0);
+    cr_assert_eq(D, MMAP_TOP - 0x2000);
+    cr_expect_eq(tg_ptr(&t, D)[0], 0x33);
+    cr_expect_eq(tg_ptr(&t, A)[0], 0);
+    rm = tg_regions(&t, &nm);
+    cr_assert_eq(nm, n0 + 1);
+    expect_region(&rm[nm - 2], D, D + 0x1000, RW, VK_ANON);
+    expect_region(&rm[nm - 1], A, A + 0x1000, RW, VK_ANON);
+    cr_assert_eq(SC(&t, NR_munmap, D, 0x1000), 0);
     cr_assert_eq(SC(&t, NR_munmap, A, 0x1000), 0);
     A = (uint32_t)anon(&t, 0, 0x1000, PROT_R | PROT_W, 0);
     cr_assert_eq(A, MMAP_TOP - 0x1000);

@@ -8,7 +8,8 @@
 #   procs     static glibc with threads: processes, threads and signals (procs.c)
 #   procs64   procs.c built for x86-64
 #   x64       static x86-64: the ABI's edges (x64.c)
-#   mremap    static glibc: moving mremap (mremap.c); mremap64 the x86-64 build
+#   mremap    static glibc: moving mremap, MREMAP_FIXED, MREMAP_DONTUNMAP (mremap.c); mremap64
+#             the x86-64 build
 set -eu
 out=${1:?usage: build.sh OUTDIR}
 src=$(cd "$(dirname "$0")" && pwd)

@@ -6,6 +6,7 @@
  *            byte after each growth and prints the moves and a checksum
  *   direct   mremap itself: a growth that must move, a move with MREMAP_FIXED onto another
  *            mapping (which goes), a shrink, and the errors (overlap, no MAYMOVE)
+ *   dontunmap MREMAP_DONTUNMAP: the pages move, the old range stays mapped and reads zeros
  *   fork     a block shared copy-on-write with a child after fork, moved by the child (its
  *            pages shared with the parent), written by both; each checks its own bytes
  * Nothing printed depends on an address: the host's kernel and vkmmu's guest OS may place the
@@ -21,6 +22,9 @@
 #include <unistd.h>
 
 #define PAGE 4096ul
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
 
 static unsigned char pat(size_t i)
 {
@@ -133,6 +137,39 @@ static int do_direct(void)
     return 0;
 }
 
+static int do_dontunmap(void)
+{
+    size_t len = 6 * PAGE;
+    unsigned char *a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (a == MAP_FAILED)
+        return 1;
+    fill(a, 0, len);
+    printf("dontunmap, other length: %s\n",
+           mremap(a, len, 2 * len, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL) == MAP_FAILED
+               ? strerror(errno) : "moved");
+    printf("dontunmap without MAYMOVE: %s\n",
+           mremap(a, len, len, MREMAP_DONTUNMAP, NULL) == MAP_FAILED ? strerror(errno) : "moved");
+    unsigned char *b = mremap(a, len, len, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL);
+    /* (new_address is read with MREMAP_DONTUNMAP too: a hint, page-aligned or EINVAL) */
+    if (b == MAP_FAILED) {
+        printf("dontunmap: %s\n", strerror(errno));
+        return 0;
+    }
+    size_t zeros = 0;
+    for (size_t i = 0; i < len; i++)
+        zeros += a[i] == 0;
+    a[0] = 1; /* the old range is still mapped, writable */
+    a[len - 1] = 2;
+    printf("dontunmap: moved %d, bytes %s, old range %zu zero bytes of %zu, written %d %d\n",
+           b != a, check(b, len) == len ? "kept" : "LOST", zeros, len, a[0], a[len - 1]);
+    /* with MREMAP_FIXED: onto a mapping of its own */
+    unsigned char *c = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    unsigned char *d = mremap(b, len, len, MREMAP_MAYMOVE | MREMAP_DONTUNMAP | MREMAP_FIXED, c);
+    printf("dontunmap fixed: at the target %d, bytes %s, old range byte %d\n", d == c,
+           d != MAP_FAILED && check(d, len) == len ? "kept" : "LOST", b[PAGE]);
+    return 0;
+}
+
 static int do_fork(void)
 {
     size_t len = 24 * PAGE;
@@ -174,6 +211,8 @@ int main(int argc, char **argv)
         return do_direct();
     if (!strcmp(what, "fork"))
         return do_fork();
-    fprintf(stderr, "usage: mremap realloc|direct|fork\n");
+    if (!strcmp(what, "dontunmap"))
+        return do_dontunmap();
+    fprintf(stderr, "usage: mremap realloc|direct|fork|dontunmap\n");
     return 2;
 }
