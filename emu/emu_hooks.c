@@ -237,6 +237,31 @@ static int mem_write(void *ctx, uint64_t addr, const void *buf, size_t len)
     return uc_mem_write(r->mc.uc, addr, buf, len) == UC_ERR_OK ? 0 : -1;
 }
 
+/* A moving mremap's bytes (gos_region_move): the host's copy of guest memory, which sets no
+ * accessed or dirty bit (Linux moves the pages; no kernel copy touches them). */
+static int mem_move(void *ctx, uint64_t from, uint64_t to, size_t len)
+{
+    struct emu_runner *r = ctx;
+    if (len == 0)
+        return 0;
+    if (from + len > emu_user_limit(r) || to + len > emu_user_limit(r) ||
+        emu_machine_back(&r->mc, from, len) != 0 || emu_machine_back(&r->mc, to, len) != 0)
+        return -1;
+    size_t cap = len < (1u << 20) ? len : (1u << 20);
+    uint8_t *buf = malloc(cap);
+    if (!buf)
+        return -1;
+    int rc = 0;
+    for (size_t done = 0; done < len && !rc; done += cap < len - done ? cap : len - done) {
+        size_t c = cap < len - done ? cap : len - done;
+        if (uc_mem_read(r->mc.uc, from + done, buf, c) != UC_ERR_OK ||
+            uc_mem_write(r->mc.uc, to + done, buf, c) != UC_ERR_OK)
+            rc = -1;
+    }
+    free(buf);
+    return rc;
+}
+
 /* ---- the real-PTE observer (paging engine) ---- */
 
 /* The new value of a PTE that was `pte` when the model's real bits go from old_bits to
@@ -912,7 +937,7 @@ static void hook_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, i
 
 struct gos_mem emu_guest_memory(struct emu_runner *r)
 {
-    return (struct gos_mem){mem_read, mem_write, r};
+    return (struct gos_mem){mem_read, mem_write, r, mem_move};
 }
 
 struct vk_real_pte_observer emu_real_observer(struct emu_runner *r)

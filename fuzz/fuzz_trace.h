@@ -40,6 +40,10 @@ static void fuzz_keep(struct fuzz_rec *d, const struct trc_record *r)
     case TRC_UNMAP:
         d->r.end = r->end;
         break;
+    case TRC_MOVE:
+        d->r.end = r->end;
+        d->r.dest = r->dest;
+        break;
     case TRC_ARCH:
         d->r.arch = r->arch;
         break;
@@ -58,6 +62,14 @@ static void fuzz_keep(struct fuzz_rec *d, const struct trc_record *r)
         }
         if (r->type != TRC_UNMAP && (r->prot & ~7u)) {
             fprintf(stderr, "bad prot %u\n", r->prot);
+            abort();
+        }
+        break;
+    case TRC_MOVE:
+        if (!(r->end > r->addr) || ((r->addr | r->end | r->dest) & 0xFFF) ||
+            r->dest + (r->end - r->addr) < r->dest ||
+            (r->addr < r->dest + (r->end - r->addr) && r->dest < r->end)) {
+            fprintf(stderr, "bad move record\n");
             abort();
         }
         break;

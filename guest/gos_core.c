@@ -753,63 +753,127 @@ int64_t gos_sys_madvise(struct gos *g, const struct gos_regs *r)
     return ret;
 }
 
-/* mremap(old, old_len, new_len, flags, new_addr): shrinking and growing in place, as Linux
- * does when the pages above are free.  A move would need the model to carry pages to new
- * addresses, which it has no operation for: it fails with ENOMEM instead, and glibc's realloc
- * falls back to malloc, copy, free. */
-int64_t gos_sys_mremap(struct gos *g, const struct gos_regs *r)
+/* The shadow's pieces of [s, e), clipped (file offsets kept right); *n of them, caller frees;
+ * NULL with g->fatal when out of memory. */
+static struct gos_region *reg_pieces(struct gos *g, uint64_t s, uint64_t e, size_t *n)
 {
-    const uint32_t maymove = 1, fixed = 2, dontunmap = 4;
-    uint64_t old = r->a[0];
-    uint32_t flags = (uint32_t)r->a[3];
-    if (flags & ~(maymove | fixed | dontunmap) || ((flags & fixed) && !(flags & maymove)) ||
-        (old & (GOS_PAGE - 1)))
-        return -EINVAL;
-    uint64_t olen = page_up(r->a[1]), nlen = page_up(r->a[2]);
-    if (r->a[2] == 0 || nlen == 0)
-        return -EINVAL;
-    if (olen == 0 || (flags & (fixed | dontunmap)))
-        return -ENOMEM; /* duplicating a shared mapping, or a forced move */
-    if ((uint64_t)old + olen > gos_user_limit(g))
-        return -EFAULT;
-    /* The region holding old, extended through neighbours that Linux would have merged into
-     * one vma (same prot and kind, contiguous file pages): reg is the last of them. */
-    const struct gos_region *reg = NULL;
+    struct gos_region *pieces = malloc((g->nregions + 1) * sizeof *pieces);
+    if (!pieces) {
+        gos_fail(g, "out of memory (region list)");
+        return NULL;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < g->nregions; i++) {
+        struct gos_region p = g->regions[i];
+        if (p.end <= s || p.start >= e)
+            continue;
+        if (p.start < s) {
+            p.file_pgoff += (s - p.start) / GOS_PAGE;
+            p.start = s;
+        }
+        if (p.end > e)
+            p.end = e;
+        pieces[k++] = p;
+    }
+    *n = k;
+    return pieces;
+}
+
+/* The shadow's side of a move: the pieces of [old, old + len) go to new (its range emptied). */
+static int reg_move(struct gos *g, uint64_t old, uint64_t new, uint64_t len)
+{
+    size_t n;
+    struct gos_region *pieces = reg_pieces(g, old, old + len, &n);
+    if (!pieces)
+        return -1;
+    int rc = reg_remove(g, new, new + len) || reg_remove(g, old, old + len) ? -1 : 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        pieces[i].start = pieces[i].start - old + new;
+        pieces[i].end = pieces[i].end - old + new;
+        rc = reg_insert(g, &pieces[i]);
+    }
+    free(pieces);
+    return rc;
+}
+
+/* The bytes of a move, as the host's memory (no kernel access: Linux moves the pages). */
+static int move_guest(struct gos *g, uint64_t from, uint64_t to, uint64_t len)
+{
+    if (g->mem.move) {
+        if (g->mem.move(g->mem.ctx, from, to, (size_t)len) == 0)
+            return 0;
+        gos_fail(g, "engine refused to move guest memory from 0x%08llx to 0x%08llx",
+                 (unsigned long long)from, (unsigned long long)to);
+        return -1;
+    }
+    for (uint64_t done = 0; done < len;) {
+        size_t c = len - done < 65536 ? (size_t)(len - done) : 65536;
+        uint8_t *buf = gos_scratch(g, c);
+        if (!buf)
+            return -1;
+        if (g->mem.read(g->mem.ctx, from + done, buf, c) != 0 ||
+            g->mem.write(g->mem.ctx, to + done, buf, c) != 0) {
+            gos_fail(g, "engine refused to move guest memory from 0x%08llx to 0x%08llx",
+                     (unsigned long long)(from + done), (unsigned long long)(to + done));
+            return -1;
+        }
+        done += c;
+    }
+    return 0;
+}
+
+int gos_region_move(struct gos *g, uint64_t old, uint64_t new, uint64_t len)
+{
+    if (g->w->recording)
+        gos_log_move(g, old, new, len);
+    if (gos_vk_status(g, vk_set_move(g->models, old, new, len), "move") == VK_ERROR)
+        return -1;
+    if (reg_move(g, old, new, len))
+        return -1;
+    return move_guest(g, old, new, len);
+}
+
+#define GOS_MREMAP_MAYMOVE 1u
+#define GOS_MREMAP_FIXED 2u
+#define GOS_MREMAP_DONTUNMAP 4u
+
+/* The region holding old, extended through neighbours that Linux would have merged into one
+ * vma (same prot and kind, contiguous file pages): *reg is the last of them.  -EFAULT when
+ * old is in no region or [old, old + olen) runs past that vma. */
+static int mremap_vma(struct gos *g, uint64_t old, uint64_t olen, struct gos_region *reg)
+{
     size_t i = 0;
     while (i < g->nregions && !(g->regions[i].start <= old && old < g->regions[i].end))
         i++;
     if (i == g->nregions)
         return -EFAULT;
-    reg = &g->regions[i];
+    const struct gos_region *last = &g->regions[i];
     while (i + 1 < g->nregions) {
         const struct gos_region *nx = &g->regions[i + 1];
-        if (nx->start != reg->end || nx->prot != reg->prot || nx->kind != reg->kind ||
-            nx->file_id != reg->file_id ||
-            (reg->kind == VK_FILE &&
-             nx->file_pgoff != reg->file_pgoff + (reg->end - reg->start) / GOS_PAGE))
+        if (nx->start != last->end || nx->prot != last->prot || nx->kind != last->kind ||
+            nx->file_id != last->file_id ||
+            (last->kind == VK_FILE &&
+             nx->file_pgoff != last->file_pgoff + (last->end - last->start) / GOS_PAGE))
             break;
-        reg = nx;
+        last = nx;
         i++;
     }
-    if (old + olen > reg->end)
+    if (old + olen > last->end)
         return -EFAULT;
-    if (nlen == olen)
-        return (int64_t)old;
-    if (nlen < olen) {
-        if (gos_region_unmap(g, old + (uint64_t)nlen, old + (uint64_t)olen))
-            return -ENOMEM;
-        return (int64_t)old;
-    }
-    uint64_t end = (uint64_t)old + nlen;
-    if (reg->end != old + olen || end > g->mmap_top)
-        return -ENOMEM;
-    int fr = range_free(g, old + (uint64_t)olen, end);
-    if (fr <= 0 || over_mem_limit(g, old + (uint64_t)olen, end))
-        return -ENOMEM;
+    *reg = *last;
+    return 0;
+}
+
+/* A growth: [at, end) joins the vma of reg, whose pages ended at src_end (at == src_end in
+ * place; at a move's destination otherwise): zero pages, or the file's next pages. */
+static int mremap_grow(struct gos *g, const struct gos_region *reg, uint64_t src_end,
+                       uint64_t at, uint64_t end)
+{
     struct gos_region ext = *reg;
-    ext.file_pgoff += (ext.end - ext.start) / GOS_PAGE;
-    ext.start = reg->end;
-    ext.end = (uint64_t)end;
+    ext.file_pgoff = (uint64_t)((int64_t)reg->file_pgoff +
+                                ((int64_t)src_end - (int64_t)reg->start) / (int64_t)GOS_PAGE);
+    ext.start = at;
+    ext.end = end;
     int hfd = -1;
     if (ext.kind == VK_FILE) {
         if (ext.file_id == 0 || ext.file_id > g->w->nfiles)
@@ -821,7 +885,127 @@ int64_t gos_sys_mremap(struct gos *g, const struct gos_regs *r)
     int rc = hfd < 0 ? gos_zero_guest(g, ext.start, ext.end - ext.start)
                      : gos_fill_from_file(g, hfd, ext.file_pgoff * GOS_PAGE, ext.start,
                                           ext.end - ext.start);
-    return rc ? -ENOMEM : (int64_t)old;
+    return rc ? -ENOMEM : 0;
+}
+
+/* Linux's move_vma: [old, old + olen) moves to new with its pages, then grows to nlen there. */
+static int64_t mremap_move(struct gos *g, const struct gos_region *reg, uint64_t old,
+                           uint64_t olen, uint64_t nlen, uint64_t new)
+{
+    if (nlen > olen && over_mem_limit(g, new + olen, new + nlen))
+        return -ENOMEM; /* RLIMIT_AS (--guest-mem) */
+    if (gos_region_move(g, old, new, olen))
+        return -ENOMEM;
+    if (nlen > olen) {
+        int rc = mremap_grow(g, reg, old + olen, new + olen, new + nlen);
+        if (rc)
+            return rc;
+    }
+    return (int64_t)new;
+}
+
+/* MREMAP_FIXED (with MREMAP_MAYMOVE): to new_addr, whatever is there unmapped first (and the
+ * part of the old range beyond nlen), as Linux's mremap_to. */
+static int64_t mremap_fixed(struct gos *g, const struct gos_region *reg, uint64_t old,
+                            uint64_t olen, uint64_t nlen, uint64_t to)
+{
+    if ((to & (GOS_PAGE - 1)) || nlen > gos_user_limit(g) || to > gos_user_limit(g) - nlen)
+        return -EINVAL;
+    if (old < to + nlen && to < old + olen)
+        return -EINVAL; /* overlapping ranges */
+    if (gos_region_unmap(g, to, to + nlen))
+        return -ENOMEM;
+    if (olen > nlen) {
+        if (gos_region_unmap(g, old + nlen, old + olen))
+            return -ENOMEM;
+        olen = nlen;
+    }
+    return mremap_move(g, reg, old, olen, nlen, to);
+}
+
+/* MREMAP_DONTUNMAP (with MREMAP_MAYMOVE, old_len == new_len): the pages move (to new_addr with
+ * MREMAP_FIXED, else where mmap would put them, new_addr as a hint) and the old range stays
+ * mapped as it was, with no pages: its next touches fault in fresh ones (zero-fill, or the
+ * file's), as Linux's. */
+static int64_t mremap_dontunmap(struct gos *g, const struct gos_region *reg, uint64_t old,
+                                uint64_t len, bool fixed, uint64_t to)
+{
+    if (to & (GOS_PAGE - 1))
+        return -EINVAL; /* new_addr is read: the place, or a hint (Linux's vrm_implies_new_addr) */
+    if (!fixed && mmap_place(g, to, len, 0, &to) != 0)
+        return -ENOMEM;
+    if (fixed && len > gos_user_limit(g) - to)
+        return -EINVAL;
+    if (over_mem_limit(g, to, to + len))
+        return -ENOMEM; /* the old range stays: the new one is more */
+    size_t n;
+    struct gos_region *pieces = reg_pieces(g, old, old + len, &n);
+    if (!pieces)
+        return -ENOMEM;
+    int64_t rc = fixed ? mremap_fixed(g, reg, old, len, len, to)
+                       : mremap_move(g, reg, old, len, len, to);
+    for (size_t i = 0; i < n && rc >= 0; i++) {
+        int hfd = -1;
+        if (pieces[i].kind == VK_FILE && pieces[i].file_id >= 1 &&
+            pieces[i].file_id <= g->w->nfiles)
+            hfd = g->w->files[pieces[i].file_id - 1].host_fd;
+        if (gos_region_map(g, &pieces[i]) ||
+            (hfd < 0 ? gos_zero_guest(g, pieces[i].start, pieces[i].end - pieces[i].start)
+                     : gos_fill_from_file(g, hfd, pieces[i].file_pgoff * GOS_PAGE,
+                                          pieces[i].start, pieces[i].end - pieces[i].start)))
+            rc = -ENOMEM;
+    }
+    free(pieces);
+    return rc;
+}
+
+/* mremap(old, old_len, new_len, flags, new_addr), as Linux: shrinking in place; growing in
+ * place when the pages above are free, else (MREMAP_MAYMOVE) moving to the highest free range
+ * that mmap would choose, pages and bytes carried (vk_set_move: no new faults in Linux);
+ * MREMAP_FIXED moves to new_addr; MREMAP_DONTUNMAP leaves the old range mapped, empty.
+ * Duplicating a shared mapping (old_len 0) is not modelled: ENOMEM. */
+int64_t gos_sys_mremap(struct gos *g, const struct gos_regs *r)
+{
+    uint64_t old = r->a[0];
+    uint32_t flags = (uint32_t)r->a[3];
+    if (flags & ~(GOS_MREMAP_MAYMOVE | GOS_MREMAP_FIXED | GOS_MREMAP_DONTUNMAP) ||
+        ((flags & GOS_MREMAP_FIXED) && !(flags & GOS_MREMAP_MAYMOVE)) || (old & (GOS_PAGE - 1)))
+        return -EINVAL;
+    uint64_t olen = page_up(r->a[1]), nlen = page_up(r->a[2]);
+    if (r->a[2] == 0 || nlen == 0)
+        return -EINVAL;
+    if ((flags & GOS_MREMAP_DONTUNMAP) && (!(flags & GOS_MREMAP_MAYMOVE) || olen != nlen))
+        return -EINVAL;
+    if (olen == 0)
+        return -ENOMEM;
+    if ((uint64_t)old + olen > gos_user_limit(g))
+        return -EFAULT;
+    struct gos_region reg;
+    int rc = mremap_vma(g, old, olen, &reg);
+    if (rc)
+        return rc;
+    if (flags & GOS_MREMAP_DONTUNMAP)
+        return mremap_dontunmap(g, &reg, old, olen, flags & GOS_MREMAP_FIXED, r->a[4]);
+    if (flags & GOS_MREMAP_FIXED)
+        return mremap_fixed(g, &reg, old, olen, nlen, r->a[4]);
+    if (nlen == olen)
+        return (int64_t)old;
+    if (nlen < olen)
+        return gos_region_unmap(g, old + nlen, old + olen) ? -ENOMEM : (int64_t)old;
+    uint64_t end = old + nlen;
+    int fr = reg.end == old + olen && end <= g->mmap_top ? range_free(g, old + olen, end) : 0;
+    if (fr < 0)
+        return -ENOMEM;
+    if (fr) {
+        if (over_mem_limit(g, old + olen, end))
+            return -ENOMEM;
+        rc = mremap_grow(g, &reg, old + olen, old + olen, end);
+        return rc ? rc : (int64_t)old;
+    }
+    if (!(flags & GOS_MREMAP_MAYMOVE))
+        return -ENOMEM;
+    uint64_t to = place_topdown(g, nlen);
+    return to ? mremap_move(g, &reg, old, olen, nlen, to) : -ENOMEM;
 }
 
 /* Calls that glibc probes and handles the absence of: answering ENOSYS is the contract, so

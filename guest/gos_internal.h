@@ -463,12 +463,16 @@ int gos_fill_from_file(struct gos *g, int fd, uint64_t off, uint64_t addr, size_
 int gos_region_map(struct gos *g, const struct gos_region *r);
 int gos_region_unmap(struct gos *g, uint64_t start, uint64_t end);
 int gos_region_protect(struct gos *g, uint64_t start, uint64_t end, unsigned prot);
+/* A moving mremap: the regions inside [old, old + len) and their pages and bytes move to
+ * [new, new + len) (apart from it; whatever was there is unmapped). */
+int gos_region_move(struct gos *g, uint64_t old, uint64_t new, uint64_t len);
 
 /* ---- gos_log.c: events of a recorded call (only while g->recording is set) ---- */
 void gos_log_call(struct gos *g, const struct gos_regs *r);
 void gos_log_map(struct gos *g, const struct gos_region *r);
 void gos_log_unmap(struct gos *g, uint64_t start, uint64_t end);
 void gos_log_protect(struct gos *g, uint64_t start, uint64_t end, unsigned prot);
+void gos_log_move(struct gos *g, uint64_t old, uint64_t new, uint64_t len);
 void gos_log_kaccess(struct gos *g, uint64_t addr, size_t len, bool write);
 void gos_log_write(struct gos *g, uint64_t addr, const void *buf, size_t len);
 void gos_log_zero(struct gos *g, uint64_t addr, size_t len);

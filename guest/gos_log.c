@@ -23,6 +23,7 @@ enum {
     LOG_MAP = 'M',     /* struct log_map */
     LOG_UNMAP = 'U',   /* start, end */
     LOG_PROTECT = 'P', /* start, end, prot */
+    LOG_MOVE = 'V',    /* old, new, len: a moving mremap (regions, pages and bytes) */
     LOG_KACCESS = 'K', /* addr, len, write */
     LOG_WRITE = 'W',   /* addr, len, then len bytes */
     LOG_ZERO = 'Z',    /* addr, len */
@@ -110,6 +111,12 @@ void gos_log_protect(struct gos *g, uint64_t start, uint64_t end, unsigned prot)
 {
     uint64_t a[3] = {start, end, prot};
     put(g, LOG_PROTECT, a, sizeof a, NULL, 0);
+}
+
+void gos_log_move(struct gos *g, uint64_t old, uint64_t new, uint64_t len)
+{
+    uint64_t a[3] = {old, new, len};
+    put(g, LOG_MOVE, a, sizeof a, NULL, 0);
 }
 
 void gos_log_kaccess(struct gos *g, uint64_t addr, size_t len, bool write)
@@ -223,6 +230,8 @@ static int replay_event(struct gos *g, int type)
         return !get(g, a, 2 * sizeof a[0]) || gos_region_unmap(g, a[0], a[1]) ? -1 : 0;
     case LOG_PROTECT:
         return !get(g, a, sizeof a) || gos_region_protect(g, a[0], a[1], a[2]) ? -1 : 0;
+    case LOG_MOVE:
+        return !get(g, a, sizeof a) || gos_region_move(g, a[0], a[1], a[2]) ? -1 : 0;
     case LOG_KACCESS:
         if (!get(g, a, sizeof a))
             return -1;

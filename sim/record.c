@@ -29,6 +29,12 @@ static void rec_protect(void *ctx, uint64_t start, uint64_t end, unsigned prot)
     rec_range(ctx, TRC_PROTECT, start, end, prot);
 }
 
+static void rec_move(void *ctx, uint64_t old, uint64_t new, uint64_t len)
+{
+    struct trc_record r = {.type = TRC_MOVE, .addr = old, .end = old + len, .dest = new};
+    trc_writer_put(ctx, &r);
+}
+
 static void rec_access(void *ctx, uint64_t addr, uint64_t size, enum mmu_kind kind)
 {
     static const enum trc_type types[3] = {[MMU_READ] = TRC_READ, [MMU_WRITE] = TRC_WRITE,
@@ -74,6 +80,7 @@ struct vk_tap sim_record_tap(struct trc_writer *w)
         .map = rec_map,
         .unmap = rec_unmap,
         .protect = rec_protect,
+        .move = rec_move,
         .access = rec_access,
         .kernel_access = rec_kernel_access,
         .insns = rec_insns,

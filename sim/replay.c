@@ -86,6 +86,8 @@ static inline int feed(struct vk_set *set, const struct trc_record *rec, bool *m
         return vk_set_unmap(set, rec->addr, rec->end);
     case TRC_PROTECT:
         return vk_set_protect(set, rec->addr, rec->end, rec->prot);
+    case TRC_MOVE:
+        return vk_set_move(set, rec->addr, rec->dest, rec->end - rec->addr);
     case TRC_INSNS:
         vk_set_insns(set, rec->count);
         return VK_OK;

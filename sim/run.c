@@ -184,6 +184,13 @@ static void rt_protect(void *c, uint64_t s, uint64_t e, unsigned p)
         t->rec.protect(t->rec.ctx, s, e, p);
     rt_timeline(t, 0, 0);
 }
+static void rt_move(void *c, uint64_t o, uint64_t n, uint64_t len)
+{
+    struct run_tap *t = c;
+    if (t->writer)
+        t->rec.move(t->rec.ctx, o, n, len);
+    rt_timeline(t, 0, 0);
+}
 static void rt_access(void *c, uint64_t a, uint64_t n, enum mmu_kind k)
 {
     struct run_tap *t = c;
@@ -244,6 +251,7 @@ static struct vk_tap run_tap_make(struct run_tap *t)
         .map = rt_map,
         .unmap = rt_unmap,
         .protect = rt_protect,
+        .move = rt_move,
         .access = rt_access,
         .kernel_access = rt_kaccess,
         .insns = rt_insns,

@@ -163,6 +163,36 @@ static int need_range(struct line_ctx *c, struct trc_record *rec)
     return 0;
 }
 
+/* move OLD NEW LEN: page-aligned, LEN >= 1 page, both ranges within the arch's region limit
+ * and apart (a moving mremap never overlaps its source). */
+static int parse_move(struct line_ctx *c, struct trc_record *rec)
+{
+    uint64_t len;
+    c->kw = "move", c->usage = "move OLD NEW LEN", rec->type = TRC_MOVE;
+    if (need_num(c, "OLD", &rec->addr) < 0 || need_num(c, "NEW", &rec->dest) < 0 ||
+        need_num(c, "LEN", &len) < 0 || need_end(c, "LEN") < 0)
+        return -1;
+    const char *names[3] = {"OLD", "NEW", "LEN"};
+    uint64_t v[3] = {rec->addr, rec->dest, len};
+    for (int i = 0; i < 3; i++)
+        if (v[i] & (MMU_PAGE_SIZE - 1))
+            return fail(c->r, "move: %s 0x%llx is not page-aligned (expected a multiple of "
+                              "0x%x)", names[i], (unsigned long long)v[i], MMU_PAGE_SIZE);
+    if (len == 0)
+        return fail(c->r, "move: LEN is 0 (expected at least one page)");
+    uint64_t lim = trc_region_limit(c->r->arch);
+    for (int i = 0; i < 2; i++)
+        if (v[i] >= lim || len > lim - v[i])
+            return fail(c->r, "move: %s 0x%llx + LEN 0x%llx does not fit arch %s (expected an "
+                              "end of at most 0x%llx)", names[i], (unsigned long long)v[i],
+                        (unsigned long long)len, arch_str(c->r->arch), (unsigned long long)lim);
+    if (rec->addr < rec->dest + len && rec->dest < rec->addr + len)
+        return fail(c->r, "move: [OLD, OLD + LEN) and [NEW, NEW + LEN) overlap (expected "
+                          "apart ranges)");
+    rec->end = rec->addr + len;
+    return 0;
+}
+
 /* ADDR [SIZE] (size_required: KR/KW); the bytes [ADDR, ADDR+SIZE) must fit the arch. */
 static int need_access(struct line_ctx *c, struct trc_record *rec, bool size_required)
 {
@@ -513,6 +543,8 @@ static int text_record(struct line_ctx *c, struct trc_record *rec, const struct 
         return need_range(c, rec) < 0 || need_prot(c, &rec->prot) < 0 ? -1
                                                                        : need_end(c, "PROT");
     }
+    if (tok_is(kw, "move", 4))
+        return parse_move(c, rec);
     if (tok_is(kw, "arch", 4))
         return parse_arch(c, rec);
     if (tok_is(kw, "pid", 3))
@@ -562,8 +594,8 @@ static int text_next(struct trc_reader *r, struct trc_record *rec)
         return rc;
     rc = text_record(&c, rec, &kw);
     if (rc == -2)
-        return fail(r, "unknown record " TOKF " (expected arch, map, unmap, protect, R, W, "
-                       "X, KR, KW, I, S, pid, fork, vfork, exec or exit)", TOKA(kw));
+        return fail(r, "unknown record " TOKF " (expected arch, map, unmap, protect, move, R, "
+                       "W, X, KR, KW, I, S, pid, fork, vfork, exec or exit)", TOKA(kw));
     if (rc < 0)
         return -1;
     r->nrec++;

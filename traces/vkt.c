@@ -203,17 +203,44 @@ static int protect_record(struct trc_reader *r, struct trc_record *rec, const ui
 }
 
 /* arch (0xfa): only first, and only the header's arch. */
-/* A process record (0xfa with a kind byte of 2 or more, docs/vkt-format.md): 2 pid, 3 fork,
- * 4 vfork (each with a varint pid from 1 to 2^32 - 1), 5 exec, 6 exit. */
+/* move (0xfa kind 7): the source range, then the destination's varint start page, which must
+ * fit the arch with the range's length and lie apart from it. */
+static int move_record(struct trc_reader *r, struct trc_record *rec, const uint8_t **p,
+                       const uint8_t *e, uint64_t off)
+{
+    uint64_t pg;
+    rec->type = TRC_MOVE;
+    if (get_range(r, p, e, off, rec) < 0)
+        return -1;
+    if (!get_varint(p, e, &pg))
+        return bad_varint(r, *p, e, off, "NEW page");
+    uint64_t lim = r->lim_region >> MMU_PAGE_SHIFT, n = (rec->end - rec->addr) >> MMU_PAGE_SHIFT;
+    if (pg >= lim || n > lim - pg)
+        return trc_fail_at(r, off, "move: destination of %llu pages at page 0x%llx does not fit "
+                                   "arch %s (corrupt file?; expected an end at most 0x%llx)",
+                           (unsigned long long)n, (unsigned long long)pg,
+                           trc_arch_str(r->arch), (unsigned long long)r->lim_region);
+    rec->dest = pg << MMU_PAGE_SHIFT;
+    if (rec->addr < rec->dest + (rec->end - rec->addr) && rec->dest < rec->end)
+        return trc_fail_at(r, off, "move: source and destination overlap (corrupt file?; "
+                                   "expected apart ranges)");
+    return 0;
+}
+
+/* A process record (0xfa with a kind byte of 2 to 6, docs/vkt-format.md): 2 pid, 3 fork,
+ * 4 vfork (each with a varint pid from 1 to 2^32 - 1), 5 exec, 6 exit; kind 7 is move. */
 static int process_record(struct trc_reader *r, struct trc_record *rec, const uint8_t **p,
                           const uint8_t *e, uint64_t off)
 {
     static const enum trc_type kinds[] = {TRC_PID, TRC_FORK, TRC_VFORK, TRC_EXEC, TRC_EXIT};
     unsigned kind = **p;
-    if (kind < 2 || kind > 6)
+    if (kind < 2 || kind > 7)
         return trc_fail_at(r, off, "unknown arch or process kind %u (corrupt file?; expected "
-                                   "0 or 1 arch, 2 pid, 3 fork, 4 vfork, 5 exec, 6 exit)", kind);
+                                   "0 or 1 arch, 2 pid, 3 fork, 4 vfork, 5 exec, 6 exit, "
+                                   "7 move)", kind);
     (*p)++;
+    if (kind == 7)
+        return move_record(r, rec, p, e, off);
     rec->type = kinds[kind - 2];
     if (kind >= 5)
         return 0;

@@ -320,6 +320,27 @@ static int put_process(struct trc_writer *w, const struct trc_record *rec)
     return 0;
 }
 
+/* move: 0xfa 07, the source range, the destination's start page; checked as the reader
+ * does.  The caller has made room. */
+static int put_move(struct trc_writer *w, const struct trc_record *rec)
+{
+    if (check_range(w, rec->addr, rec->end) < 0)
+        return -1;
+    uint64_t len = rec->end - rec->addr, lim = trc_region_limit(w->arch);
+    if ((rec->dest & (MMU_PAGE_SIZE - 1)) || rec->dest >= lim || len > lim - rec->dest)
+        return wfail(w, "move: destination 0x%llx of 0x%llx bytes is not page-aligned or does "
+                        "not fit arch %s", (unsigned long long)rec->dest,
+                     (unsigned long long)len, trc_arch_str(w->arch));
+    if (rec->addr < rec->dest + len && rec->dest < rec->end)
+        return wfail(w, "move: source and destination overlap");
+    flush_i1(w);
+    w->buf[w->len++] = 0xfa;
+    w->buf[w->len++] = 7;
+    put_range(w, rec->addr, rec->end);
+    put_varint(w, rec->dest >> MMU_PAGE_SHIFT);
+    return 0;
+}
+
 int trc_writer_put(struct trc_writer *w, const struct trc_record *rec)
 {
     if (w->failed)
@@ -367,6 +388,10 @@ int trc_writer_put(struct trc_writer *w, const struct trc_record *rec)
     case TRC_EXEC:
     case TRC_EXIT:
         if (put_process(w, rec) < 0)
+            return -1;
+        break;
+    case TRC_MOVE:
+        if (put_move(w, rec) < 0)
             return -1;
         break;
     case TRC_ARCH:

@@ -98,18 +98,62 @@ static struct mmu_page *page_of(struct vk_vmspace *vs, uint64_t vpn)
     return l ? &l->pg[vpn & (vs->space.leaf_pages - 1)] : NULL;
 }
 
-/* Calls fn for every vmspace whose page at the frame's vpn holds private frame f (one with a
- * single process; more after fork).  Stops when fn returns true; returns whether one did. */
+static uint64_t moved_key(uint32_t vs, uint32_t f)
+{
+    return ((uint64_t)vs << 32) | f;
+}
+
+uint64_t vk_frame_user_vpn(const struct vk_model *m, uint32_t f, const struct vk_vmspace *vs)
+{
+    if (m->frames[f].moved) {
+        uint64_t v = (uint64_t)(uintptr_t)mmu_hmap_get(&m->moved, moved_key(vs->id, f));
+        if (v)
+            return v - 1;
+    }
+    return m->frames[f].owner;
+}
+
+int vk_frame_note_user(struct vk_model *m, uint32_t f, uint64_t vpn)
+{
+    struct vk_frame *fr = &m->frames[f];
+    if (fr->users <= 1 && !fr->moved) {
+        fr->owner = vpn; /* its only user: the frame follows the page */
+        return 0;
+    }
+    fr->moved = true;
+    if (mmu_hmap_put(&m->moved, moved_key(m->vs->id, f), (void *)(uintptr_t)(vpn + 1)) < 0) {
+        vk_fail(m, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* A freed frame forgets where its users held it (vmspace ids are never reused, frames are). */
+static void frame_forget_moves(struct vk_model *m, uint32_t f)
+{
+    if (!m->frames[f].moved)
+        return;
+    for (uint32_t i = 0; i < m->nvmspaces; i++)
+        if (mmu_hmap_get(&m->moved, moved_key(i, f)))
+            (void)mmu_hmap_put(&m->moved, moved_key(i, f), NULL);
+    m->frames[f].moved = false;
+}
+
+/* Calls fn for every vmspace whose page holds private frame f (at the frame's owner page, or
+ * where a move took it), with that page (one user with a single process; more after fork).
+ * Stops when fn returns true; returns whether one did. */
 static bool each_user(struct vk_model *m, uint32_t f,
-                      bool (*fn)(struct vk_model *m, struct vk_vmspace *vs, struct mmu_page *p,
-                                 void *ctx),
+                      bool (*fn)(struct vk_model *m, struct vk_vmspace *vs, uint64_t vpn,
+                                 struct mmu_page *p, void *ctx),
                       void *ctx)
 {
-    uint64_t vpn = m->frames[f].owner;
     for (uint32_t i = 0; i < m->nvmspaces; i++) {
         struct vk_vmspace *vs = m->vmspaces[i];
-        struct mmu_page *p = vs && vs->users ? page_of(vs, vpn) : NULL;
-        if (p && p->frame == f && (p->state & PG_PRIVATE) && fn(m, vs, p, ctx))
+        if (!vs || !vs->users)
+            continue;
+        uint64_t vpn = vk_frame_user_vpn(m, f, vs);
+        struct mmu_page *p = page_of(vs, vpn);
+        if (p && p->frame == f && (p->state & PG_PRIVATE) && fn(m, vs, vpn, p, ctx))
             return true;
     }
     return false;
@@ -118,10 +162,12 @@ static bool each_user(struct vk_model *m, uint32_t f,
 /* CLOCK's look at one mapping: referenced when its vpte is valid with A (A is then cleared
  * when ctx says so).  Clearing A does not invalidate (pmap_clear_reference): A is set again
  * only by the real kernel's next walk. */
-static bool referenced(struct vk_model *m, struct vk_vmspace *vs, struct mmu_page *p, void *ctx)
+static bool referenced(struct vk_model *m, struct vk_vmspace *vs, uint64_t vpn,
+                       struct mmu_page *p, void *ctx)
 {
     (void)m;
     (void)vs;
+    (void)vpn;
     if ((p->vpte & VPTE_V) && (p->vpte & VPTE_A)) {
         if (*(bool *)ctx)
             p->vpte &= ~VPTE_A;
@@ -130,11 +176,12 @@ static bool referenced(struct vk_model *m, struct vk_vmspace *vs, struct mmu_pag
     return false;
 }
 
-static bool is_busy(struct vk_model *m, struct vk_vmspace *vs, struct mmu_page *p, void *ctx)
+static bool is_busy(struct vk_model *m, struct vk_vmspace *vs, uint64_t vpn, struct mmu_page *p,
+                    void *ctx)
 {
     (void)p;
     (void)ctx;
-    return vs == m->busy_vs;
+    return vs == m->busy_vs && vpn == m->busy_vpn;
 }
 
 /* A private frame is referenced when any of its users' vptes has A: every user's A is
@@ -142,11 +189,13 @@ static bool is_busy(struct vk_model *m, struct vk_vmspace *vs, struct mmu_page *
 static bool private_referenced(struct vk_model *m, uint32_t f)
 {
     bool any = false, clear = true;
-    uint64_t vpn = m->frames[f].owner;
     for (uint32_t i = 0; i < m->nvmspaces; i++) {
         struct vk_vmspace *vs = m->vmspaces[i];
-        struct mmu_page *p = vs && vs->users ? page_of(vs, vpn) : NULL;
-        if (p && p->frame == f && (p->state & PG_PRIVATE) && referenced(m, vs, p, &clear))
+        if (!vs || !vs->users)
+            continue;
+        uint64_t vpn = vk_frame_user_vpn(m, f, vs);
+        struct mmu_page *p = page_of(vs, vpn);
+        if (p && p->frame == f && (p->state & PG_PRIVATE) && referenced(m, vs, vpn, p, &clear))
             any = true;
     }
     return any;
@@ -162,7 +211,7 @@ static bool cache_referenced(struct vk_model *m, struct vk_frame *fr)
         struct mmu_page *p = page_of(vs, vpn);
         if (vs == m->busy_vs && vpn == m->busy_vpn)
             ref = true;
-        else if (p && referenced(m, vs, p, &clear))
+        else if (p && referenced(m, vs, vpn, p, &clear))
             ref = true;
     }
     return ref;
@@ -170,10 +219,10 @@ static bool cache_referenced(struct vk_model *m, struct vk_frame *fr)
 
 /* Evicts one user's mapping of private frame f: its valid vpte invalidated, the page marked
  * swapped.  ctx: the frame stays the page's swap slot (shared frames). */
-static bool evict_user(struct vk_model *m, struct vk_vmspace *vs, struct mmu_page *p, void *ctx)
+static bool evict_user(struct vk_model *m, struct vk_vmspace *vs, uint64_t vpn,
+                       struct mmu_page *p, void *ctx)
 {
     struct vk_vmspace *old = vk_vmspace_enter(m, vs);
-    uint64_t vpn = m->frames[p->frame].owner;
     if (p->vpte & VPTE_V)
         vk_invalidate(m, vpn, p);
     p->state |= PG_SWAPPED;
@@ -222,7 +271,7 @@ static int clock_evict(struct vk_model *m)
         if (f == m->pin_frame)
             continue;
         if (fr->kind == FR_PRIVATE) {
-            if ((fr->owner == m->busy_vpn && each_user(m, f, is_busy, NULL)) ||
+            if (((fr->moved || fr->owner == m->busy_vpn) && each_user(m, f, is_busy, NULL)) ||
                 private_referenced(m, f))
                 continue;
         } else if (fr->kind == FR_CACHE) {
@@ -325,6 +374,7 @@ void vk_frame_release(struct vk_model *m, uint32_t f)
 
 void vk_frame_free(struct vk_model *m, uint32_t f)
 {
+    frame_forget_moves(m, f);
     struct vk_frame *fr = &m->frames[f];
     fr->kind = FR_FREE;
     fr->npv = 0;

@@ -28,6 +28,8 @@ struct vk_frame {
                        key; FR_PT: unused */
     uint64_t *pv;   /* FR_CACHE: the pv list, VK_PV(vmspace, vpn) whose vpte maps this frame */
     uint32_t npv, pv_cap;
+    bool moved;     /* FR_PRIVATE, FR_SWAPPED: some user holds it at another page than owner
+                       (a move, vk_move): vk_model.moved says where (vk_frame_user_vpn) */
 };
 /* A pv list entry: vmspace id and page. */
 #define VK_PV(vs, vpn) (((uint64_t)(vs) << 40) | (vpn))
@@ -94,6 +96,10 @@ struct vk_model {
     uint64_t clock_hand; /* CLOCK: next frame id to look at */
 
     struct mmu_hmap cache; /* (file_id << 40 | pgoff) -> packed state (see vk_frames.c) */
+    /* (vmspace << 32 | frame) -> vpn + 1: where a vmspace holds a shared private frame that
+     * a move (vk_move) took away from the frame's owner page; NULL values are gone */
+    struct mmu_hmap moved;
+    uint64_t move_delta;   /* vk_pmap_move: destination page minus source page */
 
     void *policy_state;  /* prefault policy state */
     uint64_t busy_vpn;   /* page being handled (in vmspace busy_vs): never evicted meanwhile */
@@ -212,6 +218,9 @@ void vk_pmap_protect(struct vk_model *m, uint64_t lo, uint64_t hi, unsigned prot
  * [lo, hi) of a writable region, and the copy of region r's pages into the child's vmspace. */
 void vk_pmap_fork_protect(struct vk_model *m, uint64_t lo, uint64_t hi);
 void vk_pmap_fork_copy(struct vk_model *m, struct vk_vmspace *child, const struct vk_region *r);
+/* A moving mremap's pages (vk_move): every page of [lo, hi) to page + m->move_delta (whose
+ * range holds no state); vk_error on failure. */
+void vk_pmap_move(struct vk_model *m, uint64_t lo, uint64_t hi);
 
 /* ---- frames and the page cache (vk_frames.c) ---- */
 uint32_t vk_frame_alloc(struct vk_model *m, enum vk_frame_kind kind, uint64_t owner);
@@ -224,6 +233,11 @@ static inline bool vk_frame_shared(const struct vk_model *m, uint32_t f)
 {
     return f && m->frames[f].users > 1;
 }
+/* The page at which vmspace vs holds private frame f (its owner unless a move took it). */
+uint64_t vk_frame_user_vpn(const struct vk_model *m, uint32_t f, const struct vk_vmspace *vs);
+/* The current vmspace (m->vs) now holds private frame f at page vpn (a move, or a fork's copy
+ * of a moved page). */
+int vk_frame_note_user(struct vk_model *m, uint32_t f, uint64_t vpn);
 /* Makes a swapped shared frame (FR_SWAPPED) resident again (page.swap_in); -1 on error. */
 int vk_frame_swap_in_shared(struct vk_model *m, uint32_t f);
 /* Gives an evicted private page (frame 0) a frame number that stands for its swap slot, so

@@ -84,6 +84,7 @@ struct vk_model *vk_model_new(const struct vk_config *cfg, enum mmu_arch arch,
     m->seqp = &m->own_seq;
     m->cur = m->charged = VK_NO_PROC;
     mmu_hmap_init(&m->cache);
+    mmu_hmap_init(&m->moved);
     if (vk_process_first(m) < 0)
         goto fail;
     if (cfg->opt.tlb_on) {
@@ -127,6 +128,7 @@ void vk_model_free(struct vk_model *m)
     if (m->tlb_on)
         mmu_tlb_fini(&m->tlb);
     vk_cache_fini(m);
+    mmu_hmap_fini(&m->moved);
     free(m);
 }
 

@@ -378,6 +378,8 @@ static int fork_copy_page(struct vk_model *m, uint64_t vpn, struct mmu_page *p, 
     if ((p->state & PG_PRIVATE) && p->frame) {
         c->frame = p->frame;
         m->frames[p->frame].users++;
+        if (vpn != m->frames[p->frame].owner && vk_frame_note_user(m, p->frame, vpn) < 0)
+            return -1; /* the parent holds it where a move took it */
         c->state = p->state & (PG_PRIVATE | PG_SWAPPED | PG_DIRTY);
     } else {
         c->state = p->state & PG_ZEROPAGE;
@@ -423,4 +425,99 @@ void vk_pmap_fork_copy(struct vk_model *m, struct vk_vmspace *child, const struc
     m->fork_child = child;
     each_leaf_in(m, lo, hi, fork_copy_part, copy_ptes);
     m->fork_child = NULL;
+}
+
+/* ---- a moving mremap (docs/model-notes.md, "Moving mremap") ---- */
+
+/* The real PTE of a page that moves away, settled as far as the hardware saw it: a write
+ * through it (D) leaves the page dirty, an access (A) uses a prefaulted entry; what no access
+ * reached yet stays pending on the entry, which lives on at the new page. */
+static void move_settle(struct vk_model *m, uint64_t vpn, struct mmu_page *p)
+{
+    sync_accessed_dirty(m, vpn, p);
+    if ((p->real & (REAL_P | REAL_D)) == (REAL_P | REAL_D)) {
+        p->tracking &= (uint8_t)~TRACK_M_PENDING;
+        p->state |= PG_DIRTY;
+    }
+    if ((p->tracking & TRACK_PREFAULT_PENDING) && (p->real & (REAL_P | REAL_A)) == (REAL_P | REAL_A)) {
+        C(prefault_used)++;
+        p->tracking &= (uint8_t)~TRACK_PREFAULT_PENDING;
+    }
+}
+
+/* The vkernel side of one page: its valid vpte leaves the old page (one invalidation, the
+ * real PTE removed, as munmap) and is written at the new one (the page-table page allocated
+ * first; --inval-every-enter charges the write as 1.8's pmap_enter did).  The new real PTE
+ * starts empty: the first touch is a real fault that finds the valid vpte. */
+static int move_vpte(struct vk_model *m, uint64_t vpn, struct mmu_page *p, uint64_t to,
+                     struct mmu_page *c)
+{
+    if (p->real & REAL_P)
+        move_settle(m, vpn, p);
+    if (p->real)
+        vk_write_real_pte(m, vpn, p, 0);
+    if (!(p->vpte & VPTE_V))
+        return 0;
+    C(vk_inval)++;
+    if (m->cfg.opt.inval_every_enter)
+        C(vk_inval)++;
+    c->vpte = p->vpte;
+    if (p->tracking & TRACK_CACHE_MAP) {
+        uint32_t f = (uint32_t)((p->vpte & VPTE_FRAME) >> MMU_PAGE_SHIFT);
+        vk_pv_remove(m, f, vpn);
+        if (vk_pv_add(m, f, to) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* One page from vpn to to (which holds no state): Linux's move_ptes in native schemes (the
+ * real PTE moves with its A and D: no fault at the new page, nothing counted), the vkernel's
+ * move of its vpte in the others (move_vpte); the page's data (frame, swap slot, dirty and
+ * zero-page state) and the entry's tracking go with it. */
+static int move_page(struct vk_model *m, uint64_t vpn, struct mmu_page *p, uint64_t to)
+{
+    bool vkernel = m->cfg.scheme->vkernel;
+    if (vkernel && (p->vpte & VPTE_V) && ensure_pt(m, to) < 0)
+        return -1; /* (its allocation may have evicted this very page: read p after it) */
+    struct mmu_page *c = mmu_space_page(&m->vs->space, to);
+    if (!c) {
+        vk_fail(m, "out of memory");
+        return -1;
+    }
+    uint8_t real = 0;
+    if (vkernel) {
+        if (move_vpte(m, vpn, p, to, c) < 0)
+            return -1;
+    } else if (p->real) {
+        sync_accessed_dirty(m, vpn, p);
+        real = p->real;
+        vk_write_real_pte(m, vpn, p, 0);
+    }
+    c->frame = p->frame;
+    c->state = p->state;
+    c->tracking = p->tracking;
+    if (real)
+        vk_write_real_pte(m, to, c, real);
+    if ((p->state & PG_PRIVATE) && p->frame && vk_frame_note_user(m, p->frame, to) < 0)
+        return -1;
+    *p = (struct mmu_page){0};
+    return 0;
+}
+
+static void move_part(struct vk_model *m, uint64_t lo, uint64_t hi, unsigned unused)
+{
+    (void)unused;
+    for (uint64_t vpn = lo; vpn < hi && !m->error[0]; vpn++) {
+        struct mmu_leaf *l = mmu_space_leaf(&m->vs->space, vpn, false);
+        struct mmu_page *p = &l->pg[vpn & (m->vs->space.leaf_pages - 1)];
+        if (!p->vpte && !p->real && !p->state && !p->frame && !p->tracking)
+            continue;
+        (void)move_page(m, vpn, p, vpn + m->move_delta);
+    }
+}
+
+void vk_pmap_move(struct vk_model *m, uint64_t lo, uint64_t hi)
+{
+    each_leaf_in(m, lo, hi, move_part, 0);
 }

@@ -158,6 +158,47 @@ int vk_unmap(struct vk_model *m, uint64_t start, uint64_t end)
     return m->error[0] ? VK_ERROR : VK_OK;
 }
 
+/* A moving mremap: [old, old + len) is unmapped at new first (as a map there would), then the
+ * regions inside [old, old + len) and their pages (vk_pmap_move) move by new - old. */
+int vk_move(struct vk_model *m, uint64_t old, uint64_t new, uint64_t len)
+{
+    if (len > UINT64_MAX - old || len > UINT64_MAX - new || !range_ok(m, old, old + len) ||
+        !range_ok(m, new, new + len))
+        return VK_ERROR;
+    if (old < new + len && new < old + len) {
+        vk_fail_input(m, "move: the ranges [0x%llx, 0x%llx) and [0x%llx, 0x%llx) overlap",
+                      (unsigned long long)old, (unsigned long long)(old + len),
+                      (unsigned long long)new, (unsigned long long)(new + len));
+        return VK_ERROR;
+    }
+    if (vk_unmap(m, new, new + len) != VK_OK)
+        return VK_ERROR;
+    size_t i, j;
+    if (region_cut(m, old, old + len, &i, &j) < 0) {
+        vk_fail(m, "out of memory");
+        return VK_ERROR;
+    }
+    size_t n = j - i;
+    struct vk_region *moved = n ? malloc(n * sizeof *moved) : NULL;
+    if (n && !moved) {
+        vk_fail(m, "out of memory");
+        return VK_ERROR;
+    }
+    m->move_delta = (new >> MMU_PAGE_SHIFT) - (old >> MMU_PAGE_SHIFT);
+    for (size_t k = 0; k < n; k++) {
+        moved[k] = m->vs->regions[i + k];
+        vk_pmap_move(m, moved[k].start >> MMU_PAGE_SHIFT, moved[k].end >> MMU_PAGE_SHIFT);
+        moved[k].start = moved[k].start - old + new;
+        moved[k].end = moved[k].end - old + new;
+    }
+    region_remove(m, i, j);
+    for (size_t k = 0; k < n && !m->error[0]; k++)
+        if (region_insert(m, &moved[k]) < 0)
+            vk_fail(m, "out of memory");
+    free(moved);
+    return m->error[0] ? VK_ERROR : VK_OK;
+}
+
 int vk_map(struct vk_model *m, uint64_t start, uint64_t end, unsigned prot,
            enum vk_region_kind kind, uint32_t file_id, uint64_t file_pgoff)
 {

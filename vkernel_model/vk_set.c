@@ -103,6 +103,15 @@ int vk_set_protect(struct vk_set *s, uint64_t start, uint64_t end, unsigned prot
     return st;
 }
 
+int vk_set_move(struct vk_set *s, uint64_t old, uint64_t new, uint64_t len)
+{
+    TAP(s, move, old, new, len);
+    int st = VK_OK;
+    for (size_t i = 0; i < s->n; i++)
+        st = worst(st, vk_move(s->m[i], old, new, len));
+    return st;
+}
+
 /* The permission every model grants vpn without any state change (see struct vk_set). */
 static uint64_t filter_perm(struct vk_set *s, uint64_t vpn)
 {

@@ -50,6 +50,10 @@ struct gos_mem {
     int (*read)(void *ctx, uint64_t addr, void *buf, size_t len);
     int (*write)(void *ctx, uint64_t addr, const void *buf, size_t len);
     void *ctx;
+    /* Optional: copies len bytes from guest address from to to (apart ranges) as the host's
+     * memory, not as a kernel copy (no accessed or dirty bit set): a moving mremap's pages.
+     * NULL: gos copies through read and write. */
+    int (*move)(void *ctx, uint64_t from, uint64_t to, size_t len);
 };
 
 /* The two Linux ABIs a guest program may use (chosen by its ELF header). */

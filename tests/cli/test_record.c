@@ -36,7 +36,7 @@ static uint32_t xs(void)
     return rng;
 }
 
-/* A run's events: maps (anon, file with offsets), protects, unmaps, user and kernel accesses
+/* A run's events: maps (anon, file with offsets), protects, unmaps, moves, user and kernel accesses
  * of every kind and many sizes, instruction counts, system calls. */
 static void run_events(struct vk_set *s, int nev)
 {
@@ -55,7 +55,12 @@ static void run_events(struct vk_set *s, int nev)
         else if (r % 1000 == 3)
             vk_set_map(s, base, base + 0x8000, VK_PROT_R | VK_PROT_W, VK_FILE, 2 + xs() % 3,
                        xs() % 100);
-        else if (r % 50 == 4)
+        else if (r % 1000 == 4 || r % 1000 == 5) {
+            /* a moving mremap inside the anonymous area (its pages, frames and vptes move) */
+            uint64_t to = 0x10000000 + ((uint64_t)(xs() % 508) << 12);
+            if (to + 0x4000 <= base || base + 0x4000 <= to)
+                vk_set_move(s, base, to, 0x4000);
+        } else if (r % 50 == 4)
             vk_set_kernel_access(s, base + (xs() & 0xfff), 1 + xs() % 6000, xs() & 1);
         else if (r % 50 == 5)
             vk_set_syscall(s, xs() % 400);
@@ -79,6 +84,7 @@ static void feed(struct vk_set *s, const struct trc_record *rec)
         break;
     case TRC_UNMAP: vk_set_unmap(s, rec->addr, rec->end); break;
     case TRC_PROTECT: vk_set_protect(s, rec->addr, rec->end, rec->prot); break;
+    case TRC_MOVE: vk_set_move(s, rec->addr, rec->dest, rec->end - rec->addr); break;
     case TRC_READ: vk_set_access(s, rec->addr, rec->size, MMU_READ); break;
     case TRC_WRITE: vk_set_access(s, rec->addr, rec->size, MMU_WRITE); break;
     case TRC_FETCH: vk_set_access(s, rec->addr, rec->size, MMU_FETCH); break;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The binary format .vkt through the command line: `vkmmu convert` of a text trace, then
 # `vkmmu replay FILE.vkt` (detected by its magic number) gives exactly the counts of replaying
-# the text, for several configurations; truncated and corrupt files exit 2 naming the byte.
+# the text (moves included), for several configurations; a .vkt converted again is the same
+# file; truncated and corrupt files exit 2 naming the byte.
 # Usage: bash vkt.sh VKMMU_BIN BUILD_DIR
 source "$(dirname "$0")/../lib.sh"
 
@@ -51,6 +52,10 @@ unmap 0x10004000 0x10005000
 R 0x10004000 4
 map 0x10004000 0x10005000 rw- anon
 R 0x10004000 4
+move 0x10000000 0x30000000 0x8000
+R 0x30000000 4
+W 0x30004000 4
+move 0x30000000 0x10000000 0x8000
 T
 # A longer loop over 64 pages to exercise the short opcodes.
 python3 - "$tmp/t.vkt.txt" <<'PY'
@@ -73,6 +78,9 @@ grep -E "bytes/access" "$tmp/convert.err"
 "$vkmmu" replay "${configs[@]}" --json "$tmp/vkt.json" "$tmp/t.vkt" > /dev/null || fail "replay vkt"
 grep -q '"kind": "vkt-trace"' "$tmp/vkt.json" || fail "workload kind is not vkt-trace"
 same_counts "$tmp/text.json" "$tmp/vkt.json" || fail "replay of the .vkt differs from the text"
+# A .vkt converted again is the same file (every record, moves included, round-trips).
+"$vkmmu" convert "$tmp/t.vkt" -o "$tmp/t2.vkt" 2>/dev/null || fail "convert .vkt to .vkt"
+cmp -s "$tmp/t.vkt" "$tmp/t2.vkt" || fail "a .vkt converted again differs"
 # From standard input too, and with --format given.
 "$vkmmu" replay --format vkt --json "$tmp/stdin.json" - < "$tmp/t.vkt" > /dev/null || fail "replay vkt from stdin"
 "$vkmmu" replay --json "$tmp/text1.json" "$tmp/t.vkt.txt" > /dev/null

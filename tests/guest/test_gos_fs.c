@@ -231,7 +231,7 @@ Test(gos_fs, proc_self_exe_is_the_guest_path_and_other_proc_is_absent)
     gos_free(u.g);
     struct gos_options o = {.root = u.root, .seed = 1, .stdin_fd = -1, .stdout_fd = -1,
                             .stderr_fd = -1, .exe_path = exe};
-    struct gos_mem mem = {tg_read, tg_write, &u};
+    struct gos_mem mem = {tg_read, tg_write, &u, NULL};
     u.g = gos_new(&o, &u.set, &mem);
     cr_assert(u.g);
     tg_put_str(&u, STR_ADDR, "/proc/self/exe");

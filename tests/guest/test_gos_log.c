@@ -100,3 +100,39 @@ Test(gos_log, a_guest_that_diverges_is_an_error)
     tg_stop(&a);
     gos_log_free(log);
 }
+
+/* A moving mremap (the log's move event): the later pass moves its own regions, pages and
+ * bytes as the first pass did, with the same result. */
+Test(gos_log, a_move_replays)
+{
+    struct tg a, b;
+    struct tg *t[2] = {&a, &b};
+    int32_t res[2][2];
+    struct gos_log *log = gos_log_new();
+    cr_assert(log);
+    tg_start(&a, 7, false, NULL);
+    tg_start(&b, 7, false, NULL);
+    gos_record(a.g, log);
+    for (int i = 0; i < 2; i++) {
+        if (i == 1)
+            gos_replay(b.g, log); /* after the first pass has ended */
+        res[i][0] = SC(t[i], NR_mmap2, 0, 0x1000, PROT_R | PROT_W, MAP_PRIVATE_ANON, (uint32_t)-1,
+                       0);
+        memset(tg_ptr(t[i], (uint32_t)res[i][0]), 0x5c, 0x1000); /* the guest's own bytes */
+        res[i][1] = SC(t[i], NR_mremap, (uint32_t)res[i][0], 0x1000, 0x3000, 1);
+    }
+    cr_expect_arr_eq(res[0], res[1], sizeof res[0]);
+    cr_assert_neq(res[1][1], res[1][0], "the mapping moved (the mmap top is above it)");
+    cr_expect_eq(tg_ptr(&b, (uint32_t)res[1][1])[0xfff], 0x5c);
+    cr_expect_eq(tg_ptr(&b, (uint32_t)res[1][1] + 0x1000)[0], 0);
+    size_t na, nb;
+    const struct vk_region *ga = tg_regions(&a, &na), *gb = tg_regions(&b, &nb);
+    cr_assert_eq(na, nb);
+    for (size_t i = 0; i < na; i++) {
+        cr_expect_eq(ga[i].start, gb[i].start);
+        cr_expect_eq(ga[i].end, gb[i].end);
+    }
+    tg_stop(&b);
+    tg_stop(&a);
+    gos_log_free(log);
+}

@@ -224,14 +224,53 @@ Test(gos_mem, madvise_dontneed_gives_fresh_zero_pages)
     tg_stop(&t);
 }
 
-Test(gos_mem, mremap_grows_in_place_shrinks_and_never_moves)
+Test(gos_mem, mremap_grows_in_place_moves_when_it_cannot_and_shrinks)
 {
     struct tg t;
     tg_start(&t, 1, false, NULL);
     uint32_t A = (uint32_t)anon(&t, 0, 0x1000, PROT_R | PROT_W, 0);
     cr_assert_eq(A, MMAP_TOP - 0x1000);
-    /* no room above A (the mmap top): a move would be needed */
-    cr_expect_eq(SC(&t, NR_mremap, A, 0x1000, 0x2000, 1 /* MREMAP_MAYMOVE */), -ENOMEM);
+    memset(tg_ptr(&t, A), 0x33, 0x1000);
+    size_t n0;
+    (void)tg_regions(&t, &n0);
+    /* no room above A (the mmap top): without MREMAP_MAYMOVE it fails; with it, A moves to the
+     * highest free two pages (A itself still holds the top page) and grows there */
+    cr_expect_eq(SC(&t, NR_mremap, A, 0x1000, 0x2000, 0), -ENOMEM);
+    uint32_t M = (uint32_t)SC(&t, NR_mremap, A, 0x1000, 0x2000, 1 /* MREMAP_MAYMOVE */);
+    cr_assert_eq(M, MMAP_TOP - 0x3000);
+    cr_expect_eq(tg_ptr(&t, M)[0], 0x33);          /* the bytes moved */
+    cr_expect_eq(tg_ptr(&t, M + 0xFFF)[0], 0x33);
+    cr_expect_eq(tg_ptr(&t, M + 0x1000)[0], 0);    /* the growth is fresh */
+    size_t nm;
+    const struct vk_region *rm = tg_regions(&t, &nm);
+    cr_assert_eq(nm, n0 + 1);
+    expect_region(&rm[nm - 2], M, M + 0x1000, RW, VK_ANON);
+    expect_region(&rm[nm - 1], M + 0x1000, M + 0x2000, RW, VK_ANON); /* A's page is gone */
+    /* MREMAP_FIXED: to a given address, over what is there; overlapping ranges are EINVAL */
+    cr_expect_eq(SC(&t, NR_mremap, M, 0x2000, 0x2000, 3, M + 0x1000), -EINVAL);
+    cr_expect_eq(SC(&t, NR_mremap, M, 0x2000, 0x2000, 2, A), -EINVAL); /* FIXED alone */
+    cr_expect_eq(SC(&t, NR_mremap, M, 0x2000, 0x1000, 3, A), (int32_t)A); /* shrinks, moves */
+    cr_expect_eq(tg_ptr(&t, A)[0], 0x33);
+    rm = tg_regions(&t, &nm);
+    cr_assert_eq(nm, n0);
+    expect_region(&rm[nm - 1], A, A + 0x1000, RW, VK_ANON);
+    /* MREMAP_DONTUNMAP: equal lengths and MAYMOVE only; the pages move, the old range stays
+     * mapped (fresh) */
+    cr_expect_eq(SC(&t, NR_mremap, A, 0x1000, 0x2000, 5, 0), -EINVAL);
+    cr_expect_eq(SC(&t, NR_mremap, A, 0x1000, 0x1000, 4, 0), -EINVAL);
+    cr_expect_eq(SC(&t, NR_mremap, A, 0x1000, 0x1000, 5, 0x123), -EINVAL); /* unaligned hint */
+    uint32_t D = (uint32_t)SC(&t, NR_mremap, A, 0x1000, 0x1000, 5, 0);
+    cr_assert_eq(D, MMAP_TOP - 0x2000);
+    cr_expect_eq(tg_ptr(&t, D)[0], 0x33);
+    cr_expect_eq(tg_ptr(&t, A)[0], 0);
+    rm = tg_regions(&t, &nm);
+    cr_assert_eq(nm, n0 + 1);
+    expect_region(&rm[nm - 2], D, D + 0x1000, RW, VK_ANON);
+    expect_region(&rm[nm - 1], A, A + 0x1000, RW, VK_ANON);
+    cr_assert_eq(SC(&t, NR_munmap, D, 0x1000), 0);
+    cr_assert_eq(SC(&t, NR_munmap, A, 0x1000), 0);
+    A = (uint32_t)anon(&t, 0, 0x1000, PROT_R | PROT_W, 0);
+    cr_assert_eq(A, MMAP_TOP - 0x1000);
     uint32_t B = (uint32_t)anon(&t, 0, 0x2000, PROT_R | PROT_W, 0);
     cr_assert_eq(B, MMAP_TOP - 0x3000);
     cr_assert_eq(SC(&t, NR_munmap, A, 0x1000), 0);

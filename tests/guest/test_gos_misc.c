@@ -196,7 +196,7 @@ Test(gos_misc, works_without_models)
     vk_set_init(&none, MMU_ARCH_I386);
     struct gos_options o = {.root = "/tmp", .seed = 1, .stdin_fd = -1, .stdout_fd = -1,
                             .stderr_fd = -1};
-    struct gos_mem mem = {bare_read, bare_write, NULL};
+    struct gos_mem mem = {bare_read, bare_write, NULL, NULL};
     struct gos *g = gos_new(&o, &none, &mem);
     cr_assert(g);
     gos_set_brk_base(g, 0x08100000);

@@ -106,7 +106,7 @@ static inline void tg_start_abi(struct tg *t, uint64_t seed, bool writable, cons
                             .stderr_fd = t->out_pipe[1],
                             .exe_path = exe,
                             .abi = abi};
-    struct gos_mem mem = {tg_read, tg_write, t};
+    struct gos_mem mem = {tg_read, tg_write, t, NULL};
     t->g = gos_new(&o, &t->set, &mem);
     cr_assert(t->g, "gos_new: %s", strerror(errno));
     gos_set_brk_base(t->g, BRK_BASE);

@@ -434,3 +434,42 @@ Test(text_errors, process_records)
     expect_error("Pid 2\n", 1, "unknown record 'Pid'");
     expect_error("exits\n", 1, "unknown record 'exits'");
 }
+
+/* ---- move OLD NEW LEN (a vkmmu extension: docs/vkt-format.md) ---- */
+
+Test(text, move_record_with_exact_fields)
+{
+    struct trc_reader *r = open_str("move 0x10000000 0x20000000 0x3000\n"
+                                    "move\t268435456 4096 4096 # comment\n");
+    struct trc_record rec = next_ok(r);
+    cr_assert_eq(rec.type, TRC_MOVE);
+    cr_assert_eq(rec.addr, 0x10000000);
+    cr_assert_eq(rec.end, 0x10003000);
+    cr_assert_eq(rec.dest, 0x20000000);
+    rec = next_ok(r);
+    cr_assert_eq(rec.addr, 0x10000000);
+    cr_assert_eq(rec.end, 0x10001000);
+    cr_assert_eq(rec.dest, 0x1000);
+    cr_assert_eq(rec.line, 2);
+    cr_assert_eq(trc_next(r, &rec), 0);
+    trc_close(r);
+}
+
+Test(text_errors, move_records)
+{
+    expect_error("move 0x1000 0x2000\n", 1, "move: missing LEN (expected `move OLD NEW LEN`)");
+    expect_error("move 0x1000 0x2000 0x1000 0\n", 1,
+                 "move: unexpected '0' after LEN (expected `move OLD NEW LEN`)");
+    expect_error("move 0x1010 0x20000 0x1000\n", 1,
+                 "move: OLD 0x1010 is not page-aligned (expected a multiple of 0x1000)");
+    expect_error("move 0x1000 0x20000 0x1001\n", 1, "move: LEN 0x1001 is not page-aligned");
+    expect_error("move 0x1000 0x20000 0\n", 1, "move: LEN is 0 (expected at least one page)");
+    expect_error("move 0xbfffe000 0x1000 0x3000\n", 1,
+                 "move: OLD 0xbfffe000 + LEN 0x3000 does not fit arch i386 (expected an end of "
+                 "at most 0xc0000000)");
+    expect_error("move 0x1000 0xffffffffffff0000 0x20000\n", 1, "move: NEW 0xffffffffffff0000");
+    expect_error("R 0x1000\nmove 0x4000 0x1000 0x4000\n", 2,
+                 "move: [OLD, OLD + LEN) and [NEW, NEW + LEN) overlap (expected apart ranges)");
+    expect_error("move 0x2000 0x1000 0x2000\n", 1, "overlap");
+    expect_error("Move 0x2000 0x1000 0x2000\n", 1, "unknown record 'Move'");
+}

@@ -57,6 +57,11 @@ static void expect_same(const struct trc_record *a, const struct trc_record *b, 
         cr_assert_eq(a->addr, b->addr, "record %zu: start", i);
         cr_assert_eq(a->end, b->end, "record %zu: end", i);
         break;
+    case TRC_MOVE:
+        cr_assert_eq(a->addr, b->addr, "record %zu: OLD", i);
+        cr_assert_eq(a->end, b->end, "record %zu: OLD + LEN", i);
+        cr_assert_eq(a->dest, b->dest, "record %zu: NEW", i);
+        break;
     case TRC_EXEC:
     case TRC_EXIT:
         break;
@@ -528,7 +533,7 @@ Test(vkt, damaged_process_records_name_the_byte_offset)
         size_t len;
         const char *what;
     } cases[] = {
-        {{0xfa, 7}, 2, "unknown arch or process kind 7"},
+        {{0xfa, 8}, 2, "unknown arch or process kind 8"},
         {{0xfa, 0xff}, 2, "unknown arch or process kind 255"},
         {{0xfa, 2, 0}, 3, "process id 0 out of range"},
         {{0xfa, 3, 0x80, 0x80, 0x80, 0x80, 0x10}, 7, "process id 4294967296 out of range"},
@@ -558,5 +563,69 @@ Test(vkt, writer_rejects_a_pid_out_of_range)
         cr_assert_eq(trc_writer_put(w, &bad[i]), -1);
         cr_assert_eq(trc_writer_close(w, false, err, sizeof(err)), -1);
         cr_assert(strstr(err, "out of range (expected 1 to 4294967295)"), "%s", err);
+    }
+}
+
+/* ---- move records (0xfa 07: start page, page count, destination page) ---- */
+
+Test(vkt, move_records_round_trip)
+{
+    struct trc_record recs[8];
+    size_t n = read_text("map 0x10000000 0x10004000 rw- anon\n"
+                         "move 0x10000000 0x20000000 0x4000\n"
+                         "move 0x20000000 0xbfffc000 0x4000\n",
+                         recs, 8);
+    cr_assert_eq(n, 3);
+    round_trip("move.vkt", MMU_ARCH_I386, recs, n);
+    unsigned char buf[128];
+    size_t len = load("move.vkt", buf, sizeof(buf));
+    /* header 16, map 8 (f7, 3-byte page, count, flags, id, offset), then the two moves */
+    static const unsigned char want[] = {0xfa, 7, 0x80, 0x80, 0x04, 4, 0x80, 0x80, 0x08,
+                                         0xfa, 7, 0x80, 0x80, 0x08, 4, 0xfc, 0xff, 0x2f};
+    cr_assert_eq(memcmp(buf + 24, want, sizeof(want)), 0, "move record bytes");
+    cr_assert_eq(len, 24 + sizeof(want) + 13);
+    struct trc_record wide[2];
+    n = read_text("arch x86_64\nmove 0x7ffffffe0000 0x1000 0x10000\n", wide, 2);
+    cr_assert_eq(n, 2);
+    round_trip("move64.vkt", MMU_ARCH_X86_64, wide, n);
+}
+
+Test(vkt, damaged_move_records_name_the_byte_offset)
+{
+    unsigned char buf[64] = "\x89VKT\r\n\x1a\n\x01";
+    static const struct {
+        unsigned char rec[10];
+        size_t len;
+        const char *what;
+    } cases[] = {
+        {{0xfa, 7, 0x80, 0x80, 0x04, 2, 0xff, 0xff, 0x2f}, 9,
+         "move: destination of 2 pages at page 0xbffff does not fit arch i386"},
+        {{0xfa, 7, 0x80, 0x80, 0x04, 4, 0x81, 0x80, 0x04}, 9,
+         "move: source and destination overlap"},
+        {{0xfa, 7, 0x80, 0x80, 0x04, 0}, 6, "range of 0 pages at page 0x10000"},
+        {{0xfa, 7, 0x80, 0x80, 0x04, 2}, 6, "the file ends inside a record"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memcpy(buf + 16, cases[i].rec, cases[i].len);
+        write_bytes("bad.vkt", buf, 16 + cases[i].len);
+        expect_bad("bad.vkt", 16, cases[i].what);
+    }
+}
+
+Test(vkt, writer_rejects_a_bad_move)
+{
+    static const struct trc_record bad[] = {
+        {.type = TRC_MOVE, .addr = 0x10000000, .end = 0x10004000, .dest = 0x10002000},
+        {.type = TRC_MOVE, .addr = 0x10000000, .end = 0x10004000, .dest = 0xbfffe000},
+        {.type = TRC_MOVE, .addr = 0x10000000, .end = 0x10004000, .dest = 0x20000010},
+    };
+    static const char *why[] = {"overlap", "does not fit arch i386", "not page-aligned"};
+    for (size_t i = 0; i < 3; i++) {
+        char err[512];
+        struct trc_writer *w;
+        cr_assert_eq(trc_writer_open(&w, path_of("mv.vkt"), MMU_ARCH_I386, err, sizeof(err)), 0);
+        cr_assert_eq(trc_writer_put(w, &bad[i]), -1);
+        cr_assert_eq(trc_writer_close(w, false, err, sizeof(err)), -1);
+        cr_assert(strstr(err, why[i]), "%s", err);
     }
 }

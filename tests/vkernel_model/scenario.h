@@ -5,6 +5,7 @@
  *   map START END PROT KIND [FILE_ID [FILE_PGOFF]]   PROT like "rw-", KIND anon|file
  *   unmap START END
  *   protect START END PROT
+ *   move OLD NEW LEN                                 a moving mremap (vk_move)
  *   R|W|X ADDR [SIZE] [=ok|=segv]                    user access (default size 1, expect ok)
  *   KR|KW ADDR SIZE [=ok|=efault]                    kernel access (model.md 6.6)
  *   I COUNT                                          instructions retired
@@ -138,6 +139,9 @@ static inline void sc_run(struct vk_model *m, const char *text)
             cr_assert(n == 4, "scenario line %d: protect START END PROT", line);
             st = vk_protect(m, sc_num(tok[1], line), sc_num(tok[2], line),
                             sc_prot(tok[3], line));
+        } else if (!strcmp(op, "move")) {
+            cr_assert(n == 4, "scenario line %d: move OLD NEW LEN", line);
+            st = vk_move(m, sc_num(tok[1], line), sc_num(tok[2], line), sc_num(tok[3], line));
         } else if (!strcmp(op, "R") || !strcmp(op, "W") || !strcmp(op, "X")) {
             enum mmu_kind k = op[0] == 'R' ? MMU_READ : op[0] == 'W' ? MMU_WRITE : MMU_FETCH;
             uint64_t fa = 0;

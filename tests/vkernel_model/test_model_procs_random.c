@@ -1,4 +1,5 @@
-/* Random multi-process scenarios (fork, exec, exit, switches, protect, unmap, kernel writes)
+/* Random multi-process scenarios (fork, exec, exit, switches, protect, unmap, moves, kernel
+ * writes)
  * under every scheme, a set of policies, every dirty strategy, with and without --vk-mem:
  * after each one the frames' use counts equal the pages that name them, the frames in use are
  * within --vk-mem, and the model.md section 9 identities and the section 11 one
@@ -56,9 +57,21 @@ static void gen(char *buf, size_t n, uint32_t seed)
         } else if (k < 19) {
             o += (size_t)snprintf(buf + o, n - o,
                                   "protect 0x10000000 0x10008000 r--\nprotect 0x10000000 0x10008000 rw-\n");
-        } else {
+        } else if (rnd(&seed) % 3 == 0) {
             o += (size_t)snprintf(buf + o, n - o,
                                   "unmap 0x10010000 0x10012000\nmap 0x10010000 0x10012000 rw- anon\n");
+        } else if (rnd(&seed) % 2) {
+            /* a move there and back, with touches (copy-on-write of moved shared pages) */
+            o += (size_t)snprintf(buf + o, n - o,
+                                  "move 0x10020000 0x50000000 0x8000\nW 0x%x 4\nR 0x%x 4\n"
+                                  "move 0x50000000 0x10020000 0x8000\n",
+                                  0x50000000u + (rnd(&seed) % 8) * 4096u,
+                                  0x50000000u + (rnd(&seed) % 8) * 4096u);
+        } else {
+            /* a one-way move of part of the writable file region; a fresh piece in its place */
+            o += (size_t)snprintf(buf + o, n - o,
+                                  "move 0x30008000 0x60000000 0x4000\nW 0x60001000 4\n"
+                                  "map 0x30008000 0x3000c000 rw- file 8 8\n");
         }
     }
 }
@@ -76,8 +89,9 @@ static void check_frames(struct vk_model *m, uint32_t seed)
         uint32_t users = 0;
         for (uint32_t i = 0; i < m->nvmspaces; i++) {
             struct vk_vmspace *vs = m->vmspaces[i];
-            struct mmu_leaf *l = vs && vs->users ? mmu_space_leaf(&vs->space, fr->owner, false) : NULL;
-            const struct mmu_page *p = l ? &l->pg[fr->owner & (vs->space.leaf_pages - 1)] : NULL;
+            uint64_t vpn = vs && vs->users ? vk_frame_user_vpn(m, (uint32_t)f, vs) : 0;
+            struct mmu_leaf *l = vs && vs->users ? mmu_space_leaf(&vs->space, vpn, false) : NULL;
+            const struct mmu_page *p = l ? &l->pg[vpn & (vs->space.leaf_pages - 1)] : NULL;
             users += p && p->frame == f && (p->state & PG_PRIVATE);
         }
         cr_assert_eq(users, fr->users, "seed %u: frame %llu names %u users, %u pages use it", seed,
@@ -92,8 +106,11 @@ static void check_frames(struct vk_model *m, uint32_t seed)
 Test(model_procs_random, frames_and_identities_hold, .timeout = 120)
 {
     static char buf[1 << 16];
+    unsigned moves = 0;
     for (uint32_t seed = 1; seed <= 6; seed++) {
         gen(buf, sizeof buf, seed);
+        for (const char *q = buf; (q = strstr(q, "move ")); q++)
+            moves++;
         for (size_t a = 0; a < 5; a++)
             for (size_t b = 0; b < 5; b++)
                 for (size_t c = 0; c < 3; c++)
@@ -114,4 +131,5 @@ Test(model_procs_random, frames_and_identities_hold, .timeout = 120)
                         vk_model_free(m);
                     }
     }
+    cr_expect_geq(moves, 6, "the scenarios hold %u moves", moves);
 }

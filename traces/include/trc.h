@@ -61,6 +61,7 @@ enum trc_type {
     TRC_VFORK,   /* vfork CHILD */
     TRC_EXEC,    /* exec: the current process execs (its map emptied; maps follow) */
     TRC_EXIT,    /* exit: the current process exits */
+    TRC_MOVE,    /* move OLD NEW LEN: a moving mremap: addr OLD, end OLD + LEN, dest NEW */
 };
 
 enum trc_kind { TRC_ANON, TRC_FILE };
@@ -68,7 +69,9 @@ enum trc_kind { TRC_ANON, TRC_FILE };
 struct trc_record {
     enum trc_type type;
     uint64_t addr;         /* START of map/unmap/protect, ADDR of accesses */
-    uint64_t end;          /* END of map/unmap/protect (exclusive, > addr) */
+    uint64_t end;          /* END of map/unmap/protect (exclusive, > addr); move: OLD + LEN */
+    uint64_t dest;         /* move: NEW (page-aligned, [NEW, NEW + LEN) in the arch and
+                              apart from [OLD, OLD + LEN)) */
     uint64_t size;         /* accesses: SIZE >= 1, and addr + size fits the arch */
     uint64_t count;        /* I: COUNT; S: NUMBER; pid, fork, vfork: the pid */
     unsigned prot;         /* map/protect: TRC_PROT_* bits */

@@ -170,6 +170,11 @@ int vk_map(struct vk_model *m, uint64_t start, uint64_t end, unsigned prot,
            enum vk_region_kind kind, uint32_t file_id, uint64_t file_pgoff);
 int vk_unmap(struct vk_model *m, uint64_t start, uint64_t end);
 int vk_protect(struct vk_model *m, uint64_t start, uint64_t end, unsigned prot);
+/* A moving mremap (docs/model-notes.md, "Moving mremap"): the regions inside [old, old + len)
+ * and their pages move to [new, new + len), whatever was there unmapped first.  old, new and
+ * len page-aligned, len > 0, both ranges in user space; overlapping ranges are an error of the
+ * input (vk_error_is_input).  A growth at the new place is a vk_map after it. */
+int vk_move(struct vk_model *m, uint64_t old, uint64_t new, uint64_t len);
 /* The region holding addr, or NULL. */
 const struct vk_region *vk_region_find(const struct vk_model *m, uint64_t addr);
 /* All regions, sorted by address. */
@@ -258,6 +263,7 @@ struct vk_tap {
                 uint32_t file_id, uint64_t file_pgoff);
     void (*unmap)(void *ctx, uint64_t start, uint64_t end);
     void (*protect)(void *ctx, uint64_t start, uint64_t end, unsigned prot);
+    void (*move)(void *ctx, uint64_t old, uint64_t new, uint64_t len);
     void (*access)(void *ctx, uint64_t addr, uint64_t size, enum mmu_kind kind);
     void (*kernel_access)(void *ctx, uint64_t addr, uint64_t size, bool write);
     void (*insns)(void *ctx, uint64_t n);
@@ -294,6 +300,7 @@ int vk_set_map(struct vk_set *s, uint64_t start, uint64_t end, unsigned prot,
                enum vk_region_kind kind, uint32_t file_id, uint64_t file_pgoff);
 int vk_set_unmap(struct vk_set *s, uint64_t start, uint64_t end);
 int vk_set_protect(struct vk_set *s, uint64_t start, uint64_t end, unsigned prot);
+int vk_set_move(struct vk_set *s, uint64_t old, uint64_t new, uint64_t len);
 int vk_set_access_slow(struct vk_set *s, uint64_t addr, uint64_t size, enum mmu_kind kind);
 /* A user access: the shared fast path inline (no tap, one page, every model already grants
  * it), else every model. */

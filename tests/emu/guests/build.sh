@@ -8,6 +8,8 @@
 #   procs     static glibc with threads: processes, threads and signals (procs.c)
 #   procs64   procs.c built for x86-64
 #   x64       static x86-64: the ABI's edges (x64.c)
+#   mremap    static glibc: moving mremap, MREMAP_FIXED, MREMAP_DONTUNMAP (mremap.c); mremap64
+#             the x86-64 build
 set -eu
 out=${1:?usage: build.sh OUTDIR}
 src=$(cd "$(dirname "$0")" && pwd)
@@ -29,3 +31,5 @@ build initstate initstate.c -m32 -static -O2 -msse2 -Wl,-e,initstate_entry
 build procs procs.c -m32 -static -O2 -pthread
 build procs64 procs.c -static -O2 -pthread
 build x64 x64.c -static -O2
+build mremap mremap.c -m32 -static -O2
+build mremap64 mremap.c -static -O2
