@@ -62,8 +62,11 @@ busybox_amd64_fetch() {
 
 need_i386=1
 pkgs=(cmake make gcc pkg-config libunicorn-dev libcapstone-dev libcriterion-dev
-      liblzma-dev zlib1g-dev libjson-c-dev gcc-multilib clang libclang-rt-14-dev python3 qemu-user)
-i386_pkgs=(busybox-static:i386)
+      liblzma-dev zlib1g-dev libjson-c-dev gcc-multilib clang libclang-rt-14-dev python3 qemu-user
+      libsqlite3-dev coreutils grep)
+# busybox for the i386 workloads; libsqlite3 for the dynamically linked i386 workload
+# guests/sqlite (issue 14; it brings libc6:i386, ld-linux.so.2's libc for i386 programs).
+i386_pkgs=(busybox-static:i386 libsqlite3-0:i386)
 if [ "${1:-}" = "--all" ]; then
     pkgs+=(gnuplot-nox parallel valgrind slurm-wlm munge)
 fi

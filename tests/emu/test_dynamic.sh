@@ -1,0 +1,96 @@
+#!/bin/bash
+# tests/emu/test_dynamic.sh VKMMU_BIN BUILD_DIR - dynamically linked programs (issue 14): each
+# prints under vkmmu exactly what it prints natively, with the same exit status, on both
+# engines, with the same counts in both (access.* and tlb.* aside):
+#   i386    guests/sqlite (libsqlite3.so.0 from libsqlite3-0:i386), against the reference runner
+#           (scripts/ref-runner.sh: the host, or qemu-i386 with the host's i386 ld.so)
+#   x86-64  guests/x86_64/sqlite, and the host's own coreutils sort and sha256sum, grep, and
+#           python3.11 -c running a short script, against the host's run
+#   both    an execve of dynamically linked programs from a shell (amd64 busybox sh: fork, exec,
+#           a pipe between two dynamic programs)
+# Every guest runs with --root ROOT (a directory made here: the inputs and nothing else, so the
+# guest's directory listings are the same on every run) and --sysroot / (the host's ld.so,
+# libraries, /etc/ld.so.cache and python's library, read-only).  Native runs get the guest's
+# environment (PATH=/bin HOME=/ LANG=C) and ROOT as their working directory.
+# Usage: bash test_dynamic.sh VKMMU_BIN BUILD_DIR
+source "$(dirname "$0")/../lib.sh"
+# shellcheck source=../../scripts/ref-runner.sh
+source "$src/scripts/ref-runner.sh"
+ref_require
+gdir=$build/guests
+root=$tmp/root
+mkdir -p "$root"
+seq 1 5000 | awk '{ print ($1 * 7919) % 5003 }' >"$root/nums.txt"
+printf 'alpha\nbeta\ngamma 7\ndelta 77\n' >"$root/words.txt"
+bb64=$(bash "$src/scripts/install-deps.sh" --busybox-amd64-path)
+py=/usr/bin/python3.11
+
+counters() {
+    grep -E '^ +"[a-z0-9_.]+": -?[0-9.e+-]+,?$' "$1" |
+        grep -vE '"(access\.(read|write|fetch)|tlb\.[^"]*|insns_per_s|seconds)"' |
+        grep -vE '"(passes|engine)"'
+}
+native() { # the guest's environment, in ROOT
+    (cd "$root" && env -i PATH=/bin HOME=/ LANG=C "$@")
+}
+# compare NAME i386|x86_64 OPTIONS -- PROGRAM ARGS...
+compare() {
+    local name=$1 arch=$2
+    shift 2
+    local opts=()
+    while [ "$1" != "--" ]; do opts+=("$1"); shift; done
+    shift
+    local ok=1 want got
+    local runner=()
+    [ "$arch" = i386 ] && [ "$REF_MODE" = qemu ] && runner=(qemu-i386)
+    want=$(native "${runner[@]}" "$@" 2>/dev/null </dev/null | md5sum; echo "rc ${PIPESTATUS[0]}")
+    for e in paging hooks; do
+        got=$(cd "$root" && "$vkmmu" run --engine $e --root "$root" --sysroot / "${opts[@]}" \
+              --json "$tmp/$e.json" -- "$@" 2>"$tmp/$e.err" </dev/null | md5sum
+              echo "rc ${PIPESTATUS[0]}")
+        if [ "$got" != "$want" ]; then
+            ok=0
+            echo "  $e: output or status differs from the native run's ($want / $got): $(tail -3 "$tmp/$e.err")"
+        fi
+        if grep -q "note:" "$tmp/$e.err"; then
+            ok=0
+            echo "  $e: unexpected note: $(grep note: "$tmp/$e.err" | head -2)"
+        fi
+    done
+    grep -q "\"arch\": \"$arch\"" "$tmp/paging.json" || { ok=0; echo "  the JSON does not say $arch"; }
+    if ! diff <(counters "$tmp/paging.json") <(counters "$tmp/hooks.json") >"$tmp/diff"; then
+        ok=0
+        echo "  counters differ (paging < > hooks):"
+        head -10 "$tmp/diff" | sed 's/^/  /'
+    fi
+    [ "$(counters "$tmp/paging.json" | wc -l)" -gt 10 ] || { ok=0; echo "  no counters in the JSON"; }
+    if [ $ok -eq 1 ]; then pass "$name"; else fail "$name"; fi
+}
+
+[ -x "$gdir/sqlite" ] || fail_now "$gdir/sqlite not built (libsqlite3-0:i386 and libsqlite3-dev: scripts/install-deps.sh)"
+compare "i386 sqlite (libsqlite3.so.0)" i386 --scheme vpt-1.10,linux -- "$gdir/sqlite" 2000
+compare "x86-64 sqlite (libsqlite3.so.0)" x86_64 --scheme vpt-1.10,linux -- "$gdir/x86_64/sqlite" 2000
+compare "coreutils sort -n" x86_64 --scheme vpt-1.10,linux -- /usr/bin/sort -n nums.txt
+compare "coreutils sha256sum" x86_64 --scheme vpt-1.10 -- /usr/bin/sha256sum nums.txt words.txt
+compare "grep -c" x86_64 --scheme vpt-1.10 -- /usr/bin/grep -c 7 nums.txt words.txt
+compare "python3.11 -c" x86_64 --scheme vpt-1.10,linux -- "$py" -c \
+    'import json, collections; c = collections.Counter(int(l) % 10 for l in open("nums.txt")); print(json.dumps(sorted(c.items())), sum(c.values()))'
+compare "sh: fork, exec of two dynamic programs joined by a pipe" x86_64 --scheme vpt-1.10 -- \
+    "$bb64" sh -c '/usr/bin/sort -rn nums.txt | /usr/bin/sha256sum; /usr/bin/grep -c 77 nums.txt'
+
+# AT_BASE: ld.so where Linux puts it with ASLR off (setarch -R), as the program sees it.
+cat >"$tmp/auxv.c" <<'EOF'
+#include <stdio.h>
+#include <sys/auxv.h>
+int main(void)
+{
+    printf("AT_BASE %#lx AT_PHDR %#lx AT_ENTRY %#lx\n", getauxval(AT_BASE), getauxval(AT_PHDR),
+           getauxval(AT_ENTRY));
+    return 0;
+}
+EOF
+gcc -O2 -o "$root/auxv" "$tmp/auxv.c" || fail_now "cannot build the auxv probe"
+want=$(native setarch -R ./auxv)
+got=$(cd "$root" && "$vkmmu" run --root "$root" --sysroot / -- ./auxv 2>/dev/null)
+check "AT_BASE, AT_PHDR and AT_ENTRY of a PIE are the host's without ASLR" "$want" "$got"
+finish
