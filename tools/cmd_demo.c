@@ -53,6 +53,8 @@ static void demo_usage(FILE *out)
     fputs("usage: vkmmu demo [-o DIR] [-j N] [--guests DIR] [--busybox PATH] [--busybox64 PATH]\n"
           "Runs the headline comparison on the bundled workloads: every guests/ program (i386,\n"
           "and its x86-64 build as NAME-64), five i386 and three amd64 busybox runs,\n"
+          "the dynamically linked sqlite (i386 and x86-64) and the host's sort and python3\n"
+          "(every run with --sysroot /),\n"
           "under schemes " DEMO_SCHEMES ",\n"
           "policies " DEMO_POLICIES " (and window:N for N in " DEMO_WINDOWS "),\n"
           "dirty strategies " DEMO_DIRTY ".  Prints a summary and writes results.csv,\n"
@@ -224,6 +226,33 @@ static int default_guests(char *out, size_t len)
     return 0;
 }
 
+/* The dynamically linked workloads (issue 14), when present: guests/sqlite and
+ * guests/x86_64/sqlite (as sqlite and sqlite-64, so the arch figure pairs them) and two of the
+ * host's own programs, coreutils sort and python3.11.  They run with the demo's --sysroot /.
+ * Returns how many were written. */
+static int write_dynamic(FILE *f, const char *guests)
+{
+    char prog[PATH_MAX + 32];
+    int n = 0;
+    snprintf(prog, sizeof prog, "%s/sqlite", guests);
+    if (access(prog, X_OK) == 0 && ++n)
+        fprintf(f, "program = sqlite %s 5000\n", prog);
+    snprintf(prog, sizeof prog, "%s/x86_64/sqlite", guests);
+    if (access(prog, X_OK) == 0 && ++n)
+        fprintf(f, "program = sqlite-64 %s 5000\n", prog);
+    if (access("/usr/bin/sort", X_OK) == 0 && ++n)
+        fprintf(f, "program = host-sort /usr/bin/sort -k2n words.txt\n");
+    if (access("/usr/bin/python3.11", X_OK) == 0 && ++n)
+        fprintf(f, "program = host-python3 /usr/bin/python3.11 -c \"import collections; "
+                   "c = collections.Counter(w[0] for w in open('words.txt')); "
+                   "print(c.most_common(3))\"\n");
+    if (n < 4)
+        fprintf(stderr, "vkmmu demo: %d of the 4 dynamically linked workloads found (guests/sqlite "
+                        "needs libsqlite3-0:i386 and libsqlite3-dev; the others are the host's "
+                        "/usr/bin/sort and /usr/bin/python3.11)\n", n);
+    return n;
+}
+
 /* Writes DIR/demo.sweep; returns the number of workloads. */
 static int write_spec(const char *dir, const char *guests, const char *busybox,
                       const char *busybox64, const char *root)
@@ -307,9 +336,10 @@ static int write_spec(const char *dir, const char *guests, const char *busybox,
                 "busybox workloads are skipped\n",
                 busybox64);
     }
+    n += write_dynamic(f, guests);
     fprintf(f,
             "\n[axes]\nscheme = %s\npolicy = %s\nwindow = %s\ndirty = %s\n\n"
-            "[options]\nargs = --interval %s\nrun-args = --engine hooks --root %s "
+            "[options]\nargs = --interval %s\nrun-args = --engine hooks --root %s --sysroot / "
             "--max-insns 2000000000\n",
             DEMO_SCHEMES, DEMO_POLICIES, DEMO_WINDOWS, DEMO_DIRTY, DEMO_INTERVAL, root);
     if (fclose(f) != 0)
