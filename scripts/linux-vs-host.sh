@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Compares scheme `linux` with the host kernel (issues 4 and 13): for every guests/ workload and a
-# set of busybox applets, on each architecture, fault.native of
+# Compares scheme `linux` with the host kernel (issues 4, 13 and 14): for every guests/ workload, a
+# set of busybox applets and (x86-64) dynamically linked programs, on each architecture, fault.native of
 # `vkmmu run --engine hooks --scheme linux --policy none` against the minor faults getrusage
 # reports for the same static binary run natively with THP off (scripts/minflt.c: the faults from
 # the execve on, the median of VKMMU_LVH_RUNS runs, default 3).
@@ -95,13 +95,19 @@ fi
 head -c 2000000 "$B/guests/data.bin" > "$T/data.bin"
 awk 'BEGIN { srand(7); for (i = 0; i < 20000; i++) printf "%08d line %d\n", int(rand() * 1e8), i }' > "$T/words.txt"
 
+# Static programs run as they are; the dynamically linked rows (dynamic_rows) set these: the
+# host runs them in the guest's environment (locale data is part of what a program maps) and
+# vkmmu gives them the host's libraries (--root DIR --sysroot /).
+host_env=()
+run_args=()
+
 # host_faults DIR PROGRAM ARGS...: prints "MINOR STATUS", the median minor-fault count of `runs`
 # native runs under minflt (and the exit status of the last), or nothing if it cannot run.
 host_faults() {
     local dir=$1 i out counts=() status=
     shift
     for ((i = 0; i < runs; i++)); do
-        out=$(cd "$dir" && "$T/minflt" "$@" 2>/dev/null) || return 0
+        out=$(cd "$dir" && "${host_env[@]}" "$T/minflt" "$@" 2>/dev/null) || return 0
         counts+=("${out%% *}")
         status=${out##* }
     done
@@ -117,7 +123,8 @@ vkmmu_faults() {
     [ -x "$V" ] || return 0
     rm -f "$T/r.json"
     (cd "$dir" && timeout "$limit" "$V" run --engine hooks --scheme linux --policy none \
-        --zero-page "$zero_page" --json "$T/r.json" -- "$@" > /dev/null 2> "$T/r.err") || rc=$?
+        --zero-page "$zero_page" "${run_args[@]}" --json "$T/r.json" -- "$@" > /dev/null \
+        2> "$T/r.err") || rc=$?
     if [ "$rc" != "$want" ]; then
         echo "linux-vs-host: vkmmu on $*: exit status $rc (natively $want): $(head -c 300 "$T/r.err" | head -2 | tr '\n' ' ')" >&2
         return 0
@@ -171,6 +178,26 @@ busybox_rows() {
     row "$a" "busybox seq" "$T" "$bb" seq 100000
 }
 
+# dynamic_rows: dynamically linked x86-64 programs (issue 14), run in $T: the host's
+# coreutils and grep, python3.11 -c, and guests/x86_64/sqlite (if built), in the guest's
+# environment on the host and with --root $T --sysroot / under vkmmu.
+dynamic_rows() {
+    host_env=(env -i PATH=/bin HOME=/ LANG=C)
+    run_args=(--root "$T" --sysroot /)
+    row x86_64 "coreutils sort (dynamic)" "$T" /usr/bin/sort words.txt
+    row x86_64 "coreutils sha256sum (dynamic)" "$T" /usr/bin/sha256sum data.bin
+    row x86_64 "coreutils wc (dynamic)" "$T" /usr/bin/wc words.txt
+    row x86_64 "grep -c (dynamic)" "$T" /usr/bin/grep -c 99 words.txt
+    row x86_64 "python3.11 -c (dynamic)" "$T" /usr/bin/python3.11 -c \
+        'import collections; c = collections.Counter(l[:2] for l in open("words.txt")); print(len(c))'
+    if [ -x "$B/guests/x86_64/sqlite" ]; then
+        cp "$B/guests/x86_64/sqlite" "$T/sqlite"
+        row x86_64 "sqlite 5000 (dynamic)" "$T" ./sqlite 5000
+    fi
+    host_env=()
+    run_args=()
+}
+
 zp_word=present
 [ "$zero_page" = on ] || zp_word=absent
 echo "Host zero page: $zp_word (probe: $zp_read read faults, then $zp_write write faults, on" \
@@ -203,4 +230,5 @@ for a in "${measure[@]}"; do
     else
         echo "linux-vs-host: no $a busybox at $bb (scripts/install-deps.sh as root): no busybox rows" >&2
     fi
+    [ "$a" = x86_64 ] && dynamic_rows
 done
