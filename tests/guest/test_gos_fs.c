@@ -521,3 +521,73 @@ Test(gos_fs, utimensat_now_is_the_virtual_clock)
     cr_expect_eq(st.st_atim.tv_sec, 1704085502);
     tg_stop(&t);
 }
+
+/* A gos over t's root (writable) with the sysroot t->root "-sys", which holds etc/data, the
+ * links d/rel -> ../../secret, d/abs -> /etc/data and d/up -> ../../..; "secret" sits next to
+ * both trees. */
+static void start_with_sysroot(struct tg *t, char *sys, size_t n)
+{
+    char p[600];
+    tg_start(t, 1, true, NULL);
+    snprintf(sys, n, "%s-sys", t->root);
+    const char *dirs[] = {"", "/etc", "/d"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s%s", sys, dirs[i]);
+        cr_assert(mkdir(p, 0755) == 0);
+    }
+    snprintf(p, sizeof p, "%s/etc/data", sys);
+    FILE *f = fopen(p, "w");
+    cr_assert(f && fputs("sysdata", f) >= 0 && fclose(f) == 0);
+    snprintf(p, sizeof p, "%s-secret", t->root);
+    f = fopen(p, "w");
+    cr_assert(f && fputs("SECRET", f) >= 0 && fclose(f) == 0);
+    const char *links[][2] = {{"../../secret", "rel"}, {"/etc/data", "abs"}, {"../../..", "up"}};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s/d/%s", sys, links[i][1]);
+        cr_assert(symlink(links[i][0], p) == 0);
+    }
+    gos_free(t->g);
+    struct gos_options o = {.root = t->root, .sysroot = sys, .writable = true, .seed = 1,
+                            .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1};
+    struct gos_mem mem = {tg_read, tg_write, t, NULL};
+    t->g = gos_new(&o, &t->set, &mem);
+    cr_assert(t->g);
+}
+
+Test(gos_fs, sysroot_is_read_only_and_cannot_be_left)
+{
+    struct tg t;
+    char sys[300], buf[64], cmd[700];
+    start_with_sysroot(&t, sys, sizeof sys);
+    cr_expect_eq(slurp(&t, "/etc/data", buf, sizeof buf), 7);
+    cr_expect_str_eq(buf, "sysdata");
+    cr_expect_eq(slurp(&t, "/d/abs", buf, sizeof buf), 7); /* /etc/data in the sysroot */
+    cr_expect_eq(slurp(&t, "/d/rel", buf, sizeof buf), -ENOENT);
+    cr_expect_eq(slurp(&t, "/d/up/secret", buf, sizeof buf), -ENOENT);
+    cr_expect_eq(slurp(&t, "/../secret", buf, sizeof buf), -ENOENT);
+    /* every change to a sysroot path is EROFS, --writable or not */
+    cr_expect_eq(open_path(&t, "/etc/data", G_O_WRONLY), -EROFS);
+    cr_expect_eq(open_path(&t, "/etc/new", G_O_WRONLY | G_O_CREAT), -EROFS);
+    tg_put_str(&t, STR_ADDR, "/etc/data");
+    cr_expect_eq(SC(&t, NR_unlink, STR_ADDR), -EROFS);
+    cr_expect_eq(SC(&t, NR_access, STR_ADDR, 2 /* W_OK */), -EROFS);
+    cr_expect_eq(SC(&t, NR_access, STR_ADDR, 4 /* R_OK */), 0);
+    tg_put_str(&t, STR_ADDR, "/etc/m");
+    cr_expect_eq(SC(&t, NR_mkdir, STR_ADDR, 0755), -EROFS);
+    tg_put_str(&t, STR_ADDR, "/etc/data");
+    tg_put_str(&t, STR_ADDR + 0x100, "/moved");
+    cr_expect_eq(SC(&t, NR_rename, STR_ADDR, STR_ADDR + 0x100), -EROFS);
+    /* a file the root lacks and whose directory the root has is created in the root */
+    int32_t fd = open_path(&t, "/new", G_O_WRONLY | G_O_CREAT);
+    cr_expect_geq(fd, 0);
+    cr_expect_eq(SC(&t, NR_close, (uint32_t)fd), 0);
+    char p[600];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/new", t.root);
+    cr_expect_eq(stat(p, &st), 0);
+    snprintf(p, sizeof p, "%s/etc/data", sys);
+    cr_expect(stat(p, &st) == 0 && st.st_size == 7);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s-secret'", sys, t.root);
+    tg_stop(&t);
+    cr_assert(system(cmd) == 0);
+}
