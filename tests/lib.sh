@@ -88,6 +88,25 @@ same() {
     fi
 }
 
+# engine_counters JSON: every counter of every result, in order, without those only one engine
+# has (access.*, tlb.*, speed, passes, the engine's name).
+engine_counters() {
+    grep -E '^ +"[a-z0-9_.]+": -?[0-9.e+-]+,?$' "$1" |
+        grep -vE '"(access\.(read|write|fetch)|tlb\.[^"]*|insns_per_s|seconds)"' |
+        grep -vE '"(passes|engine)"'
+}
+
+# engines_agree PAGING_JSON HOOKS_JSON: 0 when both runs' counters are the same (and there are
+# counters); else says how they differ and returns 1.
+engines_agree() {
+    if ! diff <(engine_counters "$1") <(engine_counters "$2") >"$tmp/engines.diff"; then
+        echo "  counters differ (paging < > hooks):"
+        head -10 "$tmp/engines.diff" | sed 's/^/  /'
+        return 1
+    fi
+    [ "$(engine_counters "$1" | wc -l)" -gt 10 ] || { echo "  no counters in the JSON"; return 1; }
+}
+
 build_emu_guests() {
     guests=$build/tests-emu-guests
     bash "$src/tests/emu/guests/build.sh" "$guests" || fail_now "cannot build the test guests"
