@@ -65,8 +65,9 @@ static const struct opt *const run_options[] = {sim_model_options, run_table, NU
 static void run_usage(FILE *out)
 {
     fputs("usage: vkmmu run [OPTIONS] [--] PROGRAM [ARGS...]\n"
-          "Runs a static i386 Linux program (ELF ET_EXEC) under Unicorn with every configuration\n"
-          "in the loop.  The guest's stdin/stdout/stderr are vkmmu's; the report goes to stderr.\n"
+          "Runs an i386 or x86-64 Linux program (static, static-pie or dynamically linked: its\n"
+          "interpreter is loaded as Linux loads it) under Unicorn with every configuration in\n"
+          "the loop.  The guest's stdin/stdout/stderr are vkmmu's; the report goes to stderr.\n"
           "\n"
           "options:\n",
           out);

@@ -1,4 +1,4 @@
-/* sim/run.c - sim_run(): runs a static i386 program under Unicorn with the models in the loop
+/* sim/run.c - sim_run(): runs an i386 or x86-64 program under Unicorn with the models in the loop
  * and reports on stderr (and --json/--csv files), so the report never mixes with the guest's
  * own output on stdout.
  *
@@ -298,7 +298,7 @@ static int check_program(const char *prog)
     }
     if (!why)
         return VKMMU_EXIT_OK;
-    fprintf(stderr, "vkmmu run: %s: %s (expected a static i386 ELF executable)\n", prog, why);
+    fprintf(stderr, "vkmmu run: %s: %s (expected an i386 or x86-64 ELF executable)\n", prog, why);
     return VKMMU_EXIT_USAGE;
 }
 

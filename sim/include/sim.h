@@ -269,7 +269,7 @@ int sim_replay(const struct sim_replay_args *a);
 
 struct sim_run_args {
     struct sim_model_opts model;
-    const char *program;      /* the static i386 ELF's host path */
+    const char *program;      /* the program's host path (an i386 or x86-64 ELF) */
     int guest_argc;           /* the guest's argv; guest_argv[0] is PROGRAM as given */
     char **guest_argv;
     bool engine_set;          /* --engine given; else paging with one reported */
