@@ -73,7 +73,7 @@ void emu_guest_signal(struct emu_runner *r, int sig, uint64_t eip, uint64_t addr
         snprintf(res->insn, sizeof res->insn, "(not readable: outside user space)");
     else
         emu_disasm(r->blocks.cs, r->mc.uc, eip, res->insn, sizeof res->insn);
-    gos_elf_symbolize(&r->elf, eip, res->sym, sizeof res->sym);
+    emu_symbolize(r, r->proc ? r->proc : r->gos, eip, res->sym, sizeof res->sym);
     r->stopping = true;
     uc_emu_stop(r->mc.uc);
 }

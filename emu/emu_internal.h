@@ -287,6 +287,9 @@ void emu_procs_fini(struct emu_runner *r);
 /* Loads the program image (r->elf) into the active space for process proc: the segments'
  * bytes and regions, the stack region.  0, or -1 with err filled (emu_run.c). */
 int emu_load_image(struct emu_runner *r, struct gos *proc, uint32_t file_id);
+/* eip's name for reports: by the program's (and its interpreter's) symbols, else by the file
+ * process proc (NULL: none) has mapped there (a shared library: gos_symbolize). */
+void emu_symbolize(struct emu_runner *r, struct gos *proc, uint64_t eip, char *buf, size_t len);
 /* uc_emu_start returned without a hook ending the run or asking for the next thread: the
  * watchdog's request landed between two blocks, an invalid instruction, or Unicorn failed. */
 void emu_end_without_hook(struct emu_runner *r, int uc_status);

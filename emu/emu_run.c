@@ -54,6 +54,12 @@ bool emu_engine_counter_shared(int id)
  * records why and asks Unicorn to stop (uc_emu_stop may be called from another thread), again
  * every 20 ms until the run has returned, so a request that lands between two blocks is not
  * lost. */
+void emu_symbolize(struct emu_runner *r, struct gos *proc, uint64_t eip, char *buf, size_t len)
+{
+    if (!gos_elf_symbolize(&r->elf, eip, buf, len)[0] && proc)
+        gos_symbolize(proc, eip, buf, len);
+}
+
 static double now_s(void);
 struct watchdog {
     struct emu_runner *r;
@@ -196,7 +202,7 @@ static void collect_sites(struct emu_runner *r)
             snprintf(all[i].insn, sizeof all[i].insn, "(in %s)", all[i].program);
             continue;
         }
-        gos_elf_symbolize(&r->elf, all[i].eip, all[i].sym, sizeof all[i].sym);
+        emu_symbolize(r, r->proc ? r->proc : r->gos, all[i].eip, all[i].sym, sizeof all[i].sym);
         emu_disasm(r->blocks.cs, r->mc.uc, all[i].eip, all[i].insn, sizeof all[i].insn);
     }
     r->res->sites = all;

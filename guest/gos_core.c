@@ -1117,6 +1117,7 @@ void gos_free(struct gos *g)
         return;
     gos_fs_fini(g);
     if (g->w) {
+        gos_dso_fini(g->w);
         for (size_t i = 0; i < g->w->nfiles; i++)
             if (g->w->files[i].host_fd >= 0)
                 close(g->w->files[i].host_fd);

@@ -1,4 +1,5 @@
-/* guest/gos_dso.c - which shared objects the guest looked for and never found.
+/* guest/gos_dso.c - which shared objects the guest looked for and never found, and the
+ * names of addresses inside the files it mapped (gos_symbolize).
  *
  * ld.so searches a library in several directories (the cache, the RPATH, the hwcaps
  * subdirectories, the defaults) and opens each candidate; when none opens it prints "cannot
@@ -11,7 +12,9 @@
  * and results are looked at, so every pass of a multi-pass run sees the same. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gos_internal.h"
 
@@ -130,4 +133,81 @@ void gos_dso_notes(struct gos *g)
                  w->dso[i].first_path);
         gos_note(g, line);
     }
+}
+
+/* The region of process g that holds addr, or NULL. */
+static const struct gos_region *region_at(const struct gos *g, uint64_t addr)
+{
+    size_t lo = 0, hi = g->nregions; /* sorted by start, disjoint */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (g->regions[mid].end <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < g->nregions && g->regions[lo].start <= addr ? &g->regions[lo] : NULL;
+}
+
+/* Reads f's ELF (once) through its kept descriptor; f->syms stays NULL when it is none. */
+static void look_at(struct gos_file *f)
+{
+    f->looked = true;
+    char fdpath[40], host[GOS_PATH_MAX], err[640];
+    snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", f->host_fd);
+    ssize_t n = readlink(fdpath, host, sizeof host - 1);
+    if (n <= 0)
+        return;
+    host[n] = '\0';
+    const char *slash = strrchr(host, '/');
+    snprintf(f->name, sizeof f->name, "%.63s", slash ? slash + 1 : host);
+    struct gos_elf *e = calloc(1, sizeof *e);
+    if (e && gos_elf_load_object(e, fdpath, err, sizeof err) == GOS_OK)
+        f->syms = e;
+    else
+        free(e);
+}
+
+const char *gos_symbolize(struct gos *g, uint64_t addr, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    const struct gos_region *r = region_at(g, addr);
+    if (!r || r->kind != VK_FILE || r->file_id == 0 || r->file_id > g->w->nfiles)
+        return buf;
+    struct gos_file *f = &g->w->files[r->file_id - 1];
+    if (!f->looked)
+        look_at(f);
+    if (!f->syms)
+        return buf;
+    /* The file offset addr maps, then the segment that loads it (where a text and a data
+     * segment share a file page, the one whose execute permission the mapping has): its
+     * link-time address. */
+    uint64_t off = r->file_pgoff * GOS_PAGE + (addr - r->start);
+    const struct gos_elf *e = f->syms;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < e->nsegments; i++) {
+            const struct gos_segment *s = &e->segments[i];
+            uint64_t first = s->offset & ~(uint64_t)(GOS_PAGE - 1);
+            if (off < first || off >= s->offset + s->filesz ||
+                (pass == 0 && (s->prot & VK_PROT_X) != (r->prot & VK_PROT_X)))
+                continue;
+            uint64_t link = s->vaddr - s->offset + off; /* congruent mod the page size */
+            char sym[96];
+            if (gos_elf_symbolize(e, link, sym, sizeof sym)[0])
+                snprintf(buf, len, "%s (%s)", sym, f->name);
+            else
+                snprintf(buf, len, "%s+0x%llx", f->name, (unsigned long long)link);
+            return buf;
+        }
+    return buf;
+}
+
+void gos_dso_fini(struct gos_world *w)
+{
+    for (size_t i = 0; i < w->nfiles; i++)
+        if (w->files[i].syms) {
+            gos_elf_fini(w->files[i].syms);
+            free(w->files[i].syms);
+            w->files[i].syms = NULL;
+        }
 }

@@ -128,32 +128,33 @@ static struct sym read_sym(const struct gos_elf *e, uint64_t off, size_t i)
     return (struct sym){x.st_name, x.st_info, x.st_shndx, x.st_value, x.st_size};
 }
 
-/* Reads .symtab (functions and objects with a non-zero address) when the file has one.  A
- * malformed section table only loses the symbols: the program itself is still valid. */
-static void load_symbols(struct gos_elf *e, const struct ehdr *eh)
+/* Reads the symbol table of type want (SHT_SYMTAB, SHT_DYNSYM): functions and objects with a
+ * non-zero address.  Whether the file has such a table (a malformed one counts, and loses
+ * only the symbols: the program itself is still valid). */
+static bool load_symtab(struct gos_elf *e, const struct ehdr *eh, uint32_t want)
 {
     size_t shsz = is64(e) ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
     size_t symsz = is64(e) ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
     if (eh->shoff == 0 || eh->shentsize != shsz || eh->shnum == 0 ||
         !range_ok(e->size, eh->shoff, (uint64_t)eh->shnum * shsz))
-        return;
+        return true;
     for (unsigned i = 0; i < eh->shnum; i++) {
         struct shdr sh = read_shdr(e, eh, i);
-        if (sh.type != SHT_SYMTAB || sh.entsize != symsz)
+        if (sh.type != want || sh.entsize != symsz)
             continue;
         if (sh.link >= eh->shnum)
-            return;
+            return true;
         struct shdr str = read_shdr(e, eh, sh.link);
         if (!range_ok(e->size, sh.offset, sh.size) || !range_ok(e->size, str.offset, str.size) ||
             str.size == 0)
-            return;
+            return true;
         const char *strtab = (const char *)(e->data + str.offset);
         if (strtab[str.size - 1] != '\0')
-            return;
+            return true;
         size_t n = sh.size / symsz;
         e->symbols = calloc(n ? n : 1, sizeof *e->symbols);
         if (!e->symbols)
-            return;
+            return true;
         for (size_t k = 0; k < n; k++) {
             struct sym s = read_sym(e, sh.offset, k);
             unsigned type = ELF32_ST_TYPE(s.info); /* the same bits in both classes */
@@ -168,8 +169,19 @@ static void load_symbols(struct gos_elf *e, const struct ehdr *eh)
                 (struct gos_symbol){s.value + e->bias, s.size, strtab + s.name};
         }
         qsort(e->symbols, e->nsymbols, sizeof *e->symbols, sym_cmp);
-        return;
+        return true;
     }
+    return false;
+}
+
+/* .symtab when the file has one, else .dynsym: a stripped shared object (Debian's libraries)
+ * still names what it exports.  An STT_GNU_IFUNC's value is its resolver, so it is left out,
+ * and an address in a local function falls to no symbol rather than to a wrong one when the
+ * symbol before it is sized. */
+static void load_symbols(struct gos_elf *e, const struct ehdr *eh)
+{
+    if (!load_symtab(e, eh, SHT_SYMTAB))
+        load_symtab(e, eh, SHT_DYNSYM);
 }
 
 /* Reads the whole file into e->data.  GOS_OK, or GOS_EINPUT / GOS_EHOST with err filled. */
@@ -353,10 +365,16 @@ static bool entry_in_executable_segment(const struct gos_elf *e)
     return false;
 }
 
-/* Reads and checks an executable (interp false) or an interpreter (interp true: an ET_DYN
- * one is read at bias 0 and placed later by gos_elf_rebase). */
-static int elf_load(struct gos_elf *e, const char *path, bool interp, char *err, size_t errlen)
+/* What elf_load reads: a program, its interpreter, or any shared object (for its symbols). */
+enum elf_mode { ELF_PROGRAM, ELF_INTERP, ELF_OBJECT };
+
+/* Reads and checks an executable (ELF_PROGRAM), an interpreter (ELF_INTERP: an ET_DYN one is
+ * read at bias 0 and placed later by gos_elf_rebase) or a shared object (ELF_OBJECT: read at
+ * bias 0, its entry not checked: a library has none). */
+static int elf_load(struct gos_elf *e, const char *path, enum elf_mode mode, char *err,
+                    size_t errlen)
 {
+    bool interp = mode != ELF_PROGRAM;
     memset(e, 0, sizeof *e);
     int rc = read_file(e, path, err, errlen);
     if (rc != GOS_OK) {
@@ -380,7 +398,7 @@ static int elf_load(struct gos_elf *e, const char *path, bool interp, char *err,
         e->phnum = (uint16_t)eh.phnum;
         rc = load_segments(e, &eh, min_va, path, err, errlen);
     }
-    if (rc == GOS_OK && !entry_in_executable_segment(e))
+    if (rc == GOS_OK && mode != ELF_OBJECT && !entry_in_executable_segment(e))
         rc = elf_fail(err, errlen, path,
                       "entry point 0x%llx is not inside an executable PT_LOAD segment",
                       (unsigned long long)e->entry);
@@ -395,12 +413,17 @@ static int elf_load(struct gos_elf *e, const char *path, bool interp, char *err,
 
 int gos_elf_load(struct gos_elf *e, const char *path, char *err, size_t errlen)
 {
-    return elf_load(e, path, false, err, errlen);
+    return elf_load(e, path, ELF_PROGRAM, err, errlen);
 }
 
 int gos_elf_load_interp(struct gos_elf *e, const char *path, char *err, size_t errlen)
 {
-    return elf_load(e, path, true, err, errlen);
+    return elf_load(e, path, ELF_INTERP, err, errlen);
+}
+
+int gos_elf_load_object(struct gos_elf *e, const char *path, char *err, size_t errlen)
+{
+    return elf_load(e, path, ELF_OBJECT, err, errlen);
 }
 
 void gos_elf_span(const struct gos_elf *e, uint64_t *lo, uint64_t *hi)
@@ -464,7 +487,11 @@ const char *gos_elf_symbolize(const struct gos_elf *e, uint64_t addr, char *buf,
         if (addr >= lo && addr < hi)
             return gos_elf_symbolize(e->interp, addr, buf, len);
     }
-    if (e->nsymbols == 0)
+    /* Only addresses of the image itself: an unsized symbol such as _end would otherwise
+     * name every address above it (a library's, the stack's). */
+    uint64_t span_lo, span_hi;
+    gos_elf_span(e, &span_lo, &span_hi);
+    if (e->nsymbols == 0 || addr < span_lo || addr >= span_hi)
         return buf;
     /* The last symbol at or below addr. */
     size_t lo = 0, hi = e->nsymbols;

@@ -225,7 +225,7 @@ uint32_t gos_file_id_of(struct gos *g, int host_fd)
         g->w->files = p;
         g->w->capfiles = cap;
     }
-    g->w->files[g->w->nfiles] = (struct gos_file){st.st_dev, st.st_ino, host_dup(host_fd)};
+    g->w->files[g->w->nfiles] = (struct gos_file){.dev = st.st_dev, .ino = st.st_ino, .host_fd = host_dup(host_fd)};
     return (uint32_t)++g->w->nfiles;
 }
 

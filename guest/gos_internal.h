@@ -171,6 +171,11 @@ struct gos_file {
     dev_t dev;
     ino_t ino;
     int host_fd; /* kept open to refill pages (MADV_DONTNEED) */
+    /* gos_symbolize's, read on its first look: the file's symbols and segments at its
+     * link-time addresses (NULL: not an ELF it can read) and its host file name. */
+    bool looked;
+    struct gos_elf *syms;
+    char name[64];
 };
 
 /* Directory offsets the guest sees: a 64-bit process gets 64-bit hash offsets from ext4,
@@ -433,6 +438,7 @@ void gos_note(struct gos *g, const char *line);
 void gos_dso_open_result(struct gos *g, uint64_t path_addr, int64_t rc);
 void gos_dso_mmap_result(struct gos *g, int32_t fd, int64_t rc);
 void gos_dso_notes(struct gos *g);
+void gos_dso_fini(struct gos_world *w); /* frees what gos_symbolize read */
 /* A vk_set_* status in gos's terms: VK_ERROR fails g (g->fatal) naming the model's error and
  * what was being done; the status is returned as it is. */
 int gos_vk_status(struct gos *g, int st, const char *what);

@@ -718,11 +718,15 @@ static void run_print_summary(const struct run *r)
         many |= strcmp(f->sites[k].program, f->sites[0].program) != 0;
     for (size_t k = 0; k < f->nprocs && !many; k++)
         many |= f->nsites && strcmp(f->procs[k].program, f->sites[0].program) != 0;
-    fprintf(stderr, "  %-10s %10s %10s  %s%-32s %s\n", "eip", "reflected", "dirty",
+    int digits = 8; /* 12 when an address is above 4 GiB (x86-64) */
+    for (size_t k = 0; k < f->nsites; k++)
+        if (f->sites[k].eip > UINT32_MAX)
+            digits = 12;
+    fprintf(stderr, "  %-*s %10s %10s  %s%-32s %s\n", digits + 2, "eip", "reflected", "dirty",
             many ? "program: " : "", "symbol", "instruction");
     for (size_t k = 0; k < f->nsites; k++)
-        fprintf(stderr, "  0x%08" PRIx64 " %10" PRIu64 " %10" PRIu64 "  %s%s%-32s %s\n",
-                f->sites[k].eip, f->sites[k].reflected, f->sites[k].dirty_traps,
+        fprintf(stderr, "  0x%0*" PRIx64 " %10" PRIu64 " %10" PRIu64 "  %s%s%-32s %s\n",
+                digits, f->sites[k].eip, f->sites[k].reflected, f->sites[k].dirty_traps,
                 many ? f->sites[k].program : "", many ? ": " : "",
                 f->sites[k].sym[0] ? f->sites[k].sym : "?", f->sites[k].insn);
 }

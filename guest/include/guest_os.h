@@ -246,6 +246,11 @@ int gos_exit_signal(const struct gos *g);
 /* The notes for the run's report ("" when none), each line ending in a newline: gos_note's,
  * then one per shared object the guest looked for and never found (gos_dso.c). */
 const char *gos_notes(struct gos *g);
+/* Names addr in process g's address space by the file mapped there: "symbol+0x12 (libc.so.6)",
+ * or "libc.so.6+0x9a3b0" (the link-time address, as addr2line takes it) when no symbol of
+ * the file covers it; "" when addr is in no file mapping.  The file's symbols come from its
+ * .symtab, else its .dynsym (gos_dso.c).  buf is returned. */
+const char *gos_symbolize(struct gos *g, uint64_t addr, char *buf, size_t len);
 /* Loads e's interpreter (PT_INTERP) through g's view of the files, before e replaces the
  * process's image: 0 when e has none or it is loaded (e->interp, e->interp_file_id), else
  * -ENOENT / -EACCES (not in the view), -ELIBBAD (not an ELF interpreter of e's machine) or
@@ -300,7 +305,7 @@ struct gos_elf {
     struct gos_segment *segments; /* the PT_LOADs with a non-zero memsz, in file order */
     size_t nsegments;
     uint64_t brk_base; /* page-rounded end of the highest segment */
-    struct gos_symbol *symbols; /* sorted by address; from .symtab when present */
+    struct gos_symbol *symbols; /* sorted by address; from .symtab, else from .dynsym */
     size_t nsymbols;
     bool relocatable;  /* an ET_DYN interpreter, read at bias 0: gos_elf_rebase places it */
     char *interp_path; /* PT_INTERP's path as the program names it; NULL when static */
@@ -318,6 +323,9 @@ struct gos_elf {
 int gos_elf_load(struct gos_elf *e, const char *path, char *err, size_t errlen);
 /* The same for an interpreter (ld.so): an ET_DYN one is read at bias 0 (relocatable). */
 int gos_elf_load_interp(struct gos_elf *e, const char *path, char *err, size_t errlen);
+/* The same for any shared object, for its segments and symbols only (no entry needed): read
+ * at bias 0, so its addresses are the link-time ones. */
+int gos_elf_load_object(struct gos_elf *e, const char *path, char *err, size_t errlen);
 /* [lo, hi): the page-rounded addresses its segments span at its current bias. */
 void gos_elf_span(const struct gos_elf *e, uint64_t *lo, uint64_t *hi);
 /* Moves a relocatable image to bias (entry, segments, AT_PHDR, symbols follow). */
@@ -325,7 +333,8 @@ void gos_elf_rebase(struct gos_elf *e, uint64_t bias);
 /* Where the program starts: its interpreter's entry when it has one, else its own. */
 uint64_t gos_elf_start(const struct gos_elf *e);
 void gos_elf_fini(struct gos_elf *e);
-/* "name+0x12" for addr, or "" when no symbol covers it (buf is returned). */
+/* "name+0x12" for addr, or "" when no symbol covers it or addr is outside the image's span
+ * (buf is returned). */
 const char *gos_elf_symbolize(const struct gos_elf *e, uint64_t addr, char *buf, size_t len);
 
 /* ---- the initial stack (gos_stack.c) ---- */

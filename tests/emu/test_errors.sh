@@ -88,6 +88,30 @@ done
 # ... and one the view has: it runs, as Linux runs it.
 expect_report "dynamic ELF runs with its interpreter" 0 "engine paging" \
     -- "$vkmmu" run --root / -- "$guests/hello-dyn" ok
+# Addresses inside shared objects are named by the file mapped there: a fault inside libc's
+# fputs (by .dynsym: Debian's libc has no .symtab), --top's sites in ld.so (a local function:
+# the file and the link-time address, which objdump shows with the same instruction).
+expect_report "fault inside a shared library" 139 \
+    "eip 0x[0-9a-f]{8} <(_IO_)?fputs\+0x[0-9a-f]+ \(libc\.so\.6\)>" \
+    -- "$vkmmu" run --root / -- "$guests/hello-dyn" libc-segv
+expect_report "fault inside libc, static" 139 "eip 0x[0-9a-f]{8} <(_IO_)?fputs\+0x[0-9a-f]+>" \
+    -- "$vkmmu" run -- "$guests/crash" libc-segv
+"$vkmmu" run --root / --top 40 -- "$guests/hello-dyn" ok 2>"$tmp/top.err" >/dev/null ||
+    fail "--top on hello-dyn"
+grep -Eq "^  0x[0-9a-f]{8} +[0-9]+ +[0-9]+  ld-linux\.so\.2\+0x[0-9a-f]+ " "$tmp/top.err" ||
+    fail "--top names no site in ld.so by file: $(cat "$tmp/top.err")"
+site=$(grep -Eo "ld-linux\.so\.2\+0x[0-9a-f]+ +[a-z].*" "$tmp/top.err" | head -1)
+off=${site#ld-linux.so.2+0x}
+off=${off%% *}
+mnemonic=$(printf '%s' "$site" | awk '{print $2}')
+dis=$(objdump -d -M intel --start-address=0x$off --stop-address=$((0x$off + 16)) /lib/ld-linux.so.2)
+printf '%s\n' "$dis" | grep -Eq "^ +$off:.*[[:space:]]$mnemonic( |\$)" ||
+    fail "ld-linux.so.2+0x$off is not a $mnemonic in objdump: $(printf '%s\n' "$dis" | grep -E "^ +$off:")"
+# x86-64: a 12-digit address column, the library named.
+"$vkmmu" run --root / --top 40 -- /bin/true 2>"$tmp/top64.err" ||
+    fail "--top on /bin/true"
+grep -Eq "^  0x[0-9a-f]{12} +[0-9]+ +[0-9]+  (ld-linux-x86-64\.so\.2|libc\.so\.6)\+0x" "$tmp/top64.err" ||
+    fail "--top on /bin/true names no shared object: $(cat "$tmp/top64.err")"
 cp /bin/true "$tmp/arm64" && printf '\267\000' | dd of="$tmp/arm64" bs=1 seek=18 conv=notrunc 2>/dev/null
 expect_report "ELF for another machine refused" 2 "machine 183 in a 64-bit ELF" "x86-64" -- "$vkmmu" run -- "$tmp/arm64"
 expect_report "dynamic x86-64 ELF, no interpreter in the view" 2 \

@@ -1,6 +1,7 @@
 /* tests/guest/test_gos_elf.c - the ELF loader reads a static i386 executable and refuses what
  * it cannot run with a message naming the file and what was expected. */
 #include <criterion/criterion.h>
+#include <dlfcn.h>
 #include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,4 +182,52 @@ Test(elf, pt_interp_path_is_read_with_bounds_checks)
     cr_assert(strstr(err, "expected a path of 2 to 4096 bytes"), "%s", err);
     cr_assert_eq(load_with_interp(0x7ffffff0, 32, NULL), GOS_EINPUT);
     cr_assert(strstr(err, "inside the"), "%s", err);
+}
+
+Test(elf, symbols_name_only_addresses_inside_the_image)
+{
+    /* The test executable has an unsized _end at the end of its bss: an address above the
+     * image (a library's, the stack's) is no "_end+0x..." but nothing. */
+    struct gos_elf e;
+    cr_assert_eq(gos_elf_load(&e, "/proc/self/exe", err, sizeof err), GOS_OK, "%s", err);
+    bool has_end = false;
+    for (size_t i = 0; i < e.nsymbols; i++)
+        has_end |= strcmp(e.symbols[i].name, "_end") == 0 && e.symbols[i].size == 0;
+    cr_assert(has_end, "the test executable has no unsized _end");
+    uint64_t lo, hi;
+    gos_elf_span(&e, &lo, &hi);
+    char buf[96];
+    cr_expect_str_neq(gos_elf_symbolize(&e, e.entry, buf, sizeof buf), "");
+    cr_expect_str_eq(gos_elf_symbolize(&e, hi, buf, sizeof buf), "");
+    cr_expect_str_eq(gos_elf_symbolize(&e, hi + 0x100000, buf, sizeof buf), "");
+    cr_expect_str_eq(gos_elf_symbolize(&e, lo - 1, buf, sizeof buf), "");
+    gos_elf_fini(&e);
+}
+
+Test(elf, shared_object_symbols_come_from_dynsym)
+{
+    /* Debian's libc has no .symtab: its .dynsym names fputs.  The test process uses the same
+     * libc: dladdr gives where it is loaded, so fputs's link-time address is independent of
+     * the loader under test. */
+    Dl_info info;
+    void *fn = (void *)fputs;
+    cr_assert(dladdr(fn, &info) && info.dli_fname, "dladdr(fputs)");
+    uint64_t link = (uint64_t)((uintptr_t)fn - (uintptr_t)info.dli_fbase);
+    struct gos_elf e;
+    cr_assert_eq(gos_elf_load_object(&e, info.dli_fname, err, sizeof err), GOS_OK, "%s", err);
+    cr_expect(e.relocatable);
+    cr_expect_gt(e.nsymbols, 1000);
+    char buf[96];
+    gos_elf_symbolize(&e, link + 4, buf, sizeof buf);
+    cr_expect(strcmp(buf, "fputs+0x4") == 0 || strcmp(buf, "_IO_fputs+0x4") == 0, "%s", buf);
+    gos_elf_fini(&e);
+    /* A library with no entry point (libm's e_entry is 0) is read too; as a program or an
+     * interpreter it is refused. */
+    cr_assert_eq(gos_elf_load_object(&e, "/lib/x86_64-linux-gnu/libm.so.6", err, sizeof err),
+                 GOS_OK, "%s", err);
+    cr_expect_gt(e.nsymbols, 100);
+    gos_elf_fini(&e);
+    cr_expect_eq(gos_elf_load_interp(&e, "/lib/x86_64-linux-gnu/libm.so.6", err, sizeof err),
+                 GOS_EINPUT);
+    cr_expect(strstr(err, "entry point 0x0 is not inside an executable"), "%s", err);
 }

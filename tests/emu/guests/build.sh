@@ -3,7 +3,7 @@
 # (not part of the CMake build: tests/CMakeLists.txt runs tests/emu/*.sh, which call this).
 #   exit42    freestanding (-nostdlib): writes "hi", exits 42 through int 0x80
 #   crash     static glibc: segv | ro | ud | div | in | out | ins | outs ... | spin | ok (crash.c)
-#   hello-dyn the same program linked dynamically (vkmmu must refuse it)
+#   hello-dyn the same program linked dynamically (its interpreter and libc from the view)
 #   initstate static glibc, entered before _start: prints the initial CPU state (initstate.c)
 #   procs     static glibc with threads: processes, threads and signals (procs.c)
 #   procs64   procs.c built for x86-64

@@ -1,5 +1,7 @@
 /* Guest errors for tests/emu/test_errors.sh: argv[1] picks one.
  *   segv   write through a null pointer (SIGSEGV, exit 139)
+ *   libc-segv  fputs to a null FILE: the fault is inside the C library (SIGSEGV, exit 139;
+ *          in hello-dyn, inside libc.so.6, which the report names)
  *   ro     write to the program's own text (SIGSEGV: region r-x)
  *   ud     ud2, an invalid instruction (SIGILL, exit 132)
  *   div    integer divide by zero (SIGFPE, exit 136)
@@ -98,6 +100,8 @@ int main(int argc, char **argv)
     const char *what = argc > 1 ? argv[1] : "ok";
     if (!strcmp(what, "segv"))
         *null_ptr = 1;
+    else if (!strcmp(what, "libc-segv"))
+        fputs(argv[0], (FILE *)(void *)null_ptr); /* not a constant: no fputc */
     else if (!strcmp(what, "ro"))
         *(volatile char *)(void *)main = 0;
     else if (!strcmp(what, "ud"))
