@@ -75,6 +75,11 @@ static int32_t fd_install(struct gos *g, int h, int32_t min, bool cloexec, const
     return -EMFILE;
 }
 
+int32_t gos_fd_install(struct gos *g, int h, bool cloexec)
+{
+    return fd_install(g, h, 0, cloexec, NULL);
+}
+
 static void dircook_free(struct gos_dircook *dc)
 {
     if (!dc)

@@ -223,6 +223,11 @@ struct gos_thread {
     uint64_t set_child_tid;   /* CLONE_CHILD_SETTID: written when it first runs */
     bool restarting;          /* its current call blocked and runs again: counted once */
     uint64_t blocked_at;      /* w->progress when it blocked (GOS_WAIT_CHILD, GOS_WAIT_IO) */
+    /* A poll, select or epoll_wait with a timeout that blocked (gos_poll.c): the virtual time
+     * it gives up at, kept until the call completes.  When every thread waits, the clock
+     * jumps to the earliest deadline (or alarm) and that thread's call runs again. */
+    bool timed;
+    uint64_t deadline_ns;
 };
 enum gos_proc_state { GOS_PROC_ALIVE, GOS_PROC_ZOMBIE, GOS_PROC_REAPED };
 
@@ -346,6 +351,17 @@ int gos_proc_init(struct gos *g);  /* the world and the first process and thread
 void gos_proc_fini(struct gos *g); /* every other process and the world */
 /* The current thread blocks on guest fd gfd (a pipe not ready); its call runs again. */
 void gos_block_io(struct gos *g, int32_t gfd);
+/* The poll family's wait (gos_poll.c): the current thread blocks until another completes a
+ * call, its call running again then; with timeout_ns > 0 it also gives up at the deadline
+ * set the first time (on is what the deadlock report names).  gos_wait_timed_out: the
+ * restarted call's deadline has passed (the call answers "nothing ready"). */
+void gos_block_timed(struct gos *g, uint64_t on, int64_t timeout_ns);
+bool gos_wait_timed_out(struct gos *g);
+/* The replay of a call that blocked in the first pass: the same wait, with its deadline
+ * (deadline_ns + 1, or 0 for none, as gos_log records it). */
+void gos_block_replayed(struct gos *g, uint64_t on, uint64_t deadline_plus1);
+/* What gos_log records of the current thread's deadline: deadline_ns + 1, or 0. */
+uint64_t gos_block_deadline(const struct gos *g);
 /* After a call that ended the process (g->exiting): GOS_EXIT for the first process, else
  * GOS_SCHEDULE (the process is a zombie now) or GOS_ERROR. */
 enum gos_result gos_proc_exiting(struct gos *g, int *exit_status);
@@ -491,6 +507,9 @@ int gos_fs_init(struct gos *g);
 void gos_fs_fini(struct gos *g);
 /* Host fd behind guest fd gfd, or -1. */
 int gos_host_fd(const struct gos *g, int32_t gfd);
+/* Installs host fd h (an epoll instance, a socket) at the lowest free guest fd: the guest fd,
+ * or -EMFILE (h closed). */
+int32_t gos_fd_install(struct gos *g, int h, bool cloexec);
 int64_t gos_sys_read(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_write(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_readv(struct gos *g, const struct gos_regs *r);
@@ -580,7 +599,19 @@ int64_t gos_sys_prctl(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_sysinfo(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_sched_getaffinity(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_getrusage(struct gos *g, const struct gos_regs *r);
+/* gos_poll.c */
 int64_t gos_sys_poll(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_ppoll(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_ppoll_time64(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_select(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_pselect6(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_pselect6_time64(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_epoll_create(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_epoll_create1(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_epoll_ctl(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_epoll_wait(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_epoll_pwait(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_epoll_pwait2(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_getgroups32(struct gos *g, const struct gos_regs *r);
 /* Every set*id, get*id and getres*id call, 16- and 32-bit, told apart by r->eax. */
 int64_t gos_sys_ids(struct gos *g, const struct gos_regs *r);

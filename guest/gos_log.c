@@ -27,7 +27,7 @@ enum {
     LOG_KACCESS = 'K', /* addr, len, write */
     LOG_WRITE = 'W',   /* addr, len, then len bytes */
     LOG_ZERO = 'Z',    /* addr, len */
-    LOG_RESULT = 'R',  /* eax, exiting, status, signal */
+    LOG_RESULT = 'R',  /* eax, exiting, status, signal, blocked, deadline + 1 (or 0) */
 };
 
 struct log_map {
@@ -139,8 +139,8 @@ void gos_log_zero(struct gos *g, uint64_t addr, size_t len)
 
 void gos_log_result(struct gos *g, int64_t ax)
 {
-    int64_t a[5] = {ax, g->exiting, g->exit_status, g->exit_signal,
-                    g->w->action.kind == GOS_ACT_BLOCK_RESTART};
+    int64_t a[6] = {ax, g->exiting, g->exit_status, g->exit_signal,
+                    g->w->action.kind == GOS_ACT_BLOCK_RESTART, (int64_t)gos_block_deadline(g)};
     put(g, LOG_RESULT, a, sizeof a, NULL, 0);
 }
 
@@ -262,14 +262,14 @@ int64_t gos_log_replay_call(struct gos *g, const struct gos_regs *regs)
                 return -ENOSYS;
             continue;
         }
-        int64_t a[5];
+        int64_t a[6];
         if (!get(g, a, sizeof a))
             return -ENOSYS;
         g->exiting = a[1] != 0;
         g->exit_status = (int)a[2];
         g->exit_signal = (int)a[3];
-        if (a[4])
-            gos_block_io(g, (int32_t)regs->a[0]); /* the first pass's call blocked on a pipe */
+        if (a[4]) /* the first pass's call blocked (a pipe, or the poll family with a deadline) */
+            gos_block_replayed(g, regs->a[0], (uint64_t)a[5]);
         return a[0];
     }
 }

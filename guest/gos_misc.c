@@ -680,58 +680,6 @@ int64_t gos_sys_getrusage(struct gos *g, const struct gos_regs *r)
     return gos_copy_out(g, r->a[1], b, 18 * (size_t)w);
 }
 
-/* poll: struct pollfd is 8 bytes on both sides; guest fds are translated to host fds. */
-int64_t gos_sys_poll(struct gos *g, const struct gos_regs *r)
-{
-    uint64_t n = r->a[1];
-    if (n > GOS_NFDS)
-        return -EINVAL;
-    if (n == 0) {
-        int64_t ms = (int32_t)r->a[2];
-        if (ms > 0)
-            g->w->clock_ns += (uint64_t)ms * 1000000ull;
-        return 0;
-    }
-    struct pollfd *p = malloc(n * sizeof *p);
-    if (!p) {
-        gos_fail(g, "out of memory (poll)");
-        return -ENOMEM;
-    }
-    int rc = gos_copy_in(g, r->a[0], p, n * sizeof *p);
-    if (rc) {
-        free(p);
-        return rc;
-    }
-    int32_t *gfd = malloc(n * sizeof *gfd);
-    if (!gfd) {
-        free(p);
-        gos_fail(g, "out of memory (poll)");
-        return -ENOMEM;
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        gfd[i] = p[i].fd;
-        if (p[i].fd >= 0) {
-            int h = gos_host_fd(g, p[i].fd);
-            p[i].fd = h >= 0 ? h : INT32_MAX; /* not open: the host answers POLLNVAL */
-        }
-    }
-    int got = poll(p, n, (int32_t)r->a[2]);
-    int err = errno;
-    for (uint32_t i = 0; i < n; i++) {
-        if (gfd[i] >= 0 && p[i].fd == INT32_MAX)
-            p[i].revents = POLLNVAL;
-        p[i].fd = gfd[i];
-    }
-    free(gfd);
-    if (got < 0) {
-        free(p);
-        return -err;
-    }
-    rc = gos_copy_out(g, r->a[0], p, n * sizeof *p);
-    free(p);
-    return rc ? rc : got;
-}
-
 /* execve: caught signals go back to their default action (ignored ones stay ignored), the
  * alternate stack goes, and comm becomes the program's name. */
 void gos_misc_exec(struct gos *g, const char *path)

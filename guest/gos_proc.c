@@ -192,7 +192,7 @@ static const char *wait_name(enum gos_wait wt)
     switch (wt) {
     case GOS_RUNNABLE: return "runnable";
     case GOS_WAIT_CHILD: return "wait4 for a child";
-    case GOS_WAIT_IO: return "a pipe";
+    case GOS_WAIT_IO: return "a pipe or socket (read, write, poll, select, epoll_wait)";
     case GOS_WAIT_FUTEX: return "futex";
     case GOS_WAIT_VFORK: return "its vfork child";
     case GOS_WAIT_SIGNAL: return "a signal";
@@ -239,6 +239,32 @@ static bool alarm_wakes(struct gos_world *w)
     return true;
 }
 
+/* Every thread waits: the earliest of the alarms and the poll family's deadlines comes (the
+ * clock jumps there).  A deadline wakes its thread, whose call runs again and times out; an
+ * alarm is alarm_wakes's.  true when something was due. */
+static bool timer_wakes(struct gos_world *w)
+{
+    uint64_t alarm = 0;
+    for (size_t i = 0; i < w->nprocs; i++) {
+        const struct gos *p = w->procs[i];
+        if (p->state == GOS_PROC_ALIVE && p->alarm_ns && (!alarm || p->alarm_ns < alarm))
+            alarm = p->alarm_ns;
+    }
+    struct gos_thread *due = NULL;
+    for (size_t i = 0; i < w->nthreads; i++) {
+        struct gos_thread *t = &w->threads[i];
+        if (t->wait == GOS_WAIT_IO && t->timed && (!due || t->deadline_ns < due->deadline_ns))
+            due = t;
+    }
+    if (!due || (alarm && alarm <= due->deadline_ns))
+        return alarm_wakes(w);
+    if (w->clock_ns < due->deadline_ns)
+        w->clock_ns = due->deadline_ns;
+    due->wait = GOS_RUNNABLE;
+    due->restarting = true; /* its call runs again: counted once */
+    return true;
+}
+
 int gos_schedule(struct gos *g, struct gos_next *next, char *report, size_t len)
 {
     struct gos_world *w = g->w;
@@ -254,7 +280,7 @@ int gos_schedule(struct gos *g, struct gos_next *next, char *report, size_t len)
             break;
         }
     }
-    if (pick == SIZE_MAX && alarm_wakes(w))
+    if (pick == SIZE_MAX && timer_wakes(w))
         return gos_schedule(g, next, report, len);
     if (pick == SIZE_MAX) {
         deadlock_report(w, report, len);
@@ -323,6 +349,36 @@ void gos_wake_for_signal(struct gos *p)
 void gos_block_io(struct gos *g, int32_t gfd)
 {
     block(g, GOS_WAIT_IO, (uint32_t)gfd, true);
+}
+
+void gos_block_timed(struct gos *g, uint64_t on, int64_t timeout_ns)
+{
+    struct gos_thread *t = current_thread(g);
+    if (timeout_ns > 0 && !t->timed) {
+        t->timed = true;
+        t->deadline_ns = g->w->clock_ns + (uint64_t)timeout_ns;
+    }
+    block(g, GOS_WAIT_IO, on, true);
+}
+
+bool gos_wait_timed_out(struct gos *g)
+{
+    const struct gos_thread *t = current_thread(g);
+    return t->timed && g->w->clock_ns >= t->deadline_ns;
+}
+
+void gos_block_replayed(struct gos *g, uint64_t on, uint64_t deadline_plus1)
+{
+    struct gos_thread *t = current_thread(g);
+    t->timed = deadline_plus1 != 0;
+    t->deadline_ns = deadline_plus1 ? deadline_plus1 - 1 : 0;
+    block(g, GOS_WAIT_IO, on, true);
+}
+
+uint64_t gos_block_deadline(const struct gos *g)
+{
+    const struct gos_thread *t = &g->w->threads[g->w->cur];
+    return t->timed ? t->deadline_ns + 1 : 0;
 }
 
 /* ---- ids ---- */

@@ -8,6 +8,8 @@
 #   procs     static glibc with threads: processes, threads and signals (procs.c)
 #   procs64   procs.c built for x86-64
 #   x64       static x86-64: the ABI's edges (x64.c)
+#   pollio    static glibc with threads: poll, select, epoll on pipes between processes and
+#             threads (pollio.c); pollio64 the x86-64 build
 #   mremap    static glibc: moving mremap, MREMAP_FIXED, MREMAP_DONTUNMAP (mremap.c); mremap64
 #             the x86-64 build
 set -eu
@@ -33,3 +35,5 @@ build procs64 procs.c -static -O2 -pthread
 build x64 x64.c -static -O2
 build mremap mremap.c -m32 -static -O2
 build mremap64 mremap.c -static -O2
+build pollio pollio.c -m32 -static -O2 -pthread
+build pollio64 pollio.c -static -O2 -pthread
