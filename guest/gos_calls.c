@@ -111,7 +111,7 @@ const struct gos_call gos_calls_i386[GOS_NSYSCALLS] = {
     [99] = {"statfs", NULL},
     [100] = {"fstatfs", NULL},
     [101] = {"ioperm", NULL},
-    [102] = {"socketcall", NULL},
+    [102] = {"socketcall", gos_sys_socketcall},
     [103] = {"syslog", NULL},
     [104] = {"setitimer", NULL},
     [105] = {"getitimer", NULL},
@@ -365,20 +365,20 @@ const struct gos_call gos_calls_i386[GOS_NSYSCALLS] = {
     [357] = {"bpf", NULL},
     [358] = {"execveat", NULL},
     [359] = {"socket", NULL},
-    [360] = {"socketpair", NULL},
+    [360] = {"socketpair", gos_sys_socketpair},
     [361] = {"bind", NULL},
     [362] = {"connect", NULL},
     [363] = {"listen", NULL},
     [364] = {"accept4", NULL},
-    [365] = {"getsockopt", NULL},
-    [366] = {"setsockopt", NULL},
-    [367] = {"getsockname", NULL},
-    [368] = {"getpeername", NULL},
-    [369] = {"sendto", NULL},
-    [370] = {"sendmsg", NULL},
-    [371] = {"recvfrom", NULL},
-    [372] = {"recvmsg", NULL},
-    [373] = {"shutdown", NULL},
+    [365] = {"getsockopt", gos_sys_getsockopt},
+    [366] = {"setsockopt", gos_sys_setsockopt},
+    [367] = {"getsockname", gos_sys_getsockname},
+    [368] = {"getpeername", gos_sys_getsockname},
+    [369] = {"sendto", gos_sys_sendto},
+    [370] = {"sendmsg", gos_sys_sendmsg},
+    [371] = {"recvfrom", gos_sys_recvfrom},
+    [372] = {"recvmsg", gos_sys_recvmsg},
+    [373] = {"shutdown", gos_sys_shutdown},
     [374] = {"userfaultfd", NULL},
     [375] = {"membarrier", NULL},
     [376] = {"mlock2", NULL},
@@ -434,7 +434,7 @@ const struct gos_call gos_calls_i386[GOS_NSYSCALLS] = {
     [433] = {"fspick", NULL},
     [434] = {"pidfd_open", NULL},
     [435] = {"clone3", gos_sys_enosys}, /* glibc falls back to clone */
-    [436] = {"close_range", NULL},
+    [436] = {"close_range", gos_sys_close_range},
     [437] = {"openat2", NULL},
     [438] = {"pidfd_getfd", NULL},
     [439] = {"faccessat2", gos_sys_enosys}, /* glibc falls back to faccessat */
@@ -554,7 +554,7 @@ enum gos_result gos_syscall(struct gos *g, struct gos_regs *regs, int *exit_stat
     if (g->exiting)
         return gos_proc_exiting(g, exit_status);
     const struct gos_call *c = gos_call_of(g, nr);
-    if (ret == -EPIPE && c && !c->process)
+    if (ret == -EPIPE && c && !c->process && !gos_sock_nosignal(g, nr, regs))
         gos_signal_send(g, 13); /* SIGPIPE caught or blocked (in every pass: not logged) */
     if (w->action.kind != GOS_ACT_BLOCK_RESTART) { /* the call completed */
         w->threads[w->cur].timed = false;                /* its deadline, if it had one */

@@ -80,6 +80,12 @@ int32_t gos_fd_install(struct gos *g, int h, bool cloexec)
     return fd_install(g, h, 0, cloexec, NULL);
 }
 
+static void fd_release(struct gos *g, int32_t gfd);
+void gos_fd_release(struct gos *g, int32_t gfd)
+{
+    fd_release(g, gfd);
+}
+
 static void dircook_free(struct gos_dircook *dc)
 {
     if (!dc)
@@ -596,6 +602,24 @@ int64_t gos_sys_close(struct gos *g, const struct gos_regs *r)
     return 0;
 }
 
+/* close_range(first, last, flags): CLOSE_RANGE_CLOEXEC (4) marks instead of closing;
+ * CLOSE_RANGE_UNSHARE (2) changes nothing here (a process's table is its own). */
+int64_t gos_sys_close_range(struct gos *g, const struct gos_regs *r)
+{
+    uint32_t first = (uint32_t)r->a[0], last = (uint32_t)r->a[1], flags = (uint32_t)r->a[2];
+    if ((flags & ~6u) || first > last)
+        return -EINVAL;
+    for (uint64_t fd = first; fd <= last && fd < GOS_NFDS; fd++) {
+        if (g->fds[fd].host < 0)
+            continue;
+        if (flags & 4u)
+            g->fds[fd].cloexec = true;
+        else
+            fd_release(g, (int32_t)fd);
+    }
+    return 0;
+}
+
 /* A read or write on a pipe the guest made (pipe, pipe2) that is not ready, when the guest did
  * not ask for O_NONBLOCK itself: the thread blocks and the call runs again later (gos_proc.c),
  * before the call touches guest memory (so its kernel accesses count once).  Other
@@ -612,6 +636,11 @@ static bool pipe_wait(struct gos *g, int32_t fd, int h, bool write_op)
         return false; /* ready, at end of file, or broken: the call answers */
     gos_block_io(g, fd);
     return true;
+}
+
+bool gos_pipe_wait(struct gos *g, int32_t fd, int h, bool write_op)
+{
+    return pipe_wait(g, fd, h, write_op);
 }
 
 /* write to a guest pipe never blocks the host: a write larger than the room left is short
@@ -723,6 +752,14 @@ int64_t gos_sys_pwrite64(struct gos *g, const struct gos_regs *r)
 
 /* Reads the iovec array {base, len} x cnt (8-byte entries on i386, 16 on x86-64); the total
  * length or -errno (EINVAL past SSIZE_MAX, as rw_copy_check_uvector). */
+static int64_t read_iov(struct gos *g, uint64_t addr, int32_t cnt, uint64_t (*iov)[2]);
+int64_t gos_read_iov(struct gos *g, uint64_t addr, int32_t cnt, uint64_t (*iov)[2])
+{
+    if (cnt < 0 || cnt > G_IOV_MAX)
+        return -EINVAL;
+    return cnt ? read_iov(g, addr, cnt, iov) : 0;
+}
+
 static int64_t read_iov(struct gos *g, uint64_t addr, int32_t cnt, uint64_t (*iov)[2])
 {
     unsigned w = gos_ptr_size(g);
@@ -1226,11 +1263,44 @@ int64_t gos_sys_faccessat(struct gos *g, const struct gos_regs *r)
     return do_access(g, (int32_t)r->a[0], r->a[1], r->a[2]);
 }
 
-/* The guest has no terminal: TCGETS, TIOCGWINSZ and every other request answer ENOTTY, so
- * programs treat their output as a file (the same bytes whatever the host's stdout is). */
+/* The guest has no terminal: TCGETS, TIOCGWINSZ and every other terminal request answer
+ * ENOTTY, so programs treat their output as a file (the same bytes whatever the host's stdout
+ * is).  The generic requests every descriptor has are served: FIONBIO (O_NONBLOCK, which
+ * Python sets on its sockets so), FIOCLEX and FIONCLEX, and FIONREAD on pipes and sockets
+ * (what they hold, the host's answer). */
 int64_t gos_sys_ioctl(struct gos *g, const struct gos_regs *r)
 {
-    return gos_host_fd(g, (int32_t)r->a[0]) < 0 ? -EBADF : -ENOTTY;
+    int32_t fd = (int32_t)r->a[0];
+    int h = gos_host_fd(g, fd);
+    if (h < 0)
+        return -EBADF;
+    switch ((uint32_t)r->a[1]) {
+    case 0x5421: { /* FIONBIO */
+        int32_t on;
+        int rc = gos_copy_in(g, r->a[2], &on, sizeof on);
+        if (rc)
+            return rc;
+        int fl = fcntl(h, F_GETFL);
+        if (fl < 0 || fcntl(h, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK) != 0)
+            return -errno;
+        return 0;
+    }
+    case 0x5451: /* FIOCLEX */
+    case 0x5450: /* FIONCLEX */
+        g->fds[fd].cloexec = (uint32_t)r->a[1] == 0x5451;
+        return 0;
+    case 0x541B: { /* FIONREAD */
+        int held = 0;
+        if (!g->fds[fd].pipe)
+            return -ENOTTY; /* files answer it on Linux too, but with their size left: not needed */
+        if (ioctl(h, FIONREAD, &held) != 0)
+            return -errno;
+        int32_t v = held;
+        return gos_copy_out(g, r->a[2], &v, sizeof v);
+    }
+    default:
+        return -ENOTTY;
+    }
 }
 
 int64_t gos_sys_fcntl64(struct gos *g, const struct gos_regs *r)

@@ -510,6 +510,13 @@ int gos_host_fd(const struct gos *g, int32_t gfd);
 /* Installs host fd h (an epoll instance, a socket) at the lowest free guest fd: the guest fd,
  * or -EMFILE (h closed). */
 int32_t gos_fd_install(struct gos *g, int h, bool cloexec);
+void gos_fd_release(struct gos *g, int32_t gfd); /* closes a guest fd (valid or free) */
+/* A read (write_op false) or write on a guest-made pipe or socket that is not ready and not
+ * O_NONBLOCK: the thread blocks (its call runs again) and true is returned. */
+bool gos_pipe_wait(struct gos *g, int32_t fd, int h, bool write_op);
+/* The iovec array {base, len} x cnt read in (widened on i386): the total length, or -errno
+ * (EINVAL for cnt outside [0, IOV_MAX] or a total past SSIZE_MAX). */
+int64_t gos_read_iov(struct gos *g, uint64_t addr, int32_t cnt, uint64_t (*iov)[2]);
 int64_t gos_sys_read(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_write(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_readv(struct gos *g, const struct gos_regs *r);
@@ -599,6 +606,21 @@ int64_t gos_sys_prctl(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_sysinfo(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_sched_getaffinity(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_getrusage(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_close_range(struct gos *g, const struct gos_regs *r);
+/* gos_sock.c */
+int64_t gos_sys_socketcall(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_socketpair(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_sendto(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_recvfrom(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_sendmsg(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_recvmsg(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_shutdown(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_getsockopt(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_setsockopt(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_getsockname(struct gos *g, const struct gos_regs *r);
+/* Whether call nr (of g's ABI) with these arguments sends with MSG_NOSIGNAL: its EPIPE raises
+ * no SIGPIPE.  Asked from the arguments, so every pass of a run answers the same. */
+bool gos_sock_nosignal(struct gos *g, unsigned nr, const struct gos_regs *r);
 /* gos_poll.c */
 int64_t gos_sys_poll(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_ppoll(struct gos *g, const struct gos_regs *r);

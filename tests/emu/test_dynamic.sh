@@ -5,7 +5,8 @@
 #   i386    guests/sqlite (libsqlite3.so.0 from libsqlite3-0:i386), against the reference runner
 #           (scripts/ref-runner.sh: the host, or qemu-i386 with the host's i386 ld.so)
 #   x86-64  guests/x86_64/sqlite, and the host's own coreutils sort and sha256sum, grep, and
-#           python3.11 -c running a short script, against the host's run
+#           python3.11 -c running a short script and an asyncio program (an epoll loop, a
+#           socketpair, a subprocess), against the host's run
 #   both    an execve of dynamically linked programs from a shell (amd64 busybox sh: fork, exec,
 #           a pipe between two dynamic programs)
 # Every guest runs with --root ROOT (a directory made here: the inputs and nothing else, so the
@@ -65,6 +66,30 @@ compare "coreutils sha256sum" x86_64 --scheme vpt-1.10 -- /usr/bin/sha256sum num
 compare "grep -c" x86_64 --scheme vpt-1.10 -- /usr/bin/grep -c 7 nums.txt words.txt
 compare "python3.11 -c" x86_64 --scheme vpt-1.10,linux -- "$py" -c \
     'import json, collections; c = collections.Counter(int(l) % 10 for l in open("nums.txt")); print(json.dumps(sorted(c.items())), sum(c.values()))'
+# asyncio: an epoll event loop woken through a socketpair, a queue between coroutines, a
+# subprocess whose output comes back through a pipe (guest/gos_poll.c, gos_sock.c).
+cat >"$root/aio.py" <<'EOF'
+import asyncio
+async def worker(q, n):
+    s = 0
+    for _ in range(n):
+        s += await q.get()
+    return s
+async def producer(q, n):
+    for i in range(n):
+        await q.put(i)
+        if i % 100 == 0:
+            await asyncio.sleep(0.001)
+async def main():
+    q = asyncio.Queue(maxsize=10)
+    r = await asyncio.gather(worker(q, 500), producer(q, 500))
+    proc = await asyncio.create_subprocess_exec("/usr/bin/sha256sum", "words.txt",
+                                                stdout=asyncio.subprocess.PIPE)
+    out, _ = await proc.communicate()
+    print(r[0], out.decode().split()[0][:16], proc.returncode)
+asyncio.run(main())
+EOF
+compare "python3.11 asyncio: epoll, socketpair, a subprocess" x86_64 --scheme vpt-1.10 -- "$py" aio.py
 compare "sh: fork, exec of two dynamic programs joined by a pipe" x86_64 --scheme vpt-1.10 -- \
     "$bb64" sh -c '/usr/bin/sort -rn nums.txt | /usr/bin/sha256sum; /usr/bin/grep -c 77 nums.txt'
 

@@ -11,6 +11,9 @@
  *             given back, EPOLLHUP once the writer closes, and the errors of epoll_ctl
  *   threads   a thread waits in epoll_wait (no timeout) while the main thread writes to
  *             the pipe later; then the other way round with poll
+ *   socket    socketpair (stream, datagram, seqpacket): send, recv, sendmsg, recvmsg,
+ *             MSG_PEEK, MSG_DONTWAIT, MSG_TRUNC, shutdown, EPIPE, the options and names,
+ *             FIONBIO and FIONREAD, a blocking recv a child answers, epoll on a socket
  *   all       every one of these in turn
  *   long      poll 20 s and epoll_wait 10 s on a pipe nobody writes (not in "all": under
  *             vkmmu the 30 s are virtual time, which test_poll.sh checks against the clock)
@@ -25,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/select.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -272,6 +277,101 @@ static void with_threads(void)
     close(tpipe[1]);
 }
 
+static void with_sockets(void)
+{
+    int sv[2], t;
+    char buf[64];
+    check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0, "socketpair stream");
+    check(send(sv[0], "hello", 5, 0) == 5, "send 5");
+    check(recv(sv[1], buf, 2, MSG_PEEK) == 2 && !memcmp(buf, "he", 2), "recv MSG_PEEK");
+    int held = 0;
+    check(ioctl(sv[1], FIONREAD, &held) == 0 && held == 5, "FIONREAD: 5 held");
+    check(recv(sv[1], buf, sizeof buf, 0) == 5 && !memcmp(buf, "hello", 5), "recv 5");
+    errno = 0;
+    check(recv(sv[1], buf, sizeof buf, MSG_DONTWAIT) == -1 && errno == EAGAIN,
+          "recv MSG_DONTWAIT on nothing: EAGAIN");
+    int on = 1;
+    check(ioctl(sv[1], FIONBIO, &on) == 0, "FIONBIO on");
+    errno = 0;
+    check(read(sv[1], buf, 1) == -1 && errno == EAGAIN, "read of a non-blocking socket: EAGAIN");
+    on = 0;
+    ioctl(sv[1], FIONBIO, &on);
+    struct iovec iov[2] = {{"ab", 2}, {"cde", 3}};
+    struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
+    check(sendmsg(sv[0], &m, 0) == 5, "sendmsg of 2 iovecs");
+    char x[2], y[8];
+    struct iovec in[2] = {{x, 2}, {y, sizeof y}};
+    struct msghdr mi = {.msg_iov = in, .msg_iovlen = 2, .msg_flags = 77};
+    ssize_t n = recvmsg(sv[1], &mi, 0);
+    check(n == 5 && !memcmp(x, "ab", 2) && !memcmp(y, "cde", 3) && mi.msg_flags == 0 &&
+              mi.msg_namelen == 0 && mi.msg_controllen == 0,
+          "recvmsg scattered into 2 iovecs");
+    socklen_t len = sizeof t;
+    check(getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &t, &len) == 0 && t == SOCK_STREAM && len == 4,
+          "SO_TYPE stream");
+    struct sockaddr_storage sa;
+    len = sizeof sa;
+    check(getsockname(sv[0], (struct sockaddr *)&sa, &len) == 0 && sa.ss_family == AF_UNIX &&
+              len == 2,
+          "getsockname: an unnamed Unix socket");
+    len = sizeof sa;
+    check(getpeername(sv[0], (struct sockaddr *)&sa, &len) == 0 && len == 2, "getpeername");
+    errno = 0;
+    check(getsockopt(0, SOL_SOCKET, SO_TYPE, &t, &len) == -1 && errno == ENOTSOCK,
+          "SO_TYPE of stdin: ENOTSOCK");
+
+    /* a blocking recv answered by a child, then end of file when the peer shuts down */
+    pid_t pid = fork();
+    if (pid == 0) {
+        nap(40);
+        send(sv[0], "late", 4, 0);
+        shutdown(sv[0], SHUT_WR);
+        _exit(0);
+    }
+    check(recv(sv[1], buf, sizeof buf, 0) == 4 && !memcmp(buf, "late", 4), "blocking recv: the child's");
+    reap(pid);
+    check(recv(sv[1], buf, sizeof buf, 0) == 0, "after shutdown(SHUT_WR): end of file");
+    close(sv[1]);
+    errno = 0;
+    check(send(sv[0], "x", 1, MSG_NOSIGNAL) == -1 && errno == EPIPE, "send to a closed peer: EPIPE");
+    close(sv[0]);
+
+    check(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0, "socketpair datagram");
+    send(sv[0], "123456", 6, 0);
+    send(sv[0], "78", 2, 0);
+    check(recv(sv[1], buf, 4, 0) == 4, "datagram: a short buffer truncates");
+    check(recv(sv[1], buf, sizeof buf, 0) == 2 && !memcmp(buf, "78", 2), "datagram boundaries kept");
+    send(sv[0], "123456", 6, 0);
+    check(recv(sv[1], buf, 3, MSG_TRUNC) == 6, "MSG_TRUNC: the datagram's full size");
+    int ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 9}, out;
+    epoll_ctl(ep, EPOLL_CTL_ADD, sv[1], &ev);
+    pid = fork();
+    if (pid == 0) {
+        nap(30);
+        send(sv[0], "z", 1, 0);
+        _exit(0);
+    }
+    check(epoll_wait(ep, &out, 1, -1) == 1 && out.data.u32 == 9, "epoll on a socket, a child sends");
+    reap(pid);
+    close(ep);
+    close(sv[0]);
+    close(sv[1]);
+    check(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv) == 0, "socketpair seqpacket");
+    errno = 0;
+    check(recv(sv[0], buf, 1, 0) == -1 && errno == EAGAIN, "SOCK_NONBLOCK: EAGAIN");
+    close(sv[0]);
+    close(sv[1]);
+    errno = 0;
+    check(socketpair(AF_UNIX, 4, 0, sv) == -1 && errno == ESOCKTNOSUPPORT, "SOCK_RDM: ESOCKTNOSUPPORT");
+    errno = 0;
+    check(socketpair(AF_INET, SOCK_STREAM, 0, sv) == -1 && errno == EOPNOTSUPP,
+          "AF_INET: EOPNOTSUPP");
+    errno = 0;
+    check(socketpair(AF_UNIX, SOCK_STREAM, 7, sv) == -1 && errno == EPROTONOSUPPORT,
+          "protocol 7: EPROTONOSUPPORT");
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "all";
@@ -285,6 +385,8 @@ int main(int argc, char **argv)
         with_epoll();
     if (all || !strcmp(what, "threads"))
         with_threads();
+    if (all || !strcmp(what, "socket"))
+        with_sockets();
     if (!strcmp(what, "long")) {
         int p[2];
         if (pipe(p) != 0)
