@@ -548,7 +548,8 @@ enum gos_result gos_syscall(struct gos *g, struct gos_regs *regs, int *exit_stat
         vk_set_syscall(g->models, nr); /* a call that blocked and runs again counts once */
     t->restarting = false;
     w->action.kind = GOS_ACT_NONE;
-    int64_t ret = serve(g, nr, regs);
+    /* a wait with a signal mask that lets a pending signal through: EINTR before anything */
+    int64_t ret = gos_poll_interrupted(g, nr, regs) ? -EINTR : serve(g, nr, regs);
     if (g->fatal)
         return GOS_ERROR;
     if (g->exiting)

@@ -8,8 +8,10 @@
  * ".so." in it) that every open of it failed with ENOENT and no open of the same name
  * succeeded, so a researcher sees what the view (--root, --sysroot) lacks; and each one that
  * opened but was never mapped from the descriptor an open returned (ld.so read its header and
- * refused it: another ELF class or machine, or a truncated file).  Only system-call arguments
- * and results are looked at, so every pass of a multi-pass run sees the same. */
+ * refused it: another ELF class or machine, or a truncated file).  Only for a process that
+ * then ended with ld.so's status, 127: a linker or a program that reads libraries as files
+ * (ld reads libc.so, a dlopen may try optional ones) is no loader failure.  Only system-call
+ * arguments and results are looked at, so every pass of a multi-pass run sees the same. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +95,7 @@ void gos_dso_open_result(struct gos *g, uint64_t path_addr, int64_t rc)
         snprintf(w->dso[i].name, sizeof w->dso[i].name, "%.63s", name);
         snprintf(w->dso[i].first_path, sizeof w->dso[i].first_path, "%.159s", path);
     }
+    w->dso[i].pid = g->pid;
     if (rc >= 0) {
         w->dso[i].found = true;
         snprintf(w->dso[i].found_path, sizeof w->dso[i].found_path, "%.159s", path);
@@ -112,11 +115,28 @@ void gos_dso_mmap_result(struct gos *g, int32_t fd, int64_t rc)
             g->w->dso[w->dso_fds[k].dso].mapped = true;
 }
 
+/* Whether process pid ended as ld.so ends a program it cannot load: exit status 127. */
+static bool ended_as_ld_so(const struct gos_world *w, uint32_t pid)
+{
+    for (size_t k = 0; k < w->nprocs; k++) {
+        const struct gos *p = w->procs[k];
+        if (p->pid != pid)
+            continue;
+        if (p->exiting) /* the first process, ending the run */
+            return !p->exit_signal && p->exit_status == 127;
+        return p->state != GOS_PROC_ALIVE && (p->wstatus & 0x7f) == 0 &&
+               ((p->wstatus >> 8) & 0xff) == 127;
+    }
+    return false;
+}
+
 void gos_dso_notes(struct gos *g)
 {
     const struct gos_world *w = g->w;
     for (size_t i = 0; i < w->ndso; i++) {
         char line[400];
+        if (!ended_as_ld_so(w, w->dso[i].pid))
+            continue;
         if (w->dso[i].found && !w->dso[i].mapped) {
             snprintf(line, sizeof line,
                      "the guest opened the shared object %.63s at %.159s but never mapped it: "

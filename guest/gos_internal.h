@@ -252,6 +252,7 @@ struct gos_world {
         unsigned misses; /* opens that failed with ENOENT */
         bool found;      /* an open of that name succeeded */
         bool mapped;     /* an mmap from a descriptor such an open returned succeeded */
+        uint32_t pid;    /* the process that looked for it last */
     } dso[GOS_MAX_DSO];
     size_t ndso;
     struct {
@@ -607,6 +608,15 @@ int64_t gos_sys_sysinfo(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_sched_getaffinity(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_getrusage(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_close_range(struct gos *g, const struct gos_regs *r);
+/* A wait with a signal mask (ppoll, pselect6, epoll_pwait): when a pending signal that mask
+ * lets through would act (a handler, or a default action that is not to ignore), mask is
+ * put in force until the handler returns, as rt_sigsuspend does, and true is returned: the
+ * call answers EINTR (gos_signal.c). */
+bool gos_signal_interrupts(struct gos *g, uint64_t mask);
+/* Whether call nr is a ppoll, pselect6 or epoll_pwait(2) whose signal mask interrupts it now
+ * (gos_signal_interrupts): asked before the call is served or replayed, from the process's
+ * signal state and the guest's memory, so every pass answers the same (gos_poll.c). */
+bool gos_poll_interrupted(struct gos *g, unsigned nr, const struct gos_regs *r);
 /* gos_sock.c */
 int64_t gos_sys_socketcall(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_socketpair(struct gos *g, const struct gos_regs *r);

@@ -16,8 +16,10 @@
  * The call reads its arguments (the pollfd array, the fd_sets) without telling the models
  * while it only looks, and with the kernel accesses reported when it completes, so a call
  * that blocked and ran again counts them once, as Linux's poll copies them once.  The
- * signal masks of ppoll, pselect6 and epoll_pwait are not applied (gos delivers signals
- * between calls, not inside a wait).  Epoll instances are host epoll instances on the
+ * signal mask of ppoll, pselect6 and epoll_pwait is applied as Linux applies it: a
+ * pending signal it lets through ends the wait with EINTR, and its handler runs with that
+ * mask (gos_poll_interrupted, asked before the call in every pass; a signal that comes while
+ * the thread waits wakes it, and the restarted call sees it).  Epoll instances are host epoll instances on the
  * host descriptors, so level- and edge-triggered, one-shot and exclusive wake-ups are
  * Linux's own. */
 #include <errno.h>
@@ -360,6 +362,52 @@ int64_t gos_sys_pselect6(struct gos *g, const struct gos_regs *r)
 int64_t gos_sys_pselect6_time64(struct gos *g, const struct gos_regs *r)
 {
     return select_common(g, r, true, false);
+}
+
+/* ---- the signal masks of ppoll, pselect6, epoll_pwait and epoll_pwait2 ---- */
+
+/* Where call nr keeps its signal mask: *at the mask's address and its size, or false. */
+static bool mask_arg(struct gos *g, unsigned nr, const struct gos_regs *r, uint64_t *at,
+                     uint64_t *size)
+{
+    bool w = gos_is64(g);
+    if (w ? nr == 271 : (nr == 309 || nr == 414)) { /* ppoll: mask, size */
+        *at = r->a[3];
+        *size = r->a[4];
+        return true;
+    }
+    if (w ? (nr == 281 || nr == 441) : (nr == 319 || nr == 441)) { /* epoll_pwait(2) */
+        *at = r->a[4];
+        *size = r->a[5];
+        return true;
+    }
+    if (w ? nr == 270 : (nr == 308 || nr == 413)) { /* pselect6: {mask, size} at the 6th */
+        if (!r->a[5])
+            return false;
+        uint64_t pair[2] = {0, 0};
+        if (w) {
+            if (peek(g, r->a[5], pair, 16) != 0)
+                return false;
+        } else {
+            uint32_t p32[2];
+            if (peek(g, r->a[5], p32, 8) != 0)
+                return false;
+            pair[0] = p32[0];
+            pair[1] = p32[1];
+        }
+        *at = pair[0];
+        *size = pair[1];
+        return true;
+    }
+    return false;
+}
+
+bool gos_poll_interrupted(struct gos *g, unsigned nr, const struct gos_regs *r)
+{
+    uint64_t at, size, mask;
+    if (!mask_arg(g, nr, r, &at, &size) || !at || size != 8 || peek(g, at, &mask, 8) != 0)
+        return false; /* no mask (or a bad one: the call itself answers) */
+    return gos_signal_interrupts(g, mask);
 }
 
 /* ---- epoll ---- */

@@ -63,6 +63,23 @@ void gos_signal_send(struct gos *p, int sig)
         gos_wake_for_signal(p);
 }
 
+bool gos_signal_interrupts(struct gos *g, uint64_t mask)
+{
+    mask &= ~(SIG_BIT(G_SIGKILL) | SIG_BIT(G_SIGSTOP));
+    uint64_t ready = g->sig_pending & ~mask;
+    bool acts = false;
+    for (int sig = 1; sig <= NSIG_G && !acts; sig++)
+        if (ready & SIG_BIT(sig))
+            acts = g->sigact[sig].handler != 1 &&
+                   !(g->sigact[sig].handler == 0 && default_ignores(sig));
+    if (!acts)
+        return false;
+    g->suspend_mask = g->sigmask; /* restored when the handler returns, as rt_sigsuspend */
+    g->suspended = true;
+    g->sigmask = mask;
+    return true;
+}
+
 /* ---- sending ---- */
 
 int64_t gos_sys_kill(struct gos *g, const struct gos_regs *r)

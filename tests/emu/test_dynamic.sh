@@ -7,6 +7,8 @@
 #   x86-64  guests/x86_64/sqlite, and the host's own coreutils sort and sha256sum, grep, and
 #           python3.11 -c running a short script and an asyncio program (an epoll loop, a
 #           socketpair, a subprocess), against the host's run
+#           make -j2 running gcc (cc1, as, ld) to build a two-file program, byte for byte the
+#           host's build
 #   both    an execve of dynamically linked programs from a shell (amd64 busybox sh: fork, exec,
 #           a pipe between two dynamic programs)
 # Every guest runs with --root ROOT (a directory made here: the inputs and nothing else, so the
@@ -92,6 +94,31 @@ EOF
 compare "python3.11 asyncio: epoll, socketpair, a subprocess" x86_64 --scheme vpt-1.10 -- "$py" aio.py
 compare "sh: fork, exec of two dynamic programs joined by a pipe" x86_64 --scheme vpt-1.10 -- \
     "$bb64" sh -c '/usr/bin/sort -rn nums.txt | /usr/bin/sha256sum; /usr/bin/grep -c 77 nums.txt'
+
+# make -j2 compiling and linking a program: make waits in pselect on its job pipe with SIGCHLD
+# let through by the call's mask, gcc runs cc1, as and collect2/ld, all dynamically linked.
+# make's output and the program it links (byte for byte) are the host's, on both engines
+# with the same counts.
+mk=$tmp/mk
+mkdir -p "$mk"
+printf 'int f1(int x) { return x * 3; }\n' >"$mk/f1.c"
+printf '#include <stdio.h>\nint f1(int);\nint main(void) { printf("%%d\\n", f1(14)); return 0; }\n' >"$mk/main.c"
+printf 'prog: main.o f1.o\n\tgcc -o $@ main.o f1.o\n%%.o: %%.c\n\tgcc -c $<\n' >"$mk/Makefile"
+want=$(cd "$mk" && rm -f ./*.o prog && env -i PATH=/bin HOME=/ LANG=C make -j2 2>&1; echo "rc $?"; md5sum <prog; ./prog)
+ok=1
+for e in paging hooks; do
+    rm -f "$mk"/*.o "$mk/prog"
+    got=$(cd "$mk" && "$vkmmu" run --engine $e --root "$mk" --sysroot / --writable --scheme vpt-1.10 \
+          --json "$tmp/$e.json" -- /usr/bin/make -j2 2>"$tmp/$e.err" </dev/null; echo "rc $?"
+          md5sum <prog; ./prog)
+    if [ "$got" != "$want" ]; then
+        ok=0
+        echo "  $e: make's output, status or program differs: $(diff <(echo "$want") <(echo "$got") | head -5) $(tail -2 "$tmp/$e.err")"
+    fi
+    grep -q "note:" "$tmp/$e.err" && { ok=0; echo "  $e: unexpected note: $(grep note: "$tmp/$e.err" | head -2)"; }
+done
+engines_agree "$tmp/paging.json" "$tmp/hooks.json" || ok=0
+if [ $ok -eq 1 ]; then pass "make -j2: gcc compiles and links, the same program byte for byte"; else fail "make -j2"; fi
 
 # AT_BASE: ld.so where Linux puts it with ASLR off (setarch -R), as the program sees it.
 cat >"$tmp/auxv.c" <<'EOF'

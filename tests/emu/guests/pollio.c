@@ -14,6 +14,9 @@
  *   socket    socketpair (stream, datagram, seqpacket): send, recv, sendmsg, recvmsg,
  *             MSG_PEEK, MSG_DONTWAIT, MSG_TRUNC, shutdown, EPIPE, the options and names,
  *             FIONBIO and FIONREAD, a blocking recv a child answers, epoll on a socket
+ *   sigmask   pselect, ppoll and epoll_pwait with a mask that lets SIGUSR1 through (blocked
+ *             otherwise): a child's kill ends each with EINTR after the handler ran; a signal
+ *             already pending ends it at once; an ignored one does not
  *   all       every one of these in turn
  *   long      poll 20 s and epoll_wait 10 s on a pipe nobody writes (not in "all": under
  *             vkmmu the 30 s are virtual time, which test_poll.sh checks against the clock)
@@ -372,6 +375,86 @@ static void with_sockets(void)
           "protocol 7: EPROTONOSUPPORT");
 }
 
+static volatile int usr1;
+static void on_usr1(int s)
+{
+    (void)s;
+    usr1++;
+}
+
+/* A child sends SIGUSR1 to its parent after ms. */
+static pid_t killer_child(long ms)
+{
+    pid_t parent = getpid(), pid = fork();
+    if (pid == 0) {
+        nap(ms);
+        kill(parent, SIGUSR1);
+        _exit(0);
+    }
+    return pid;
+}
+
+static void with_sigmask(void)
+{
+    int p[2];
+    if (pipe(p) != 0)
+        return;
+    struct sigaction sa = {.sa_handler = on_usr1};
+    sigaction(SIGUSR1, &sa, NULL);
+    sigset_t block, open_set, now;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &block, NULL);
+    sigemptyset(&open_set);
+    struct timespec long_wait = {100, 0};
+    fd_set rs;
+
+    pid_t pid = killer_child(40);
+    FD_ZERO(&rs);
+    FD_SET(p[0], &rs);
+    errno = 0;
+    int n = pselect(p[0] + 1, &rs, NULL, NULL, &long_wait, &open_set);
+    check(n == -1 && errno == EINTR && usr1 == 1, "pselect: SIGUSR1 let through, EINTR after the handler");
+    sigprocmask(SIG_BLOCK, NULL, &now);
+    check(sigismember(&now, SIGUSR1), "the caller's mask is back");
+    reap(pid);
+
+    pid = killer_child(40);
+    struct pollfd f = {p[0], POLLIN, 0};
+    errno = 0;
+    n = ppoll(&f, 1, NULL, &open_set);
+    check(n == -1 && errno == EINTR && usr1 == 2, "ppoll: the same");
+    reap(pid);
+
+    int ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN}, out;
+    epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
+    pid = killer_child(40);
+    errno = 0;
+    n = epoll_pwait(ep, &out, 1, -1, &open_set);
+    check(n == -1 && errno == EINTR && usr1 == 3, "epoll_pwait: the same");
+    reap(pid);
+
+    raise(SIGUSR1); /* pending, blocked */
+    check(usr1 == 3, "raised while blocked: not yet handled");
+    errno = 0;
+    n = ppoll(&f, 1, &long_wait, &open_set);
+    check(n == -1 && errno == EINTR && usr1 == 4, "a pending signal ends ppoll at once");
+
+    /* a mask that keeps SIGUSR1 blocked: the wait times out instead */
+    struct timespec short_wait = {0, 50000000};
+    pid = killer_child(10);
+    n = ppoll(&f, 1, &short_wait, &block);
+    check(n == 0 && usr1 == 4, "a mask that keeps it blocked: ppoll times out");
+    reap(pid);
+    sigprocmask(SIG_UNBLOCK, &block, NULL);
+    check(usr1 == 5, "unblocked afterwards: handled then");
+    signal(SIGUSR1, SIG_DFL);
+    close(ep);
+    close(p[0]);
+    close(p[1]);
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "all";
@@ -387,6 +470,8 @@ int main(int argc, char **argv)
         with_threads();
     if (all || !strcmp(what, "socket"))
         with_sockets();
+    if (all || !strcmp(what, "sigmask"))
+        with_sigmask();
     if (!strcmp(what, "long")) {
         int p[2];
         if (pipe(p) != 0)
