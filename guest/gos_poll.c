@@ -84,6 +84,28 @@ static void host_timed_out(struct gos *g, int ms, int got)
         g->w->clock_ns += (uint64_t)ms * MS_NS;
 }
 
+/* Nothing in p was ready: waits as how_to_wait says, the host polling p when it must.  1: the
+ * thread blocked (the call returns and runs again); 0: *got is the call's count (0 when it
+ * timed out); -errno. */
+static int poll_wait(struct gos *g, struct pollfd *p, size_t n, int64_t timeout_ns, bool internal,
+                     uint64_t on, int *got)
+{
+    int ms = 0;
+    switch (how_to_wait(g, timeout_ns, internal, on, &ms)) {
+    case WAIT_BLOCKED:
+        return 1;
+    case WAIT_HOST:
+        *got = poll(p, n, ms);
+        if (*got < 0)
+            return -errno;
+        host_timed_out(g, ms, *got);
+        return 0;
+    case WAIT_NONE:
+        break;
+    }
+    return 0;
+}
+
 /* A timeout argument as nanoseconds: -1 for none (NULL), -EINVAL/-EFAULT as a negative
  * errno in *rc.  wide: 64-bit fields; usec: a timeval. */
 static int64_t get_timeout(struct gos *g, uint64_t addr, bool wide, bool usec, int *rc)
@@ -145,25 +167,17 @@ static int64_t do_poll(struct gos *g, uint64_t addr, uint64_t n, int64_t timeout
         if (got < 0)
             ret = -errno;
     }
-    if (ret == 0 && got == 0) {
-        int ms = 0;
-        bool nval = false;
-        for (uint64_t i = 0; i < n; i++)
-            nval |= gfd[i] >= 0 && p[i].fd < 0;
-        switch (nval ? WAIT_NONE : how_to_wait(g, timeout_ns, internal, addr, &ms)) {
-        case WAIT_BLOCKED:
+    bool nval = false; /* a descriptor that is not open: POLLNVAL is an answer */
+    for (uint64_t i = 0; i < n; i++)
+        nval |= gfd[i] >= 0 && p[i].fd < 0;
+    if (ret == 0 && got == 0 && !nval) {
+        int w = poll_wait(g, p, n, timeout_ns, internal, addr, &got);
+        if (w == 1) {
             free(p);
             free(gfd);
             return 0;
-        case WAIT_HOST:
-            got = poll(p, n, ms);
-            if (got < 0)
-                ret = -errno;
-            host_timed_out(g, ms, got);
-            break;
-        case WAIT_NONE:
-            break;
         }
+        ret = w;
     }
     if (ret == 0) {
         got = 0;
@@ -278,19 +292,12 @@ static int64_t do_select(struct gos *g, int32_t nfds, const uint64_t sets[3], in
     if (got < 0)
         return -errno;
     if (got == 0) {
-        int ms = 0;
-        switch (how_to_wait(g, timeout_ns, internal, sets[0] ? sets[0] : sets[1], &ms)) {
-        case WAIT_BLOCKED:
+        int w = poll_wait(g, p, n, timeout_ns, internal, sets[0] ? sets[0] : sets[1], &got);
+        if (w < 0)
+            return w;
+        if (w == 1) {
             *blocked = true;
             return 0;
-        case WAIT_HOST:
-            got = poll(p, n, ms);
-            if (got < 0)
-                return -errno;
-            host_timed_out(g, ms, got);
-            break;
-        case WAIT_NONE:
-            break;
         }
     }
     int64_t count = 0;

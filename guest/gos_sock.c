@@ -198,63 +198,66 @@ static int64_t no_ancillary(struct gos *g, const char *call)
     return -EOPNOTSUPP;
 }
 
-int64_t gos_sys_sendmsg(struct gos *g, const struct gos_regs *r)
+/* What sendmsg and recvmsg share: the socket (the thread blocks while it is not ready, before
+ * any guest memory is read), the msghdr, its iovecs and a scratch buffer of their total
+ * (capped at GOS_IO_MAX).  1 to go on, else the call's result. */
+static int64_t msg_begin(struct gos *g, const struct gos_regs *r, bool send_op, int *h,
+                         struct msg *m, uint64_t (*iov)[2], size_t *cap, uint8_t **s)
 {
     int32_t fd = (int32_t)r->a[0], flags = (int32_t)r->a[2];
-    int h = sock_fd(g, fd);
-    if (h < 0)
-        return h;
-    if (!(flags & MSG_DONTWAIT) && gos_pipe_wait(g, fd, h, true))
+    *h = sock_fd(g, fd);
+    if (*h < 0)
+        return *h;
+    if (!(flags & MSG_DONTWAIT) && gos_pipe_wait(g, fd, *h, send_op))
         return 0;
-    struct msg m;
-    int rc = read_msg(g, r->a[1], &m);
+    int rc = read_msg(g, r->a[1], m);
     if (rc)
         return rc;
-    if (m.name)
+    if (send_op && m->name)
         return -EISCONN;
-    if (m.controllen)
+    if (send_op && m->controllen)
         return no_ancillary(g, "sendmsg");
-    if (m.iovlen > 1024)
+    if (m->iovlen > 1024)
         return -EMSGSIZE;
-    uint64_t iov[1024][2];
-    int64_t total = gos_read_iov(g, m.iov, (int32_t)m.iovlen, iov);
+    int64_t total = gos_read_iov(g, m->iov, (int32_t)m->iovlen, iov);
     if (total < 0)
         return total;
-    size_t cap = (uint64_t)total < GOS_IO_MAX ? (size_t)total : GOS_IO_MAX, have = 0;
-    uint8_t *s = gos_scratch(g, cap ? cap : 1);
-    if (!s)
-        return -ENOMEM;
+    *cap = (uint64_t)total < GOS_IO_MAX ? (size_t)total : GOS_IO_MAX;
+    *s = gos_scratch(g, *cap ? *cap : 1);
+    return *s ? 1 : -ENOMEM;
+}
+
+int64_t gos_sys_sendmsg(struct gos *g, const struct gos_regs *r)
+{
+    int h;
+    struct msg m;
+    uint64_t iov[1024][2];
+    size_t cap, have = 0;
+    uint8_t *s;
+    int64_t go = msg_begin(g, r, true, &h, &m, iov, &cap, &s);
+    if (go != 1)
+        return go;
+    int rc;
     for (uint64_t i = 0; i < m.iovlen && have < cap; i++) {
         size_t len = iov[i][1] < cap - have ? (size_t)iov[i][1] : cap - have;
         if ((rc = gos_copy_in(g, iov[i][0], s + have, len)) != 0)
             return rc;
         have += len;
     }
-    return host_send(g, h, s, have, flags);
+    return host_send(g, h, s, have, (int32_t)r->a[2]);
 }
 
 int64_t gos_sys_recvmsg(struct gos *g, const struct gos_regs *r)
 {
-    int32_t fd = (int32_t)r->a[0], flags = (int32_t)r->a[2];
-    int h = sock_fd(g, fd);
-    if (h < 0)
-        return h;
-    if (!(flags & MSG_DONTWAIT) && gos_pipe_wait(g, fd, h, false))
-        return 0;
+    int h;
     struct msg m;
-    int rc = read_msg(g, r->a[1], &m);
-    if (rc)
-        return rc;
-    if (m.iovlen > 1024)
-        return -EMSGSIZE;
     uint64_t iov[1024][2];
-    int64_t total = gos_read_iov(g, m.iov, (int32_t)m.iovlen, iov);
-    if (total < 0)
-        return total;
-    size_t cap = (uint64_t)total < GOS_IO_MAX ? (size_t)total : GOS_IO_MAX;
-    uint8_t *s = gos_scratch(g, cap ? cap : 1);
-    if (!s)
-        return -ENOMEM;
+    size_t cap;
+    uint8_t *s;
+    int64_t go = msg_begin(g, r, false, &h, &m, iov, &cap, &s);
+    if (go != 1)
+        return go;
+    int rc, flags = (int32_t)r->a[2];
     struct iovec one = {s, cap};
     struct msghdr hm = {.msg_iov = &one, .msg_iovlen = 1};
     ssize_t got = recvmsg(h, &hm, (flags & ~MSG_WAITALL) | MSG_DONTWAIT);

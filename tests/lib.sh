@@ -107,6 +107,25 @@ engines_agree() {
     [ "$(engine_counters "$1" | wc -l)" -gt 10 ] || { echo "  no counters in the JSON"; return 1; }
 }
 
+# recording_replays DIR N OPTIONS -- PROGRAM ARGS...: runs PROGRAM (in DIR) with OPTIONS and
+# --record, replays the recording with the same OPTIONS; 0 when both give N results and every
+# result's counters are the same.
+recording_replays() {
+    local dir=$1 n=$2
+    shift 2
+    local opts=()
+    while [ "$1" != "--" ]; do opts+=("$1"); shift; done
+    shift
+    (cd "$dir" && "$vkmmu" run "${opts[@]}" --record "$tmp/rr.vkt" --json "$tmp/rr-run.json" \
+        -- "$@" >/dev/null 2>&1) &&
+        "$vkmmu" replay "${opts[@]}" --json "$tmp/rr-replay.json" "$tmp/rr.vkt" >/dev/null 2>&1 &&
+        python3 -c 'import json,sys
+a = json.load(open(sys.argv[1]))["results"]; b = json.load(open(sys.argv[2]))["results"]
+n = int(sys.argv[3])
+sys.exit(0 if len(a) == len(b) == n and all(x["counters"] == y["counters"] for x, y in zip(a, b)) else 1)' \
+            "$tmp/rr-run.json" "$tmp/rr-replay.json" "$n"
+}
+
 build_emu_guests() {
     guests=$build/tests-emu-guests
     bash "$src/tests/emu/guests/build.sh" "$guests" || fail_now "cannot build the test guests"

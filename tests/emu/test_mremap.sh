@@ -71,13 +71,7 @@ fi
 
 # Record and replay agree on runs that move.
 for prog in mremap mremap64; do
-    if (cd "$guests" && "$vkmmu" run "${ALL[@]}" --record "$tmp/$prog.vkt" --json "$tmp/run.json" \
-            -- "./$prog" fork >/dev/null 2>&1) &&
-        "$vkmmu" replay "${ALL[@]}" --json "$tmp/replay.json" "$tmp/$prog.vkt" >/dev/null 2>&1 &&
-        python3 -c 'import json,sys
-a = json.load(open(sys.argv[1]))["results"]; b = json.load(open(sys.argv[2]))["results"]
-sys.exit(0 if len(a) == len(b) == 10 and all(x["counters"] == y["counters"] for x, y in zip(a, b)) else 1)' \
-            "$tmp/run.json" "$tmp/replay.json"; then
+    if recording_replays "$guests" 10 "${ALL[@]}" -- "./$prog" fork; then
         pass "$prog fork: the recording replays to the run's counts"
     else
         fail "$prog fork: record and replay differ"

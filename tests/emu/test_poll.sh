@@ -71,13 +71,7 @@ done
 
 # Record and replay agree (the waits and wake-ups are in the recording's order).
 for prog in pollio pollio64; do
-    if (cd "$guests" && "$vkmmu" run "${ALL[@]}" --record "$tmp/$prog.vkt" --json "$tmp/run.json" \
-            -- "./$prog" all >/dev/null 2>&1) &&
-        "$vkmmu" replay "${ALL[@]}" --json "$tmp/replay.json" "$tmp/$prog.vkt" >/dev/null 2>&1 &&
-        python3 -c 'import json,sys
-a = json.load(open(sys.argv[1]))["results"]; b = json.load(open(sys.argv[2]))["results"]
-sys.exit(0 if len(a) == len(b) == 10 and all(x["counters"] == y["counters"] for x, y in zip(a, b)) else 1)' \
-            "$tmp/run.json" "$tmp/replay.json"; then
+    if recording_replays "$guests" 10 "${ALL[@]}" -- "./$prog" all; then
         pass "$prog: record and replay agree"
     else
         fail "$prog: record and replay differ"
