@@ -83,22 +83,24 @@ int emu_cpuid_answer(bool is64, uint32_t leaf, uint32_t sub, uint64_t cr4, uint3
 }
 
 /* UC_HOOK_INSN for cpuid: answers and skips Unicorn's own helper (returning 1); when the
- * probe fails, Unicorn's answer stands (returning 0). */
+ * probe fails, Unicorn's answer stands (returning 0).  user is the mode itself (1: 32-bit,
+ * 2: 64-bit), not the machine: machines live in an array that moves as address spaces are
+ * added, while the hook stays with the engine. */
 static int hook_cpuid(uc_engine *uc, void *user)
 {
-    struct emu_machine *mc = user;
+    bool is64 = (uintptr_t)user == 2;
     uint64_t eax = 0, ecx = 0, cr4 = 0;
     uc_reg_read(uc, UC_X86_REG_EAX, &eax);
     uc_reg_read(uc, UC_X86_REG_ECX, &ecx);
     uc_reg_read(uc, UC_X86_REG_CR4, &cr4);
     uint32_t r[4];
-    if (emu_cpuid_answer(mc->is64, (uint32_t)eax, (uint32_t)ecx, cr4, r) != 0)
+    if (emu_cpuid_answer(is64, (uint32_t)eax, (uint32_t)ecx, cr4, r) != 0)
         return 0;
     int regs64[4] = {UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX};
     int regs32[4] = {UC_X86_REG_EAX, UC_X86_REG_EBX, UC_X86_REG_ECX, UC_X86_REG_EDX};
     for (int i = 0; i < 4; i++) {
         uint64_t v = r[i]; /* cpuid zero-extends into the 64-bit registers */
-        uc_reg_write(uc, mc->is64 ? regs64[i] : regs32[i], &v);
+        uc_reg_write(uc, is64 ? regs64[i] : regs32[i], &v);
     }
     return 1;
 }
@@ -106,7 +108,8 @@ static int hook_cpuid(uc_engine *uc, void *user)
 int emu_cpuid_hook_add(struct emu_machine *mc)
 {
     uc_hook h;
-    return EMU_UC(mc, uc_hook_add(mc->uc, &h, UC_HOOK_INSN, (void *)hook_cpuid, mc, 1, 0,
+    void *mode = (void *)(uintptr_t)(mc->is64 ? 2 : 1);
+    return EMU_UC(mc, uc_hook_add(mc->uc, &h, UC_HOOK_INSN, (void *)hook_cpuid, mode, 1, 0,
                                   UC_X86_INS_CPUID))
                ? -1
                : 0;
