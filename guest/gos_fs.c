@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/vfs.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -591,6 +592,104 @@ int64_t gos_sys_open(struct gos *g, const struct gos_regs *r)
 int64_t gos_sys_openat(struct gos *g, const struct gos_regs *r)
 {
     return do_open(g, (int32_t)r->a[0], r->a[1], r->a[2], r->a[3]);
+}
+
+/* creat(path, mode): open with O_CREAT|O_WRONLY|O_TRUNC, as Linux defines it. */
+int64_t gos_sys_creat(struct gos *g, const struct gos_regs *r)
+{
+    return do_open(g, G_AT_FDCWD, r->a[0], G_O_CREAT | 01u /* O_WRONLY */ | G_O_TRUNC, r->a[1]);
+}
+
+/* ---- statfs, fstatfs, statfs64, fstatfs64 ---- */
+
+/* The host's statfs of what the guest names, with ST_RDONLY (1) where the guest cannot write
+ * (no --writable, or the read-only system view): what it would find if it tried. */
+static int put_statfs(struct gos *g, const struct statfs *s, bool ro, uint64_t addr, int layout)
+{
+    uint64_t flags = (uint64_t)s->f_flags | (ro ? 1u : 0u);
+    int32_t fsid[2];
+    memcpy(fsid, &s->f_fsid, sizeof fsid);
+    uint64_t v[12] = {(uint64_t)s->f_type, (uint64_t)s->f_bsize, s->f_blocks, s->f_bfree,
+                      s->f_bavail, s->f_files, s->f_ffree, 0, (uint64_t)s->f_namelen,
+                      (uint64_t)s->f_frsize, flags, 0};
+    uint8_t b[120];
+    memset(b, 0, sizeof b);
+    size_t at = 0;
+    /* layout 64: x86-64 statfs, every field a long (120 bytes); 32: i386 statfs, 32-bit
+     * fields (64 bytes, EOVERFLOW past them); 84: i386 statfs64, 32-bit type and size, 64-bit
+     * counts, packed (84 bytes) */
+    for (int i = 0; i < 11; i++) {
+        bool wide = layout == 64 || (layout == 84 && i >= 2 && i <= 6);
+        if (i == 7) { /* f_fsid: two ints */
+            memcpy(b + at, fsid, 8);
+            at += 8;
+            continue;
+        }
+        if (wide) {
+            memcpy(b + at, &v[i], 8);
+            at += 8;
+        } else {
+            if (v[i] > UINT32_MAX && i >= 2 && i <= 6)
+                return -EOVERFLOW;
+            uint32_t x = (uint32_t)v[i];
+            memcpy(b + at, &x, 4);
+            at += 4;
+        }
+    }
+    size_t total = layout == 64 ? 120 : layout == 84 ? 84 : 64; /* f_spare zero */
+    return gos_copy_out(g, addr, b, total);
+}
+
+static int64_t do_statfs(struct gos *g, uint64_t path, uint64_t addr, int layout)
+{
+    struct gos_path p;
+    int rc = guest_path(g, G_AT_FDCWD, path, true, &p);
+    if (rc)
+        return rc;
+    if (p.proc)
+        return -ENOENT;
+    int h = openat(p.dirfd, p.name, O_PATH | O_CLOEXEC);
+    int err = errno;
+    bool ro = read_only(g, &p);
+    path_release(&p);
+    if (h < 0)
+        return -err;
+    struct statfs s;
+    rc = fstatfs(h, &s) == 0 ? 0 : -errno;
+    close(h);
+    return rc ? rc : put_statfs(g, &s, ro, addr, layout);
+}
+
+static int64_t do_fstatfs(struct gos *g, int32_t fd, uint64_t addr, int layout)
+{
+    int h = gos_host_fd(g, fd);
+    if (h < 0)
+        return -EBADF;
+    struct statfs s;
+    if (fstatfs(h, &s) != 0)
+        return -errno;
+    return put_statfs(g, &s, !g->opt.writable || g->fds[fd].sys, addr, layout);
+}
+
+int64_t gos_sys_statfs(struct gos *g, const struct gos_regs *r)
+{
+    return do_statfs(g, r->a[0], r->a[1], gos_is64(g) ? 64 : 32);
+}
+
+int64_t gos_sys_fstatfs(struct gos *g, const struct gos_regs *r)
+{
+    return do_fstatfs(g, (int32_t)r->a[0], r->a[1], gos_is64(g) ? 64 : 32);
+}
+
+/* i386 statfs64(path, size, buf), fstatfs64(fd, size, buf): size must be the structure's. */
+int64_t gos_sys_statfs64(struct gos *g, const struct gos_regs *r)
+{
+    return r->a[1] != 84 ? -EINVAL : do_statfs(g, r->a[0], r->a[2], 84);
+}
+
+int64_t gos_sys_fstatfs64(struct gos *g, const struct gos_regs *r)
+{
+    return r->a[1] != 84 ? -EINVAL : do_fstatfs(g, (int32_t)r->a[0], r->a[2], 84);
 }
 
 int64_t gos_sys_close(struct gos *g, const struct gos_regs *r)

@@ -608,6 +608,11 @@ int64_t gos_sys_sysinfo(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_sched_getaffinity(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_getrusage(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_close_range(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_creat(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_statfs(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_fstatfs(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_statfs64(struct gos *g, const struct gos_regs *r);
+int64_t gos_sys_fstatfs64(struct gos *g, const struct gos_regs *r);
 /* A wait with a signal mask (ppoll, pselect6, epoll_pwait): when a pending signal that mask
  * lets through would act (a handler, or a default action that is not to ignore), mask is
  * put in force until the handler returns, as rt_sigsuspend does, and true is returned: the

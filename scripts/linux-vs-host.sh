@@ -194,6 +194,38 @@ dynamic_rows() {
         cp "$B/guests/x86_64/sqlite" "$T/sqlite"
         row x86_64 "sqlite 5000 (dynamic)" "$T" ./sqlite 5000
     fi
+    # Processes, pipes, poll and socket pairs: python's asyncio (an epoll loop woken through a
+    # socketpair, a subprocess), and make -B -j2 building a two-file program with gcc (cc1,
+    # as, collect2, ld: 16 processes), writable in a directory of its own.  The host's count
+    # includes the children it waited for, as vkmmu's fault.native counts every process.
+    cat > "$T/aio.py" <<'EOF'
+import asyncio
+async def worker(q, n):
+    s = 0
+    for _ in range(n):
+        s += await q.get()
+    return s
+async def producer(q, n):
+    for i in range(n):
+        await q.put(i)
+        if i % 100 == 0:
+            await asyncio.sleep(0.001)
+async def main():
+    q = asyncio.Queue(maxsize=10)
+    r = await asyncio.gather(worker(q, 1000), producer(q, 1000))
+    proc = await asyncio.create_subprocess_exec("/usr/bin/sha256sum", "words.txt",
+                                                stdout=asyncio.subprocess.PIPE)
+    out, _ = await proc.communicate()
+    print(r[0], out.decode().split()[0][:16])
+asyncio.run(main())
+EOF
+    row x86_64 "python3.11 asyncio (dynamic)" "$T" /usr/bin/python3.11 aio.py
+    mkdir -p "$T/mk"
+    printf 'int f1(int x) { return x * 3; }\n' > "$T/mk/f1.c"
+    printf '#include <stdio.h>\nint f1(int);\nint main(void) { printf("%%d\\n", f1(14)); return 0; }\n' > "$T/mk/main.c"
+    printf 'prog: main.o f1.o\n\tgcc -o $@ main.o f1.o\n%%.o: %%.c\n\tgcc -c $<\n' > "$T/mk/Makefile"
+    run_args=(--root "$T/mk" --sysroot / --writable)
+    row x86_64 "make -B -j2: gcc, 2 files (dynamic)" "$T/mk" /usr/bin/make -B -j2
     host_env=()
     run_args=()
 }

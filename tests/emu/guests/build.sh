@@ -10,6 +10,7 @@
 #   x64       static x86-64: the ABI's edges (x64.c)
 #   pollio    static glibc with threads: poll, select, epoll on pipes between processes and
 #             threads (pollio.c); pollio64 the x86-64 build
+#   fscalls   statfs, fstatfs, statvfs, creat, close_range (fscalls.c); fscalls64 for x86-64
 #   mremap    static glibc: moving mremap, MREMAP_FIXED, MREMAP_DONTUNMAP (mremap.c); mremap64
 #             the x86-64 build
 set -eu
@@ -37,3 +38,5 @@ build mremap mremap.c -m32 -static -O2
 build mremap64 mremap.c -static -O2
 build pollio pollio.c -m32 -static -O2 -pthread
 build pollio64 pollio.c -static -O2 -pthread
+build fscalls fscalls.c -m32 -static -O2
+build fscalls64 fscalls.c -static -O2
