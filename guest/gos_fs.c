@@ -547,8 +547,8 @@ static int32_t do_open(struct gos *g, int32_t dirfd, uint64_t path_addr, uint32_
     int rc = guest_path(g, dirfd, path_addr, follow, &p);
     if (rc)
         return rc;
-    if (p.proc)
-        return -ENOENT;
+    if (p.proc) /* the synthetic /proc: /proc/self/maps (gos_procfs.c) */
+        return gos_procfs_open(g, p.guest, flags & G_O_ACCMODE, flags & G_O_CLOEXEC);
     bool writes = (flags & G_O_ACCMODE) != G_O_RDONLY || (flags & (G_O_CREAT | G_O_TRUNC));
     if (writes && read_only(g, &p) && !(flags & G_O_PATH) && !write_ok_readonly(&p, flags)) {
         path_release(&p);
@@ -1254,7 +1254,8 @@ int64_t gos_sys_getdents64(struct gos *g, const struct gos_regs *r)
 
 /* ---- names ------------------------------------------------------------------------------ */
 
-/* /proc/self/exe and /proc/<pid>/exe are the only /proc entries (readlink). */
+/* /proc/self/exe and /proc/<pid>/exe are the /proc links (readlink); /proc/self/maps is a
+ * file (gos_procfs.c). */
 static bool proc_is_exe(const struct gos *g, const char *guest)
 {
     char pid[32];

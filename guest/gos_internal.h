@@ -609,6 +609,9 @@ int64_t gos_sys_sched_getaffinity(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_getrusage(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_close_range(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_creat(struct gos *g, const struct gos_regs *r);
+/* gos_procfs.c: opens the synthetic /proc file at guest path (/proc/self/maps, the process's
+ * regions in Linux's format); the guest fd, -ENOENT for any other, -EACCES unless O_RDONLY. */
+int gos_procfs_open(struct gos *g, const char *guest, uint32_t accmode, bool cloexec);
 int64_t gos_sys_statfs(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_fstatfs(struct gos *g, const struct gos_regs *r);
 int64_t gos_sys_statfs64(struct gos *g, const struct gos_regs *r);
